@@ -1,0 +1,14 @@
+/** Unit, contract, node and end-to-end tests. Test files are plain JavaScript (the community-node
+ * lint applies its shipped-code rules to every .ts file); the TypeScript they import goes through ts-jest. */
+module.exports = {
+	testEnvironment: 'node',
+	roots: ['<rootDir>/test'],
+	testMatch: ['**/*.test.js'],
+	transform: {
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+	},
+	moduleFileExtensions: ['ts', 'js', 'json'],
+	// Sandboxes and n8n processes need a moment on a 2-core machine; this is a hang guard, not a perf check.
+	testTimeout: 120000,
+	maxWorkers: 2,
+};

@@ -1,0 +1,96 @@
+// The published package: what `npm pack` puts in the tarball, and what n8n needs from it.
+// `npm test` builds before jest runs, so dist/ is current here.
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..', '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+function packedFiles() {
+	const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+		cwd: root,
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'ignore'],
+	});
+	return JSON.parse(out)[0].files.map((f) => f.path);
+}
+
+function listFiles(dir, filter) {
+	const found = [];
+	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+		if (entry.name === 'node_modules' || entry.name === '.git' || entry.name === 'dist') continue;
+		const full = path.join(dir, entry.name);
+		if (entry.isDirectory()) found.push(...listFiles(full, filter));
+		else if (filter(full)) found.push(full);
+	}
+	return found;
+}
+
+describe('published package', () => {
+	const files = packedFiles();
+
+	test('has no runtime dependencies and only n8n-workflow as peer', () => {
+		expect(pkg.dependencies).toBeUndefined();
+		expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
+		expect(pkg.files).toEqual(['dist']);
+		expect(pkg.license).toBe('MIT');
+		expect(pkg.keywords).toContain('n8n-community-node-package');
+		expect(pkg.n8n).toMatchObject({ n8nNodesApiVersion: 1, strict: true });
+	});
+
+	test('has no install-time scripts', () => {
+		for (const hook of ['prepare', 'preinstall', 'install', 'postinstall', 'prepublish']) {
+			expect(pkg.scripts[hook]).toBeUndefined();
+		}
+	});
+
+	test('the tarball holds every file the n8n block names', () => {
+		const named = [...pkg.n8n.nodes, ...pkg.n8n.credentials];
+		expect(named.length).toBeGreaterThanOrEqual(5);
+		for (const distPath of named) expect(files).toContain(distPath);
+	});
+
+	test('every node in the tarball brings its codex file and the icons it references', () => {
+		for (const nodePath of pkg.n8n.nodes) {
+			expect(files).toContain(nodePath.replace(/\.js$/, '.json'));
+			const source = fs.readFileSync(path.join(root, nodePath), 'utf8');
+			const icons = [...source.matchAll(/file:([^'"]+\.svg)/g)].map((m) => m[1]);
+			expect(icons.length).toBeGreaterThan(0);
+			for (const icon of icons) {
+				const iconPath = path.posix.normalize(path.posix.join(path.posix.dirname(nodePath), icon));
+				expect(files).toContain(iconPath);
+			}
+		}
+	});
+
+	test('bundles carry no require of anything but n8n-workflow and node built-ins', () => {
+		const builtins = new Set(require('node:module').builtinModules);
+		for (const distPath of [...pkg.n8n.nodes, ...pkg.n8n.credentials]) {
+			const source = fs.readFileSync(path.join(root, distPath), 'utf8');
+			const required = [...source.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+			for (const name of required) {
+				const bare = name.replace(/^node:/, '');
+				expect([distPath, builtins.has(bare) || name === 'n8n-workflow']).toEqual([distPath, true]);
+			}
+		}
+	});
+
+	test('every node and credential class loads from dist', () => {
+		for (const distPath of [...pkg.n8n.nodes, ...pkg.n8n.credentials]) {
+			const mod = require(path.join(root, distPath));
+			const className = path.basename(distPath).split('.')[0];
+			expect(typeof mod[className]).toBe('function');
+			const instance = new mod[className]();
+			expect(instance.description ?? instance.name).toBeTruthy();
+		}
+	});
+
+	test('no source file disables a lint rule', () => {
+		const sources = listFiles(root, (f) => /\.(ts|js|mjs|cjs)$/.test(f));
+		// Built from parts so that a plain grep of the tree finds nothing, this file included.
+		const phrase = ['eslint', 'disable'].join('-');
+		const offenders = sources.filter((f) => fs.readFileSync(f, 'utf8').includes(phrase));
+		expect(offenders.map((f) => path.relative(root, f))).toEqual([]);
+	});
+});

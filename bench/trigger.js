@@ -1,0 +1,480 @@
+#!/usr/bin/env node
+/**
+ * Benchmark of the UK Planning Trigger (`npm run bench:trigger`).
+ *
+ * Replays a deterministic feed in the Planning sandbox under a simulated clock, polling hourly, and
+ * compares on the same feed: our trigger (run in-process through a real n8n-core PollContext), the
+ * naive poller (whole window with return_data=1 every poll) and the public-client pattern (48-hour
+ * window). A second pass runs our trigger alone with 10% of requests faulted (429, 5xx, lost answers
+ * after the API charged, dropped connections), two restarts and one poll run twice.
+ *
+ * Options: --days N (simulated days, default 70), --seed N, --max-credits N (trigger's Max Credits per
+ * Poll, default 200), --lookback N (default 30), --no-faults, --no-baselines.
+ */
+'use strict';
+
+const http = require('node:http');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const ROOT = path.resolve(__dirname, '..');
+
+function mulberry32(seed) {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const DAY_MS = 86400000;
+const AREAS = ['E', 'N', 'SE', 'SW', 'W', 'NW', 'EC', 'WC', 'BR', 'CR', 'DA', 'EN', 'HA', 'IG', 'KT', 'RM', 'SM', 'TW', 'UB'];
+const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
+const STREET_NAMES = ['High', 'Church', 'Station', 'Park', 'Mill', 'Victoria', 'Green', 'Manor', 'Kings', 'Queens', 'Albert', 'Grove', 'Windsor', 'Springfield', 'Orchard', 'Chestnut', 'Elm', 'Beech', 'Cedar', 'Meadow', 'Brook', 'Hill', 'Cross', 'Market', 'Bridge', 'North', 'South', 'West', 'Alexandra', 'Clarence', 'Stanley', 'Warwick', 'Lancaster', 'York', 'Grange', 'Vicarage', 'Rectory', 'Nelson', 'Wellington', 'Marlborough'];
+const STREET_KINDS = ['Road', 'Street', 'Lane', 'Avenue', 'Close', 'Gardens', 'Way', 'Crescent'];
+const WORKS = ['Single storey rear extension', 'Loft conversion with rear dormer', 'Change of use to residential', 'Replacement windows', 'Erection of a garden outbuilding', 'Demolition and erection of a three storey building', 'Installation of solar panels', 'Tree works (TPO)'];
+
+function dayOf(ms) {
+	return new Date(ms).toISOString().slice(0, 10);
+}
+
+function isWeekend(ms) {
+	const wd = new Date(ms).getUTCDay();
+	return wd === 0 || wd === 6;
+}
+
+/** Moves a publication into office hours (08:00-19:00 UTC) on a working day: quiet nights and weekends. */
+function officeHours(ms, rand) {
+	let t = ms;
+	const hour = new Date(t).getUTCHours();
+	if (hour < 8) t = Math.floor(t / DAY_MS) * DAY_MS + (8 + rand() * 2) * 3600000;
+	if (hour >= 19) t = (Math.floor(t / DAY_MS) + 1) * DAY_MS + (8 + rand() * 2) * 3600000;
+	while (isWeekend(t) && rand() < 0.95) t += DAY_MS;
+	return t;
+}
+
+/**
+ * @param {object} o
+ * @param {number} o.seed
+ * @param {string[]} o.lpaIds authorities; the first `busy` are busy ones (15-30 a working day)
+ * @param {number} o.busy
+ * @param {number} o.startMs first validated day of the feed
+ * @param {number} o.days number of validated days
+ * @returns {Array<object>} applications with lpa_id, validated, published_at, postcode, address, title
+ */
+function generateFeed({ seed, lpaIds, busy, startMs, days }) {
+	const rand = mulberry32(seed);
+	const pick = (list) => list[Math.floor(rand() * list.length)];
+	const apps = [];
+	const burstEvery = 9;
+	lpaIds.forEach((lpaId, index) => {
+		const isBusy = index < busy;
+		const area = AREAS[index % AREAS.length];
+		const districts = Array.from({ length: isBusy ? 10 : 6 }, (_, k) => `${area}${index * 2 + k + 1}`);
+		const recent = [];
+		// Each authority has its own streets (some names recur between authorities, as they do).
+		const STREETS = Array.from({ length: 60 }, () => `${pick(STREET_NAMES)} ${pick(STREET_KINDS)}`);
+		for (let d = 0; d < days; d++) {
+			const dayMs = Math.floor(startMs / DAY_MS) * DAY_MS + d * DAY_MS;
+			const weekend = isWeekend(dayMs);
+			const volume = weekend
+				? Math.floor(rand() * (isBusy ? 3 : 2))
+				: isBusy
+					? 15 + Math.floor(rand() * 16)
+					: 2 + Math.floor(rand() * 7);
+			if (!volume) continue;
+			// How this authority-day gets published.
+			const batch = rand() < 0.5;
+			const late = rand() < 0.45;
+			const lateDays = late ? 1 + Math.floor(24 * rand() * rand()) : 0;
+			let batchAt = officeHours(dayMs + lateDays * DAY_MS + (9 + rand() * 9) * 3600000, rand);
+			if (batch && rand() < 0.15) {
+				// A burst: this authority clears its backlog on its next burst day, several days at once.
+				const burstDay = Math.ceil((dayMs / DAY_MS + 1) / burstEvery) * burstEvery + (index % burstEvery);
+				batchAt = officeHours(burstDay * DAY_MS + 10 * 3600000, rand);
+			}
+			for (let i = 0; i < volume; i++) {
+				let postcode;
+				let address;
+				const roll = rand();
+				if (roll < 0.02) {
+					postcode = null;
+					address = pick([
+						`Land adjacent to ${1 + Math.floor(rand() * 200)} ${pick(STREETS)}`,
+						`Land at rear of ${1 + Math.floor(rand() * 200)} ${pick(STREETS)}`,
+						`Site of former garages, ${pick(STREETS)}`,
+						`Telecommunications mast, ${pick(STREETS)} junction`,
+						`Allotments off ${pick(STREETS)}`,
+					]);
+				} else if (roll < 0.08 && recent.length) {
+					// Several applications at one address.
+					const earlier = pick(recent);
+					postcode = earlier.postcode;
+					address = earlier.address;
+				} else {
+					postcode = `${pick(districts)} ${Math.floor(rand() * 10)}${pick(UNIT_LETTERS)}${pick(UNIT_LETTERS)}`;
+					address = `${1 + Math.floor(rand() * 200)} ${pick(STREETS)} ${postcode}`;
+				}
+				let publishedMs = batchAt;
+				if (!batch) {
+					// Trickled: one by one over hours and days.
+					const own = rand() < 0.3 ? 1 + Math.floor(24 * rand() * rand()) : lateDays;
+					publishedMs = officeHours(dayMs + own * DAY_MS + (8 + rand() * 60) * 3600000, rand);
+				}
+				const app = {
+					lpa_id: String(lpaId),
+					validated: dayOf(dayMs),
+					published_at: new Date(publishedMs).toISOString(),
+					postcode,
+					address,
+					title: pick(WORKS),
+				};
+				apps.push(app);
+				if (postcode) {
+					recent.push(app);
+					if (recent.length > 60) recent.shift();
+				}
+			}
+		}
+	});
+	return apps;
+}
+
+
+function arg(name, fallback) {
+	const index = process.argv.indexOf(`--${name}`);
+	if (index < 0) return fallback;
+	const value = process.argv[index + 1];
+	return value === undefined || value.startsWith('--') ? true : Number(value);
+}
+
+/** The trigger is TypeScript; bundle it once (n8n-workflow stays external, as in the package build). */
+function loadTrigger() {
+	const esbuild = require('esbuild');
+	const outDir = path.join(ROOT, 'node_modules', '.cache', 'bench-trigger');
+	fs.mkdirSync(outDir, { recursive: true });
+	const outfile = path.join(outDir, 'UkPlanningTrigger.node.js');
+	esbuild.buildSync({
+		entryPoints: [path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts')],
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'node20',
+		outfile,
+		external: ['n8n-workflow'],
+		logLevel: 'silent',
+	});
+	return require(outfile).UkPlanningTrigger;
+}
+
+/** Node parameters of the trigger for a list of authorities (see nodes/UkPlanning/descriptions/filters). */
+function triggerParameters(lpaIds, lookbackDays, maxCredits) {
+	return {
+		lpaIds,
+		lookbackDays,
+		triggerOptions: { maxCreditsPerPoll: maxCredits, backlogOrder: 'newestFirst' },
+	};
+}
+
+/**
+ * A proxy in front of the sandbox that faults a share of requests at random. It tells the sandbox to
+ * fault the very request it forwards next (the bench is the only client and requests are sequential),
+ * or, for a lost answer, lets the API answer (and charge) and then drops the connection.
+ */
+async function startFaultProxy(target, control, rate, rand) {
+	const stats = { requests: 0, faults: 0, byKind: {} };
+	const kinds = ['429', '503', 'lost', 'drop'];
+	const server = http.createServer(async (req, res) => {
+		stats.requests++;
+		let kind;
+		if (req.url.startsWith('/v1/') && rand() < rate) {
+			kind = kinds[Math.floor(rand() * kinds.length)];
+			stats.faults++;
+			stats.byKind[kind] = (stats.byKind[kind] || 0) + 1;
+			if (kind === '429') await control.injectFault({ status: 429, retryAfter: 1, times: 1 });
+			if (kind === '503') await control.injectFault({ status: 503, times: 1 });
+			if (kind === 'drop') await control.injectFault({ drop: true, times: 1 });
+		}
+		const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+			if (kind === 'lost') {
+				answer.resume();
+				answer.on('end', () => req.socket.destroy());
+				return;
+			}
+			res.writeHead(answer.statusCode, answer.headers);
+			answer.pipe(res);
+		});
+		upstream.on('error', () => req.socket.destroy());
+		req.pipe(upstream);
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return { url: `http://127.0.0.1:${server.address().port}`, stats, close: () => new Promise((r) => server.close(r)) };
+}
+
+function isoDay(ms) {
+	return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** A plain client polling /search with return_data=1 over a window of `windowDays`, dedup by keyval. */
+function plainPoller(name, key, url, lpaIds, windowDays) {
+	const seen = new Set();
+	let first = true;
+	return {
+		name,
+		key,
+		async poll(nowMs) {
+			const qs = new URLSearchParams({
+				key,
+				lpa_id: lpaIds.join(','),
+				date_from: isoDay(nowMs - windowDays * DAY_MS),
+				return_data: '1',
+			});
+			const answer = await fetch(`${url}/search?${qs}`);
+			const body = await answer.json();
+			const emitted = [];
+			for (const app of body.response.data || []) {
+				if (seen.has(app.keyval)) continue;
+				seen.add(app.keyval);
+				if (!first) emitted.push(app.keyval);
+			}
+			first = false;
+			return emitted;
+		},
+	};
+}
+
+function ourPoller(name, key, baseUrl, harness, Trigger, parameters) {
+	const poller = {
+		name,
+		key,
+		staticData: {},
+		errors: 0,
+		async poll() {
+			const result = await harness.runPoll(Trigger, {
+				parameters,
+				credentials: { ukPlanningApi: { apiKey: key, baseUrl } },
+				staticData: poller.staticData,
+				mode: 'trigger',
+				pollBudgetMs: 5 * 60 * 1000,
+			});
+			if (result.staticData) poller.staticData = result.staticData;
+			if (result.error) {
+				poller.errors++;
+				const text = harness.serializeError ? harness.serializeError(result.error) : String(result.error);
+				if (text.includes(key)) throw new Error('the API key leaked into an error');
+				return [];
+			}
+			const items = (result.output && result.output[0]) || [];
+			return items.map((item) => String(item.json.keyval ?? item.json.id));
+		},
+	};
+	return poller;
+}
+
+function newTally() {
+	return {
+		emitted: new Map(),
+		phase: { first: { credits: 0, delivered: 0 }, steady: { credits: 0, delivered: 0 } },
+		polls: 0,
+		requests: 0,
+		maxRequests: 0,
+	};
+}
+
+/** Runs the pollers hour by hour over the feed; returns one tally per poller. */
+async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events = {} }) {
+	const { control } = sandbox;
+	const tallies = new Map(pollers.map((p) => [p.name, newTally()]));
+	const steadyFrom = startMs + lookbackDays * DAY_MS;
+	const endMs = startMs + days * DAY_MS;
+	const offline = new Set(events.offlineHours || []);
+	let hour = 0;
+	for (let now = startMs; now <= endMs; now += 3600000, hour++) {
+		await control.setNow(new Date(now).toISOString());
+		for (const poller of pollers) {
+			if (offline.has(hour) && poller.restartable) continue;
+			if (events.restartAt && events.restartAt.includes(hour) && poller.restartable) {
+				// A restart: n8n reloads the static data it stored; nothing in memory survives.
+				poller.staticData = JSON.parse(JSON.stringify(poller.staticData));
+			}
+			const tally = tallies.get(poller.name);
+			const runs = events.twiceAt === hour && poller.restartable ? 2 : 1;
+			for (let run = 0; run < runs; run++) {
+				const emitted = await poller.poll(now);
+				const phase = now >= steadyFrom ? tally.phase.steady : tally.phase.first;
+				for (const keyval of emitted) {
+					tally.emitted.set(keyval, (tally.emitted.get(keyval) || 0) + 1);
+					phase.deliveredKeys = phase.deliveredKeys || [];
+					phase.deliveredKeys.push(keyval);
+				}
+				const requests = (await control.requests()).filter((r) => r.query && r.query.key === poller.key).length;
+				const charges = (await control.charges(poller.key)).reduce((sum, c) => sum + (Number(c.consumed) || 0), 0);
+				await control.clearLogs();
+				phase.credits += charges;
+				tally.polls++;
+				tally.requests += requests;
+				tally.maxRequests = Math.max(tally.maxRequests, requests);
+			}
+		}
+	}
+	return tallies;
+}
+
+function score(tally, expected) {
+	let missed = 0;
+	for (const keyval of expected) if (!tally.emitted.has(keyval)) missed++;
+	let duplicated = 0;
+	let spurious = 0;
+	for (const [keyval, times] of tally.emitted) {
+		duplicated += times - 1;
+		if (!expected.has(keyval)) spurious++;
+	}
+	const deliveredIn = (phase) => new Set((phase.deliveredKeys || []).filter((k) => expected.has(k))).size;
+	const first = { credits: tally.phase.first.credits, delivered: deliveredIn(tally.phase.first) };
+	const steady = { credits: tally.phase.steady.credits, delivered: deliveredIn(tally.phase.steady) };
+	return {
+		delivered: [...tally.emitted.keys()].filter((k) => expected.has(k)).length,
+		missed,
+		duplicated,
+		spurious,
+		first,
+		steady,
+		perFirst: first.delivered ? first.credits / first.delivered : NaN,
+		perSteady: steady.delivered ? steady.credits / steady.delivered : NaN,
+		requestsMean: tally.polls ? tally.requests / tally.polls : 0,
+		requestsMax: tally.maxRequests,
+	};
+}
+
+/** Applications of the filter published while active, within the look-back window of their publication day. */
+async function expectedSet(control, lpaIds, startMs, endMs, lookbackDays) {
+	const all = await control.applications({ includeUnpublished: true });
+	const wanted = new Set(lpaIds.map(String));
+	const expected = new Set();
+	for (const app of all) {
+		if (!wanted.has(String(app.lpa_id))) continue;
+		const published = Date.parse(app.published_at);
+		if (!(published > startMs && published <= endMs)) continue;
+		const publishedDay = Math.floor(published / DAY_MS) * DAY_MS;
+		if (Date.parse(`${app.validated}T00:00:00Z`) < publishedDay - lookbackDays * DAY_MS) continue;
+		expected.add(String(app.keyval));
+	}
+	return expected;
+}
+
+function fmt(n, digits = 2) {
+	return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+function printRow(label, s) {
+	console.log(
+		`${label.padEnd(26)} delivered ${String(s.delivered).padStart(5)}  missed ${String(s.missed).padStart(5)}  duplicated ${String(s.duplicated).padStart(4)}  pre-existing/out-of-scope emitted ${String(s.spurious).padStart(4)}`,
+	);
+	console.log(
+		`${''.padEnd(26)} first window: ${s.first.credits} credits / ${s.first.delivered} delivered = ${fmt(s.perFirst)}  |  steady state: ${s.steady.credits} credits / ${s.steady.delivered} delivered = ${fmt(s.perSteady)}  |  requests per poll mean ${fmt(s.requestsMean, 1)} max ${s.requestsMax}`,
+	);
+}
+
+async function setUpFeed(sandbox, { seed, days, startMs }) {
+	const { control } = sandbox;
+	const lpas = await control.lpas();
+	if (lpas.length < 15) throw new Error(`the sandbox knows ${lpas.length} authorities; the benchmark needs 15`);
+	const lpaIds = lpas.slice(0, 16).map((lpa) => String(lpa.id));
+	const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: startMs - 25 * DAY_MS, days: days + 25 });
+	for (let i = 0; i < feed.length; i += 1000) await control.addApplications(feed.slice(i, i + 1000));
+	return { lpaIds, feed };
+}
+
+async function main() {
+	const days = arg('days', 70);
+	const seed = arg('seed', 7);
+	const maxCredits = arg('max-credits', 200);
+	const lookbackDays = arg('lookback', 30);
+	const withFaults = !process.argv.includes('--no-faults');
+	const withBaselines = !process.argv.includes('--no-baselines');
+	const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
+	const harness = require(path.join(ROOT, 'test/harness/n8n.js'));
+	const Trigger = loadTrigger();
+
+	const sandbox = await startPlanningSandbox({ port: 0, seed: 1 });
+	const startMs = Date.parse(await sandbox.control.now());
+	const endMs = startMs + days * DAY_MS;
+	try {
+		const { lpaIds, feed } = await setUpFeed(sandbox, { seed, days, startMs });
+		// The watched authorities: two busy ones and two quieter ones.
+		const watched = [lpaIds[0], lpaIds[1], lpaIds[8], lpaIds[9]];
+		const lateShare =
+			feed.filter((a) => Date.parse(a.published_at) - Date.parse(`${a.validated}T00:00:00Z`) >= DAY_MS).length / feed.length;
+		console.log(
+			`feed: ${feed.length} applications of ${lpaIds.length} authorities over ${days + 25} validated days, ${(lateShare * 100).toFixed(0)}% published 1+ days late, ${feed.filter((a) => !a.postcode).length} without postcode; ${days} simulated days, hourly polls; watching authorities ${watched.join(',')}; look-back ${lookbackDays} days; Max Credits per Poll ${maxCredits}`,
+		);
+		const keys = { ours: 'bench-ours', naive: 'bench-naive', pub: 'bench-public', faults: 'bench-ours-faults' };
+		for (const key of Object.values(keys)) await sandbox.control.setCredits(key, 1e9);
+		const parameters = triggerParameters(watched, lookbackDays, maxCredits);
+		const ours = ourPoller('our trigger', keys.ours, sandbox.url, harness, Trigger, parameters);
+		const pollers = [ours];
+		if (withBaselines) {
+			pollers.push(plainPoller('naive poller (30 days)', keys.naive, sandbox.url, watched, lookbackDays));
+			pollers.push(plainPoller('public client (48 hours)', keys.pub, sandbox.url, watched, 2));
+		}
+		const tallies = await simulate({ sandbox, pollers, startMs, days, lookbackDays });
+		const expected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
+		console.log(`\napplications to deliver (published while active, within the look-back window): ${expected.size}`);
+		const results = {};
+		for (const poller of pollers) {
+			results[poller.name] = score(tallies.get(poller.name), expected);
+			printRow(poller.name, results[poller.name]);
+		}
+		if (ours.errors) console.log(`our trigger: ${ours.errors} failed polls`);
+		const main = results['our trigger'];
+
+		let faulted;
+		if (withFaults) {
+			await sandbox.control.reset({ seed: 1 });
+			await sandbox.control.setNow(new Date(startMs).toISOString());
+			await setUpFeed(sandbox, { seed, days, startMs });
+			await sandbox.control.setCredits(keys.faults, 1e9);
+			const proxy = await startFaultProxy(sandbox.origin, sandbox.control, 0.1, mulberry32(seed + 1));
+			const faultedPoller = ourPoller('our trigger, faults', keys.faults, `${proxy.url}/v1`, harness, Trigger, parameters);
+			faultedPoller.restartable = true;
+			const restartAt = [Math.floor(days * 24 * 0.3), Math.floor(days * 24 * 0.65)];
+			const offlineHours = [];
+			for (const at of restartAt) for (let h = 1; h <= 5; h++) offlineHours.push(at - h);
+			const faultTallies = await simulate({
+				sandbox,
+				pollers: [faultedPoller],
+				startMs,
+				days,
+				lookbackDays,
+				events: { restartAt, offlineHours, twiceAt: Math.floor(days * 24 * 0.5) },
+			});
+			await proxy.close();
+			const faultExpected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
+			console.log(
+				`\nfault pass: ${proxy.stats.faults} of ${proxy.stats.requests} requests faulted (${((proxy.stats.faults / proxy.stats.requests) * 100).toFixed(1)}%: ${JSON.stringify(proxy.stats.byKind)}), ${faultedPoller.errors} polls failed and were retried by the next poll, restarts at hours ${restartAt.join(' and ')} after 5 hours offline, poll at hour ${Math.floor(days * 24 * 0.5)} run twice; ${faultExpected.size} applications to deliver`,
+			);
+			faulted = score(faultTallies.get(faultedPoller.name), faultExpected);
+			printRow('our trigger, faults', faulted);
+		}
+		console.log(
+			`\nour trigger: steady-state credits per application ${fmt(main.perSteady, 3)}, missed + duplicated ${main.missed + main.duplicated}` +
+				(faulted
+					? `; fault pass: ${fmt(faulted.perSteady, 3)} credits per application, missed + duplicated ${faulted.missed + faulted.duplicated}`
+					: ''),
+		);
+	} finally {
+		await sandbox.close();
+	}
+}
+
+module.exports = { generateFeed, mulberry32 };
+
+if (require.main === module) {
+	main().catch((error) => {
+		console.error(error);
+		process.exit(1);
+	});
+}

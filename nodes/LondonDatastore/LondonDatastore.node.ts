@@ -1,0 +1,135 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeExecutionData,
+	INodePropertyOptions,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { operationProperties, router } from './actions/router';
+import { datapressRequest, datasetPath } from './transport';
+
+export class LondonDatastore implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'London Datastore',
+		name: 'londonDatastore',
+		icon: { light: 'file:../../icons/londonDatastore.svg', dark: 'file:../../icons/londonDatastore.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Create, patch and upload files to datasets on the London Datastore or any DataPress site',
+		defaults: { name: 'London Datastore' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'londonDatastoreApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Dataset', value: 'dataset' },
+					{ name: 'File', value: 'file' },
+					{ name: 'Team', value: 'team' },
+				],
+				default: 'dataset',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['dataset'] } },
+				options: [
+					{ name: 'Create', value: 'create', action: 'Create a dataset', description: 'Create a dataset' },
+					{ name: 'Get', value: 'get', action: 'Get a dataset', description: 'Get a dataset by slug or UUID' },
+					{
+						name: 'Update',
+						value: 'update',
+						action: 'Update a dataset',
+						description: 'Change a dataset by a JSON Patch or by setting fields',
+					},
+				],
+				default: 'get',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['file'] } },
+				options: [
+					{ name: 'Delete', value: 'delete', action: 'Delete a file', description: 'Remove a file from a dataset' },
+					{
+						name: 'Update',
+						value: 'update',
+						action: 'Update a file',
+						description: 'Change the title, description or order of a file',
+					},
+					{
+						name: 'Upload',
+						value: 'upload',
+						action: 'Upload a file',
+						description: 'Upload a file of any size to a dataset',
+					},
+				],
+				default: 'upload',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['team'] } },
+				options: [
+					{ name: 'Get Many', value: 'getAll', action: 'Get many teams', description: 'List the teams (organisations)' },
+				],
+				default: 'getAll',
+			},
+			...operationProperties,
+		],
+	};
+
+	methods = {
+		loadOptions: {
+			async getTeams(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+				const teams = (await datapressRequest.call(this, 'GET', '/api/orgs', undefined, {
+					retry: true,
+				})) as unknown as IDataObject[] | IDataObject;
+				const list = (Array.isArray(teams) ? teams : Object.values(teams)) as IDataObject[];
+				return list
+					.map((team) => ({
+						name: String(team.title ?? team.slug ?? team.id),
+						value: String(team.id),
+						description: team.slug ? String(team.slug) : undefined,
+					}))
+					.sort((a, b) => a.name.localeCompare(b.name));
+			},
+			async getResources(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+				const datasetId = String(this.getCurrentNodeParameter('datasetId') ?? '').trim();
+				if (!datasetId) return [];
+				const dataset = await datapressRequest.call(this, 'GET', datasetPath(datasetId), undefined, {
+					dataset: datasetId,
+					retry: true,
+				});
+				const resources = (dataset.resources ?? {}) as Record<string, IDataObject>;
+				return Object.entries(resources)
+					.sort(([, a], [, b]) => Number(a.order ?? 0) - Number(b.order ?? 0))
+					.map(([id, resource]) => ({
+						name: String(resource.title || id),
+						value: id,
+						description: resource.format ? String(resource.format) : undefined,
+					}));
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,50 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+
+export function datasetIdProperty(resource: string, operations: string[]): INodeProperties {
+	return {
+		displayName: 'Dataset',
+		name: 'datasetId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. planning-permissions-on-the-london-development-database--ldd-',
+		description: 'URL slug or UUID of the dataset',
+		displayOptions: { show: { resource: [resource], operation: operations } },
+	};
+}
+
+export function resourceIdProperty(
+	resource: string,
+	operations: string[],
+	extraShow: Record<string, string[]> = {},
+): INodeProperties {
+	return {
+		displayName: 'File Name or ID',
+		name: 'resourceId',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getResources', loadOptionsDependsOn: ['datasetId'] },
+		required: true,
+		default: '',
+		description:
+			'The file (resource) of the dataset. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: { show: { resource: [resource], operation: operations, ...extraShow } },
+	};
+}
+
+/** Parses a JSON parameter that n8n may hand over already parsed or as text. */
+export function parseJsonParameter(value: unknown): unknown {
+	if (typeof value !== 'string') return value;
+	const text = value.trim();
+	if (text === '') return undefined;
+	return JSON.parse(text);
+}
+
+/** The dataset without the bookkeeping the server adds to a patch answer. */
+export function appliedOperations(dataset: IDataObject): IDataObject[] {
+	const readonly = dataset.readonly as IDataObject | undefined;
+	return (readonly?.updates as IDataObject[] | undefined) ?? [];
+}
+
+export function resourcesOf(dataset: IDataObject): Record<string, IDataObject> {
+	return (dataset.resources as Record<string, IDataObject> | undefined) ?? {};
+}

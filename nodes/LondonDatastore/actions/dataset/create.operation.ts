@@ -1,0 +1,124 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { slugify } from '../../helpers/slugify';
+import { datapressRequest } from '../../transport';
+import { parseJsonParameter } from '../common';
+
+const show = { resource: ['dataset'], operation: ['create'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Title',
+		name: 'title',
+		type: 'string',
+		required: true,
+		default: '',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Slug',
+		name: 'slug',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. my-new-dataset',
+		description: 'URL slug of the new dataset. Left empty, it is derived from the title.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Team Name or ID',
+		name: 'team',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getTeams' },
+		required: true,
+		default: '',
+		description:
+			'The team (organisation) that owns the dataset. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Sharing',
+		name: 'sharing',
+		type: 'options',
+		options: [
+			{ name: 'Private', value: 'private', description: 'Only members of the team see it' },
+			{ name: 'Public', value: 'public', description: 'Everyone sees it' },
+		],
+		default: 'private',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Description',
+		name: 'description',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		description: 'Description of the dataset (HTML allowed)',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Additional Fields (JSON)',
+		name: 'additionalFieldsJson',
+		type: 'json',
+		default: '{}',
+		description: 'Any other dataset fields, e.g. {"tags": ["planning"], "licence": "ogl-v3"}',
+		displayOptions: { show },
+	},
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const title = (this.getNodeParameter('title', itemIndex) as string).trim();
+	const givenSlug = (this.getNodeParameter('slug', itemIndex, '') as string).trim();
+	const team = String(this.getNodeParameter('team', itemIndex) ?? '').trim();
+	const sharing = this.getNodeParameter('sharing', itemIndex, 'private') as string;
+	const text = this.getNodeParameter('description', itemIndex, '') as string;
+	if (!title) {
+		throw new NodeOperationError(this.getNode(), 'Title must not be empty', { itemIndex });
+	}
+	if (!team) {
+		throw new NodeOperationError(this.getNode(), 'Team must be chosen (the dataset\'s parent)', {
+			itemIndex,
+		});
+	}
+	let additional: unknown;
+	try {
+		additional = parseJsonParameter(this.getNodeParameter('additionalFieldsJson', itemIndex, '{}'));
+	} catch (error) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Additional Fields (JSON) is not valid JSON: ${(error as Error).message}`,
+			{ itemIndex },
+		);
+	}
+	if (additional !== undefined && (typeof additional !== 'object' || additional === null || Array.isArray(additional))) {
+		throw new NodeOperationError(this.getNode(), 'Additional Fields (JSON) must be a JSON object', {
+			itemIndex,
+		});
+	}
+	const slug = givenSlug || slugify(title);
+	if (!slug) {
+		throw new NodeOperationError(
+			this.getNode(),
+			'Slug is empty: the title has no letters or digits to derive one from; give a slug',
+			{ itemIndex },
+		);
+	}
+	const body: IDataObject = {
+		...((additional as IDataObject | undefined) ?? {}),
+		title,
+		slug,
+		parent: team,
+		sharing,
+	};
+	if (text) body.description = text;
+	const dataset = await datapressRequest.call(this, 'POST', '/api/dataset', body, {
+		itemIndex,
+		subject: `team "${team}" (creating dataset "${slug}")`,
+	});
+	return [{ json: dataset, pairedItem: { item: itemIndex } }];
+}

@@ -1,0 +1,30 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { datapressRequest, datasetPath } from '../../transport';
+import { datasetIdProperty, resourceIdProperty } from '../common';
+import { readDataset, requireResource } from './shared';
+
+export const description: INodeProperties[] = [
+	datasetIdProperty('file', ['delete']),
+	resourceIdProperty('file', ['delete']),
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const datasetId = (this.getNodeParameter('datasetId', itemIndex) as string).trim();
+	const resourceId = String(this.getNodeParameter('resourceId', itemIndex)).trim();
+	const dataset = await readDataset.call(this, datasetId, itemIndex);
+	const resource = requireResource.call(this, dataset, datasetId, resourceId, itemIndex);
+	const updated = await datapressRequest.call(
+		this,
+		'PATCH',
+		datasetPath(datasetId),
+		[{ op: 'remove', path: `/resources/${resourceId}` }],
+		{ itemIndex, dataset: datasetId },
+	);
+	return [
+		{
+			json: { deleted: true, resourceId, title: resource.title ?? null, dataset: updated },
+			pairedItem: { item: itemIndex },
+		},
+	];
+}

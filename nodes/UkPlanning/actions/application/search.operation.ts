@@ -1,0 +1,251 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { outputOptionProperties, searchFilterProperties } from '../../descriptions/filters';
+import { capExceededMessage, planNewestFirst, type NarrowingPlan, type PlannedFetch, type Query } from '../../helpers/creditGuard';
+import { normaliseApplication, toFeatureCollection, type RawApplication } from '../../helpers/normalise';
+import { costRangeText } from '../../helpers/pricing';
+import { countApplications, fetchApplications } from '../../transport';
+import { authoritiesOnce, searchQueryFor } from '../common';
+
+const show: IDisplayOptions = { show: { resource: ['application'], operation: ['search'] } };
+const showApplications: IDisplayOptions = {
+	show: { resource: ['application'], operation: ['search'], mode: ['applications'] },
+};
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Mode',
+		name: 'mode',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: show,
+		options: [
+			{
+				name: 'Applications',
+				value: 'applications',
+				description: 'Return the matching applications: one credit each, guarded by Max Credits',
+			},
+			{
+				name: 'Count',
+				value: 'count',
+				description: 'Return how many applications match and the credits left: free',
+			},
+		],
+		default: 'applications',
+	},
+	...searchFilterProperties(show),
+	{
+		displayName: 'Max Credits',
+		name: 'maxCredits',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		displayOptions: showApplications,
+		default: 100,
+		description:
+			'Most credits this search may spend (one per application). The node counts for free first and never spends more.',
+	},
+	{
+		displayName: 'If Over Max Credits',
+		name: 'overCap',
+		type: 'options',
+		displayOptions: showApplications,
+		options: [
+			{
+				name: 'Fail Without Spending',
+				value: 'fail',
+				description: 'Stop with the count and the cost; nothing is charged',
+			},
+			{
+				name: 'Fetch Newest up to Max Credits',
+				value: 'newestFirst',
+				description:
+					'Narrow the search by free counts (dates, then authorities) and fetch the most recently validated applications that fit',
+			},
+		],
+		default: 'fail',
+	},
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		displayOptions: showApplications,
+		options: [
+			{ name: 'One Item per Application', value: 'items' },
+			{
+				name: 'One Summary Item',
+				value: 'summary',
+				description: 'Counts, credits spent and the applications as a list',
+			},
+			{
+				name: 'One GeoJSON FeatureCollection',
+				value: 'geojson',
+				description: 'One item holding a FeatureCollection of points, for maps and GIS tools',
+			},
+		],
+		default: 'items',
+	},
+	...outputOptionProperties(showApplications),
+];
+
+function serverDay(serverDateTime: string | undefined): string {
+	const day = /^\d{4}-\d{2}-\d{2}/.exec(serverDateTime ?? '')?.[0];
+	return day ?? new Date().toISOString().slice(0, 10);
+}
+
+interface FetchOutcome {
+	applications: RawApplication[];
+	creditsSpent: number;
+	creditsRemaining: number | undefined;
+	/** Planned parts not fetched because a recount no longer fitted the credits left. */
+	skipped: number;
+}
+
+/**
+ * Fetches the planned parts. Each narrowed part is counted again just before it is paid for, so that
+ * applications published since planning cannot push the spending over the cap.
+ */
+async function fetchPlanned(
+	this: IExecuteFunctions,
+	fetches: PlannedFetch[],
+	cap: number,
+	recount: boolean,
+	itemIndex: number,
+): Promise<FetchOutcome> {
+	const outcome: FetchOutcome = { applications: [], creditsSpent: 0, creditsRemaining: undefined, skipped: 0 };
+	const parts: RawApplication[][] = [];
+	for (const part of fetches) {
+		const left = cap - outcome.creditsSpent;
+		const expected = recount ? (await countApplications.call(this, part.query, { itemIndex })).count : part.expected;
+		if (expected === 0) continue;
+		if (expected > left) {
+			outcome.skipped++;
+			continue;
+		}
+		const answer = await fetchApplications.call(this, part.query, { itemIndex });
+		outcome.creditsSpent += answer.consumed;
+		outcome.creditsRemaining = answer.creditsRemaining;
+		parts.push(answer.applications as RawApplication[]);
+	}
+	// Parts are planned newest first; the API lists oldest first, and so does the output.
+	outcome.applications = parts.reverse().flat();
+	return outcome;
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const query = await searchQueryFor.call(this, itemIndex);
+	const mode = this.getNodeParameter('mode', itemIndex) as string;
+	const counted = await countApplications.call(this, query as IDataObject, { itemIndex });
+	const paired = { item: itemIndex };
+
+	if (mode === 'count') {
+		return [
+			{
+				json: {
+					count: counted.count,
+					creditsRemaining: counted.creditsRemaining ?? null,
+					creditsToFetch: counted.count,
+					costToFetch: costRangeText(counted.count),
+					query: { ...query },
+					serverDateTime: counted.serverDateTime ?? null,
+				},
+				pairedItem: paired,
+			},
+		];
+	}
+
+	const maxCredits = Math.floor(Number(this.getNodeParameter('maxCredits', itemIndex, 100)));
+	if (!Number.isFinite(maxCredits) || maxCredits < 1) {
+		throw new NodeOperationError(this.getNode(), `Max Credits must be a whole number of at least 1 (got ${maxCredits})`, {
+			itemIndex,
+		});
+	}
+	const overCap = this.getNodeParameter('overCap', itemIndex, 'fail') as string;
+	const output = this.getNodeParameter('output', itemIndex, 'items') as string;
+	const outputOptions = this.getNodeParameter('outputOptions', itemIndex, {}) as IDataObject;
+
+	if (counted.count > maxCredits && overCap !== 'newestFirst') {
+		const refusal = capExceededMessage(counted.count, maxCredits, costRangeText(counted.count));
+		throw new NodeOperationError(this.getNode(), refusal.message, { itemIndex, description: refusal.description });
+	}
+
+	// The key's balance also caps what can be fetched: the API refuses a search it cannot charge in full.
+	const balance = counted.creditsRemaining;
+	const cap = balance === undefined ? maxCredits : Math.min(maxCredits, balance);
+	const wanted = Math.min(counted.count, maxCredits);
+	if (balance !== undefined && wanted > balance) {
+		if (overCap !== 'newestFirst' || balance < 1) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`Not enough credits: the search matches ${counted.count} applications but the key has ${balance} credits left`,
+				{
+					itemIndex,
+					description: 'Nothing was charged. Top up with Account → Get Top-Up Link, or narrow the search.',
+				},
+			);
+		}
+	}
+
+	let plan: NarrowingPlan;
+	const narrowed = counted.count > cap;
+	if (narrowed) {
+		plan = await planNewestFirst({
+			base: query as Query,
+			total: counted.count,
+			cap,
+			today: serverDay(counted.serverDateTime),
+			count: async (part) => (await countApplications.call(this, part, { itemIndex })).count,
+			authorityIds: async () => (await authoritiesOnce.call(this, itemIndex)).map((lpa) => lpa.id),
+		});
+	} else {
+		plan = {
+			fetches: counted.count > 0 ? [{ query: { ...(query as Query) }, expected: counted.count }] : [],
+			planned: counted.count,
+			countRequests: 0,
+			budgetExhausted: false,
+		};
+	}
+
+	const fetched = await fetchPlanned.call(this, plan.fetches, cap, narrowed, itemIndex);
+	const omitPersonalData = outputOptions.omitPersonalData === true;
+	const applications = fetched.applications.map((raw) => normaliseApplication(raw, { omitPersonalData }));
+	const summary: IDataObject = {
+		count: counted.count,
+		fetched: applications.length,
+		creditsSpent: fetched.creditsSpent,
+		creditsRemaining: fetched.creditsRemaining ?? counted.creditsRemaining ?? null,
+		maxCredits,
+		narrowed,
+		query: { ...query },
+	};
+	if (narrowed) {
+		summary.coverage = {
+			newestFirst: true,
+			fullyCoveredFrom: plan.fullFrom ?? null,
+			partialDay: plan.partialDay ?? null,
+			partialDayAuthorities: plan.partialAuthorities ?? [],
+			freeCountRequests: plan.countRequests,
+			limitedByCreditsLeft: cap < maxCredits,
+			partsSkippedAfterRecount: fetched.skipped,
+		};
+	}
+
+	if (output === 'summary') {
+		return [{ json: { ...summary, applications: applications as unknown as IDataObject[] }, pairedItem: paired }];
+	}
+	if (output === 'geojson') {
+		return [
+			{
+				json: { ...toFeatureCollection(applications), search: summary } as unknown as IDataObject,
+				pairedItem: paired,
+			},
+		];
+	}
+	return applications.map((application) => ({ json: application as unknown as IDataObject, pairedItem: paired }));
+}

@@ -1,0 +1,50 @@
+import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { authoritiesOnce } from '../common';
+
+const show: IDisplayOptions = { show: { resource: ['authority'], operation: ['getAll'] } };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		displayOptions: show,
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		displayOptions: { show: { ...show.show, returnAll: [false] } },
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+	},
+	{
+		displayName: 'Name Contains',
+		name: 'nameFilter',
+		type: 'string',
+		displayOptions: show,
+		default: '',
+		placeholder: 'westminster',
+		description: 'Only authorities whose name contains this text (any case)',
+	},
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
+	const limit = returnAll ? Infinity : Math.max(1, Math.floor(Number(this.getNodeParameter('limit', itemIndex, 50))));
+	const nameFilter = String(this.getNodeParameter('nameFilter', itemIndex, '') ?? '')
+		.trim()
+		.toLowerCase();
+	const authorities = await authoritiesOnce.call(this, itemIndex);
+	return authorities
+		.filter((lpa) => !nameFilter || lpa.name.toLowerCase().includes(nameFilter))
+		.slice(0, limit)
+		.map((lpa) => ({
+			json: { id: lpa.id, name: lpa.name, application_count: lpa.applicationCount ?? null } as IDataObject,
+			pairedItem: { item: itemIndex },
+		}));
+}

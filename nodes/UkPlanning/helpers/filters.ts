@@ -1,0 +1,233 @@
+/**
+ * Search filters: checks the values a user typed and turns them into the query parameters `/search`
+ * expects. Pure (no n8n types), so both the node and the trigger use it and it is tested directly.
+ */
+
+/** Raw filter values as read from the node parameters (see descriptions/filters.ts for the UI). */
+export interface SearchFilterInput {
+	/** Authority ids: an array from the multi-select, or a comma list / number from an expression. */
+	lpaIds?: unknown;
+	dateFrom?: unknown;
+	dateTo?: unknown;
+	postcodeExact?: unknown;
+	postcodeStart?: unknown;
+	radiusPostcode?: unknown;
+	radiusMiles?: unknown;
+	address?: unknown;
+	keyword?: unknown;
+}
+
+/** Query-string parameters of `/search` (API names), only those the user set. */
+export interface SearchQuery {
+	lpa_id?: string;
+	date_from?: string;
+	date_to?: string;
+	postcode_exact?: string;
+	postcode_start?: string;
+	postcode_radius?: string;
+	address?: string;
+	keyword?: string;
+}
+
+/** UI names of the filter fields, used in messages so that the user finds the field to fix. */
+export const FILTER_FIELD_NAMES = {
+	lpaIds: 'Planning Authority Names or IDs',
+	dateFrom: 'Validated From',
+	dateTo: 'Validated To',
+	postcodeExact: 'Postcode (Exact)',
+	postcodeStart: 'Postcode Starts With',
+	radiusPostcode: 'Radius Postcode',
+	radiusMiles: 'Radius (Miles)',
+	address: 'Address Contains',
+	keyword: 'Description Contains',
+} as const;
+
+/** A filter value that cannot be sent; `field` is the UI name of the field. */
+export class FilterValidationError extends Error {
+	readonly field: string;
+
+	constructor(field: string, message: string) {
+		super(message);
+		this.name = 'FilterValidationError';
+		this.field = field;
+	}
+}
+
+const FULL_POSTCODE = /^(GIR 0AA|[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})$/;
+/** A start of a postcode: area ("GU"), district ("GU16"), sector ("GU16 7") or more ("GU16 7H"). */
+const POSTCODE_START = /^[A-Z]{1,2}([0-9][A-Z0-9]?( [0-9]([A-Z]{1,2})?)?)?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function text(value: unknown): string {
+	if (value === undefined || value === null) return '';
+	return String(value).trim();
+}
+
+/**
+ * A full UK postcode in the form the API expects ("GU16 7HF"), from any spacing and case, or
+ * undefined when the value is not a full postcode.
+ */
+export function normalisePostcode(value: unknown): string | undefined {
+	const compact = text(value).replace(/\s+/g, '').toUpperCase();
+	if (compact.length < 5 || compact.length > 7) return undefined;
+	const spaced = `${compact.slice(0, -3)} ${compact.slice(-3)}`;
+	return FULL_POSTCODE.test(spaced) ? spaced : undefined;
+}
+
+/** The start of a postcode, upper case with single spaces; a complete postcode is spaced as one. */
+export function normalisePostcodeStart(value: unknown): string | undefined {
+	const raw = text(value).toUpperCase().replace(/\s+/g, ' ');
+	if (!raw) return undefined;
+	const full = normalisePostcode(raw);
+	if (full) return full;
+	return POSTCODE_START.test(raw) ? raw : undefined;
+}
+
+/** True for a real calendar date written yyyy-mm-dd. */
+export function isValidIsoDate(value: unknown): boolean {
+	if (typeof value !== 'string') return false;
+	const match = ISO_DATE.exec(value);
+	if (!match) return false;
+	const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+	const date = new Date(Date.UTC(year, month - 1, day));
+	return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+function isoToMs(iso: string): number {
+	if (!isValidIsoDate(iso)) throw new RangeError(`"${iso}" is not a yyyy-mm-dd date`);
+	return Date.parse(`${iso}T00:00:00Z`);
+}
+
+/** The date `days` days after `iso` (negative: before). */
+export function addDays(iso: string, days: number): string {
+	return new Date(isoToMs(iso) + Math.round(days) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+	return Math.round((isoToMs(to) - isoToMs(from)) / DAY_MS);
+}
+
+/**
+ * A date filter as yyyy-mm-dd. The date picker gives "2026-11-01T00:00:00" and expressions may give
+ * a full ISO timestamp; only the calendar date counts, as the API filters on the validated day.
+ */
+function readDate(field: string, value: unknown): string | undefined {
+	const raw = text(value);
+	if (!raw) return undefined;
+	const datePart = /^\d{4}-\d{2}-\d{2}(?=T|$)/.exec(raw)?.[0];
+	if (!datePart || !isValidIsoDate(datePart)) {
+		throw new FilterValidationError(field, `"${raw}" is not a real date in the form yyyy-mm-dd (e.g. 2026-11-01)`);
+	}
+	return datePart;
+}
+
+/** Authority ids from the multi-select (array) or an expression ("1,2", 3, ["1", 2]). */
+export function parseLpaIds(value: unknown): string[] {
+	const field = FILTER_FIELD_NAMES.lpaIds;
+	let parts: unknown[];
+	if (value === undefined || value === null || value === '') parts = [];
+	else if (Array.isArray(value)) parts = value;
+	else if (typeof value === 'number') parts = [value];
+	else if (typeof value === 'string') parts = value.split(',');
+	else throw new FilterValidationError(field, 'must be a list of authority ids (e.g. "1,25")');
+	const ids: string[] = [];
+	for (const part of parts) {
+		const id = text(part);
+		if (!id) continue;
+		if (!/^\d+$/.test(id)) {
+			throw new FilterValidationError(field, `"${id}" is not an authority id (ids are whole numbers; see Authority → Get Many)`);
+		}
+		const canonical = String(Number(id));
+		if (!ids.includes(canonical)) ids.push(canonical);
+	}
+	return ids;
+}
+
+function readRadiusMiles(value: unknown): number | undefined {
+	if (value === undefined || value === null || text(value) === '') return undefined;
+	const miles = typeof value === 'number' ? value : Number(text(value));
+	if (!Number.isFinite(miles)) {
+		throw new FilterValidationError(FILTER_FIELD_NAMES.radiusMiles, `"${text(value)}" is not a number of miles`);
+	}
+	return miles;
+}
+
+/** Checks every filter and returns the query parameters; throws FilterValidationError naming the field. */
+export function validateSearchFilters(raw: SearchFilterInput): SearchQuery {
+	const input = raw ?? {};
+	const query: SearchQuery = {};
+
+	const ids = parseLpaIds(input.lpaIds);
+	if (ids.length) query.lpa_id = ids.join(',');
+
+	const dateFrom = readDate(FILTER_FIELD_NAMES.dateFrom, input.dateFrom);
+	const dateTo = readDate(FILTER_FIELD_NAMES.dateTo, input.dateTo);
+	if (dateFrom && dateTo && dateFrom > dateTo) {
+		throw new FilterValidationError(
+			FILTER_FIELD_NAMES.dateFrom,
+			`${dateFrom} is after ${FILTER_FIELD_NAMES.dateTo} (${dateTo}); the range would match nothing`,
+		);
+	}
+	if (dateFrom) query.date_from = dateFrom;
+	if (dateTo) query.date_to = dateTo;
+
+	const exactRaw = text(input.postcodeExact);
+	if (exactRaw) {
+		const postcode = normalisePostcode(exactRaw);
+		if (!postcode) {
+			throw new FilterValidationError(
+				FILTER_FIELD_NAMES.postcodeExact,
+				`"${exactRaw}" is not a full UK postcode (e.g. "GU16 7HF")`,
+			);
+		}
+		query.postcode_exact = postcode;
+	}
+
+	const startRaw = text(input.postcodeStart);
+	if (startRaw) {
+		const start = normalisePostcodeStart(startRaw);
+		if (!start) {
+			throw new FilterValidationError(
+				FILTER_FIELD_NAMES.postcodeStart,
+				`"${startRaw}" is not the start of a UK postcode (e.g. "GU16" or "SW1A 2")`,
+			);
+		}
+		query.postcode_start = start;
+	}
+
+	const radiusPostcodeRaw = text(input.radiusPostcode);
+	const miles = readRadiusMiles(input.radiusMiles);
+	if (radiusPostcodeRaw) {
+		const postcode = normalisePostcode(radiusPostcodeRaw);
+		if (!postcode) {
+			throw new FilterValidationError(
+				FILTER_FIELD_NAMES.radiusPostcode,
+				`"${radiusPostcodeRaw}" is not a full UK postcode (a radius search needs one, e.g. "GU16 7HF")`,
+			);
+		}
+		if (miles === undefined || miles <= 0) {
+			throw new FilterValidationError(
+				FILTER_FIELD_NAMES.radiusMiles,
+				`must be a positive number of miles for a radius search around ${postcode}${miles === undefined ? '' : ` (got ${miles})`}`,
+			);
+		}
+		query.postcode_radius = `${postcode},${miles}`;
+	} else if (miles !== undefined && miles !== 0) {
+		// 0 is the field's "no radius search" default; any other value without a postcode is a mistake.
+		throw new FilterValidationError(
+			miles < 0 ? FILTER_FIELD_NAMES.radiusMiles : FILTER_FIELD_NAMES.radiusPostcode,
+			miles < 0
+				? `must be a positive number of miles (got ${miles})`
+				: `is empty, but ${FILTER_FIELD_NAMES.radiusMiles} is ${miles}: a radius search needs a full postcode`,
+		);
+	}
+
+	const address = text(input.address);
+	if (address) query.address = address;
+	const keyword = text(input.keyword);
+	if (keyword) query.keyword = keyword;
+
+	return query;
+}

@@ -1,0 +1,152 @@
+/**
+ * Turns applications as the API sends them (every value a string, absent values null) into values a
+ * workflow can use directly. Pure, shared with the trigger.
+ */
+
+/** An application as `/search?return_data=1` returns it. */
+export interface RawApplication {
+	lpa_id?: string | number | null;
+	lpa_name?: string | null;
+	keyval?: string | null;
+	externalLink?: string | null;
+	title?: string | null;
+	address?: string | null;
+	postcode?: string | null;
+	lat?: string | number | null;
+	lng?: string | number | null;
+	validated?: string | null;
+	applicant_name?: string | null;
+	applicant_address?: string | null;
+	agent_name?: string | null;
+	agent_address?: string | null;
+	agent_phone?: string | null;
+	agent_email?: string | null;
+	docs?: string | number | null;
+	[field: string]: unknown;
+}
+
+export interface Application {
+	lpa_id: string | null;
+	lpa_name: string | null;
+	keyval: string | null;
+	externalLink: string | null;
+	title: string | null;
+	address: string | null;
+	postcode: string | null;
+	lat: number | null;
+	lng: number | null;
+	validated: string | null;
+	docs: number | null;
+	applicant_name?: string | null;
+	applicant_address?: string | null;
+	agent_name?: string | null;
+	agent_address?: string | null;
+	agent_phone?: string | null;
+	agent_email?: string | null;
+	[field: string]: unknown;
+}
+
+export interface NormaliseOptions {
+	/** Leave out applicant and agent names, addresses, phones and emails. */
+	omitPersonalData?: boolean;
+}
+
+/** Fields that name or reach a person; the site address of the application is not among them. */
+export const PERSONAL_DATA_FIELDS = [
+	'applicant_name',
+	'applicant_address',
+	'agent_name',
+	'agent_address',
+	'agent_phone',
+	'agent_email',
+] as const;
+
+function optionalText(value: unknown): string | null {
+	if (value === undefined || value === null) return null;
+	const textValue = String(value).trim();
+	return textValue === '' ? null : textValue;
+}
+
+function optionalNumber(value: unknown): number | null {
+	const textValue = optionalText(value);
+	if (textValue === null) return null;
+	const numberValue = Number(textValue);
+	return Number.isFinite(numberValue) ? numberValue : null;
+}
+
+function realDate(year: number, month: number, day: number): string | null {
+	const date = new Date(Date.UTC(year, month - 1, day));
+	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+	return date.toISOString().slice(0, 10);
+}
+
+/** The validated date as yyyy-mm-dd; accepts the API's own form, a timestamp, or a UK dd/mm/yyyy. */
+export function toIsoDate(value: unknown): string | null {
+	const textValue = optionalText(value);
+	if (textValue === null) return null;
+	let match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/.exec(textValue);
+	if (match) return realDate(Number(match[1]), Number(match[2]), Number(match[3]));
+	match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(textValue);
+	if (match) return realDate(Number(match[3]), Number(match[2]), Number(match[1]));
+	return null;
+}
+
+export function normaliseApplication(raw: RawApplication, options: NormaliseOptions = {}): Application {
+	const source = raw ?? {};
+	const lat = optionalNumber(source.lat);
+	const lng = optionalNumber(source.lng);
+	const docs = optionalNumber(source.docs);
+	const application: Application = {
+		// Fields the API may add later travel along unchanged.
+		...source,
+		lpa_id: optionalText(source.lpa_id),
+		lpa_name: optionalText(source.lpa_name),
+		keyval: optionalText(source.keyval),
+		externalLink: optionalText(source.externalLink),
+		title: optionalText(source.title),
+		address: optionalText(source.address),
+		postcode: optionalText(source.postcode),
+		lat: lat !== null && Math.abs(lat) <= 90 ? lat : null,
+		lng: lng !== null && Math.abs(lng) <= 180 ? lng : null,
+		validated: toIsoDate(source.validated),
+		docs: docs !== null && docs >= 0 ? Math.round(docs) : null,
+	};
+	for (const field of PERSONAL_DATA_FIELDS) {
+		if (options.omitPersonalData) delete application[field];
+		else application[field] = optionalText(source[field]);
+	}
+	return application;
+}
+
+export interface Feature {
+	type: 'Feature';
+	id?: string;
+	geometry: { type: 'Point'; coordinates: [number, number] } | null;
+	properties: Record<string, unknown>;
+}
+
+export interface FeatureCollection {
+	type: 'FeatureCollection';
+	features: Feature[];
+}
+
+/**
+ * One GeoJSON FeatureCollection of (normalised) applications, for map nodes and GIS tools. GeoJSON
+ * orders coordinates longitude first; an application without coordinates keeps a null geometry.
+ */
+export function toFeatureCollection(applications: Application[]): FeatureCollection {
+	return {
+		type: 'FeatureCollection',
+		features: applications.map((application) => {
+			const { lat, lng, ...properties } = application;
+			const located = typeof lat === 'number' && typeof lng === 'number';
+			const feature: Feature = {
+				type: 'Feature',
+				geometry: located ? { type: 'Point', coordinates: [lng, lat] } : null,
+				properties,
+			};
+			if (application.keyval) feature.id = application.keyval;
+			return feature;
+		}),
+	};
+}

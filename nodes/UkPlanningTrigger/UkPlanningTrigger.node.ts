@@ -1,0 +1,97 @@
+import type {
+	IDataObject,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IPollFunctions,
+} from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { getAuthorities } from '../UkPlanning/methods/loadOptions';
+import { readTriggerSettings, triggerProperties } from './settings';
+import { planPoll } from './planner/poll';
+import { findTestApplication } from './planner/testEvent';
+import type { PlannerApplication } from './planner/types';
+import { createPlannerApi, pollBudgetMs } from './pollApi';
+
+/** Part of the poll budget kept for returning what was fetched. */
+const BUDGET_RESERVE_SHARE = 0.2;
+const TEST_EVENT_CREDIT_CAP = 5;
+
+export class UkPlanningTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'UK Planning Trigger',
+		name: 'ukPlanningTrigger',
+		icon: { light: 'file:../../icons/ukPlanning.svg', dark: 'file:../../icons/ukPlanning.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"Look back " + $parameter["lookbackDays"] + " days"}}',
+		description:
+			'Starts the workflow once for every new planning application matching the filters, paying about one credit each',
+		defaults: { name: 'UK Planning Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'ukPlanningApi', required: true }],
+		properties: triggerProperties(),
+	};
+
+	methods = { loadOptions: { getAuthorities } };
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const settings = readTriggerSettings(this);
+		const budgetMs = pollBudgetMs(this);
+		const api = createPlannerApi(this, budgetMs);
+		const config = { ...settings.planner, reserveMs: Math.round(budgetMs * BUDGET_RESERVE_SHARE) };
+
+		if (this.getMode() === 'manual') {
+			const test = await wrapErrors(this, async () => await findTestApplication(config, api, TEST_EVENT_CREDIT_CAP));
+			const testEvent: IDataObject = {
+				creditsSpent: test.creditsSpent,
+				freeRequests: test.freeRequests,
+				creditCap: TEST_EVENT_CREDIT_CAP,
+				applicationsInWindow: test.windowCount,
+				activationCredits: test.activation.credits,
+				activationPolls: test.activation.polls,
+				note:
+					`Activation learns the ${test.windowCount} applications now in the ${config.lookbackDays}-day window ` +
+					`without emitting them: about ${test.activation.credits} credits over ${test.activation.polls} poll(s) ` +
+					`at Max Credits ${config.maxCredits}. The test event moved no state.`,
+			};
+			if (test.problem) testEvent.problem = test.problem;
+			const json: IDataObject = test.application
+				? { ...settings.output(test.application), testEvent }
+				: { testEvent };
+			return [[{ json }]];
+		}
+
+		const staticData = this.getWorkflowStaticData('node');
+		const result = await wrapErrors(this, async () => await planPoll(staticData.state, config, api));
+		if (result.stats.partialError) {
+			this.logger.warn(
+				`UK Planning Trigger: a paid request failed after ${result.stats.emitted} new application(s) were fetched; the rest is carried over to the next poll: ${result.stats.partialError}`,
+			);
+		}
+		if (result.stats.unresolved > 0) {
+			this.logger.warn(
+				`UK Planning Trigger: ${result.stats.unresolved} application(s) appeared in days still being learned after activation and could not be told from older ones, so they were not emitted; a Max Credits per Poll above the activation cost avoids this`,
+			);
+		}
+		// The state moves only now, after every application it covers was fetched.
+		staticData.state = result.state as unknown as IDataObject;
+		if (!result.emitted.length) return null;
+		return [result.emitted.map((application: PlannerApplication) => ({ json: settings.output(application) }))];
+	}
+}
+
+async function wrapErrors<T>(context: IPollFunctions, run: () => Promise<T>): Promise<T> {
+	const outcome = await run().then(
+		(value) => ({ value }),
+		(failure: unknown) => ({ failure }),
+	);
+	if ('value' in outcome) return outcome.value;
+	const { failure } = outcome;
+	// The transport already raised NodeApiError with the key scrubbed; anything else is wrapped.
+	if (failure instanceof NodeApiError || failure instanceof NodeOperationError) throw failure;
+	throw new NodeOperationError(context.getNode(), (failure as Error)?.message ?? String(failure));
+}

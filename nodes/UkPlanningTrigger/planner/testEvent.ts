@@ -1,0 +1,115 @@
+/**
+ * "Fetch Test Event": one real recent application for at most a few credits, found with free counts.
+ * Moves no state.
+ */
+import { dayIndex, serverDay, shiftDay } from './days';
+import { activationEstimate } from './poll';
+import type { PlannerApi, PlannerApplication, PlannerConfig, Query } from './types';
+
+export interface TestEventResult {
+	application?: PlannerApplication;
+	day?: string;
+	creditsSpent: number;
+	freeRequests: number;
+	/** Applications in the look-back window now: what activation pays to learn them. */
+	windowCount: number;
+	activation: { credits: number; polls: number };
+	/** Set when no application costing at most the cap could be found; nothing was paid then. */
+	problem?: string;
+}
+
+const POSTCODE_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ';
+
+export async function findTestApplication(
+	cfg: PlannerConfig,
+	api: PlannerApi,
+	creditCap = 5,
+	maxFreeRequests = 120,
+): Promise<TestEventResult> {
+	let freeRequests = 0;
+	const count = async (query: Query) => {
+		freeRequests++;
+		return await api.count(query);
+	};
+	const probe = await count({ ...cfg.base });
+	const today = serverDay(probe.serverDateTime, new Date().toISOString().slice(0, 10));
+	const from = shiftDay(today, -cfg.lookbackDays);
+	const windowCount = (await count({ ...cfg.base, date_from: from, date_to: today })).count;
+	const result: TestEventResult = {
+		creditsSpent: 0,
+		freeRequests: 0,
+		windowCount,
+		activation: activationEstimate(windowCount, cfg.maxCredits),
+	};
+	const finish = (extra: Partial<TestEventResult>) => ({ ...result, ...extra, freeRequests });
+	if (windowCount === 0) {
+		return finish({
+			problem: `No application matches the filters in the last ${cfg.lookbackDays} days`,
+		});
+	}
+
+	// The newest day with an application: binary search on counts of [day, today].
+	let low = dayIndex(from);
+	let high = dayIndex(today);
+	while (low < high) {
+		const mid = Math.ceil((low + high) / 2);
+		const recent = (await count({ ...cfg.base, date_from: shiftDay(from, mid - dayIndex(from)), date_to: today })).count;
+		if (recent > 0) low = mid;
+		else high = mid - 1;
+	}
+	const day = shiftDay(from, low - dayIndex(from));
+	let query: Query = { ...cfg.base, date_from: day, date_to: day };
+	let current = (await count(query)).count;
+
+	// Narrow by authority: keep a half that still holds an application, preferring the smaller count.
+	let lpas = (cfg.base.lpa_id ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+	if (!lpas.length && current > 1) {
+		freeRequests++;
+		lpas = await api.lpaIds();
+	}
+	while (current > 1 && lpas.length > 1 && freeRequests < maxFreeRequests) {
+		const first = lpas.slice(0, Math.ceil(lpas.length / 2));
+		const second = lpas.slice(first.length);
+		const firstCount = (await count({ ...query, lpa_id: first.join(',') })).count;
+		const secondCount = current - firstCount;
+		const keepFirst = firstCount > 0 && (secondCount === 0 || firstCount <= secondCount);
+		lpas = keepFirst ? first : second;
+		current = keepFirst ? firstCount : secondCount;
+		query = { ...query, lpa_id: lpas.join(',') };
+	}
+
+	// Narrow by postcode prefix, one character at a time, keeping the smallest non-empty prefix.
+	if (!cfg.base.postcode_exact) {
+		let prefix = (cfg.base.postcode_start ?? '').toUpperCase();
+		while (current > 1 && prefix.length < 8 && freeRequests < maxFreeRequests) {
+			let best: { prefix: string; count: number } | undefined;
+			for (const character of POSTCODE_CHARACTERS) {
+				if (character === ' ' && (prefix.length < 2 || prefix.includes(' '))) continue;
+				if (freeRequests >= maxFreeRequests) break;
+				const candidate = prefix + character;
+				const candidateCount = (await count({ ...query, postcode_start: candidate })).count;
+				if (candidateCount > 0 && (!best || candidateCount < best.count)) {
+					best = { prefix: candidate, count: candidateCount };
+					if (candidateCount === 1) break;
+				}
+			}
+			if (!best) break;
+			prefix = best.prefix;
+			current = best.count;
+			query = { ...query, postcode_start: prefix };
+		}
+	}
+
+	if (current > creditCap || current < 1) {
+		return finish({
+			day,
+			problem: `Free counts could not narrow the newest day (${day}) to at most ${creditCap} applications; no credits were spent`,
+		});
+	}
+	const answer = await api.fetch(query);
+	return finish({
+		day,
+		application: answer.applications[answer.applications.length - 1],
+		creditsSpent: Number(answer.consumed) || 0,
+	});
+}

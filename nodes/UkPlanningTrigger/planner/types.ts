@@ -1,0 +1,91 @@
+/** Plain types of the poll planner: no n8n types, so the planner is tested directly. */
+
+/** Query-string parameters of a `/search` request, without `key` and `return_data`. */
+export type Query = Record<string, string>;
+
+/** The fields of an application the planner needs; the rest travels along untouched. */
+export interface PlannerApplication {
+	keyval: string;
+	lpa_id?: string | number | null;
+	postcode?: string | null;
+	validated?: string | null;
+	[field: string]: unknown;
+}
+
+/** The API as the planner sees it. `count` is free (return_data=0), `fetch` is paid (return_data=1). */
+export interface PlannerApi {
+	count(query: Query): Promise<{ count: number; serverDateTime?: string }>;
+	fetch(
+		query: Query,
+	): Promise<{ applications: PlannerApplication[]; consumed: number; serverDateTime?: string }>;
+	/** Every LPA id, for narrowing by authority when the filters name none. */
+	lpaIds(): Promise<string[]>;
+	/** Milliseconds left in this poll's budget. */
+	timeLeftMs(): number;
+}
+
+export type BacklogOrder = 'newestFirst' | 'oldestFirst';
+
+export interface PlannerConfig {
+	/** The validated user filters, qs-ready, without dates. */
+	base: Query;
+	lookbackDays: number;
+	backfillDays: number;
+	maxCredits: number;
+	backlogOrder: BacklogOrder;
+	/** Identifies the filters and window; a different fingerprint starts the state afresh. */
+	fingerprint: string;
+	/** Stop starting requests when less than this is left of the poll budget. */
+	reserveMs: number;
+}
+
+/**
+ * One validated day of the window.
+ * `n`: the day's count as last known. `s`: the applications seen that day, keyval → "lpa|postcode".
+ * `f`: set once `s` holds every application of the day (days that existed at activation are not
+ * complete until they were learned). `x`: the count fell (a withdrawal), so `s` may hold keys that no
+ * longer exist; the next rise refetches the whole day instead of trusting counts derived from `s`.
+ */
+export interface DayState {
+	n: number;
+	s: Record<string, string>;
+	f?: 1;
+	x?: 1;
+	/** Days not learned yet: per-authority counts at activation. */
+	l?: Record<string, number>;
+}
+
+export interface TriggerState {
+	v: 1;
+	fp: string;
+	/** First day of the window as of the last poll. */
+	from: string;
+	/** The server's day at the last poll. */
+	today: string;
+	/** Applications validated after `today` at the last poll (not tracked per day). */
+	fut: number;
+	days: Record<string, DayState>;
+	/** New applications that could not be told apart from ones existing at activation (see README). */
+	unresolved: number;
+}
+
+export interface PollStats {
+	activated: boolean;
+	requests: number;
+	freeRequests: number;
+	paidRequests: number;
+	credits: number;
+	emitted: number;
+	learned: number;
+	unresolved: number;
+	/** Paid queries left for the next poll (credit cap or poll budget). */
+	carriedOver: number;
+	/** A paid request failed after others had succeeded: what was fetched is kept, the rest carried over. */
+	partialError?: string;
+}
+
+export interface PollResult {
+	emitted: PlannerApplication[];
+	state: TriggerState;
+	stats: PollStats;
+}

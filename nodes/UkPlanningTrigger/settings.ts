@@ -1,0 +1,123 @@
+/** The trigger's parameters: the Search filters and output options shared with UK Planning, plus its own. */
+import type { IDataObject, INodeProperties, IPollFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { outputOptionProperties, readSearchFilters, searchFilterProperties } from '../UkPlanning/descriptions/filters';
+import { FilterValidationError, validateSearchFilters } from '../UkPlanning/helpers/filters';
+import { normaliseApplication } from '../UkPlanning/helpers/normalise';
+import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './planner/types';
+
+/** Query parameters the trigger controls itself: the window sets the dates, counting sets return_data. */
+const TRIGGER_OWNED_PARAMETERS = ['date_from', 'date_to', 'return_data', 'key'];
+
+export function triggerProperties(): INodeProperties[] {
+	return [
+		{
+			displayName:
+				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output); use Fetch Test Event to see that cost first.',
+			name: 'activationNotice',
+			type: 'notice',
+			default: '',
+		},
+		...searchFilterProperties(),
+		{
+			displayName: 'Look-Back Window (Days)',
+			name: 'lookbackDays',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 365 },
+			default: 30,
+			description:
+				'Applications validated up to this many days ago are still caught when the council publishes them late',
+		},
+		{
+			displayName: 'Options',
+			name: 'triggerOptions',
+			type: 'collection',
+			placeholder: 'Add option',
+			default: {},
+			options: [
+				{
+					displayName: 'Backfill Days',
+					name: 'backfillDays',
+					type: 'number',
+					typeOptions: { minValue: 0, maxValue: 365 },
+					default: 0,
+					description:
+						'On activation, also emit the applications validated in this many most recent days (paid, within Max Credits per Poll)',
+				},
+				{
+					displayName: 'Backlog Order',
+					name: 'backlogOrder',
+					type: 'options',
+					options: [
+						{ name: 'Newest First', value: 'newestFirst' },
+						{ name: 'Oldest First', value: 'oldestFirst' },
+					],
+					default: 'newestFirst',
+					description: 'Which applications come first when more are new than Max Credits per Poll allows',
+				},
+				{
+					displayName: 'Max Credits per Poll',
+					name: 'maxCreditsPerPoll',
+					type: 'number',
+					typeOptions: { minValue: 1 },
+					default: 200,
+					description: 'Most credits one poll may spend; the rest is carried over to the next polls',
+				},
+			],
+		},
+		...outputOptionProperties(),
+	];
+}
+
+export interface TriggerSettings {
+	planner: Omit<PlannerConfig, 'reserveMs'>;
+	output: (application: PlannerApplication) => IDataObject;
+}
+
+function stableJson(value: Query): string {
+	return JSON.stringify(
+		Object.keys(value)
+			.sort()
+			.map((key) => [key, value[key]]),
+	);
+}
+
+export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
+	let base: Query;
+	try {
+		const validated = validateSearchFilters(readSearchFilters(context as never, 0)) as unknown as IDataObject;
+		base = {};
+		for (const [key, value] of Object.entries(validated)) {
+			if (TRIGGER_OWNED_PARAMETERS.includes(key) || value === undefined || value === null || value === '') continue;
+			base[key] = String(value);
+		}
+	} catch (error) {
+		if (error instanceof FilterValidationError) {
+			throw new NodeOperationError(context.getNode(), `Invalid filter "${error.field}": ${error.message}`, {
+				description: 'Fix the filter; the trigger cannot be activated with it.',
+			});
+		}
+		throw new NodeOperationError(context.getNode(), (error as Error)?.message ?? String(error));
+	}
+	const lookbackDays = Math.max(1, Math.floor(Number(context.getNodeParameter('lookbackDays', 30))));
+	const options = context.getNodeParameter('triggerOptions', {}) as IDataObject;
+	const maxCredits = Math.max(1, Math.floor(Number(options.maxCreditsPerPoll ?? 200)));
+	const backfillDays = Math.max(0, Math.floor(Number(options.backfillDays ?? 0)));
+	const backlogOrder: BacklogOrder = options.backlogOrder === 'oldestFirst' ? 'oldestFirst' : 'newestFirst';
+	const outputOptions = context.getNodeParameter('outputOptions', {}) as IDataObject;
+	return {
+		planner: {
+			base,
+			lookbackDays,
+			backfillDays,
+			maxCredits,
+			backlogOrder,
+			fingerprint: `${stableJson(base)}#${lookbackDays}`,
+		},
+		output: (application) =>
+			normaliseApplication(application as never, {
+				omitPersonalData: outputOptions.omitPersonalData === true,
+			}) as unknown as IDataObject,
+	};
+}

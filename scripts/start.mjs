@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the product for a newcomer. Installs what it needs the first time (project dependencies,
+ * Node.js 24 and n8n into a cache folder), builds and installs this package into an isolated n8n user
+ * folder the way n8n installs community packages, starts the sandboxes of both APIs and a local mailbox,
+ * imports credentials and the example workflows, and starts n8n. Ctrl-C stops everything it started.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+import { ensureDependencies, repoRoot } from './lib/ensure-deps.mjs';
+
+const require = createRequire(import.meta.url);
+const say = (message) => console.log(`start: ${message}`);
+
+const PORTS = {
+	n8n: Number(process.env.N8N_PORT || 5678),
+	planning: Number(process.env.PLANNING_PORT || 4010),
+	datapress: Number(process.env.DATAPRESS_PORT || 4020),
+	storage: Number(process.env.STORAGE_PORT || 4030),
+	smtp: Number(process.env.SMTP_PORT || 4025),
+	mailbox: Number(process.env.MAILBOX_PORT || 4026),
+};
+const OWNER = { email: 'demo@example.com', password: 'Demo-password-1', firstName: 'Demo', lastName: 'User' };
+const demoFolder = process.env.DEMO_FOLDER || path.join(repoRoot, '.demo');
+
+ensureDependencies('start');
+const { ensureN8n } = await import('./install-n8n.mjs');
+say('checking Node.js 24 and n8n in the cache (installs them the first time: about 5 minutes)');
+const installed = ensureN8n({ line: '2' });
+
+const instance = require('./lib/n8n-instance.cjs');
+const { demoCredentials, exampleWorkflows } = require('./lib/demo.cjs');
+
+say('building and packing the package');
+const tarball = instance.packPackage({ build: true });
+
+const firstRun = !fs.existsSync(path.join(demoFolder, '.n8n', 'database.sqlite'));
+fs.mkdirSync(demoFolder, { recursive: true });
+instance.createUserFolder({ tarball, folder: demoFolder });
+say(`installed ${path.basename(tarball)} into ${path.join(demoFolder, '.n8n', 'nodes')}`);
+
+const started = [];
+async function stopAll() {
+	for (const stop of started.reverse()) {
+		try {
+			await stop();
+		} catch {
+			// keep stopping the rest
+		}
+	}
+}
+
+try {
+	say('starting the sandboxes');
+	const { startPlanningSandbox } = require('../sandbox/planning');
+	const { startDatastoreSandboxes } = require('../sandbox/datapress');
+	const { startMailSink } = require('../sandbox/mail');
+	const planning = await startPlanningSandbox({ port: PORTS.planning });
+	started.push(() => planning.close());
+	const datastore = await startDatastoreSandboxes({
+		port: PORTS.datapress,
+		storagePort: PORTS.storage,
+		dataDir: path.join(demoFolder, 'datastore-files'),
+	});
+	started.push(() => datastore.close());
+	const mailbox = await startMailSink({ smtpPort: PORTS.smtp, httpPort: PORTS.mailbox });
+	started.push(() => mailbox.close());
+
+	if (firstRun) {
+		say('importing demo credentials and the example workflows');
+		const credentials = demoCredentials({
+			planningUrl: planning.url,
+			datapressUrl: datastore.url,
+			smtpHost: mailbox.smtpHost,
+			smtpPort: mailbox.smtpPort,
+		});
+		await instance.importJson({ installed, userFolder: demoFolder, kind: 'credentials', data: credentials });
+		const workflows = exampleWorkflows().map(({ workflow }) => workflow);
+		if (workflows.length) await instance.importJson({ installed, userFolder: demoFolder, kind: 'workflow', data: workflows });
+	}
+
+	say('starting n8n');
+	const server = await instance.startServer({ installed, userFolder: demoFolder, port: PORTS.n8n });
+	started.push(() => server.stop());
+	if (firstRun) {
+		const answer = await fetch(`${server.url}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(OWNER),
+		});
+		if (!answer.ok) say(`owner setup answered ${answer.status}; log in with the account you created before`);
+	}
+
+	console.log(`
+n8n is running with the planning and datastore nodes:  ${server.url}
+  log in as ${OWNER.email} / ${OWNER.password}
+
+Sandboxes (local stand-ins for the real services, demo data):
+  Planning API     ${planning.url}        key demo-planning-key
+  London Datastore ${datastore.url}          key demo-editor-key   (storage ${datastore.storageUrl})
+  Demo mailbox     ${mailbox.url}          (SMTP on ${mailbox.smtpHost}:${mailbox.smtpPort})
+
+Try first: open "Count before you pay" and click "Execute workflow"; then "New applications by email",
+activate it, and watch ${mailbox.url}. Ctrl-C stops everything.
+`);
+
+	await new Promise((resolve) => {
+		process.once('SIGINT', resolve);
+		process.once('SIGTERM', resolve);
+		server.process.once('close', resolve);
+	});
+} catch (error) {
+	console.error(`start: ${error.message}`);
+	process.exitCode = 1;
+} finally {
+	say('stopping');
+	await stopAll();
+}

@@ -1,0 +1,159 @@
+/**
+ * The harness is what every node test stands on, so it is tested itself: a tiny node run through it must see
+ * n8n's real behaviour (credential authentication applied to the wire, parameter defaults, binary streams,
+ * static data carried between polls, the declarative credential test).
+ */
+'use strict';
+
+const http = require('node:http');
+const crypto = require('node:crypto');
+
+const { runNode, runPoll, testCredential, binaryItem, inlineBinaryItem, serializeError } = require('./n8n');
+const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials');
+
+let server;
+let baseUrl;
+const seenRequests = [];
+
+beforeAll(async () => {
+	server = http.createServer((request, response) => {
+		seenRequests.push({ url: request.url, authorization: request.headers.authorization });
+		if (request.url === '/api/whoami') {
+			const known = request.headers.authorization === 'good-key';
+			response.setHeader('content-type', 'application/json');
+			response.end(JSON.stringify(known ? { id: 'u1', title: 'Demo' } : null));
+			return;
+		}
+		response.setHeader('content-type', 'application/json');
+		response.end(JSON.stringify({ path: request.url }));
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	baseUrl = `http://127.0.0.1:${server.address().port}`;
+});
+
+afterAll(async () => {
+	await new Promise((resolve) => server.close(resolve));
+});
+
+/** A minimal action node: one request with the London Datastore credential, and a binary digest. */
+class ProbeNode {
+	constructor() {
+		this.description = {
+			displayName: 'Probe',
+			name: 'probe',
+			group: ['transform'],
+			version: 1,
+			defaults: { name: 'Probe' },
+			inputs: ['main'],
+			outputs: ['main'],
+			credentials: [{ name: 'londonDatastoreApi', required: true }],
+			properties: [
+				{ displayName: 'Path', name: 'path', type: 'string', default: '/api/default-path' },
+				{ displayName: 'Digest Binary', name: 'digest', type: 'boolean', default: false },
+			],
+		};
+	}
+
+	async execute() {
+		const items = this.getInputData();
+		const results = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const credentials = await this.getCredentials('londonDatastoreApi');
+			const answer = await this.helpers.httpRequestWithAuthentication.call(this, 'londonDatastoreApi', {
+				method: 'GET',
+				url: `${credentials.baseUrl}${this.getNodeParameter('path', itemIndex)}`,
+				json: true,
+			});
+			const json = { answer };
+			if (this.getNodeParameter('digest', itemIndex)) {
+				const binary = this.helpers.assertBinaryData(itemIndex, 'data');
+				const stream = binary.id
+					? await this.helpers.getBinaryStream(binary.id)
+					: require('node:stream').Readable.from(await this.helpers.getBinaryDataBuffer(itemIndex, 'data'));
+				const hash = crypto.createHash('md5');
+				for await (const chunk of stream) hash.update(chunk);
+				json.md5 = hash.digest('hex');
+				json.streamedFromStore = Boolean(binary.id);
+			}
+			results.push({ json, pairedItem: { item: itemIndex } });
+		}
+		return [results];
+	}
+}
+
+/** A minimal polling trigger that counts its polls in static data. */
+class CountingTrigger {
+	constructor() {
+		this.description = {
+			displayName: 'Counting Trigger',
+			name: 'countingTrigger',
+			group: ['trigger'],
+			version: 1,
+			defaults: { name: 'Counting Trigger' },
+			polling: true,
+			inputs: [],
+			outputs: ['main'],
+			properties: [],
+		};
+	}
+
+	async poll() {
+		const staticData = this.getWorkflowStaticData('node');
+		staticData.polls = (staticData.polls || 0) + 1;
+		return [[{ json: { polls: staticData.polls, budget: this.getPollBudgetMs(), mode: this.getMode() } }]];
+	}
+}
+
+test('runNode applies the credential authenticate to the wire and the description defaults to parameters', async () => {
+	seenRequests.length = 0;
+	const { output, error } = await runNode(ProbeNode, {
+		credentials: { londonDatastoreApi: { apiKey: 'good-key', baseUrl } },
+	});
+	expect(error).toBeUndefined();
+	expect(output[0][0].json.answer).toEqual({ path: '/api/default-path' });
+	expect(seenRequests).toEqual([{ url: '/api/default-path', authorization: 'good-key' }]);
+});
+
+test('runNode streams stored binary data and reads inline binary data', async () => {
+	const bytes = crypto.randomBytes(300000);
+	const expected = crypto.createHash('md5').update(bytes).digest('hex');
+	const stored = await binaryItem(bytes, { fileName: 'probe.bin' });
+	expect(typeof stored.binary.data.id).toBe('string');
+	const { output, error } = await runNode(ProbeNode, {
+		parameters: { digest: true },
+		credentials: { londonDatastoreApi: { apiKey: 'good-key', baseUrl } },
+		items: [stored, inlineBinaryItem(bytes)],
+	});
+	expect(error).toBeUndefined();
+	expect(output[0].map((item) => item.json.md5)).toEqual([expected, expected]);
+	expect(output[0].map((item) => item.json.streamedFromStore)).toEqual([true, false]);
+});
+
+test('runPoll carries static data between consecutive polls and passes the poll budget', async () => {
+	const staticData = {};
+	const first = await runPoll(CountingTrigger, { staticData, pollBudgetMs: 1234 });
+	const second = await runPoll(CountingTrigger, { staticData });
+	expect(first.error).toBeUndefined();
+	expect(first.output[0][0].json).toEqual({ polls: 1, budget: 1234, mode: 'trigger' });
+	expect(second.output[0][0].json.polls).toBe(2);
+	expect(staticData.polls).toBe(2);
+});
+
+test('testCredential runs the declarative test with its rules', async () => {
+	const good = await testCredential(LondonDatastoreApi, { apiKey: 'good-key', baseUrl: `${baseUrl}/` });
+	const bad = await testCredential(LondonDatastoreApi, { apiKey: 'wrong-key', baseUrl });
+	expect(good).toEqual({ status: 'OK', message: 'Connection successful!' });
+	expect(bad.status).toBe('Error');
+	expect(bad.message).toMatch(/does not know this API key/);
+});
+
+test('serializeError reaches nested causes and own properties', () => {
+	const inner = new Error('inner detail');
+	inner.config = { url: 'http://x/?key=secret-123' };
+	const outer = new Error('outer', { cause: inner });
+	outer.context = { itemIndex: 3 };
+	const text = serializeError(outer);
+	expect(text).toContain('secret-123');
+	expect(text).toContain('itemIndex');
+	expect(text).toContain('inner detail');
+});

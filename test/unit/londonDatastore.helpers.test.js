@@ -1,0 +1,281 @@
+const crypto = require('crypto');
+const { Readable } = require('stream');
+const busboy = require('busboy');
+
+const {
+	checkPatch,
+	diffFields,
+	previewPatch,
+	isProblem,
+	bumpUpdatedAt,
+	testUpdatedAt,
+} = require('../../nodes/LondonDatastore/helpers/patch');
+const { slugify } = require('../../nodes/LondonDatastore/helpers/slugify');
+const {
+	chooseUploadPath,
+	MAX_MULTIPART_BYTES,
+	uploadTimeoutMs,
+} = require('../../nodes/LondonDatastore/helpers/threshold');
+const { md5OfStream, md5OfBuffer } = require('../../nodes/LondonDatastore/helpers/md5');
+const { frameMultipart, multipartBody } = require('../../nodes/LondonDatastore/helpers/multipart');
+const {
+	scrubSecret,
+	apiErrorMessages,
+	parseStorageError,
+	isRetryable,
+	retryDelayMs,
+} = require('../../nodes/LondonDatastore/helpers/errors');
+const { readFailure } = require('../../nodes/LondonDatastore/transport');
+
+const dataset = {
+	id: '3f741e00-111f-4134-b04f-8b103f78bbe7',
+	slug: 'ldd',
+	title: 'Planning permissions',
+	updatedAt: '2019-01-11T15:14:11.944Z',
+	tags: ['planning', 'planning-application'],
+	sharing: 'public',
+	resources: { r1: { title: 'LDD', order: 0 } },
+	readonly: { auth: { package_update: true } },
+};
+
+describe('checkPatch', () => {
+	test('accepts a well-formed patch and returns its operations', () => {
+		const patch = [
+			{ op: 'replace', path: '/title', value: 'New' },
+			{ op: 'remove', path: '/tags/0' },
+			{ op: 'move', from: '/tags/0', path: '/tags/1' },
+			{ op: 'test', path: '/updatedAt', value: 'x' },
+		];
+		expect(checkPatch(patch)).toEqual({ operations: patch });
+	});
+
+	test.each([
+		['not an array', { op: 'add' }, -1, /must be a JSON array/],
+		['an operation that is not an object', ['x'], 0, /operation 1 is not an object/],
+		['an unknown op', [{ op: 'frobnicate', path: '/title' }], 0, /operation 1 \(frobnicate \/title\): "op" must be one of/],
+		['a path without a leading slash', [{ op: 'replace', path: 'title', value: 1 }], 0, /"path" must be a JSON Pointer/],
+		['add without value', [{ op: 'replace', path: '/a', value: 1 }, { op: 'add', path: '/title' }], 1, /operation 2 \(add \/title\): "add" needs a "value"/],
+		['copy without from', [{ op: 'copy', path: '/title' }], 0, /"copy" needs a "from"/],
+		['a change of /id', [{ op: 'replace', path: '/id', value: 'x' }], 0, /operation 1 \(replace \/id\) would change \/id/],
+		['a change inside /readonly', [{ op: 'add', path: '/readonly/auth/package_update', value: true }], 0, /would change \/readonly/],
+		['a move out of /readonly', [{ op: 'move', from: '/readonly/licence', path: '/licence2' }], 0, /would change \/readonly/],
+		['a replace of the whole document', [{ op: 'replace', path: '', value: {} }], 0, /would change the whole dataset/],
+	])('refuses %s, naming the operation', (_label, patch, index, message) => {
+		const result = checkPatch(patch);
+		expect(isProblem(result)).toBe(true);
+		expect(result.index).toBe(index);
+		expect(result.problem).toMatch(message);
+	});
+
+	test('allows fields that only start with "id"', () => {
+		expect(isProblem(checkPatch([{ op: 'add', path: '/identifier', value: 'x' }]))).toBe(false);
+	});
+});
+
+describe('diffFields', () => {
+	test('gives the minimal patch for the fields given and leaves the others alone', () => {
+		const result = diffFields(dataset, { title: 'Planning permissions', tags: ['planning', 'housing'], maintainer: 'GLA' });
+		expect(result.operations).toEqual([
+			{ op: 'replace', path: '/tags/1', value: 'housing' },
+			{ op: 'add', path: '/maintainer', value: 'GLA' },
+		]);
+	});
+
+	test('gives no operations when nothing differs', () => {
+		expect(diffFields(dataset, { title: 'Planning permissions', sharing: 'public' }).operations).toEqual([]);
+	});
+
+	test('refuses to set id or readonly', () => {
+		const result = diffFields(dataset, { id: 'other' });
+		expect(result.problem).toMatch(/"id" cannot be set/);
+	});
+});
+
+describe('previewPatch', () => {
+	test('returns the dataset as it would become, leaving the original untouched', () => {
+		const patch = [{ op: 'replace', path: '/title', value: 'New' }, bumpUpdatedAt('2026-01-01T00:00:00.000Z')];
+		const result = previewPatch(dataset, patch);
+		expect(result.dataset.title).toBe('New');
+		expect(result.dataset.updatedAt).toBe('2026-01-01T00:00:00.000Z');
+		expect(dataset.title).toBe('Planning permissions');
+	});
+
+	test('reports a failing test operation as a conflict', () => {
+		const result = previewPatch(dataset, [testUpdatedAt('2000-01-01T00:00:00Z'), { op: 'replace', path: '/title', value: 'x' }]);
+		expect(result.conflict).toMatch(/operation 1 \(test \/updatedAt\) failed/);
+		expect(result.index).toBe(0);
+	});
+
+	test('reports an operation that cannot apply, naming it', () => {
+		const result = previewPatch(dataset, [{ op: 'remove', path: '/nonexistent' }]);
+		expect(result.problem).toMatch(/operation 1 \(remove \/nonexistent\) cannot be applied/);
+	});
+});
+
+describe('slugify', () => {
+	test.each([
+		['Planning permissions on the London Development Database (LDD)', 'planning-permissions-on-the-london-development-database-ldd'],
+		['  Café & Bar — 2026 ', 'cafe-and-bar-2026'],
+		['Created via the API', 'created-via-the-api'],
+		['!!!', ''],
+	])('%s → %s', (title, slug) => {
+		expect(slugify(title)).toBe(slug);
+	});
+
+	test('stays within 100 characters without a trailing hyphen', () => {
+		const slug = slugify(`${'a'.repeat(99)} b`);
+		expect(slug.length).toBeLessThanOrEqual(100);
+		expect(slug.endsWith('-')).toBe(false);
+	});
+});
+
+describe('chooseUploadPath', () => {
+	test('multipart up to and including 100 MiB, presigned above', () => {
+		expect(MAX_MULTIPART_BYTES).toBe(104857600);
+		expect(chooseUploadPath(0)).toBe('multipart');
+		expect(chooseUploadPath(104857600)).toBe('multipart');
+		expect(chooseUploadPath(104857601)).toBe('presigned');
+	});
+
+	test('a forced choice wins', () => {
+		expect(chooseUploadPath(10, 'presigned')).toBe('presigned');
+		expect(chooseUploadPath(104857601, 'multipart')).toBe('multipart');
+	});
+
+	test('the upload timeout grows with the size', () => {
+		expect(uploadTimeoutMs(0)).toBe(300000);
+		expect(uploadTimeoutMs(2 * 1024 ** 3)).toBeGreaterThan(2 * 3600 * 1000);
+	});
+});
+
+describe('md5', () => {
+	test('of a stream in many chunks equals that of the whole buffer', async () => {
+		const data = crypto.randomBytes(3 * 65536 + 17);
+		const chunks = [];
+		for (let offset = 0; offset < data.length; offset += 5000) chunks.push(data.subarray(offset, offset + 5000));
+		const expected = crypto.createHash('md5').update(data).digest('hex');
+		expect(await md5OfStream(Readable.from(chunks))).toBe(expected);
+		expect(md5OfBuffer(data)).toBe(expected);
+	});
+});
+
+function readAll(body) {
+	return (async () => {
+		const parts = [];
+		for await (const chunk of body.stream()) parts.push(Buffer.from(chunk));
+		return Buffer.concat(parts);
+	})();
+}
+
+function parseForm(contentType, bytes) {
+	return new Promise((resolve, reject) => {
+		const fields = [];
+		const parser = busboy({ headers: { 'content-type': contentType } });
+		parser.on('field', (name, value) => fields.push(['field', name, value]));
+		parser.on('file', (name, stream, info) => {
+			const chunks = [];
+			stream.on('data', (c) => chunks.push(c));
+			stream.on('end', () => fields.push(['file', name, info.filename, info.mimeType, Buffer.concat(chunks)]));
+		});
+		parser.on('close', () => resolve(fields));
+		parser.on('error', reject);
+		parser.end(bytes);
+	});
+}
+
+describe('multipart framing', () => {
+	const presignedFields = [
+		['key', 'uploads/abc/report.csv'],
+		['bucket', 'datapress'],
+		['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
+		['Policy', 'eyJ4IjoxfQ=='],
+	];
+
+	test('fields in the given order, the file last, and an exact Content-Length', async () => {
+		const file = crypto.randomBytes(200000);
+		const framing = frameMultipart(presignedFields, { fieldName: 'file', fileName: 'report "final".csv', contentType: 'text/csv', size: file.length });
+		const chunks = [];
+		for (let offset = 0; offset < file.length; offset += 65536) chunks.push(file.subarray(offset, offset + 65536));
+		const body = multipartBody(framing, async () => Readable.from(chunks), file.length);
+		expect(Object.prototype.toString.call(body)).toBe('[object Blob]');
+		expect(body.type).toBe(framing.contentType);
+		const bytes = await readAll(body);
+		expect(bytes.length).toBe(framing.contentLength);
+		expect(body.size).toBe(bytes.length);
+		const parsed = await parseForm(framing.contentType, bytes);
+		expect(parsed.map((p) => p[1])).toEqual(['key', 'bucket', 'X-Amz-Algorithm', 'Policy', 'file']);
+		expect(parsed.slice(0, 4).map((p) => p[2])).toEqual(presignedFields.map(([, value]) => value));
+		const [, , fileName, mimeType, content] = parsed[4];
+		expect(fileName).toBe('report %22final%22.csv');
+		expect(mimeType).toBe('text/csv');
+		expect(content.equals(file)).toBe(true);
+	});
+
+	test('works from a Buffer and for an empty file', async () => {
+		const framing = frameMultipart([['title', 'Empty']], { fieldName: 'file', fileName: 'e.txt', contentType: 'text/plain', size: 0 });
+		const bytes = await readAll(multipartBody(framing, async () => Buffer.alloc(0), 0));
+		expect(bytes.length).toBe(framing.contentLength);
+		const parsed = await parseForm(framing.contentType, bytes);
+		expect(parsed[0]).toEqual(['field', 'title', 'Empty']);
+		expect(parsed[1][4].length).toBe(0);
+	});
+
+	test('fails instead of sending a body whose length would lie', async () => {
+		const framing = frameMultipart([], { fieldName: 'file', fileName: 'f', contentType: 'application/octet-stream', size: 10 });
+		await expect(readAll(multipartBody(framing, async () => Readable.from([Buffer.alloc(9)]), 10))).rejects.toThrow(/has 9 bytes, not the 10/);
+	});
+
+	test('opens the file only when the body is read', async () => {
+		let opened = 0;
+		const framing = frameMultipart([], { fieldName: 'file', fileName: 'f', contentType: 'text/plain', size: 1 });
+		const body = multipartBody(framing, async () => { opened++; return Buffer.from('x'); }, 1);
+		expect(opened).toBe(0);
+		await readAll(body);
+		expect(opened).toBe(1);
+	});
+});
+
+describe('error helpers', () => {
+	test('scrubSecret removes every occurrence of the key', () => {
+		expect(scrubSecret('key demo-editor-key and demo-editor-key', 'demo-editor-key')).toBe('key *** and ***');
+		expect(scrubSecret('nothing here', undefined)).toBe('nothing here');
+	});
+
+	test('apiErrorMessages reads {error} and {errors: [...]}', () => {
+		expect(apiErrorMessages({ error: 'Dataset not found' })).toEqual(['Dataset not found']);
+		expect(apiErrorMessages({ errors: ['slug is taken', 'title is required'] })).toEqual(['slug is taken', 'title is required']);
+		expect(apiErrorMessages(undefined)).toEqual([]);
+	});
+
+	test('parseStorageError reads the S3 XML error', () => {
+		const xml = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>';
+		expect(parseStorageError(xml)).toEqual({ code: 'AccessDenied', message: 'Invalid according to Policy: Policy expired.' });
+		expect(parseStorageError(Buffer.from(xml)).code).toBe('AccessDenied');
+		expect(parseStorageError('')).toEqual({ code: undefined, message: undefined });
+	});
+
+	test('only 429, 5xx and network failures are retryable', () => {
+		expect([429, 500, 502, 503, 504].every((status) => isRetryable({ status }))).toBe(true);
+		expect([400, 403, 404, 409, 413].some((status) => isRetryable({ status }))).toBe(false);
+		expect(isRetryable({ code: 'ECONNRESET' })).toBe(true);
+		expect(isRetryable({})).toBe(false);
+	});
+
+	test('retry delay follows Retry-After (capped) or backs off exponentially', () => {
+		expect(retryDelayMs(1, '2')).toBe(2000);
+		expect(retryDelayMs(1, '3600')).toBe(30000);
+		expect([1, 2, 3].map((attempt) => retryDelayMs(attempt))).toEqual([250, 500, 1000]);
+	});
+
+	test('readFailure reads status, body and Retry-After through wrapped errors', () => {
+		const axiosLike = Object.assign(new Error('Request failed with status code 429'), {
+			code: 'ERR_BAD_REQUEST',
+			response: { status: 429, data: { error: 'slow down' }, headers: { 'retry-after': '1' } },
+			config: { headers: { Authorization: 'secret-key' } },
+		});
+		const wrapped = Object.assign(new Error('wrapped'), { cause: axiosLike, httpCode: '429' });
+		expect(readFailure(wrapped)).toEqual({ status: 429, body: { error: 'slow down' }, retryAfter: '1', message: 'wrapped' });
+		const network = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+		expect(readFailure({ cause: network })).toEqual({ code: 'ECONNRESET', message: 'socket hang up' });
+	});
+});

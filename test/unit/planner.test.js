@@ -1,0 +1,469 @@
+/**
+ * The trigger's poll planner as pure logic. The planner talks to a plain `PlannerApi` interface; here it
+ * is an in-memory model of /search (same filter semantics as the API facts), not a mock of HTTP.
+ */
+const {
+	planPoll,
+	nextPostcodeLevel,
+	isTriggerState,
+	childPrefixes,
+	childPrefixOf,
+} = require('../../nodes/UkPlanningTrigger/planner/poll');
+const { findTestApplication } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
+const { shiftDay } = require('../../nodes/UkPlanningTrigger/planner/days');
+
+function memoryApi({ today = '2026-11-20', lpas = ['1', '2', '3', '4'], stripSpaces = false } = {}) {
+	const apps = [];
+	const log = [];
+	let failNext = null;
+	let seq = 0;
+	const matches = (app, q) => {
+		if (!app.published) return false;
+		if (q.date_from && app.validated < q.date_from) return false;
+		if (q.date_to && app.validated > q.date_to) return false;
+		if (q.lpa_id && !q.lpa_id.split(',').includes(app.lpa_id)) return false;
+		const pc = (app.postcode || '').toUpperCase();
+		const squash = (v) => (stripSpaces ? v.replace(/ /g, '') : v);
+		if (q.postcode_start && !squash(pc).startsWith(squash(q.postcode_start.toUpperCase()))) return false;
+		if (q.postcode_exact && pc !== q.postcode_exact.toUpperCase()) return false;
+		if (q.address && !(app.address || '').toLowerCase().includes(q.address.toLowerCase())) return false;
+		return true;
+	};
+	const api = {
+		today,
+		log,
+		apps,
+		credits: 0,
+		add(list) {
+			for (const a of list) apps.push({ keyval: `K${++seq}`, published: true, lpa_id: '1', postcode: null, ...a });
+		},
+		failOn(kind, times = 1) {
+			failNext = { kind, times };
+		},
+		async count(q) {
+			log.push({ kind: 'count', q });
+			if (failNext && failNext.kind === 'count' && failNext.times-- > 0) throw new Error('HTTP 503');
+			return { count: apps.filter((a) => matches(a, q)).length, serverDateTime: `${api.today} 12:00:00` };
+		},
+		async fetch(q) {
+			log.push({ kind: 'fetch', q });
+			if (failNext && failNext.kind === 'fetch' && failNext.times-- > 0) throw new Error('HTTP 503');
+			const found = apps
+				.filter((a) => matches(a, q))
+				.sort((a, b) => (a.validated === b.validated ? (a.keyval < b.keyval ? -1 : 1) : a.validated < b.validated ? -1 : 1));
+			api.credits += found.length;
+			return { applications: found.map((a) => ({ ...a })), consumed: found.length, serverDateTime: `${api.today} 12:00:00` };
+		},
+		async lpaIds() {
+			return lpas;
+		},
+		timeLeftMs: () => 60000,
+	};
+	return api;
+}
+
+const config = (over = {}) => ({
+	base: {},
+	lookbackDays: 30,
+	backfillDays: 0,
+	maxCredits: 1000,
+	backlogOrder: 'newestFirst',
+	fingerprint: 'f1',
+	reserveMs: 0,
+	...over,
+});
+
+/** A realistic day: several authorities, each with applications spread over postcode sectors. */
+function seedDays(api, days, perLpaPerDay = 6) {
+	const sectors = ['SW1A 1', 'SW1A 2', 'SE1 7', 'E1 6', 'E14 5', 'N1 9'];
+	for (let d = 0; d < days; d++) {
+		const day = shiftDay(api.today, -d);
+		for (const lpa of ['1', '2', '3']) {
+			for (let i = 0; i < perLpaPerDay; i++) {
+				api.add([{ lpa_id: lpa, validated: day, postcode: `${sectors[(i + d) % sectors.length]}${String.fromCharCode(65 + i)}${String.fromCharCode(65 + d % 26)}` }]);
+			}
+		}
+	}
+}
+
+async function poll(api, state, cfg = config()) {
+	const before = api.credits;
+	const requestsBefore = api.log.length;
+	const result = await planPoll(state, cfg, api);
+	return { ...result, credits: api.credits - before, requests: api.log.length - requestsBefore };
+}
+
+describe('nextPostcodeLevel', () => {
+	test('goes from nothing to the sector, then to the full postcode', () => {
+		expect(nextPostcodeLevel('', 'SW1A 1AA')).toEqual({ prefix: 'SW1A 1' });
+		expect(nextPostcodeLevel('SW1', 'SW1A 1AA')).toEqual({ prefix: 'SW1A 1' });
+		expect(nextPostcodeLevel('SW1A 1', 'SW1A 1AA')).toEqual({ exact: 'SW1A 1AA' });
+		expect(nextPostcodeLevel('E1 6', 'E14 6AA')).toBeUndefined();
+		expect(nextPostcodeLevel('', '')).toBeUndefined();
+	});
+});
+
+describe('childPrefixes', () => {
+	test('follow the postcode grammar, never overlap and never end in a space', () => {
+		expect(childPrefixes('')).toHaveLength(26);
+		expect(childPrefixes('S')).toContain('SW');
+		expect(childPrefixes('S')).toContain('S1');
+		expect(childPrefixes('SW')).toEqual(['SW0', 'SW1', 'SW2', 'SW3', 'SW4', 'SW5', 'SW6', 'SW7', 'SW8', 'SW9']);
+		const sw1 = childPrefixes('SW1');
+		expect(sw1).toContain('SW1A');
+		expect(sw1).toContain('SW10');
+		expect(sw1).toContain('SW1 5');
+		expect(sw1.some((p) => p.endsWith(' '))).toBe(false);
+		expect(childPrefixes('SW1A')).toEqual(['SW1A 0', 'SW1A 1', 'SW1A 2', 'SW1A 3', 'SW1A 4', 'SW1A 5', 'SW1A 6', 'SW1A 7', 'SW1A 8', 'SW1A 9']);
+		expect(childPrefixes('SW1A 1')).toContain('SW1A 1A');
+		expect(childPrefixes('SW1A 1A')).toContain('SW1A 1AA');
+		expect(childPrefixes('SW1A 1AA')).toEqual([]);
+	});
+
+	test('childPrefixOf walks the same steps', () => {
+		expect(childPrefixOf('', 'SW1A 1AA')).toBe('S');
+		expect(childPrefixOf('SW1A', 'SW1A 1AA')).toBe('SW1A 1');
+		expect(childPrefixOf('SW1A 1', 'SW1A 1AA')).toBe('SW1A 1A');
+		expect(childPrefixOf('E1', 'E14 6AA')).toBe('E14');
+		expect(childPrefixOf('E1 6', 'E14 6AA')).toBeUndefined();
+	});
+});
+
+describe('planPoll', () => {
+	test('activation learns the window without emitting; an unchanged poll is one free request', async () => {
+		const api = memoryApi();
+		seedDays(api, 40);
+		const first = await poll(api, undefined);
+		expect(first.emitted).toEqual([]);
+		expect(first.stats.activated).toBe(true);
+		// Only the 31 days of the window are paid for (3 authorities x 6 each).
+		expect(first.credits).toBe(31 * 18);
+		expect(isTriggerState(first.state)).toBe(true);
+		expect(Object.keys(first.state.days)).toHaveLength(31);
+
+		const second = await poll(api, first.state);
+		expect(second.emitted).toEqual([]);
+		expect(second.requests).toBe(1);
+		expect(second.credits).toBe(0);
+	});
+
+	test('a late publication in an old day is emitted once, for about one credit', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		let state = (await poll(api, undefined)).state;
+		const day = shiftDay(api.today, -17);
+		api.add([{ lpa_id: '2', validated: day, postcode: 'SE1 7ZZ' }]);
+		const next = await poll(api, state);
+		expect(next.emitted.map((a) => a.postcode)).toEqual(['SE1 7ZZ']);
+		expect(next.credits).toBe(1);
+		state = next.state;
+		const again = await poll(api, state);
+		expect(again.emitted).toEqual([]);
+		expect(again.requests).toBe(1);
+	});
+
+	test('a new application at an address with seen ones costs only that postcode', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		const existing = api.apps.find((a) => a.validated === shiftDay(api.today, -3) && a.lpa_id === '3');
+		api.add([{ lpa_id: '3', validated: existing.validated, postcode: existing.postcode }]);
+		const next = await poll(api, state);
+		expect(next.emitted).toHaveLength(1);
+		expect(next.credits).toBe(2);
+	});
+
+	test('a whole authority-day published at once is fetched without paying for seen ones', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		const day = shiftDay(api.today, -5);
+		api.add(Array.from({ length: 20 }, (_, i) => ({ lpa_id: '4', validated: day, postcode: `W1 ${i % 9}AB` })));
+		const next = await poll(api, state);
+		expect(next.emitted).toHaveLength(20);
+		expect(next.credits).toBe(20);
+	});
+
+	test('an application without a postcode is still found (the slice is paid whole)', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -2), postcode: null }]);
+		const next = await poll(api, state);
+		expect(next.emitted).toHaveLength(1);
+		expect(next.emitted[0].postcode).toBeNull();
+		expect(next.credits).toBe(7);
+	});
+
+	test('an application without a postcode is isolated by address words when it can be', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		const day = shiftDay(api.today, -6);
+		api.add([{ lpa_id: '2', validated: day, postcode: null, address: 'Land adjacent to 4 Mill Lane' }]);
+		api.add([{ lpa_id: '2', validated: day, postcode: 'SE1 7QQ', address: '9 Mill Lane SE1 7QQ' }]);
+		const next = await poll(api, state);
+		expect(next.emitted).toHaveLength(2);
+		expect(next.credits).toBe(2);
+		expect((await poll(api, next.state)).emitted).toEqual([]);
+	});
+
+	test('a server matching prefixes without spaces ("E1 6" = "E16") cannot make an application missed', async () => {
+		const api = memoryApi({ stripSpaces: true });
+		const day = shiftDay(api.today, -3);
+		api.add([
+			{ lpa_id: '1', validated: day, postcode: 'E16 1AA' },
+			{ lpa_id: '1', validated: day, postcode: 'E1 6AA' },
+			{ lpa_id: '1', validated: day, postcode: 'E1 7AA' },
+		]);
+		let state = (await poll(api, undefined, config({ base: { lpa_id: '1' } }))).state;
+		api.add([
+			{ lpa_id: '1', validated: day, postcode: 'E16 1AB' },
+			{ lpa_id: '1', validated: day, postcode: 'E1 6AB' },
+		]);
+		const emitted = [];
+		for (let p = 0; p < 3; p++) {
+			const r = await poll(api, state, config({ base: { lpa_id: '1' } }));
+			emitted.push(...r.emitted.map((a) => a.postcode));
+			state = r.state;
+		}
+		expect(emitted.sort()).toEqual(['E1 6AB', 'E16 1AB']);
+	});
+
+	test('the same poll run twice from the same state plans the same thing; the input state is not mutated', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		const frozen = JSON.stringify(state);
+		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -1), postcode: 'N1 9XX' }]);
+		const a = await poll(api, state);
+		const b = await poll(api, state);
+		expect(JSON.stringify(state)).toBe(frozen);
+		expect(a.emitted.map((x) => x.keyval)).toEqual(b.emitted.map((x) => x.keyval));
+		expect(JSON.stringify(a.state)).toBe(JSON.stringify(b.state));
+		expect((await poll(api, a.state)).emitted).toEqual([]);
+	});
+
+	test('a failed request leaves the given state untouched and throws', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		const frozen = JSON.stringify(state);
+		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -1), postcode: 'N1 9XX' }]);
+		api.failOn('fetch');
+		await expect(poll(api, state)).rejects.toThrow('HTTP 503');
+		api.failOn('count');
+		await expect(poll(api, state)).rejects.toThrow('HTTP 503');
+		expect(JSON.stringify(state)).toBe(frozen);
+		const retry = await poll(api, state);
+		expect(retry.emitted).toHaveLength(1);
+	});
+
+	test('a paid request failing after another succeeded keeps what was paid for and carries the rest', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -1), postcode: 'N1 9XX' }]);
+		api.add([{ lpa_id: '2', validated: shiftDay(api.today, -9), postcode: 'E1 6XX' }]);
+		const original = api.fetch;
+		let calls = 0;
+		api.fetch = async (q) => {
+			if (++calls === 2) throw new Error('socket hang up');
+			return original(q);
+		};
+		const partial = await poll(api, state);
+		expect(partial.emitted).toHaveLength(1);
+		expect(partial.stats.partialError).toMatch('socket hang up');
+		api.fetch = original;
+		const rest = await poll(api, partial.state);
+		expect(rest.emitted).toHaveLength(1);
+		expect(rest.emitted[0].keyval).not.toBe(partial.emitted[0].keyval);
+	});
+
+	test('Max Credits caps a poll; the backlog is carried over, newest first, each application once', async () => {
+		const api = memoryApi();
+		seedDays(api, 31, 2);
+		let state = (await poll(api, undefined, config({ maxCredits: 500 }))).state;
+		for (let d = 0; d < 6; d++) {
+			api.add(Array.from({ length: 8 }, (_, i) => ({ lpa_id: '4', validated: shiftDay(api.today, -d * 3), postcode: `W1 ${i}AB` })));
+		}
+		const seen = new Set();
+		const days = [];
+		for (let p = 0; p < 10; p++) {
+			const r = await poll(api, state, config({ maxCredits: 20 }));
+			expect(r.credits).toBeLessThanOrEqual(20);
+			for (const a of r.emitted) {
+				expect(seen.has(a.keyval)).toBe(false);
+				seen.add(a.keyval);
+			}
+			days.push(r.emitted.map((a) => a.validated));
+			state = r.state;
+		}
+		expect(seen.size).toBe(48);
+		expect(days[0][0]).toBe(api.today);
+		expect(days[1][0] <= days[0][days[0].length - 1]).toBe(true);
+	});
+
+	test('one authority-day bigger than Max Credits is split by postcode and carried over in parts', async () => {
+		const api = memoryApi();
+		seedDays(api, 31, 2);
+		let state = (await poll(api, undefined)).state;
+		const day = shiftDay(api.today, -2);
+		api.add(Array.from({ length: 30 }, (_, i) => ({ lpa_id: '4', validated: day, postcode: `${['N', 'E', 'W'][i % 3]}${1 + (i % 7)} ${i % 10}AB` })));
+		const seen = new Set();
+		for (let p = 0; p < 6 && seen.size < 30; p++) {
+			const r = await poll(api, state, config({ maxCredits: 10 }));
+			expect(r.credits).toBeLessThanOrEqual(10);
+			for (const a of r.emitted) {
+				expect(seen.has(a.keyval)).toBe(false);
+				seen.add(a.keyval);
+			}
+			state = r.state;
+		}
+		expect(seen.size).toBe(30);
+	});
+
+	test('a poll out of budget stops narrowing and carries the rest over; nothing is lost', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		let state = (await poll(api, undefined)).state;
+		for (let d = 1; d <= 10; d++) api.add([{ lpa_id: String((d % 3) + 1), validated: shiftDay(api.today, -d), postcode: `N${d} 1ZZ` }]);
+		let calls = 0;
+		api.timeLeftMs = () => (++calls % 15 === 0 ? 0 : 60000);
+		const emitted = new Set();
+		for (let p = 0; p < 8 && emitted.size < 10; p++) {
+			const r = await poll(api, state, config({ reserveMs: 1000 }));
+			for (const a of r.emitted) {
+				expect(emitted.has(a.keyval)).toBe(false);
+				emitted.add(a.keyval);
+			}
+			state = r.state;
+		}
+		expect(emitted.size).toBe(10);
+	});
+
+	test('oldest first when asked', async () => {
+		const api = memoryApi();
+		const state = (await poll(api, undefined)).state;
+		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -1), postcode: 'N1 9AA' }]);
+		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -20), postcode: 'N1 9AB' }]);
+		const r = await poll(api, state, config({ maxCredits: 1, backlogOrder: 'oldestFirst' }));
+		expect(r.emitted.map((a) => a.validated)).toEqual([shiftDay(api.today, -20)]);
+	});
+
+	test('activation bigger than Max Credits learns newest days first over several polls', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		let r = await poll(api, undefined, config({ maxCredits: 100 }));
+		expect(r.credits).toBeLessThanOrEqual(100);
+		expect(r.emitted).toEqual([]);
+		let polls = 1;
+		while (Object.values(r.state.days).some((d) => !d.f)) {
+			r = await poll(api, r.state, config({ maxCredits: 100 }));
+			expect(r.emitted).toEqual([]);
+			expect(r.credits).toBeLessThanOrEqual(100);
+			polls++;
+		}
+		// Whole days of 18 are learned, five per poll.
+		expect(polls).toBe(Math.ceil(31 / 5));
+	});
+
+	test('an application published to a day not learned yet: emitted when its authority had none that day, else counted unresolved', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const cfg = config({ base: { lpa_id: '1,2,3,4' }, maxCredits: 100 });
+		let r = await poll(api, undefined, cfg);
+		const unlearned = Object.keys(r.state.days).filter((day) => !r.state.days[day].f).sort();
+		expect(unlearned.length).toBeGreaterThan(2);
+		expect(r.state.days[unlearned[0]].l).toEqual({ 1: 6, 2: 6, 3: 6 });
+		api.add([{ lpa_id: '4', validated: unlearned[0], postcode: 'W1 1AA' }]);
+		api.add([{ lpa_id: '1', validated: unlearned[1], postcode: 'W1 1AB' }]);
+		const emitted = [];
+		let unresolved = 0;
+		while (Object.values(r.state.days).some((d) => !d.f)) {
+			r = await poll(api, r.state, cfg);
+			emitted.push(...r.emitted.map((a) => a.postcode));
+			unresolved += r.stats.unresolved;
+		}
+		expect(emitted).toEqual(['W1 1AA']);
+		expect(unresolved).toBe(1);
+		expect(r.state.unresolved).toBe(1);
+	});
+
+	test('backfill days are emitted at activation; older days are learned silently', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const r = await poll(api, undefined, config({ backfillDays: 2 }));
+		expect(r.emitted).toHaveLength(2 * 18);
+		expect(new Set(r.emitted.map((a) => a.validated))).toEqual(new Set([api.today, shiftDay(api.today, -1)]));
+		expect(r.credits).toBe(31 * 18);
+	});
+
+	test('changing the filters starts afresh without a flood', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		const changed = config({ base: { lpa_id: '1,2' }, fingerprint: 'f2' });
+		const r = await poll(api, state, changed);
+		expect(r.emitted).toEqual([]);
+		expect(r.stats.activated).toBe(true);
+		expect(r.state.fp).toBe('f2');
+	});
+
+	test('days leave the window and their seen ids are pruned (state stays bounded)', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		let state = (await poll(api, undefined)).state;
+		const size0 = JSON.stringify(state).length;
+		for (let d = 1; d <= 40; d++) {
+			api.today = shiftDay('2026-11-20', d);
+			api.add(Array.from({ length: 18 }, (_, i) => ({ lpa_id: String((i % 3) + 1), validated: api.today, postcode: `E1 6${String.fromCharCode(65 + i)}A` })));
+			const r = await poll(api, state);
+			expect(r.emitted).toHaveLength(18);
+			state = r.state;
+		}
+		expect(Object.keys(state.days).length).toBeLessThanOrEqual(31);
+		expect(state.from).toBe(shiftDay(api.today, -30));
+		expect(JSON.stringify(state).length).toBeLessThan(size0 * 1.5);
+	});
+
+	test('a withdrawal is noticed, and a later application that day is still emitted', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		let state = (await poll(api, undefined)).state;
+		const day = shiftDay(api.today, -4);
+		const victim = api.apps.find((a) => a.validated === day && a.lpa_id === '2');
+		victim.published = false;
+		const fell = await poll(api, state);
+		expect(fell.emitted).toEqual([]);
+		expect(fell.state.days[day].x).toBe(1);
+		state = fell.state;
+		api.add([{ lpa_id: '2', validated: day, postcode: victim.postcode }]);
+		const rose = await poll(api, state);
+		expect(rose.emitted).toHaveLength(1);
+		expect(rose.state.days[day].x).toBeUndefined();
+	});
+});
+
+describe('findTestApplication', () => {
+	test('pays one credit for one recent application when counts can narrow it, and says so', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const r = await findTestApplication(config(), api);
+		expect(r.application).toBeDefined();
+		expect(r.application.validated).toBe(api.today);
+		expect(r.creditsSpent).toBe(1);
+		expect(api.credits).toBe(1);
+		expect(r.windowCount).toBe(31 * 18);
+		expect(r.activation).toEqual({ credits: 31 * 18, polls: 1 });
+	});
+
+	test('never pays more than the cap', async () => {
+		const api = memoryApi();
+		for (let i = 0; i < 12; i++) api.add([{ lpa_id: '1', validated: api.today, postcode: null }]);
+		const r = await findTestApplication(config({ base: { lpa_id: '1' } }), api);
+		expect(r.application).toBeUndefined();
+		expect(r.problem).toMatch('at most 5');
+		expect(api.credits).toBe(0);
+	});
+});

@@ -1,0 +1,85 @@
+/**
+ * The poll planner over the benchmark's feed (bench/trigger.js generateFeed), hourly for 70 simulated
+ * days, against an in-memory model of /search that hides applications until they are published. The
+ * HTTP benchmark runs the whole node against the sandbox; this keeps the planner's exactness and credit
+ * efficiency under test on every run.
+ */
+const { planPoll } = require('../../nodes/UkPlanningTrigger/planner/poll');
+const { generateFeed } = require('../../bench/trigger.js');
+
+const DAY = 86400000;
+
+function feedApi(apps, lpaIds, clock) {
+	const tally = { credits: 0, requests: 0 };
+	const match = (a, q) =>
+		a.pub <= clock.now &&
+		(!q.date_from || a.validated >= q.date_from) &&
+		(!q.date_to || a.validated <= q.date_to) &&
+		(!q.lpa_id || q.lpa_id.split(',').includes(a.lpa_id)) &&
+		(!q.postcode_start || (a.postcode || '').startsWith(q.postcode_start)) &&
+		(!q.postcode_exact || a.postcode === q.postcode_exact) &&
+		(!q.address || (a.address || '').toLowerCase().includes(q.address.toLowerCase()));
+	const at = () => new Date(clock.now).toISOString().replace('T', ' ').slice(0, 19);
+	return {
+		tally,
+		async count(q) {
+			tally.requests++;
+			return { count: apps.filter((a) => match(a, q)).length, serverDateTime: at() };
+		},
+		async fetch(q) {
+			tally.requests++;
+			const found = apps.filter((a) => match(a, q));
+			tally.credits += found.length;
+			return { applications: found.map((a) => ({ ...a })), consumed: found.length, serverDateTime: at() };
+		},
+		async lpaIds() {
+			return lpaIds;
+		},
+		timeLeftMs: () => 60000,
+	};
+}
+
+test.each([7, 11])('feed seed %i: every application once, steady state at most 1.10 credits each', async (seed) => {
+	const start = Date.parse('2026-11-20T12:00:00Z');
+	const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
+	const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: 95 });
+	feed.forEach((a, i) => Object.assign(a, { keyval: `K${i}`, pub: Date.parse(a.published_at) }));
+	const watched = ['1', '2', '9', '10'];
+	const mine = feed.filter((a) => watched.includes(a.lpa_id));
+	const clock = { now: start };
+	const api = feedApi(mine, lpaIds, clock);
+	const config = {
+		base: { lpa_id: watched.join(',') },
+		lookbackDays: 30,
+		backfillDays: 0,
+		maxCredits: 200,
+		backlogOrder: 'newestFirst',
+		fingerprint: 'feed',
+		reserveMs: 0,
+	};
+	const end = start + 70 * DAY;
+	const steadyFrom = start + 30 * DAY;
+	const emitted = new Map();
+	const steady = { credits: 0, delivered: 0 };
+	let state;
+	for (clock.now = start; clock.now <= end; clock.now += 3600000) {
+		const before = api.tally.credits;
+		const result = await planPoll(state, config, api);
+		state = result.state;
+		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
+		if (clock.now >= steadyFrom) {
+			steady.credits += api.tally.credits - before;
+			steady.delivered += result.emitted.length;
+		}
+	}
+	const expected = mine.filter((a) => a.pub > start && a.pub <= end);
+	const missed = expected.filter((a) => !emitted.has(a.keyval)).length;
+	const duplicated = [...emitted.values()].reduce((sum, n) => sum + n - 1, 0);
+	const expectedKeys = new Set(expected.map((a) => a.keyval));
+	const preExisting = [...emitted.keys()].filter((k) => !expectedKeys.has(k)).length;
+	expect({ missed, duplicated, preExisting }).toEqual({ missed: 0, duplicated: 0, preExisting: 0 });
+	expect(expected.length).toBeGreaterThan(2000);
+	expect(steady.delivered).toBeGreaterThan(1000);
+	expect(steady.credits / steady.delivered).toBeLessThanOrEqual(1.1);
+	expect(JSON.stringify(state).length).toBeLessThan(200000);
+});

@@ -40,19 +40,16 @@ const credentialClasses = loadCredentialClasses();
 
 /**
  * Credential classes by name. Under jest the TypeScript sources are loaded (ts-jest transforms them); plain
- * Node scripts such as the benchmarks load the built bundles from dist/ instead.
+ * Node scripts such as the benchmarks get them bundled from the same sources by esbuild, so they never run
+ * a stale build.
  */
 function loadCredentialClasses() {
 	const underJest = process.env.JEST_WORKER_ID !== undefined;
-	const directory = underJest
-		? path.join(__dirname, '..', '..', 'credentials')
-		: path.join(__dirname, '..', '..', 'dist', 'credentials');
-	const suffix = underJest ? '.credentials.ts' : '.credentials.js';
+	const directory = path.join(__dirname, '..', '..', 'credentials');
 	const classes = {};
-	if (!fs.existsSync(directory)) return classes;
 	for (const file of fs.readdirSync(directory)) {
-		if (!file.endsWith(suffix)) continue;
-		const moduleExports = require(path.join(directory, file));
+		if (!file.endsWith('.credentials.ts')) continue;
+		const moduleExports = underJest ? require(path.join(directory, file)) : requireBundled(path.join(directory, file));
 		for (const Exported of Object.values(moduleExports)) {
 			if (typeof Exported !== 'function') continue;
 			const instance = new Exported();
@@ -60,6 +57,23 @@ function loadCredentialClasses() {
 		}
 	}
 	return classes;
+}
+
+/** Bundles a TypeScript entry as the package build does (n8n-workflow external) and requires it. */
+function requireBundled(entry) {
+	const esbuild = require('esbuild');
+	const outfile = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'harness', `${path.basename(entry, '.ts')}.js`);
+	esbuild.buildSync({
+		entryPoints: [entry],
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'node20',
+		outfile,
+		external: ['n8n-workflow'],
+		logLevel: 'silent',
+	});
+	return require(outfile);
 }
 
 let binaryDataReady;
@@ -442,6 +456,7 @@ function serializeError(error) {
 
 module.exports = {
 	PACKAGE_NAME,
+	requireBundled,
 	runNode,
 	runPoll,
 	runLoadOptions,

@@ -92,6 +92,9 @@ export function ensureN8n({ line = '2' } = {}) {
 		nodeBinDir,
 		nodeBin: path.join(nodeBinDir, 'node'),
 		n8nEntry: path.join(folder, 'node_modules', 'n8n', 'bin', 'n8n'),
+		// n8n 1.x evaluates expressions in isolated-vm by default, which has no build for Node 20 here; its
+		// own legacy engine is the supported alternative.
+		env: isV1 ? { N8N_EXPRESSION_ENGINE: 'legacy' } : {},
 	};
 	if (fs.existsSync(marker)) return result;
 

@@ -78,6 +78,7 @@ function n8nEnvironment({ installed, userFolder, port = 5678, brokerPort, extra 
 		GENERIC_TIMEZONE: 'UTC',
 		TZ: 'UTC',
 		DB_SQLITE_POOL_SIZE: '2',
+		...(installed.env || {}),
 		...extra,
 	};
 	if (brokerPort) env.N8N_RUNNERS_BROKER_PORT = String(brokerPort);

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * `npm run sandbox`: the sandboxes of both APIs and the demo mailbox on fixed local ports, for trying the
+ * nodes (or any HTTP client) without accounts. Ports come from PLANNING_PORT, DATAPRESS_PORT, STORAGE_PORT,
+ * SMTP_PORT and MAILBOX_PORT when set. Ctrl-C stops them.
+ */
+'use strict';
+
+const path = require('node:path');
+
+const { startPlanningSandbox } = require('./planning');
+const { startMailSink } = require('./mail');
+
+const port = (name, fallback) => Number(process.env[name] || fallback);
+
+async function startSandboxes({ dataDir } = {}) {
+	const started = [];
+	const planning = await startPlanningSandbox({ port: port('PLANNING_PORT', 4010), now: new Date().toISOString(), tick: true });
+	started.push(planning);
+	const { startDatastoreSandboxes } = require('./datapress');
+	const datastore = await startDatastoreSandboxes({
+		port: port('DATAPRESS_PORT', 4020),
+		storagePort: port('STORAGE_PORT', 4030),
+		dataDir,
+	});
+	started.push(datastore);
+	const mailbox = await startMailSink({ smtpPort: port('SMTP_PORT', 4025), httpPort: port('MAILBOX_PORT', 4026) });
+	started.push(mailbox);
+	return {
+		planning,
+		datastore,
+		mailbox,
+		async close() {
+			await Promise.allSettled(started.map((server) => server.close()));
+		},
+	};
+}
+
+async function main() {
+	const sandboxes = await startSandboxes({ dataDir: path.join(__dirname, '..', '.sandbox-data') });
+	const { planning, datastore, mailbox } = sandboxes;
+	console.log(`Sandboxes running (Ctrl-C stops them):
+  Planning API      ${planning.url}   key demo-planning-key (5000 credits); new keys via /generatekey
+  DataPress         ${datastore.url}      keys demo-editor-key (editor), demo-viewer-key (no edit rights), demo-admin-key
+  Storage           ${datastore.storageUrl}      (presigned uploads; no key)
+  Mailbox           ${mailbox.url}      (SMTP ${mailbox.smtpHost}:${mailbox.smtpPort}, no auth)
+Control endpoints (not part of the real APIs): ${planning.origin}/_sandbox/..., ${datastore.url}/_sandbox/...`);
+	const stop = async () => {
+		await sandboxes.close();
+		process.exit(0);
+	};
+	process.once('SIGINT', stop);
+	process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+	main().catch((error) => {
+		console.error(`sandbox: ${error.message}`);
+		process.exit(1);
+	});
+}
+
+module.exports = { startSandboxes };

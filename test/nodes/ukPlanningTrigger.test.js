@@ -1,0 +1,218 @@
+/**
+ * UK Planning Trigger in a real n8n-core PollContext (test/harness) against the Planning sandbox over
+ * real HTTP: first run, manual test event, late publication, filter change, cap and carry-over, faults,
+ * bounded state, bad filters and the API key never leaking.
+ */
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
+const { runPoll, serializeError } = require(path.join(ROOT, 'test/harness/n8n.js'));
+const { UkPlanningTrigger } = require(path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts'));
+
+const KEY = 'trigger-test-key-0123456789';
+const DAY = 86400000;
+
+let sandbox;
+let lpaIds;
+
+beforeAll(async () => {
+	sandbox = await startPlanningSandbox({ port: 0, seed: 3 });
+	lpaIds = (await sandbox.control.lpas()).map((lpa) => String(lpa.id));
+});
+
+afterAll(async () => {
+	if (sandbox) await sandbox.close();
+});
+
+beforeEach(async () => {
+	await sandbox.control.reset({ seed: 3 });
+	await sandbox.control.setCredits(KEY, 100000);
+	await sandbox.control.clearLogs();
+});
+
+/** Node parameters for a list of authorities (names from nodes/UkPlanning/descriptions/filters). */
+function parameters(lpas, extra = {}) {
+	return { lpaIds: lpas, lookbackDays: 30, ...extra };
+}
+
+const credentials = () => ({ ukPlanningApi: { apiKey: KEY, baseUrl: sandbox.url } });
+
+async function poll(params, staticData, mode = 'trigger') {
+	const result = await runPoll(UkPlanningTrigger, { parameters: params, credentials: credentials(), staticData, mode });
+	return result;
+}
+
+async function nowMs() {
+	return Date.parse(await sandbox.control.now());
+}
+
+function isoDay(ms) {
+	return new Date(ms).toISOString().slice(0, 10);
+}
+
+async function advance(hours) {
+	const next = (await nowMs()) + hours * 3600000;
+	await sandbox.control.setNow(new Date(next).toISOString());
+	return next;
+}
+
+/** Adds applications published an hour from now and moves the clock past them. */
+async function publishLater(apps) {
+	const at = (await nowMs()) + 3600000;
+	const stored = await sandbox.control.addApplications(apps.map((app) => ({ published_at: new Date(at).toISOString(), ...app })));
+	await advance(2);
+	return stored;
+}
+
+async function creditsCharged() {
+	return (await sandbox.control.charges(KEY)).reduce((sum, c) => sum + Number(c.consumed || 0), 0);
+}
+
+async function searchRequests() {
+	return (await sandbox.control.requests()).filter((r) => r.path.endsWith('/search'));
+}
+
+const keyvalsOf = (output) => (output ? output[0].map((item) => String(item.json.keyval)) : []);
+
+describe('UK Planning Trigger', () => {
+	test('first poll learns what exists without emitting; an unchanged poll is one free request', async () => {
+		const watched = lpaIds.slice(0, 2);
+		const first = await poll(parameters(watched), {});
+		expect(first.error).toBeUndefined();
+		expect(first.output).toBeNull();
+		expect(first.staticData.state).toBeDefined();
+		await sandbox.control.clearLogs();
+		await advance(1);
+		const second = await poll(parameters(watched), first.staticData);
+		expect(second.error).toBeUndefined();
+		expect(second.output).toBeNull();
+		const requests = await searchRequests();
+		expect(requests).toHaveLength(1);
+		expect(requests[0].query.return_data).toBe('0');
+		expect(await creditsCharged()).toBe(0);
+	});
+
+	test('a late publication is emitted once, for about one credit; polling again emits nothing', async () => {
+		const watched = lpaIds.slice(0, 2);
+		let { staticData } = await poll(parameters(watched), {});
+		const validated = isoDay((await nowMs()) - 12 * DAY);
+		const [added] = await publishLater([{ lpa_id: watched[0], validated, postcode: 'SW1A 2ZZ', address: '1 Test Street SW1A 2ZZ' }]);
+		await sandbox.control.clearLogs();
+		const late = await poll(parameters(watched), staticData);
+		expect(late.error).toBeUndefined();
+		expect(keyvalsOf(late.output)).toEqual([String(added.keyval)]);
+		expect(await creditsCharged()).toBeLessThanOrEqual(2);
+		staticData = late.staticData;
+		const again = await poll(parameters(watched), staticData);
+		expect(again.output).toBeNull();
+	});
+
+	test('manual mode returns one recent application for at most 5 credits, says what it spent, and moves no state', async () => {
+		const watched = lpaIds.slice(0, 3);
+		const staticData = {};
+		const result = await poll(parameters(watched), staticData, 'manual');
+		expect(result.error).toBeUndefined();
+		expect(result.output[0]).toHaveLength(1);
+		const { json } = result.output[0][0];
+		const charged = await creditsCharged();
+		expect(json.testEvent.creditsSpent).toBe(charged);
+		expect(charged).toBeGreaterThanOrEqual(1);
+		expect(charged).toBeLessThanOrEqual(5);
+		expect(json.testEvent.activationCredits).toBeGreaterThan(0);
+		expect(json.keyval).toBeDefined();
+		expect(result.staticData.state).toBeUndefined();
+	});
+
+	test('changing the filters starts afresh without a flood', async () => {
+		const { staticData } = await poll(parameters(lpaIds.slice(0, 1)), {});
+		const changed = await poll(parameters(lpaIds.slice(0, 3)), staticData);
+		expect(changed.error).toBeUndefined();
+		expect(changed.output).toBeNull();
+		await advance(1);
+		await sandbox.control.clearLogs();
+		const next = await poll(parameters(lpaIds.slice(0, 3)), changed.staticData);
+		expect(next.output).toBeNull();
+		expect(await searchRequests()).toHaveLength(1);
+	});
+
+	test('Max Credits per Poll caps each poll and the backlog is carried over, each application once', async () => {
+		const watched = lpaIds.slice(0, 1);
+		const params = parameters(watched, { triggerOptions: { maxCreditsPerPoll: 5 } });
+		let { staticData } = await poll(parameters(watched, { triggerOptions: { maxCreditsPerPoll: 100000 } }), {});
+		const validated = isoDay((await nowMs()) - 3 * DAY);
+		const added = await publishLater(
+			Array.from({ length: 12 }, (_, i) => ({ lpa_id: watched[0], validated, postcode: `E${i + 1} ${i % 9}AB`, address: `${i} Burst Road` })),
+		);
+		const emitted = [];
+		for (let p = 0; p < 6 && emitted.length < 12; p++) {
+			await sandbox.control.clearLogs();
+			const r = await poll(params, staticData);
+			expect(r.error).toBeUndefined();
+			expect(await creditsCharged()).toBeLessThanOrEqual(5);
+			emitted.push(...keyvalsOf(r.output));
+			staticData = r.staticData;
+			await advance(1);
+		}
+		expect(emitted.sort()).toEqual(added.map((a) => String(a.keyval)).sort());
+	});
+
+	describe('a failed paid request leaves the state untouched, is reported, and the next poll delivers', () => {
+		const cases = [
+			['429', { status: 429, retryAfter: 1 }],
+			['503', { status: 503 }],
+			['dropped connection', { drop: true }],
+		];
+		test.each(cases)('%s', async (_name, fault) => {
+			const watched = lpaIds.slice(0, 1);
+			const { staticData } = await poll(parameters(watched), {});
+			const [added] = await publishLater([
+				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 5 * DAY), postcode: 'N1 9ZZ', address: 'Fault Lane' },
+			]);
+			const before = JSON.stringify(staticData);
+			await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
+			const failed = await poll(parameters(watched), staticData);
+			expect(failed.error).toBeDefined();
+			expect(failed.error.constructor.name).toMatch(/NodeApiError|NodeOperationError/);
+			expect(JSON.stringify(failed.staticData)).toBe(before);
+			expect(serializeError(failed.error)).not.toContain(KEY);
+			const retried = await poll(parameters(watched), failed.staticData);
+			expect(retried.error).toBeUndefined();
+			expect(keyvalsOf(retried.output)).toEqual([String(added.keyval)]);
+		});
+
+		test('a 503 on a free count is retried by the transport within the poll', async () => {
+			const watched = lpaIds.slice(0, 1);
+			const { staticData } = await poll(parameters(watched), {});
+			const [added] = await publishLater([
+				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 2 * DAY), postcode: 'N1 9ZY', address: 'Retry Lane' },
+			]);
+			await sandbox.control.injectFault({ path: '/search', returnData: '0', status: 503, times: 1 });
+			const result = await poll(parameters(watched), staticData);
+			expect(result.error).toBeUndefined();
+			expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
+		});
+	});
+
+	test('a bad filter fails with a clear message naming the filter', async () => {
+		const result = await poll({ ...parameters([]), postcodeExact: 'NOT A POSTCODE' }, {});
+		expect(result.error).toBeDefined();
+		expect(result.error.message).toMatch(/postcode/i);
+	});
+
+	test('state stays bounded: days leaving the window are pruned', async () => {
+		const watched = lpaIds.slice(0, 1);
+		let { staticData } = await poll(parameters(watched, { lookbackDays: 5 }), {});
+		for (let d = 0; d < 12; d++) {
+			await advance(24);
+			await publishLater([{ lpa_id: watched[0], validated: isoDay(await nowMs()), postcode: `W${d + 1} 1AA`, address: 'Daily Road' }]);
+			const r = await poll(parameters(watched, { lookbackDays: 5 }), staticData);
+			expect(r.error).toBeUndefined();
+			expect(keyvalsOf(r.output)).toHaveLength(1);
+			staticData = r.staticData;
+		}
+		const days = Object.keys(staticData.state.days);
+		expect(days.length).toBeLessThanOrEqual(6);
+		expect(days.every((day) => day >= staticData.state.from)).toBe(true);
+	});
+});

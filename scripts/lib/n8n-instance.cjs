@@ -165,3 +165,43 @@ module.exports = {
 	importJson,
 	startServer,
 };
+
+/** The JSON document `n8n execute --rawOutput` prints after its log lines. */
+function parseRawOutput(stdout) {
+	const lines = stdout.split('\n');
+	const start = lines.findIndex((line) => line === '{');
+	if (start === -1) throw new Error(`n8n printed no execution JSON:\n${stdout.slice(-2000)}`);
+	return JSON.parse(lines.slice(start).join('\n'));
+}
+
+/** Runs an imported workflow with `n8n execute --id` and returns the parsed run (`{ data, status, ... }`). */
+async function executeWorkflow({ installed, userFolder, id, extraEnv }) {
+	let stdout;
+	try {
+		stdout = await runCli({ installed, userFolder, args: ['execute', `--id=${id}`, '--rawOutput'], extraEnv });
+	} catch (error) {
+		// A failed workflow exits non-zero but still prints its run; keep it for the assertions.
+		if (error.stdout && error.stdout.includes('\n{')) return parseRawOutput(error.stdout);
+		throw error;
+	}
+	return parseRawOutput(stdout);
+}
+
+/** The items a node produced in a parsed run (first run, first output), as plain JSON. */
+function nodeItems(run, nodeName, outputIndex = 0) {
+	const runs = run.data.resultData.runData[nodeName];
+	if (!runs) throw new Error(`Node "${nodeName}" did not run; ran: ${Object.keys(run.data.resultData.runData).join(', ')}`);
+	const items = runs[0].data && runs[0].data.main && runs[0].data.main[outputIndex];
+	return (items || []).map((item) => item.json);
+}
+
+/** The error a node's run recorded, if any. */
+function nodeError(run, nodeName) {
+	const runs = run.data.resultData.runData[nodeName];
+	return runs && runs[0] ? runs[0].error : undefined;
+}
+
+module.exports.parseRawOutput = parseRawOutput;
+module.exports.executeWorkflow = executeWorkflow;
+module.exports.nodeItems = nodeItems;
+module.exports.nodeError = nodeError;

@@ -19,7 +19,7 @@ export function triggerProperties(): INodeProperties[] {
 			type: 'notice',
 			default: '',
 		},
-		...searchFilterProperties(),
+		...searchFilterProperties(undefined, { dates: false }),
 		{
 			displayName: 'Look-Back Window (Days)',
 			name: 'lookbackDays',

@@ -55,6 +55,11 @@ describe('explainFailure', () => {
 		expect(dropped.description).toMatch(/Get Credits/);
 		const free = explainFailure({ endpoint: '/lpas', paid: false, code: 'ECONNREFUSED' }, NOW);
 		expect(free.description).toMatch(/Base URL/);
+		expect(free.message).toMatch(/refused/);
+		expect(free.message).not.toMatch(/ECONNREFUSED/); // n8n would swap such a message for its own
+		const other = explainFailure({ endpoint: '/lpas', paid: false, detail: 'Invalid URL' }, NOW);
+		expect(other.message).toMatch(/network error/);
+		expect(other.description).toMatch(/\(Invalid URL\)/);
 	});
 
 	test('400 carries the API message naming the parameter', () => {

@@ -157,3 +157,37 @@ describe('validateSearchFilters', () => {
 		});
 	});
 });
+
+describe('filter fields shared with the trigger', () => {
+	const { searchFilterProperties, outputOptionProperties } = require('../../nodes/UkPlanning/descriptions/filters.ts');
+
+	test('names and types the trigger relies on', () => {
+		const properties = searchFilterProperties();
+		expect(properties.map((property) => property.name)).toEqual([
+			'lpaIds',
+			'dateFrom',
+			'dateTo',
+			'postcodeExact',
+			'postcodeStart',
+			'radiusPostcode',
+			'radiusMiles',
+			'address',
+			'keyword',
+		]);
+		const lpaIds = properties[0];
+		expect(lpaIds.type).toBe('multiOptions');
+		expect(lpaIds.typeOptions.loadOptionsMethod).toBe('getAuthorities');
+		const [output] = outputOptionProperties();
+		expect(output.name).toBe('outputOptions');
+		expect(output.options.map((option) => option.name)).toContain('omitPersonalData');
+	});
+
+	test('display options apply to every field; dates can be left out', () => {
+		const show = { show: { operation: ['search'] } };
+		for (const property of searchFilterProperties(show)) expect(property.displayOptions).toBe(show);
+		const names = searchFilterProperties(undefined, { dates: false }).map((property) => property.name);
+		expect(names).not.toContain('dateFrom');
+		expect(names).not.toContain('dateTo');
+		expect(names).toContain('lpaIds');
+	});
+});

@@ -9,6 +9,7 @@
  * - `radiusPostcode` + `radiusMiles` (0 = no radius search) → postcode_radius
  * - `address` → address, `keyword` → keyword
  * Output: collection `outputOptions` with boolean `omitPersonalData`.
+ * readSearchFilters falls back to "not set" for a field left out (e.g. the dates with `{ dates: false }`).
  */
 import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeProperties, IPollFunctions } from 'n8n-workflow';
 
@@ -32,8 +33,16 @@ function shown(properties: INodeProperties[], displayOptions?: IDisplayOptions):
 	return properties.map((property) => ({ ...property, displayOptions }));
 }
 
-export function searchFilterProperties(displayOptions?: IDisplayOptions): INodeProperties[] {
-	return shown(
+export interface SearchFilterOptions {
+	/** Include Validated From / To (default true). The trigger sets its own window and leaves them out. */
+	dates?: boolean;
+}
+
+export function searchFilterProperties(
+	displayOptions?: IDisplayOptions,
+	{ dates = true }: SearchFilterOptions = {},
+): INodeProperties[] {
+	const properties = shown(
 		[
 			{
 				displayName: FILTER_FIELD_NAMES.lpaIds,
@@ -109,6 +118,7 @@ export function searchFilterProperties(displayOptions?: IDisplayOptions): INodeP
 		],
 		displayOptions,
 	);
+	return dates ? properties : properties.filter((property) => property.name !== 'dateFrom' && property.name !== 'dateTo');
 }
 
 export function outputOptionProperties(displayOptions?: IDisplayOptions): INodeProperties[] {

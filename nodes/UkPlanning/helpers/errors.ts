@@ -16,6 +16,8 @@ export interface FailedCall {
 	retryAfter?: string;
 	/** Node's network error code (ECONNRESET, ETIMEDOUT, ...). */
 	code?: string;
+	/** The message of a failure that was neither an answer nor a network error. */
+	detail?: string;
 }
 
 export interface Explained {
@@ -30,30 +32,45 @@ export interface Explained {
 
 const REDACTED = '***';
 
+const KEY_PARAMETER = /([?&]key=)[^&\s"'#]+/gi;
+const MAY_HOLD_KEY_PARAMETER = /key=/i;
+
+function scrubWith(value: string, forms: string[]): string {
+	let clean = value;
+	// Plain searches first: this runs over every string of large answers, and most hold nothing.
+	for (const form of forms) if (clean.includes(form)) clean = clean.split(form).join(REDACTED);
+	if (MAY_HOLD_KEY_PARAMETER.test(clean)) clean = clean.replace(KEY_PARAMETER, `$1${REDACTED}`);
+	return clean;
+}
+
+function secretForms(secret: string | undefined): string[] {
+	if (!secret) return [];
+	const encoded = encodeURIComponent(secret);
+	return encoded === secret ? [secret] : [secret, encoded];
+}
+
 /** Removes the key, in plain and URL-encoded form, and any `key=` query value from a text. */
 export function scrubText(value: string, secret: string | undefined): string {
-	let clean = value;
-	if (secret) {
-		for (const form of new Set([secret, encodeURIComponent(secret)])) {
-			if (form) clean = clean.split(form).join(REDACTED);
+	return scrubWith(value, secretForms(secret));
+}
+
+function scrubValue(value: unknown, secret: string | undefined, forms: string[]): unknown {
+	if (typeof value === 'string') return scrubWith(value, forms);
+	if (Array.isArray(value)) return value.map((entry) => scrubValue(entry, secret, forms));
+	if (value && typeof value === 'object') {
+		const copy: Record<string, unknown> = {};
+		for (const [field, entry] of Object.entries(value as Record<string, unknown>)) {
+			if (field === 'key' && secret && entry === secret) continue;
+			copy[field] = scrubValue(entry, secret, forms);
 		}
+		return copy;
 	}
-	return clean.replace(/([?&]key=)[^&\s"'#]+/gi, `$1${REDACTED}`);
+	return value;
 }
 
 /** A deep copy of a JSON-like value with the key removed from every string and every `key` field. */
 export function scrubDeep<T>(value: T, secret: string | undefined): T {
-	if (typeof value === 'string') return scrubText(value, secret) as unknown as T;
-	if (Array.isArray(value)) return value.map((entry) => scrubDeep(entry, secret)) as unknown as T;
-	if (value && typeof value === 'object') {
-		const copy: Record<string, unknown> = {};
-		for (const [field, entry] of Object.entries(value as Record<string, unknown>)) {
-			if (field === 'key' && secret && typeof entry === 'string' && entry === secret) continue;
-			copy[field] = scrubDeep(entry, secret);
-		}
-		return copy as T;
-	}
-	return value;
+	return scrubValue(value, secret, secretForms(secret)) as T;
 }
 
 /** Seconds from a Retry-After header: delay-seconds or an HTTP date. */
@@ -120,7 +137,7 @@ export function explainFailure(failure: FailedCall, nowMs: number): Explained {
 	if (status === undefined) {
 		// The code goes in the description: n8n replaces a message naming a network code with its own
 		// generic "retry" text, wrong advice for a call that may have charged credits.
-		const code = failure.code ? ` (${failure.code})` : '';
+		const code = failure.code ? ` (${failure.code})` : failure.detail ? ` (${failure.detail})` : '';
 		return {
 			message: `The Planning API could not be reached: ${NETWORK_PROBLEMS[failure.code ?? ''] ?? 'network error'}`,
 			description: failure.paid

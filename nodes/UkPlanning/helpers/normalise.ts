@@ -91,14 +91,27 @@ export function toIsoDate(value: unknown): string | null {
 	return null;
 }
 
+const KNOWN_FIELDS = new Set([
+	'lpa_id',
+	'lpa_name',
+	'keyval',
+	'externalLink',
+	'title',
+	'address',
+	'postcode',
+	'lat',
+	'lng',
+	'validated',
+	'docs',
+	...PERSONAL_DATA_FIELDS,
+]);
+
 export function normaliseApplication(raw: RawApplication, options: NormaliseOptions = {}): Application {
 	const source = raw ?? {};
 	const lat = optionalNumber(source.lat);
 	const lng = optionalNumber(source.lng);
 	const docs = optionalNumber(source.docs);
 	const application: Application = {
-		// Fields the API may add later travel along unchanged.
-		...source,
 		lpa_id: optionalText(source.lpa_id),
 		lpa_name: optionalText(source.lpa_name),
 		keyval: optionalText(source.keyval),
@@ -111,9 +124,12 @@ export function normaliseApplication(raw: RawApplication, options: NormaliseOpti
 		validated: toIsoDate(source.validated),
 		docs: docs !== null && docs >= 0 ? Math.round(docs) : null,
 	};
-	for (const field of PERSONAL_DATA_FIELDS) {
-		if (options.omitPersonalData) delete application[field];
-		else application[field] = optionalText(source[field]);
+	if (!options.omitPersonalData) {
+		for (const field of PERSONAL_DATA_FIELDS) application[field] = optionalText(source[field]);
+	}
+	// Fields the API may add later travel along unchanged.
+	for (const field of Object.keys(source)) {
+		if (!KNOWN_FIELDS.has(field)) application[field] = source[field];
 	}
 	return application;
 }

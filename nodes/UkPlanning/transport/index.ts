@@ -109,6 +109,15 @@ function header(headers: unknown, name: string): string | undefined {
 	return Array.isArray(value) ? String(value[0]) : String(value);
 }
 
+/** A redirect target may be relative to the request. */
+function absoluteUrl(location: string, requestUrl: string): string {
+	try {
+		return new URL(location, requestUrl).toString();
+	} catch {
+		return location;
+	}
+}
+
 function backoffMs(attempt: number, retryAfterSeconds: number | undefined): number {
 	if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000;
 	return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
@@ -168,7 +177,10 @@ export async function planningApiRequest(
 				? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, { ...requestOptions })
 				: await this.helpers.httpRequest({ ...requestOptions });
 		} catch (error) {
-			failure = { endpoint: path, paid, code: networkCode(error) };
+			const code = networkCode(error);
+			failure = { endpoint: path, paid, code };
+			// Without a network code the error says what went wrong (an invalid Base URL, say); scrubbed later.
+			if (!code && error && typeof (error as Error).message === 'string') failure.detail = (error as Error).message;
 			raw = undefined;
 		}
 		if (raw) {
@@ -180,7 +192,7 @@ export async function planningApiRequest(
 					request: {},
 					response: {},
 					statusCode,
-					location: location === undefined ? undefined : scrubText(location, apiKey),
+					location: location === undefined ? undefined : scrubText(absoluteUrl(location, requestOptions.url), apiKey),
 				};
 			}
 			if (statusCode >= 200 && statusCode < 300 && !isErrorEnvelope(body) && body && typeof body === 'object') {
@@ -200,7 +212,8 @@ export async function planningApiRequest(
 		}
 
 		const status = failure.status;
-		const retryable = status === undefined || status === 429 || status >= 500;
+		// No answer is worth retrying only for a network error; anything else (an invalid URL) fails the same again.
+		const retryable = status === undefined ? failure.code !== undefined : status === 429 || status >= 500;
 		if (paid || !retryable || attempt >= MAX_ATTEMPTS) throw planningError.call(this, failure, apiKey, itemIndex);
 		const retryAfterSeconds = status === 429 ? parseRetryAfter(failure.retryAfter, Date.now()) : undefined;
 		if (retryAfterSeconds !== undefined && retryAfterSeconds > MAX_RETRY_AFTER_SECONDS) {

@@ -1,6 +1,8 @@
 import {
+	NodeApiError,
 	NodeOperationError,
 	type IDataObject,
+	type JsonObject,
 	type IDisplayOptions,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -49,7 +51,7 @@ export const description: INodeProperties[] = [
 		displayOptions: showApplications,
 		default: 100,
 		description:
-			'Most credits this search may spend (one per application). The node counts for free first and never spends more.',
+			'Most credits this search may spend (one per application). The node counts for free first and only fetches what fits.',
 	},
 	{
 		displayName: 'If Over Max Credits',
@@ -105,6 +107,8 @@ interface FetchOutcome {
 	creditsRemaining: number | undefined;
 	/** Planned parts not fetched because a recount no longer fitted the credits left. */
 	skipped: number;
+	/** Why a later part failed after earlier parts were fetched (and paid for). */
+	incomplete?: string;
 }
 
 /**
@@ -120,15 +124,25 @@ async function fetchPlanned(
 ): Promise<FetchOutcome> {
 	const outcome: FetchOutcome = { applications: [], creditsSpent: 0, creditsRemaining: undefined, skipped: 0 };
 	const parts: RawApplication[][] = [];
-	for (const part of fetches) {
-		const left = cap - outcome.creditsSpent;
-		const expected = recount ? (await countApplications.call(this, part.query, { itemIndex })).count : part.expected;
-		if (expected === 0) continue;
-		if (expected > left) {
-			outcome.skipped++;
-			continue;
+	for (const [index, part] of fetches.entries()) {
+		let answer;
+		try {
+			const expected = recount ? (await countApplications.call(this, part.query, { itemIndex })).count : part.expected;
+			if (expected === 0) continue;
+			if (expected > cap - outcome.creditsSpent) {
+				// Applications were published since planning. Older parts are not fetched in its place:
+				// the output stays the newest applications, fewer of them.
+				outcome.skipped = fetches.length - index;
+				break;
+			}
+			answer = await fetchApplications.call(this, part.query, { itemIndex });
+		} catch (error) {
+			// Applications already fetched were paid for: keep them and say what is missing.
+			if (!parts.length) throw new NodeApiError(this.getNode(), error as JsonObject);
+			outcome.incomplete = (error as Error).message;
+			this.logger.warn(`UK Planning: a later part of a narrowed search failed; returning what was fetched: ${outcome.incomplete}`);
+			break;
 		}
-		const answer = await fetchApplications.call(this, part.query, { itemIndex });
 		outcome.creditsSpent += answer.consumed;
 		outcome.creditsRemaining = answer.creditsRemaining;
 		parts.push(answer.applications as RawApplication[]);
@@ -235,6 +249,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			partsSkippedAfterRecount: fetched.skipped,
 		};
 	}
+	if (fetched.incomplete) summary.incomplete = fetched.incomplete;
 
 	if (output === 'summary') {
 		return [{ json: { ...summary, applications: applications as unknown as IDataObject[] }, pairedItem: paired }];

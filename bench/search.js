@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+/**
+ * Benchmark of UK Planning → Application → Search (`npm run bench:search`).
+ *
+ * Adds 10,000 applications carrying one keyword to the Planning sandbox, then times in one run:
+ * - the node (bundled from source like the package build, in a real n8n-core ExecuteContext): free count, paid fetch,
+ *   normalising, one item per application;
+ * - a raw HTTP GET of the same paid search URL with undici, JSON parsed.
+ * Prints the median of each over the runs and the ratio node / raw last.
+ *
+ * Options: --apps N (default 10000), --runs N (default 5, after one warm-up of each).
+ */
+'use strict';
+
+const path = require('node:path');
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const { performance } = require('node:perf_hooks');
+
+const ROOT = path.resolve(__dirname, '..');
+const KEYWORD = 'benchmarkmarker';
+
+function arg(name, fallback) {
+	const index = process.argv.indexOf(`--${name}`);
+	if (index === -1) return fallback;
+	const value = Number(process.argv[index + 1]);
+	return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/**
+ * The node is bundled from source as the package build does (n8n-workflow external), so the figures
+ * are of the current code. The harness applies the credential from dist/ outside jest: build if absent.
+ */
+function loadNode() {
+	const credential = path.join(ROOT, 'dist/credentials/UkPlanningApi.credentials.js');
+	if (!fs.existsSync(credential)) {
+		console.log('dist/ has no UK Planning credential: running npm run build');
+		execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+	}
+	const esbuild = require('esbuild');
+	const outDir = path.join(ROOT, 'node_modules', '.cache', 'bench-search');
+	fs.mkdirSync(outDir, { recursive: true });
+	const outfile = path.join(outDir, 'UkPlanning.node.js');
+	esbuild.buildSync({
+		entryPoints: [path.join(ROOT, 'nodes/UkPlanning/UkPlanning.node.ts')],
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'node20',
+		outfile,
+		external: ['n8n-workflow'],
+		logLevel: 'silent',
+	});
+	return require(outfile).UkPlanning;
+}
+
+function median(values) {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function benchApplications(lpaId, count, today) {
+	const base = Date.parse(`${today}T00:00:00Z`);
+	const applications = [];
+	for (let i = 0; i < count; i++) {
+		const validated = new Date(base - (30 + (i % 300)) * 86400000).toISOString().slice(0, 10);
+		applications.push({
+			lpa_id: lpaId,
+			validated,
+			published_at: new Date(Date.parse(`${validated}T00:00:00Z`) + 2 * 86400000).toISOString(),
+			title: `Single storey rear extension ${KEYWORD} ${i}`,
+			address: `${(i % 200) + 1} Bench Street London SW1A 2AA`,
+			postcode: 'SW1A 2AA',
+			applicant_name: `Applicant ${i}`,
+		});
+	}
+	return applications;
+}
+
+async function main() {
+	const appCount = arg('apps', 10000);
+	const runs = arg('runs', 5);
+	const UkPlanning = loadNode();
+	const { runNode } = require(path.join(ROOT, 'test/harness/n8n.js'));
+	const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
+	const { request } = require('undici');
+
+	const sandbox = await startPlanningSandbox({ port: 0 });
+	try {
+		const { control } = sandbox;
+		const now = await control.now();
+		const today = String(typeof now === 'string' ? now : now.now).slice(0, 10);
+		const [lpa] = await control.lpas();
+		await control.addApplications(benchApplications(String(lpa.id), appCount, today));
+		const key = 'bench-search-key';
+		await control.setCredits(key, 1e9);
+
+		const parameters = { resource: 'application', operation: 'search', keyword: KEYWORD, maxCredits: appCount };
+		const credentials = { ukPlanningApi: { apiKey: key, baseUrl: sandbox.url } };
+		const rawUrl = `${sandbox.url}/search?${new URLSearchParams({ keyword: KEYWORD, return_data: '1', key })}`;
+
+		const timeNode = async () => {
+			const started = performance.now();
+			const result = await runNode(UkPlanning, { parameters, credentials });
+			const elapsed = performance.now() - started;
+			if (result.error) throw new Error(`node failed: ${result.error.message}`);
+			if (result.output[0].length !== appCount) throw new Error(`node returned ${result.output[0].length} items`);
+			return elapsed;
+		};
+		const timeRaw = async () => {
+			const started = performance.now();
+			const answer = await request(rawUrl);
+			const body = await answer.body.json();
+			const elapsed = performance.now() - started;
+			if (body.response.data.length !== appCount) throw new Error(`raw fetch returned ${body.response.data.length}`);
+			return elapsed;
+		};
+
+		const countUrl = `${sandbox.url}/search?${new URLSearchParams({ keyword: KEYWORD, return_data: '0', key })}`;
+		const timeRawCount = async () => {
+			const started = performance.now();
+			const answer = await request(countUrl);
+			await answer.body.json();
+			return performance.now() - started;
+		};
+
+		await timeNode();
+		await timeRaw();
+		await timeRawCount();
+		const nodeTimes = [];
+		const rawTimes = [];
+		const countTimes = [];
+		for (let run = 0; run < runs; run++) {
+			nodeTimes.push(await timeNode());
+			rawTimes.push(await timeRaw());
+			countTimes.push(await timeRawCount());
+		}
+		const nodeMs = median(nodeTimes);
+		const rawMs = median(rawTimes);
+		console.log(`search returning ${appCount} applications, median of ${runs} runs after a warm-up`);
+		console.log(`node (count + paid fetch + normalise, n8n-core ExecuteContext): ${nodeMs.toFixed(1)} ms`);
+		console.log(`raw undici GET of the same paid URL, JSON parsed:              ${rawMs.toFixed(1)} ms`);
+		// For reading the ratio: the node also sends the free count its credit guard needs first.
+		console.log(`(raw undici GET of that free count alone:                      ${median(countTimes).toFixed(1)} ms)`);
+		console.log(`ratio node / raw: ${(nodeMs / rawMs).toFixed(2)}`);
+	} finally {
+		await sandbox.close();
+	}
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exitCode = 1;
+});

@@ -358,6 +358,7 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 			fs.mkdirSync(directory, { recursive: true });
 			const filePath = path.join(directory, fileName);
 			const out = fs.createWriteStream(filePath);
+			out.on('error', () => {});
 			const hash = crypto.createHash('md5');
 			upload = { fileName, filePath, directory, size: 0, mimeType: info.mimeType, done: false, refused: false };
 			stream.on('data', (chunk) => {
@@ -375,6 +376,14 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 				hash.update(chunk);
 			});
 			stream.pipe(out);
+			// A client gone mid-file (dropped connection) leaves nothing behind.
+			request.once('close', () => {
+				if (!request.complete && !upload.done) {
+					upload.refused = true;
+					out.destroy();
+					fs.rm(directory, { recursive: true, force: true }, () => {});
+				}
+			});
 			upload.finished = new Promise((resolve) => {
 				stream.on('end', () => {
 					if (upload.refused) return resolve();
@@ -560,7 +569,8 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		response.writeHead(200, {
 			'content-type': resource.check_mimetype || 'application/octet-stream',
 			'content-length': fs.statSync(file.path).size,
-			'content-disposition': `attachment; filename="${file.fileName}"`,
+			// An ASCII fallback and the UTF-8 name (RFC 6266), so that any file name survives the header.
+			'content-disposition': `attachment; filename="${file.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
 		});
 		fs.createReadStream(file.path).pipe(response);
 		return undefined;
@@ -633,6 +643,16 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 				entry.status = 'dropped';
 				request.socket.destroy();
 				return undefined;
+			}
+			if (fault && fault.dropAfterBytes !== undefined) {
+				let seen = 0;
+				request.on('data', (chunk) => {
+					seen += chunk.length;
+					if (seen >= fault.dropAfterBytes && !request.socket.destroyed) {
+						entry.status = 'dropped';
+						request.socket.destroy();
+					}
+				});
 			}
 			if (fault && fault.status) {
 				request.resume();

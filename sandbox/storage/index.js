@@ -65,8 +65,13 @@ async function startStorageSandbox({
 			// Keep reading (and discarding) what the client still sends, so that it reads this answer.
 			request.unpipe(parser);
 			request.resume();
-			response.writeHead(status, body ? { 'content-type': contentType, connection: 'close' } : { connection: 'close' });
-			response.end(body || undefined);
+			// Answer once the client has sent everything (discarded above), so that it reads the answer.
+			const send = () => {
+				response.writeHead(status, body ? { 'content-type': contentType } : {});
+				response.end(body || undefined);
+			};
+			if (request.complete) send();
+			else request.once('end', send);
 		};
 
 		parser.on('field', (name, value) => {
@@ -90,6 +95,7 @@ async function startStorageSandbox({
 			const finalPath = path.join(objectsDir, objectFileName(key));
 			const partialPath = `${finalPath}.${crypto.randomBytes(4).toString('hex')}.partial`;
 			const out = fs.createWriteStream(partialPath);
+			out.on('error', () => {});
 			const hash = crypto.createHash('md5');
 			let size = 0;
 			let refused = false;
@@ -110,6 +116,13 @@ async function startStorageSandbox({
 				hash.update(chunk);
 			});
 			stream.pipe(out);
+			// A client gone mid-file (dropped connection) leaves no partial file behind.
+			request.once('close', () => {
+				if (!request.complete) {
+					out.destroy();
+					fs.rm(partialPath, { force: true }, () => {});
+				}
+			});
 			stream.on('end', () => {
 				if (refused) return;
 				out.end(() => {

@@ -279,3 +279,72 @@ describe('error helpers', () => {
 		expect(readFailure({ cause: network })).toEqual({ code: 'ECONNRESET', message: 'socket hang up' });
 	});
 });
+
+describe('presign policy', () => {
+	const { readPolicy, sizeRefusal, policyExpired } = require('../../nodes/LondonDatastore/helpers/policy');
+	const encode = (document) => Buffer.from(JSON.stringify(document)).toString('base64');
+	const fields = {
+		key: 'uploads/x.csv',
+		Policy: encode({
+			expiration: '2026-11-20T13:00:00.000Z',
+			conditions: [{ bucket: 'b' }, ['starts-with', '$key', 'uploads/'], ['content-length-range', 0, 1000]],
+		}),
+	};
+
+	test('reads the expiration and the content-length-range (Policy or policy)', () => {
+		expect(readPolicy(fields)).toEqual({ expiration: '2026-11-20T13:00:00.000Z', minBytes: 0, maxBytes: 1000 });
+		expect(readPolicy({ policy: fields.Policy }).maxBytes).toBe(1000);
+	});
+
+	test('an absent or unreadable policy allows everything it cannot know', () => {
+		expect(readPolicy({ key: 'k' })).toEqual({});
+		expect(readPolicy({ Policy: 'not base64 json' })).toEqual({});
+		expect(readPolicy({ Policy: encode({ expiration: 'soon', conditions: 'none' }) })).toEqual({});
+		expect(sizeRefusal({}, 10 ** 12)).toBeUndefined();
+		expect(policyExpired({}, Date.now())).toBe(false);
+	});
+
+	test('sizes outside the range are refused with both numbers', () => {
+		const policy = readPolicy(fields);
+		expect(sizeRefusal(policy, 1000)).toBeUndefined();
+		expect(sizeRefusal(policy, 1001)).toBe('the storage policy allows at most 1000 bytes and the file has 1001');
+		expect(sizeRefusal({ minBytes: 5 }, 4)).toBe('the storage policy needs at least 5 bytes and the file has 4');
+	});
+
+	test('expiry is judged against the given clock', () => {
+		const policy = readPolicy(fields);
+		expect(policyExpired(policy, Date.parse('2026-11-20T12:59:59Z'))).toBe(false);
+		expect(policyExpired(policy, Date.parse('2026-11-20T13:00:00Z'))).toBe(true);
+	});
+});
+
+describe('multipart file names', () => {
+	const { fileNameParameters } = require('../../nodes/LondonDatastore/helpers/multipart');
+
+	test('ASCII names go as a plain quoted filename', () => {
+		expect(fileNameParameters('report 2026.csv')).toBe('filename="report 2026.csv"');
+		expect(fileNameParameters('a"b\r\n.csv')).toBe('filename="a%22b  .csv"');
+	});
+
+	test('other names add RFC 5987 filename* with an ASCII fallback, which busboy decodes back', async () => {
+		const name = "Schedule 36 – part 1 (Café's).csv";
+		const parameters = fileNameParameters(name);
+		expect(parameters).toBe(
+			"filename=\"Schedule 36 _ part 1 (Cafe's).csv\"; filename*=UTF-8''Schedule%2036%20%E2%80%93%20part%201%20%28Caf%C3%A9%27s%29.csv",
+		);
+		const boundary = 'b0undary';
+		const body = Buffer.from(
+			`--${boundary}\r\nContent-Disposition: form-data; name="file"; ${parameters}\r\nContent-Type: text/csv\r\n\r\nx\r\n--${boundary}--\r\n`,
+		);
+		const seen = await new Promise((resolve, reject) => {
+			const parser = busboy({ headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+			parser.on('file', (_field, stream, info) => {
+				stream.resume();
+				resolve(info.filename);
+			});
+			parser.on('error', reject);
+			parser.end(body);
+		});
+		expect(seen).toBe(name);
+	});
+});

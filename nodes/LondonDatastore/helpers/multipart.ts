@@ -24,6 +24,22 @@ function quoteParameter(value: string): string {
 	return value.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
 }
 
+/**
+ * The file name parameters of a part. ASCII names go as `filename="..."`. Others also get RFC 5987's
+ * `filename*=UTF-8''...`, which servers such as busboy prefer; a raw UTF-8 `filename` is read as Latin-1
+ * by many of them. The plain parameter keeps an ASCII fallback for servers that know only that.
+ */
+export function fileNameParameters(fileName: string): string {
+	const name = fileName.replace(/[\r\n]/g, ' ');
+	if (/^[\x20-\x7e]*$/.test(name)) return `filename="${quoteParameter(name)}"`;
+	const fallback = name
+		.normalize('NFKD')
+		.replace(/[\u0300-\u036f]/g, '')
+		.replace(/[^\x20-\x7e]/g, '_');
+	const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+	return `filename="${quoteParameter(fallback)}"; filename*=UTF-8''${encoded}`;
+}
+
 export function newBoundary(): string {
 	return `----n8nLondonDatastore${randomBytes(12).toString('hex')}`;
 }
@@ -45,7 +61,7 @@ export function frameMultipart(
 		head += `${value}${CRLF}`;
 	}
 	head += `--${boundary}${CRLF}`;
-	head += `Content-Disposition: form-data; name="${quoteParameter(file.fieldName)}"; filename="${quoteParameter(file.fileName)}"${CRLF}`;
+	head += `Content-Disposition: form-data; name="${quoteParameter(file.fieldName)}"; ${fileNameParameters(file.fileName)}${CRLF}`;
 	head += `Content-Type: ${file.contentType.replace(/[\r\n]/g, '')}${CRLF}${CRLF}`;
 	const preamble = Buffer.from(head, 'utf8');
 	const epilogue = Buffer.from(`${CRLF}--${boundary}--${CRLF}`, 'utf8');

@@ -18,6 +18,7 @@ import {
 	type FailedAnswer,
 } from '../helpers/errors';
 import { frameMultipart, multipartBody, type FileBytes } from '../helpers/multipart';
+import { policyExpired, readPolicy, sizeRefusal } from '../helpers/policy';
 import { uploadTimeoutMs } from '../helpers/threshold';
 
 export const CREDENTIAL_TYPE = 'londonDatastoreApi';
@@ -120,12 +121,15 @@ function apiError(
 	const response: JsonObject = { message: cleanMessage };
 	if (cleanDescription) response.description = cleanDescription;
 	if (httpCode !== undefined) response.httpCode = String(httpCode);
-	return new NodeApiError(this.getNode(), response, {
+	const error = new NodeApiError(this.getNode(), response, {
 		message: cleanMessage,
 		description: cleanDescription,
 		httpCode: httpCode === undefined ? undefined : String(httpCode),
 		itemIndex: scope.itemIndex,
 	});
+	// NodeApiError swaps a message naming a network code (ECONNRESET, ...) for a generic text; ours says which call or step failed.
+	error.message = cleanMessage;
+	return error;
 }
 
 function datapressError(
@@ -147,8 +151,8 @@ function datapressError(
 				this,
 				secret,
 				scope,
-				`Could not reach DataPress (${answer.code ?? answer.message ?? 'network error'})`,
-				`${call} got no answer. Check the Base URL of the credential and the network.`,
+				`No answer from DataPress (${answer.code ?? answer.message ?? 'network error'})`,
+				`${call} got no answer: the connection could not be made or was closed. Check the Base URL of the credential and the network.`,
 			);
 		case 400:
 			return apiError.call(
@@ -323,6 +327,8 @@ export async function presignUpload(
 		itemIndex,
 		dataset: datasetId,
 		retry: true,
+		messagePrefix: 'Upload step 1 of 3 (presign) failed: ',
+		descriptionSuffix: 'Nothing was uploaded and the dataset is unchanged.',
 	});
 	const fields = answer.fields as Record<string, unknown> | undefined;
 	if (typeof answer.url !== 'string' || !fields || typeof fields !== 'object' || typeof fields.key !== 'string') {
@@ -332,7 +338,7 @@ export async function presignUpload(
 			apiKey,
 			{ itemIndex },
 			'Upload step 1 of 3 (presign) failed: DataPress answered without a storage URL and fields',
-			'The dataset was not changed.',
+			'Nothing was uploaded and the dataset is unchanged.',
 		);
 	}
 	const stringFields: Record<string, string> = {};
@@ -351,6 +357,19 @@ export async function postToStorage(
 	itemIndex: number,
 ): Promise<void> {
 	const { apiKey } = await connection.call(this);
+	const policy = readPolicy(presigned.fields);
+	const stepFailed = (reason: string, httpCode?: number, storageSaid?: string) =>
+		apiError.call(
+			this,
+			apiKey,
+			{ itemIndex },
+			`Upload step 2 of 3 (storage) failed: ${reason}`,
+			`"${file.fileName}" did not reach the storage host, so the dataset was not patched and is unchanged.${storageSaid ? ` Storage said: ${storageSaid}` : ''}`,
+			httpCode,
+		);
+	// The storage would refuse it after the first bytes; say so before sending any.
+	const refusal = sizeRefusal(policy, file.size);
+	if (refusal) throw stepFailed(refusal);
 	const framing = frameMultipart(Object.entries(presigned.fields), {
 		fieldName: 'file',
 		fileName: file.fileName,
@@ -375,7 +394,10 @@ export async function postToStorage(
 		const { code, message } = parseStorageError(answer.body);
 		let reason: string;
 		if (answer.status === undefined) {
-			reason = `the connection failed (${answer.code ?? answer.message ?? 'no answer'})`;
+			// A storage that refuses early (as S3 does) may close the connection before the client reads its answer.
+			reason = policyExpired(policy, Date.now())
+				? `the presigned policy had expired (at ${policy.expiration}) and the storage closed the connection`
+				: `the connection failed (${answer.code ?? answer.message ?? 'no answer'})`;
 		} else if (code === 'EntityTooLarge') {
 			reason = `the storage refused the file as too large (${file.size} bytes)`;
 		} else if (code === 'AccessDenied' && /expired/i.test(message ?? '')) {
@@ -383,13 +405,6 @@ export async function postToStorage(
 		} else {
 			reason = `the storage answered HTTP ${answer.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
 		}
-		throw apiError.call(
-			this,
-			apiKey,
-			{ itemIndex },
-			`Upload step 2 of 3 (storage) failed: ${reason}`,
-			`"${file.fileName}" did not reach the storage host, so the dataset was not patched and is unchanged.${code && message ? ` Storage said: ${code}: ${message}` : ''}`,
-			answer.status,
-		);
+		throw stepFailed(reason, answer.status, code && message ? `${code}: ${message}` : undefined);
 	}
 }

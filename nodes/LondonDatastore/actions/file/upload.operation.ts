@@ -218,7 +218,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	let after: IDataObject;
 	let newId: string | undefined;
 	if (method === 'multipart') {
-		const uploaded = await uploadMultipart.call(this, datasetId, resourceId, title || undefined, file, itemIndex);
+		// A new file is titled by its name unless given one (as on the presigned path); a replacement keeps its title.
+		const multipartTitle = title || (resourceId ? undefined : file.fileName);
+		const uploaded = await uploadMultipart.call(this, datasetId, resourceId, multipartTitle, file, itemIndex);
 		newId = resourceId ?? addedResourceId(before, uploaded);
 		const followUp: IDataObject[] = [];
 		if (newId && fileDescription) {

@@ -1,0 +1,1007 @@
+/**
+ * London Datastore node and credential, run in real n8n-core execution contexts (real binary data service
+ * in filesystem mode) against the DataPress and storage sandboxes over real HTTP: every operation and
+ * option, uploads on both paths and at the threshold (bytes downloaded back and compared), storage
+ * failures leaving the dataset untouched, conflicts, bad patches, retries, and the API key kept away from
+ * the storage host and out of every error and output.
+ */
+'use strict';
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { pipeline } = require('node:stream/promises');
+const { request } = require('undici');
+
+const {
+	runNode,
+	runLoadOptions,
+	testCredential,
+	binaryItem,
+	inlineBinaryItem,
+	serializeError,
+	ensureBinaryDataService,
+} = require('../harness/n8n');
+const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
+const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
+const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials.ts');
+
+const EDITOR_KEY = 'ldn-node-test-EDITOR-7f3Kq9';
+const VIEWER_KEY = 'ldn-node-test-VIEWER-2mX8pL';
+const MIB = 1024 * 1024;
+
+let sandbox;
+let control;
+let workDir;
+let teams;
+/** Every error and output the node produced, searched for the keys at the end. */
+const produced = [];
+let datasetCounter = 0;
+
+beforeAll(async () => {
+	workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldn-node-test-'));
+	sandbox = await startDatastoreSandboxes({ port: 0, storagePort: 0 });
+	control = sandbox.control;
+	await control.addUser({ key: EDITOR_KEY, title: 'Node Test Editor', email: 'editor@example.test', editorOf: ['gla-demo', 'planning-team'] });
+	await control.addUser({ key: VIEWER_KEY, title: 'Node Test Viewer', email: 'viewer@example.test', editorOf: [] });
+	teams = await runLoadOptions(LondonDatastore, 'getTeams', { credentials: credentialsFor(EDITOR_KEY) });
+});
+
+afterAll(async () => {
+	if (sandbox) await sandbox.close();
+	if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+function credentialsFor(key) {
+	// A trailing slash on the Base URL is allowed and stripped.
+	return { londonDatastoreApi: { apiKey: key, baseUrl: `${sandbox.url}/` } };
+}
+
+async function run(parameters, { key = EDITOR_KEY, items, continueOnFail = false } = {}) {
+	const result = await runNode(LondonDatastore, { parameters, credentials: credentialsFor(key), items, continueOnFail });
+	produced.push(result.error ? serializeError(result.error) : JSON.stringify(result.output));
+	return result;
+}
+
+/** Runs and expects success; returns the JSON of the first output items. */
+async function ok(parameters, options) {
+	const { output, error } = await run(parameters, options);
+	if (error) throw new Error(`The node failed: ${serializeError(error)}`);
+	return output[0].map((item) => item.json);
+}
+
+function teamId(slug) {
+	const team = teams.find((option) => option.description === slug || option.name === slug);
+	if (!team) throw new Error(`The sandbox has no team "${slug}" (teams: ${JSON.stringify(teams)})`);
+	return team.value;
+}
+
+/** A fresh dataset of the test's own, created through the node. */
+async function newDataset(extra = {}) {
+	datasetCounter += 1;
+	const [dataset] = await ok({
+		resource: 'dataset',
+		operation: 'create',
+		title: `Node test dataset ${datasetCounter} ${crypto.randomBytes(3).toString('hex')}`,
+		team: teamId('gla-demo'),
+		sharing: 'public',
+		...extra,
+	});
+	return dataset;
+}
+
+async function stored(slugOrId) {
+	return JSON.parse(JSON.stringify(await control.dataset(slugOrId)));
+}
+
+/** Writes a file of `size` bytes in 1 MiB chunks (never whole in memory); returns its path and MD5. */
+async function makeFile(name, size) {
+	const filePath = path.join(workDir, name);
+	const hash = crypto.createHash('md5');
+	const block = crypto.randomBytes(MIB);
+	async function* chunks() {
+		let left = size;
+		let counter = 0;
+		while (left > 0) {
+			const length = Math.min(left, MIB);
+			const chunk = Buffer.from(block.subarray(0, length));
+			// Every chunk differs, so a misplaced chunk changes the hash.
+			if (length >= 4) chunk.writeUInt32BE(counter, 0);
+			counter += 1;
+			hash.update(chunk);
+			left -= length;
+			yield chunk;
+		}
+	}
+	await pipeline(chunks, fs.createWriteStream(filePath));
+	return { filePath, md5: hash.digest('hex'), size };
+}
+
+/** Downloads a resource's stored bytes back through DataPress and returns their MD5 and length. */
+async function downloadedMd5(dataset, resourceId) {
+	const resource = dataset.resources[resourceId];
+	const fileName = decodeURIComponent(String(resource.url || '').split('/').pop() || 'file');
+	const url = /^https?:/.test(resource.url)
+		? resource.url
+		: `${sandbox.url}/download/${dataset.slug}/${resourceId}/${encodeURIComponent(fileName)}`;
+	const response = await request(url, { headers: { authorization: EDITOR_KEY } });
+	expect(response.statusCode).toBe(200);
+	const hash = crypto.createHash('md5');
+	let length = 0;
+	for await (const chunk of response.body) {
+		hash.update(chunk);
+		length += chunk.length;
+	}
+	return { md5: hash.digest('hex'), length };
+}
+
+/** Stores a file as n8n binary data for one run and removes n8n's copy afterwards (the harness keeps its folder). */
+async function withStoredFile(filePath, body) {
+	const item = await binaryItem(filePath);
+	try {
+		return await body(item);
+	} finally {
+		const stored = (await ensureBinaryDataService()).getPath(item.binary.data.id);
+		fs.rmSync(stored, { force: true });
+		fs.rmSync(`${stored}.metadata`, { force: true });
+	}
+}
+
+function upload(datasetSlug, extra = {}) {
+	return { resource: 'file', operation: 'upload', datasetId: datasetSlug, binaryPropertyName: 'data', ...extra };
+}
+
+async function storageAuthorizationSeen() {
+	return (await control.storageLog()).filter((entry) => entry.hadAuthorization);
+}
+
+/** The parts of a stored dataset a failed upload must leave as they were. */
+function snapshot(dataset) {
+	return { updatedAt: dataset.updatedAt, resources: dataset.resources, title: dataset.title };
+}
+
+describe('credential', () => {
+	test('a known key passes the whoami test', async () => {
+		const result = await testCredential(LondonDatastoreApi, { apiKey: EDITOR_KEY, baseUrl: `${sandbox.url}/` });
+		expect(result).toEqual({ status: 'OK', message: expect.any(String) });
+	});
+
+	test('an unknown key fails with a clear message (whoami answers null)', async () => {
+		const result = await testCredential(LondonDatastoreApi, { apiKey: 'not-a-real-key-123', baseUrl: sandbox.url });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/does not know this API key/);
+		expect(result.message).not.toContain('not-a-real-key-123');
+	});
+
+	test('an unreachable site fails the test instead of passing it', async () => {
+		const result = await testCredential(LondonDatastoreApi, { apiKey: EDITOR_KEY, baseUrl: 'http://127.0.0.1:9' });
+		expect(result.status).toBe('Error');
+		expect(result.message).not.toContain(EDITOR_KEY);
+	});
+
+	test('the key is sent raw in Authorization (no Bearer prefix)', () => {
+		const credential = new LondonDatastoreApi();
+		expect(credential.authenticate).toEqual({
+			type: 'generic',
+			properties: { headers: { Authorization: '={{$credentials.apiKey}}' } },
+		});
+	});
+});
+
+describe('team', () => {
+	test('Get Many returns the teams, limited or all', async () => {
+		const all = await ok({ resource: 'team', operation: 'getAll', returnAll: true });
+		expect(all.map((team) => team.slug)).toEqual(expect.arrayContaining(['gla-demo', 'planning-team']));
+		const limited = await ok({ resource: 'team', operation: 'getAll', returnAll: false, limit: 1 });
+		expect(limited).toHaveLength(1);
+		expect(limited[0]).toEqual(all[0]);
+	});
+
+	test('the team dropdown is loaded from /api/orgs', async () => {
+		expect(teams.length).toBeGreaterThanOrEqual(2);
+		for (const option of teams) expect(option).toEqual(expect.objectContaining({ name: expect.any(String), value: expect.any(String) }));
+		const slugs = teams.map((option) => option.description);
+		expect(slugs).toEqual(expect.arrayContaining(['gla-demo', 'planning-team']));
+	});
+});
+
+describe('dataset get and create', () => {
+	test('Get by slug and by UUID, paired with its item', async () => {
+		const { output, error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'london-development-database' });
+		expect(error).toBeUndefined();
+		const bySlug = output[0][0];
+		expect(bySlug.pairedItem).toEqual({ item: 0 });
+		expect(bySlug.json.slug).toBe('london-development-database');
+		const [byId] = await ok({ resource: 'dataset', operation: 'get', datasetId: bySlug.json.id });
+		expect(byId.id).toBe(bySlug.json.id);
+	});
+
+	test('a 404 names the dataset that was not found', async () => {
+		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'no-such-dataset-xyz' });
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toContain('"no-such-dataset-xyz" not found');
+		expect(String(error.httpCode)).toBe('404');
+	});
+
+	test('a private dataset is read by a team member; a key without membership gets a 403 saying so', async () => {
+		const [notes] = await ok({ resource: 'dataset', operation: 'get', datasetId: 'planning-team-working-notes' });
+		expect(notes.sharing).toBe('private');
+		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'planning-team-working-notes' }, { key: VIEWER_KEY });
+		expect(String(error.httpCode)).toBe('403');
+		expect(error.message).toBe('The API key may not read dataset "planning-team-working-notes"');
+		expect(error.description).toMatch(/private/);
+	});
+
+	test('Create derives the slug from the title and sends team, sharing, description and extra fields', async () => {
+		const title = `Café Planning & Permits ${crypto.randomBytes(2).toString('hex')}`;
+		const [created] = await ok({
+			resource: 'dataset',
+			operation: 'create',
+			title,
+			team: teamId('planning-team'),
+			sharing: 'private',
+			description: '<p>Made by a test</p>',
+			additionalFieldsJson: '{"tags": ["planning", "test"], "licence": "ogl-v3"}',
+		});
+		expect(created.slug).toMatch(/^cafe-planning-and-permits-[0-9a-f]{4}$/);
+		expect(created).toEqual(
+			expect.objectContaining({
+				title,
+				parent: teamId('planning-team'),
+				sharing: 'private',
+				description: '<p>Made by a test</p>',
+				tags: ['planning', 'test'],
+				licence: 'ogl-v3',
+			}),
+		);
+		expect((await stored(created.slug)).id).toBe(created.id);
+	});
+
+	test('Create with a slug given keeps it; a duplicate slug shows the server\'s errors', async () => {
+		const slug = `given-slug-${crypto.randomBytes(3).toString('hex')}`;
+		const [created] = await ok({ resource: 'dataset', operation: 'create', title: 'Given slug', slug, team: teamId('gla-demo') });
+		expect(created.slug).toBe(slug);
+		const { error } = await run({ resource: 'dataset', operation: 'create', title: 'Given slug again', slug, team: teamId('gla-demo') });
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(String(error.httpCode)).toBe('400');
+		expect(error.message).toMatch(/DataPress refused the request: .+/);
+	});
+
+	test('a 400 with several validation errors lists every one of them', async () => {
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'create',
+			title: 'Bad create',
+			slug: 'Not A Valid Slug!!',
+			team: 'no-such-team-id',
+		});
+		expect(String(error.httpCode)).toBe('400');
+		expect(error.message).toMatch(/DataPress refused the request: .+; .+/);
+		expect(error.description).toMatch(/The server listed these errors:\n- .+\n- .+/);
+	});
+
+	test('Create refuses a title with nothing to derive a slug from, sending nothing', async () => {
+		await control.clearLogs();
+		const { error } = await run({ resource: 'dataset', operation: 'create', title: '!!!', team: teamId('gla-demo') });
+		expect(error.message).toMatch(/Slug is empty/);
+		expect((await control.requests()).filter((entry) => entry.method === 'POST')).toEqual([]);
+	});
+
+	test('a key without editor rights gets a 403 that explains it', async () => {
+		const { error } = await run(
+			{ resource: 'dataset', operation: 'create', title: 'Viewer create', team: teamId('gla-demo') },
+			{ key: VIEWER_KEY },
+		);
+		expect(String(error.httpCode)).toBe('403');
+		expect(error.message).toMatch(/no editor rights/);
+		expect(error.description).toMatch(/editor/);
+	});
+});
+
+describe('dataset update', () => {
+	test('JSON Patch from the UI fields, value parsed as JSON when it is JSON', async () => {
+		const dataset = await newDataset();
+		const [result] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'ui',
+			operationsUi: {
+				operation: [
+					{ op: 'replace', path: '/title', value: 'New title from UI' },
+					{ op: 'add', path: '/tags', value: '["a", "b"]' },
+					{ op: 'add', path: '/update_frequency', value: '"42"' },
+				],
+			},
+		});
+		expect(result.changed).toBe(true);
+		expect(result.dataset.title).toBe('New title from UI');
+		expect(result.operations).toEqual(
+			expect.arrayContaining([expect.objectContaining({ op: 'replace', path: '/title', value: 'New title from UI' })]),
+		);
+		const after = await stored(dataset.slug);
+		expect(after.title).toBe('New title from UI');
+		expect(after.tags).toEqual(['a', 'b']);
+		expect(after.update_frequency).toBe('42');
+	});
+
+	test('JSON Patch given as JSON is sent as it is, incl. move, copy and remove', async () => {
+		const dataset = await newDataset({ additionalFieldsJson: '{"tags": ["x", "y"], "author": "Someone"}' });
+		const patch = [
+			{ op: 'copy', from: '/author', path: '/maintainer' },
+			{ op: 'move', from: '/tags/1', path: '/tags/0' },
+			{ op: 'remove', path: '/author' },
+		];
+		const [result] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.id,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: JSON.stringify(patch),
+		});
+		expect(result.operations).toEqual(patch);
+		const after = await stored(dataset.slug);
+		expect(after.maintainer).toBe('Someone');
+		expect(after.tags).toEqual(['y', 'x']);
+		expect(after).not.toHaveProperty('author');
+	});
+
+	test('Set Fields sends only what differs', async () => {
+		const dataset = await newDataset({ additionalFieldsJson: '{"tags": ["one"], "licence": "ogl-v3"}' });
+		await control.clearLogs();
+		const [result] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'setFields',
+			fields: { title: dataset.title, licence: 'ogl-v3', tags: 'one, two', maintainer: 'GLA' },
+			fieldsJson: '{"london_smallest_geography": "Borough"}',
+		});
+		expect(result.changed).toBe(true);
+		expect(result.operations.map((operation) => operation.path).sort()).toEqual(
+			['/london_smallest_geography', '/maintainer', '/tags/1'].sort(),
+		);
+		const after = await stored(dataset.slug);
+		expect(after.tags).toEqual(['one', 'two']);
+		expect(after.maintainer).toBe('GLA');
+		expect(after.london_smallest_geography).toBe('Borough');
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
+	});
+
+	test('Set Fields with nothing different sends nothing and says so', async () => {
+		const dataset = await newDataset();
+		await control.clearLogs();
+		const [result] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'setFields',
+			fields: { title: dataset.title, sharing: 'public' },
+		});
+		expect(result.changed).toBe(false);
+		expect(result.operations).toEqual([]);
+		expect(result.message).toMatch(/no patch was sent/);
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
+	});
+
+	test('Bump Updated Date adds a replace of /updatedAt', async () => {
+		const dataset = await newDataset();
+		const startedAt = new Date().toISOString();
+		const [result] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'setFields',
+			fields: { maintainer: 'Bumped' },
+			options: { bumpUpdatedDate: true },
+		});
+		const bump = result.operations.find((operation) => operation.path === '/updatedAt');
+		expect(bump).toEqual(expect.objectContaining({ op: 'replace' }));
+		const after = await stored(dataset.slug);
+		expect(after.updatedAt >= startedAt).toBe(true);
+		expect(after.updatedAt).not.toBe(dataset.updatedAt);
+	});
+
+	test('Only If Unchanged Since applies when unchanged and gives a clear conflict after a concurrent edit', async () => {
+		const dataset = await newDataset();
+		const since = dataset.updatedAt;
+		const [first] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": "First edit"}]',
+			options: { onlyIfUnchangedSince: since, bumpUpdatedDate: true },
+		});
+		expect(first.dataset.title).toBe('First edit');
+		expect(first.operations[0]).toEqual({ op: 'test', path: '/updatedAt', value: since });
+
+		// The same stale date again: the dataset changed since, so the server's test operation fails (409).
+		const before = await stored(dataset.slug);
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": "Lost edit"}]',
+			options: { onlyIfUnchangedSince: since },
+		});
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(String(error.httpCode)).toBe('409');
+		expect(error.message).toContain(`was changed since ${since}`);
+		expect(error.message).toContain('nothing was applied');
+		expect(await stored(dataset.slug)).toEqual(before);
+	});
+
+	test('Only If Unchanged Since in Set Fields mode refuses a stale date before sending anything', async () => {
+		const dataset = await newDataset();
+		await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'setFields',
+			fields: { maintainer: 'Someone else' },
+			options: { bumpUpdatedDate: true },
+		});
+		await control.clearLogs();
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'setFields',
+			fields: { maintainer: 'Me' },
+			options: { onlyIfUnchangedSince: dataset.updatedAt },
+		});
+		expect(error.message).toContain(`was changed since ${dataset.updatedAt}`);
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
+		expect((await stored(dataset.slug)).maintainer).toBe('Someone else');
+	});
+
+	test('Dry Run returns the patch and the dataset as it would become, sending nothing', async () => {
+		const dataset = await newDataset();
+		await control.clearLogs();
+		const [result] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": "Dry title"}]',
+			options: { dryRun: true, bumpUpdatedDate: true, onlyIfUnchangedSince: dataset.updatedAt },
+		});
+		expect(result.dryRun).toBe(true);
+		expect(result.operations.map((operation) => `${operation.op} ${operation.path}`)).toEqual([
+			'test /updatedAt',
+			'replace /title',
+			'replace /updatedAt',
+		]);
+		expect(result.dataset.title).toBe('Dry title');
+		expect(result.dataset.id).toBe(dataset.id);
+		expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
+		expect((await stored(dataset.slug)).title).toBe(dataset.title);
+
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'setFields',
+			fields: { title: 'Dry again' },
+			options: { dryRun: true, onlyIfUnchangedSince: '2001-01-01T00:00:00.000Z' },
+		});
+		expect(error.message).toMatch(/was changed since 2001-01-01T00:00:00.000Z/);
+	});
+
+	const badPatches = [
+		['not an array', '{"op": "replace", "path": "/title", "value": "x"}', /array/i],
+		['an unknown op', '[{"op": "frobnicate", "path": "/title", "value": "x"}]', /operation 1 \(frobnicate \/title\)/],
+		['a path that is no JSON Pointer', '[{"op": "replace", "path": "title", "value": "x"}]', /operation 1/],
+		['a replace without a value', '[{"op": "replace", "path": "/title"}, {"op": "remove", "path": "/x"}]', /operation 1 \(replace \/title\)/],
+		['a move without from', '[{"op": "add", "path": "/a", "value": 1}, {"op": "move", "path": "/b"}]', /operation 2 \(move \/b\)/],
+		['an operation on /id', '[{"op": "replace", "path": "/id", "value": "x"}]', /operation 1 \(replace \/id\).*\/id/],
+		['an operation under /readonly', '[{"op": "add", "path": "/readonly/auth/package_update", "value": true}]', /operation 1 \(add \/readonly\/auth\/package_update\).*\/readonly/],
+		['a move out of /readonly', '[{"op": "copy", "from": "/readonly/licence", "path": "/x"}, {"op": "move", "from": "/id", "path": "/y"}]', /operation 2 \(move \/y\).*\/id/],
+		['invalid JSON', '[{"op": ', /not valid JSON/],
+	];
+	test.each(badPatches)('a bad patch (%s) fails the item, naming the operation, sending nothing', async (_name, patchJson, expected) => {
+		await control.clearLogs();
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: 'london-development-database',
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson,
+		});
+		expect(error).toBeDefined();
+		expect(error.constructor.name).toBe('NodeOperationError');
+		expect(error.message).toMatch(expected);
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
+	});
+
+	test('Set Fields refuses id and readonly in Other Fields', async () => {
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: 'london-development-database',
+			updateMode: 'setFields',
+			fieldsJson: '{"id": "x"}',
+		});
+		expect(error.message).toMatch(/"id" cannot be set/);
+	});
+
+	test('an empty title refused by the server comes back as a 400 with its message', async () => {
+		const dataset = await newDataset();
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": ""}]',
+		});
+		expect(String(error.httpCode)).toBe('400');
+		expect(error.message).toMatch(/DataPress refused the request/);
+	});
+
+	test('a viewer cannot patch: 403 explains missing editor rights, with the item index', async () => {
+		const { error } = await run(
+			{
+				resource: 'dataset',
+				operation: 'update',
+				datasetId: 'london-development-database',
+				updateMode: 'jsonPatch',
+				patchInput: 'json',
+				patchJson: '[{"op": "replace", "path": "/title", "value": "Viewer"}]',
+			},
+			{ key: VIEWER_KEY, items: [{ json: {} }, { json: {} }] },
+		);
+		expect(String(error.httpCode)).toBe('403');
+		expect(error.message).toContain('no editor rights on dataset "london-development-database"');
+		expect(error.description).toMatch(/editors of the dataset's team/);
+		expect(error.context.itemIndex).toBe(0);
+	});
+});
+
+describe('items, continueOnFail and retries', () => {
+	test('one output per item, paired, and continueOnFail turns a failure into an item', async () => {
+		const dataset = await newDataset();
+		const items = [{ json: { id: dataset.slug } }, { json: { id: 'missing-dataset-abc' } }, { json: { id: dataset.id } }];
+		const { output, error } = await run(
+			{ resource: 'dataset', operation: 'get', datasetId: '={{ $json.id }}' },
+			{ items, continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(output[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output[0][0].json.id).toBe(dataset.id);
+		expect(output[0][1].json.error).toContain('"missing-dataset-abc" not found');
+		expect(output[0][2].json.id).toBe(dataset.id);
+	});
+
+	test('without continueOnFail the error carries the failing item index', async () => {
+		const items = [{ json: { id: 'london-development-database' } }, { json: { id: 'missing-dataset-def' } }];
+		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: '={{ $json.id }}' }, { items });
+		expect(error.message).toContain('"missing-dataset-def" not found');
+		expect(error.context.itemIndex).toBe(1);
+	});
+
+	test('idempotent reads retry 5xx and 429 (honouring Retry-After), then succeed', async () => {
+		const dataset = await newDataset();
+		await control.clearLogs();
+		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'GET', status: 503, times: 2 });
+		const [got] = await ok({ resource: 'dataset', operation: 'get', datasetId: dataset.slug });
+		expect(got.id).toBe(dataset.id);
+		const gets = (await control.requests()).filter((entry) => entry.method === 'GET' && entry.path.includes(dataset.slug));
+		expect(gets.map((entry) => entry.status)).toEqual([503, 503, 200]);
+
+		await control.clearLogs();
+		await control.injectFault({ server: 'datapress', path: '/api/orgs', method: 'GET', status: 429, retryAfter: 1, times: 1 });
+		const listed = await ok({ resource: 'team', operation: 'getAll', returnAll: true });
+		expect(listed.length).toBeGreaterThan(0);
+		expect((await control.requests()).filter((entry) => entry.path === '/api/orgs').map((entry) => entry.status)).toEqual([429, 200]);
+	});
+
+	test('a read that keeps failing gives up after a bounded number of retries', async () => {
+		await control.clearLogs();
+		await control.injectFault({ server: 'datapress', path: '/api/dataset/london-development-database', method: 'GET', status: 502, times: 4 });
+		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'london-development-database' });
+		expect(String(error.httpCode)).toBe('502');
+		expect(error.description).toMatch(/after 3 retries/);
+		const gets = (await control.requests()).filter((entry) => entry.path === '/api/dataset/london-development-database');
+		expect(gets).toHaveLength(4);
+	});
+
+	test('a PATCH (not idempotent) is never retried', async () => {
+		const dataset = await newDataset();
+		await control.clearLogs();
+		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'PATCH', status: 503, times: 1 });
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": "Once"}]',
+		});
+		expect(String(error.httpCode)).toBe('503');
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
+		expect((await stored(dataset.slug)).title).toBe(dataset.title);
+	});
+});
+
+describe('file upload', () => {
+	test('a small file goes multipart, streamed from the binary data store, bytes stored identically', async () => {
+		const dataset = await newDataset();
+		const file = await makeFile('small.csv', 300 * 1024 + 7);
+		await control.clearLogs();
+		const [result] = await ok(upload(dataset.slug, { options: { title: 'Small file', description: 'About it', bumpUpdatedDate: true } }), {
+			items: [await binaryItem(file.filePath, { fileName: 'small.csv', mimeType: 'text/csv' })],
+		});
+		expect(result).toEqual(expect.objectContaining({ uploaded: true, method: 'multipart', bytes: file.size, fileName: 'small.csv' }));
+		expect(result.resource).toEqual(expect.objectContaining({ title: 'Small file', description: 'About it', check_hash: file.md5 }));
+		const after = await stored(dataset.slug);
+		expect(after.updatedAt).not.toBe(dataset.updatedAt);
+		expect(await downloadedMd5(after, result.resourceId)).toEqual({ md5: file.md5, length: file.size });
+		expect((await control.storageLog())).toEqual([]);
+	});
+
+	test('binary data without an id (in-memory mode) is uploaded from its buffer', async () => {
+		const dataset = await newDataset();
+		const bytes = crypto.randomBytes(4096);
+		const [result] = await ok(upload(dataset.slug), { items: [inlineBinaryItem(bytes, { fileName: 'inline.bin' })] });
+		expect(result.method).toBe('multipart');
+		expect(result.resource.check_hash).toBe(crypto.createHash('md5').update(bytes).digest('hex'));
+		expect(result.resource.title).toBe('inline.bin');
+	});
+
+	test('Bump Updated Date off leaves the dataset\'s date alone', async () => {
+		const dataset = await newDataset();
+		const [result] = await ok(upload(dataset.slug, { options: { bumpUpdatedDate: false } }), {
+			items: [await binaryItem(Buffer.from('no bump'), { fileName: 'nobump.txt' })],
+		});
+		expect(result.uploaded).toBe(true);
+		expect((await stored(dataset.slug)).updatedAt).toBe(dataset.updatedAt);
+		const [viaStorage] = await ok(upload(dataset.slug, { options: { bumpUpdatedDate: false, uploadMethod: 'presigned' } }), {
+			items: [await binaryItem(Buffer.from('no bump either'), { fileName: 'nobump2.txt' })],
+		});
+		expect(viaStorage.operations.map((operation) => operation.path)).not.toContain('/updatedAt');
+		expect((await stored(dataset.slug)).updatedAt).toBe(dataset.updatedAt);
+	});
+
+	test('position top or bottom places a new file first or last', async () => {
+		const dataset = await newDataset();
+		const items = async (name) => [await binaryItem(Buffer.from(`${name}\n`), { fileName: `${name}.txt` })];
+		const [first] = await ok(upload(dataset.slug), { items: await items('first') });
+		const [second] = await ok(upload(dataset.slug, { options: { position: 'top' } }), { items: await items('second') });
+		const [third] = await ok(upload(dataset.slug, { options: { position: 'bottom' } }), { items: await items('third') });
+		const [fourth] = await ok(upload(dataset.slug, { options: { position: 'bottom', uploadMethod: 'presigned' } }), {
+			items: await items('fourth'),
+		});
+		const [fifth] = await ok(upload(dataset.slug, { options: { position: 'top', uploadMethod: 'presigned' } }), {
+			items: await items('fifth'),
+		});
+		const after = await stored(dataset.slug);
+		const ordered = Object.entries(after.resources)
+			.sort(([, a], [, b]) => a.order - b.order)
+			.map(([id]) => id);
+		expect(ordered[0]).toBe(fifth.resourceId);
+		expect(ordered[1]).toBe(second.resourceId);
+		expect(ordered.slice(-2)).toEqual([third.resourceId, fourth.resourceId]);
+		expect(ordered).toContain(first.resourceId);
+	});
+
+	test('a small file forced onto the presigned path: three steps, no key at the storage host, bytes identical', async () => {
+		const dataset = await newDataset();
+		const file = await makeFile('forced.bin', 2 * MIB + 13);
+		await control.clearLogs();
+		const [result] = await ok(upload(dataset.slug, { options: { uploadMethod: 'presigned', title: 'Forced' } }), {
+			items: [await binaryItem(file.filePath)],
+		});
+		expect(result.method).toBe('presigned');
+		expect(result.resource).toEqual(expect.objectContaining({ title: 'Forced', check_hash: file.md5 }));
+		const calls = (await control.requests()).map((entry) => `${entry.method} ${entry.path}`);
+		expect(calls).toEqual(expect.arrayContaining([`POST /api/dataset/${dataset.slug}/presign/forced.bin`, `PATCH /api/dataset/${dataset.slug}`]));
+		expect(calls.filter((call) => call.includes('/resources'))).toEqual([]);
+		const storageCalls = await control.storageLog();
+		expect(storageCalls.length).toBeGreaterThan(0);
+		expect(storageCalls.every((entry) => entry.hadAuthorization === false)).toBe(true);
+		const after = await stored(dataset.slug);
+		expect(await downloadedMd5(after, result.resourceId)).toEqual({ md5: file.md5, length: file.size });
+	});
+
+	test('at the threshold: exactly 100 MiB goes multipart, one byte more goes presigned; both stored identically', async () => {
+		expect(MAX_MULTIPART_BYTES).toBe(100 * MIB);
+		const dataset = await newDataset();
+		const atLimit = await makeFile('at-limit.bin', MAX_MULTIPART_BYTES);
+		const [multipart] = await withStoredFile(atLimit.filePath, async (item) => await ok(upload(dataset.slug), { items: [item] }));
+		expect(multipart.method).toBe('multipart');
+		expect(multipart.resource.check_hash).toBe(atLimit.md5);
+		fs.rmSync(atLimit.filePath);
+
+		const overLimit = await makeFile('over-limit.bin', MAX_MULTIPART_BYTES + 1);
+		await withStoredFile(overLimit.filePath, async (item) => {
+			await control.clearLogs();
+			const [presigned] = await ok(upload(dataset.slug), { items: [item] });
+			expect(presigned.method).toBe('presigned');
+			expect(presigned.resource.check_hash).toBe(overLimit.md5);
+			expect(await storageAuthorizationSeen()).toEqual([]);
+
+			// Forcing multipart on the larger file is refused before anything is sent.
+			await control.clearLogs();
+			const { error } = await run(upload(dataset.slug, { options: { uploadMethod: 'multipart' } }), { items: [item] });
+			expect(error.message).toMatch(/at most 104857600/);
+			expect(error.description).toMatch(/Automatic or Presigned/);
+			expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
+			overLimit.resourceId = presigned.resourceId;
+		});
+
+		const after = await stored(dataset.slug);
+		expect(await downloadedMd5(after, multipart.resourceId)).toEqual({ md5: atLimit.md5, length: atLimit.size });
+		expect(await downloadedMd5(after, overLimit.resourceId)).toEqual({ md5: overLimit.md5, length: overLimit.size });
+		fs.rmSync(overLimit.filePath);
+	});
+
+	test('replacing a file on both paths; Skip If Unchanged uploads nothing when the MD5 matches', async () => {
+		const dataset = await newDataset();
+		const original = await makeFile('report.csv', 64 * 1024);
+		const [added] = await ok(upload(dataset.slug, { options: { title: 'Monthly report' } }), {
+			items: [await binaryItem(original.filePath)],
+		});
+
+		await control.clearLogs();
+		const [skipped] = await ok(upload(dataset.slug, { uploadMode: 'replace', resourceId: added.resourceId, options: { skipIfUnchanged: true } }), {
+			items: [await binaryItem(original.filePath)],
+		});
+		expect(skipped).toEqual(expect.objectContaining({ uploaded: false, skipped: true, md5: original.md5, resourceId: added.resourceId }));
+		expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
+		expect(await control.storageLog()).toEqual([]);
+
+		const changed = await makeFile('report-v2.csv', 70 * 1024);
+		const [replaced] = await ok(
+			upload(dataset.slug, { uploadMode: 'replace', resourceId: added.resourceId, options: { skipIfUnchanged: true } }),
+			{ items: [await binaryItem(changed.filePath, { fileName: 'report.csv' })] },
+		);
+		expect(replaced).toEqual(expect.objectContaining({ uploaded: true, method: 'multipart', resourceId: added.resourceId }));
+		let after = await stored(dataset.slug);
+		expect(after.resources[added.resourceId].check_hash).toBe(changed.md5);
+		expect(after.resources[added.resourceId].title).toBe('Monthly report');
+		expect(await downloadedMd5(after, added.resourceId)).toEqual({ md5: changed.md5, length: changed.size });
+
+		// The presigned path replaces too: the new file takes the old one's place and title.
+		const third = await makeFile('report-v3.csv', 80 * 1024);
+		const [viaStorage] = await ok(
+			upload(dataset.slug, { uploadMode: 'replace', resourceId: added.resourceId, options: { uploadMethod: 'presigned' } }),
+			{ items: [await binaryItem(third.filePath, { fileName: 'report.csv' })] },
+		);
+		expect(viaStorage.method).toBe('presigned');
+		after = await stored(dataset.slug);
+		const current = after.resources[viaStorage.resourceId];
+		expect(current).toEqual(expect.objectContaining({ title: 'Monthly report', check_hash: third.md5 }));
+		expect(Object.keys(after.resources)).toHaveLength(1);
+		expect(await downloadedMd5(after, viaStorage.resourceId)).toEqual({ md5: third.md5, length: third.size });
+	});
+
+	test('file names with spaces and non-ASCII letters survive both paths', async () => {
+		const dataset = await newDataset();
+		const fileName = 'Schedule 36 – part 1 (Café).csv';
+		const bytes = Buffer.from('a,b\n1,2\n');
+		for (const uploadMethod of ['multipart', 'presigned']) {
+			const [result] = await ok(upload(dataset.slug, { options: { uploadMethod } }), {
+				items: [await binaryItem(bytes, { fileName, mimeType: 'text/csv' })],
+			});
+			expect(result.fileName).toBe(fileName);
+			expect(result.resource.title).toBe(fileName);
+			const after = await stored(dataset.slug);
+			expect(decodeURIComponent(after.resources[result.resourceId].url.split('/').pop())).toBe(fileName);
+			// Read from the sandbox's disk: its download route cannot yet send a non-ASCII name in Content-Disposition.
+			const storedBytes = fs.readFileSync(await control.resourceFilePath(dataset.slug, result.resourceId));
+			expect(storedBytes.equals(bytes)).toBe(true);
+		}
+	});
+
+	test('replacing an unknown resource fails before any byte is sent', async () => {
+		const dataset = await newDataset();
+		await control.clearLogs();
+		const { error } = await run(upload(dataset.slug, { uploadMode: 'replace', resourceId: 'no-such-resource' }), {
+			items: [await binaryItem(Buffer.from('x'))],
+		});
+		expect(error.message).toContain('"no-such-resource" not found in dataset');
+		expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
+	});
+
+	test('a missing binary property fails the item naming the property', async () => {
+		const { error } = await run(upload('london-development-database', { binaryPropertyName: 'attachment' }), {
+			items: [await binaryItem(Buffer.from('x'))],
+		});
+		expect(error.message).toMatch(/attachment/);
+	});
+
+	test('a refused presign (step 1) says so and sends nothing to storage', async () => {
+		await control.clearLogs();
+		const { error } = await run(upload('london-development-database', { options: { uploadMethod: 'presigned' } }), {
+			key: VIEWER_KEY,
+			items: [await binaryItem(Buffer.from('x'))],
+		});
+		expect(String(error.httpCode)).toBe('403');
+		expect(error.message).toMatch(/^Upload step 1 of 3 \(presign\) failed: The API key has no editor rights/);
+		expect(error.description).toMatch(/Nothing was uploaded/);
+		expect(await control.storageLog()).toEqual([]);
+	});
+
+	test('a viewer cannot upload: 403 explains editor rights', async () => {
+		const { error } = await run(upload('london-development-database'), {
+			key: VIEWER_KEY,
+			items: [await binaryItem(Buffer.from('x'))],
+		});
+		expect(String(error.httpCode)).toBe('403');
+		expect(error.description).toMatch(/editors/);
+	});
+});
+
+describe('storage failures leave the dataset unpatched and name the step', () => {
+	async function failingUpload(setup, expected) {
+		const dataset = await newDataset();
+		const file = await makeFile(`fail-${datasetCounter}.bin`, 512 * 1024);
+		const before = snapshot(await stored(dataset.slug));
+		await control.clearLogs();
+		await setup(dataset);
+		const { error } = await run(upload(dataset.slug, { options: { uploadMethod: 'presigned' } }), {
+			items: [await binaryItem(file.filePath)],
+		});
+		expect(error).toBeDefined();
+		expect(error.message).toMatch(/^Upload step 2 of 3 \(storage\) failed: /);
+		expect(error.message).toMatch(expected);
+		expect(error.description).toMatch(/dataset was not patched/);
+		expect(snapshot(await stored(dataset.slug))).toEqual(before);
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
+		expect(await storageAuthorizationSeen()).toEqual([]);
+		return error;
+	}
+
+	afterEach(async () => {
+		await control.setPresignExpirySeconds(3600);
+	});
+
+	test('an expired policy', async () => {
+		await failingUpload(() => control.setPresignExpirySeconds(-10), /policy had expired/);
+	});
+
+	test('a 5xx from the storage host (not retried: the body is a stream)', async () => {
+		await failingUpload(
+			() => control.injectFault({ server: 'storage', status: 503, times: 1 }),
+			/storage answered HTTP 503/,
+		);
+		expect((await control.storageLog()).filter((entry) => entry.method === 'POST')).toHaveLength(1);
+	});
+
+	test('a connection dropped mid-upload', async () => {
+		await failingUpload(
+			() => control.injectFault({ server: 'storage', dropAfterBytes: 64 * 1024, times: 1 }),
+			/connection failed/,
+		);
+	});
+
+	test('a file larger than the policy allows (5 GiB) is refused before a byte goes to storage', async () => {
+		// A stored binary grown in place to 5 GiB + 1 as a sparse file (no disk used, nothing copied).
+		const item = await binaryItem(Buffer.from('tiny'), { fileName: 'huge.bin' });
+		const service = await ensureBinaryDataService();
+		const filePath = service.getPath(item.binary.data.id);
+		const size = 5 * 1024 * MIB + 1;
+		fs.truncateSync(filePath, size);
+		const metadataPath = `${filePath}.metadata`;
+		fs.writeFileSync(metadataPath, JSON.stringify({ ...JSON.parse(fs.readFileSync(metadataPath, 'utf8')), fileSize: size }));
+
+		const dataset = await newDataset();
+		const before = snapshot(await stored(dataset.slug));
+		await control.clearLogs();
+		const { error } = await run(upload(dataset.slug), { items: [item] });
+		fs.rmSync(filePath, { force: true });
+		expect(error.message).toBe(
+			`Upload step 2 of 3 (storage) failed: the storage policy allows at most ${5 * 1024 * MIB} bytes and the file has ${size}`,
+		);
+		expect(error.description).toMatch(/dataset was not patched/);
+		expect(await control.storageLog()).toEqual([]);
+		expect((await control.requests()).map((entry) => entry.method)).toEqual(['GET', 'POST']);
+		expect(snapshot(await stored(dataset.slug))).toEqual(before);
+	});
+
+	test('the multipart path: a 5xx leaves the dataset as it was', async () => {
+		const dataset = await newDataset();
+		const before = snapshot(await stored(dataset.slug));
+		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}/resources`, method: 'POST', status: 500, times: 1 });
+		const { error } = await run(upload(dataset.slug), { items: [await binaryItem(crypto.randomBytes(1000))] });
+		expect(String(error.httpCode)).toBe('500');
+		expect(snapshot(await stored(dataset.slug))).toEqual(before);
+	});
+
+	test('the multipart path: a dropped connection says there was no answer and leaves the dataset as it was', async () => {
+		const dataset = await newDataset();
+		const before = snapshot(await stored(dataset.slug));
+		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}/resources`, method: 'POST', drop: true, times: 1 });
+		const { error } = await run(upload(dataset.slug), { items: [await binaryItem(crypto.randomBytes(256 * 1024))] });
+		await control.clearFaults();
+		expect(error.message).toMatch(/^No answer from DataPress \(E[A-Z]+\)$/);
+		expect(error.description).toMatch(/POST \/api\/dataset\/.+\/resources got no answer/);
+		expect(snapshot(await stored(dataset.slug))).toEqual(before);
+	});
+
+	test('the attach patch failing says the file is in storage but not listed', async () => {
+		const dataset = await newDataset();
+		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'PATCH', status: 500, times: 1 });
+		const { error } = await run(upload(dataset.slug, { options: { uploadMethod: 'presigned' } }), {
+			items: [await binaryItem(crypto.randomBytes(1000), { fileName: 'x.bin' })],
+		});
+		expect(error.message).toMatch(/^Upload step 3 of 3 \(attach by patch\) failed: /);
+		expect(error.description).toMatch(/is in storage as ".+" but the dataset does not list it/);
+	});
+});
+
+describe('file update and delete', () => {
+	test('Update changes title, description and order by a patch of /resources/:id; Delete removes it', async () => {
+		const dataset = await newDataset();
+		const [a] = await ok(upload(dataset.slug, { options: { title: 'A' } }), { items: [await binaryItem(Buffer.from('a'))] });
+		const [b] = await ok(upload(dataset.slug, { options: { title: 'B' } }), { items: [await binaryItem(Buffer.from('b'))] });
+		const options = await runLoadOptions(LondonDatastore, 'getResources', {
+			parameters: { resource: 'file', operation: 'update', datasetId: dataset.slug },
+			credentials: credentialsFor(EDITOR_KEY),
+		});
+		expect(options.map((option) => option.value).sort()).toEqual([a.resourceId, b.resourceId].sort());
+
+		await control.clearLogs();
+		const [updated] = await ok({
+			resource: 'file',
+			operation: 'update',
+			datasetId: dataset.slug,
+			resourceId: a.resourceId,
+			updateFields: { title: 'A renamed', description: 'Now described', order: 5 },
+		});
+		expect(updated.resource).toEqual(expect.objectContaining({ title: 'A renamed', description: 'Now described', order: 5 }));
+		expect(updated.operations.every((operation) => operation.path.startsWith(`/resources/${a.resourceId}/`))).toBe(true);
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
+
+		const { error: emptyTitle } = await run({
+			resource: 'file',
+			operation: 'update',
+			datasetId: dataset.slug,
+			resourceId: a.resourceId,
+			updateFields: { title: '  ' },
+		});
+		expect(emptyTitle.message).toMatch(/Title must not be empty/);
+
+		const [deleted] = await ok({ resource: 'file', operation: 'delete', datasetId: dataset.slug, resourceId: b.resourceId });
+		expect(deleted).toEqual(expect.objectContaining({ deleted: true, resourceId: b.resourceId, title: 'B' }));
+		const after = await stored(dataset.slug);
+		expect(Object.keys(after.resources)).toEqual([a.resourceId]);
+
+		const { error } = await run({ resource: 'file', operation: 'delete', datasetId: dataset.slug, resourceId: b.resourceId });
+		expect(error.message).toContain(`"${b.resourceId}" not found in dataset "${dataset.slug}"`);
+	});
+});
+
+describe('the API key', () => {
+	test('never reached the storage host', async () => {
+		const log = await control.storageLog();
+		expect(log.filter((entry) => entry.hadAuthorization)).toEqual([]);
+	});
+
+	test('is in none of the errors or outputs the node produced', () => {
+		expect(produced.length).toBeGreaterThan(40);
+		for (const text of produced) {
+			expect(text).not.toContain(EDITOR_KEY);
+			expect(text).not.toContain(VIEWER_KEY);
+		}
+	});
+});
+
+describe('node description', () => {
+	test('is usable as a tool, with light and dark icons and the credential', () => {
+		const { description } = new LondonDatastore();
+		expect(description.usableAsTool).toBe(true);
+		expect(description.icon.light).not.toBe(description.icon.dark);
+		expect(description.credentials).toEqual([{ name: 'londonDatastoreApi', required: true }]);
+	});
+});

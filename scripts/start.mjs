@@ -24,6 +24,9 @@ const PORTS = {
 };
 const OWNER = { email: 'demo@example.com', password: 'Demo-password-1', firstName: 'Demo', lastName: 'User' };
 const demoFolder = process.env.DEMO_FOLDER || path.join(repoRoot, '.demo');
+// The only folder n8n's file nodes may read in the demo (N8N_RESTRICT_FILE_ACCESS_TO).
+const filesFolder = path.join(demoFolder, 'files');
+const n8nEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
 
 ensureDependencies('start');
 const { ensureN8n } = await import('./install-n8n.mjs');
@@ -31,7 +34,7 @@ say('checking Node.js 24 and n8n in the cache (installs them the first time: abo
 const installed = ensureN8n({ line: '2' });
 
 const instance = require('./lib/n8n-instance.cjs');
-const { demoCredentials, exampleWorkflows } = require('./lib/demo.cjs');
+const { demoCredentials, preparedExamples, ensureLargeFile } = require('./lib/demo.cjs');
 
 say('building and packing the package');
 const tarball = instance.packPackage({ build: true });
@@ -57,7 +60,8 @@ try {
 	const { startPlanningSandbox } = require('../sandbox/planning');
 	const { startDatastoreSandboxes } = require('../sandbox/datapress');
 	const { startMailSink } = require('../sandbox/mail');
-	const planning = await startPlanningSandbox({ port: PORTS.planning });
+	// The demo's Planning sandbox clock runs in real time, as n8n's $now does.
+	const planning = await startPlanningSandbox({ port: PORTS.planning, now: new Date().toISOString(), tick: true });
 	started.push(() => planning.close());
 	const datastore = await startDatastoreSandboxes({
 		port: PORTS.datapress,
@@ -77,12 +81,14 @@ try {
 			smtpPort: mailbox.smtpPort,
 		});
 		await instance.importJson({ installed, userFolder: demoFolder, kind: 'credentials', data: credentials });
-		const workflows = exampleWorkflows().map(({ workflow }) => workflow);
+		// Example 3 publishes a file over 100 MB; make one (about 120 MB of CSV) where n8n may read it.
+		const largeFilePath = await ensureLargeFile(path.join(filesFolder, 'large-extract.csv'), 120 * 1024 * 1024);
+		const workflows = preparedExamples({ largeFilePath });
 		if (workflows.length) await instance.importJson({ installed, userFolder: demoFolder, kind: 'workflow', data: workflows });
 	}
 
 	say('starting n8n');
-	const server = await instance.startServer({ installed, userFolder: demoFolder, port: PORTS.n8n });
+	const server = await instance.startServer({ installed, userFolder: demoFolder, port: PORTS.n8n, extraEnv: n8nEnv });
 	started.push(() => server.stop());
 	if (firstRun) {
 		const answer = await fetch(`${server.url}/rest/owner/setup`, {

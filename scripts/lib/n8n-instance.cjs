@@ -82,7 +82,9 @@ function n8nEnvironment({ installed, userFolder, port = 5678, brokerPort, extra 
 		...extra,
 	};
 	if (brokerPort) env.N8N_RUNNERS_BROKER_PORT = String(brokerPort);
-	for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
+	// Nothing of the calling process's tooling leaks in: jest sets NODE_ENV=test, which silences n8n's CLI output.
+	for (const key of Object.keys(env)) if (key.startsWith('npm_') || key.startsWith('JEST_')) delete env[key];
+	delete env.NODE_ENV;
 	return env;
 }
 
@@ -106,9 +108,15 @@ async function runCli({ installed, userFolder, args, extraEnv = {} }) {
 
 /** Writes JSON to a temp file and imports it with `n8n import:<kind>`. */
 async function importJson({ installed, userFolder, kind, data }) {
-	const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pds-import-')), `${kind}.json`);
+	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pds-import-'));
+	const file = path.join(folder, `${kind}.json`);
 	fs.writeFileSync(file, JSON.stringify(data));
-	return await runCli({ installed, userFolder, args: [`import:${kind}`, `--input=${file}`] });
+	try {
+		return await runCli({ installed, userFolder, args: [`import:${kind}`, `--input=${file}`] });
+	} finally {
+		// The file holds credentials in plain text until n8n has encrypted them.
+		fs.rmSync(folder, { recursive: true, force: true });
+	}
 }
 
 /**
@@ -171,7 +179,9 @@ function parseRawOutput(stdout) {
 	const lines = stdout.split('\n');
 	const start = lines.findIndex((line) => line === '{');
 	if (start === -1) throw new Error(`n8n printed no execution JSON:\n${stdout.slice(-2000)}`);
-	return JSON.parse(lines.slice(start).join('\n'));
+	// The document ends at the first unindented closing brace; a failed run prints its error after it.
+	const end = lines.findIndex((line, index) => index > start && line === '}');
+	return JSON.parse(lines.slice(start, end === -1 ? undefined : end + 1).join('\n'));
 }
 
 /** Runs an imported workflow with `n8n execute --id` and returns the parsed run (`{ data, status, ... }`). */

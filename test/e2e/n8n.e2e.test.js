@@ -1,0 +1,209 @@
+/**
+ * End to end: the packed package installed in a real n8n as a community package, driven through n8n's CLI
+ * (import, execute) and a running `n8n start`, against the sandboxes. Assertions cover node outputs and the
+ * sandboxes' own state (credits charged, bytes stored, patches applied, mails received).
+ *
+ * Runs on the pinned n8n 2.x, then on the last n8n 1.x that installs here (E2E_N8N_LINES=2 to skip 1.x).
+ */
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { request } = require('undici');
+
+const {
+	PACKAGE,
+	startEnvironment,
+	chainWorkflow,
+	exampleWorkflows,
+	writeLargeFile,
+	md5OfFile,
+	nodeItems,
+	nodeError,
+} = require('./support');
+
+const LINES = (process.env.E2E_N8N_LINES || '2,1').split(',').map((line) => line.trim());
+const PLANNING_KEY = 'demo-planning-key';
+const DATAPRESS_KEY = 'demo-editor-key';
+// Installing n8n the first time takes minutes; every CLI command boots n8n (a few seconds).
+const SETUP_TIMEOUT = 20 * 60 * 1000;
+const STEP_TIMEOUT = 5 * 60 * 1000;
+
+const planningType = `${PACKAGE}.ukPlanning`;
+const datastoreType = `${PACKAGE}.londonDatastore`;
+
+describe.each(LINES)('n8n %s.x', (line) => {
+	let env;
+
+	beforeAll(async () => {
+		env = await startEnvironment({ line });
+	}, SETUP_TIMEOUT);
+
+	afterAll(async () => {
+		if (env) await env.close();
+	});
+
+	async function totalCharged() {
+		const charges = await env.planning.control.charges(PLANNING_KEY);
+		return charges.reduce((sum, charge) => sum + Number(charge.consumed), 0);
+	}
+
+	test(
+		'UK Planning: every operation runs in n8n and the credits charged equal what the node reports',
+		async () => {
+			const lpas = await env.planning.control.lpas();
+			const lpaId = String(lpas[0].id);
+			const id = `pdsE2eP${line}`;
+			await env.importWorkflows([
+				chainWorkflow(`${id}count`, 'e2e count', [
+					{ name: 'Count', type: planningType, parameters: { resource: 'application', operation: 'search', mode: 'count', lpaIds: [lpaId] } },
+				]),
+				chainWorkflow(`${id}fetch`, 'e2e fetch', [
+					{
+						name: 'Fetch',
+						type: planningType,
+						parameters: {
+							resource: 'application',
+							operation: 'search',
+							mode: 'applications',
+							lpaIds: [lpaId],
+							maxCredits: 40,
+							overCap: 'newestFirst',
+							outputOptions: { omitPersonalData: true },
+						},
+					},
+				]),
+				chainWorkflow(`${id}authorities`, 'e2e authorities', [
+					{ name: 'Authorities', type: planningType, parameters: { resource: 'authority', operation: 'getAll', returnAll: true } },
+				]),
+				chainWorkflow(`${id}account`, 'e2e account', [
+					{ name: 'Credits', type: planningType, parameters: { resource: 'account', operation: 'getCredits' } },
+					{ name: 'Top Up', type: planningType, parameters: { resource: 'account', operation: 'getTopUpLink', credits: 1000 } },
+					{ name: 'New Key', type: planningType, parameters: { resource: 'account', operation: 'generateKey', email: 'newcomer@example.org' } },
+				]),
+			]);
+
+			const count = await env.execute(`${id}count`);
+			const [counted] = nodeItems(count, 'Count');
+			expect(counted.count).toBeGreaterThan(40);
+			expect(await totalCharged()).toBe(0);
+
+			const fetch = await env.execute(`${id}fetch`);
+			const fetched = nodeItems(fetch, 'Fetch');
+			expect(fetched.length).toBeGreaterThan(0);
+			expect(fetched.length).toBeLessThanOrEqual(40);
+			expect(fetched.every((application) => application.applicant_name === undefined)).toBe(true);
+			expect(fetched.every((application) => typeof application.lat === 'number' || application.lat === null)).toBe(true);
+			expect(await totalCharged()).toBe(fetched.length);
+
+			const authorities = nodeItems(await env.execute(`${id}authorities`), 'Authorities');
+			expect(authorities.map((authority) => String(authority.id))).toEqual(lpas.map((lpa) => String(lpa.id)));
+
+			const account = await env.execute(`${id}account`);
+			expect(nodeItems(account, 'Credits')[0].creditsRemaining).toBe(await env.planning.control.credits(PLANNING_KEY));
+			const topUp = nodeItems(account, 'Top Up')[0];
+			expect(JSON.stringify(topUp)).toContain(env.planning.origin);
+			expect(JSON.stringify(topUp)).not.toContain(PLANNING_KEY);
+			expect(typeof nodeItems(account, 'New Key')[0].key).toBe('string');
+		},
+		STEP_TIMEOUT,
+	);
+
+	test(
+		'a Planning API error surfaces in the execution data with a clear message and without the key',
+		async () => {
+			const id = `pdsE2eErr${line}`;
+			await env.planning.control.injectFault({ path: '/search', status: 503, times: 10 });
+			await env.importWorkflows([
+				chainWorkflow(id, 'e2e error', [
+					{ name: 'Count', type: planningType, parameters: { resource: 'application', operation: 'search', mode: 'count' } },
+				]),
+			]);
+			const run = await env.execute(id);
+			const error = nodeError(run, 'Count');
+			expect(error).toBeDefined();
+			expect(String(error.message)).toMatch(/503|unavailable|server/i);
+			expect(JSON.stringify(run)).not.toContain(PLANNING_KEY);
+			await env.planning.control.reset();
+		},
+		STEP_TIMEOUT,
+	);
+
+	test(
+		'London Datastore: create, update (Set Fields), get, uploads on both paths byte-identical, teams; no key to storage',
+		async () => {
+			const id = `pdsE2eD${line}`;
+			const smallFile = path.join(env.filesFolder, 'small.csv');
+			fs.writeFileSync(smallFile, 'reference,units\nA1,12\nB2,7\n');
+			const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large.bin'), 100 * 1024 * 1024 + 4096);
+			const teams = await request(`${env.datastore.url}/api/orgs`, { headers: { authorization: DATAPRESS_KEY } });
+			const team = (await teams.body.json()).find((candidate) => candidate.slug === 'gla-demo');
+			const slug = `e2e-dataset-${line}`;
+
+			await env.importWorkflows([
+				chainWorkflow(`${id}create`, 'e2e create', [
+					{
+						name: 'Create',
+						type: datastoreType,
+						parameters: { resource: 'dataset', operation: 'create', title: `E2E dataset ${line}`, slug, team: team.id, sharing: 'public' },
+					},
+					{
+						name: 'Update',
+						type: datastoreType,
+						parameters: {
+							resource: 'dataset',
+							operation: 'update',
+							datasetId: slug,
+							updateMode: 'setFields',
+							fields: { description: '<p>Set by n8n</p>' },
+							options: { bumpUpdatedDate: true },
+						},
+					},
+					{ name: 'Get', type: datastoreType, parameters: { resource: 'dataset', operation: 'get', datasetId: slug } },
+				]),
+				chainWorkflow(`${id}upload`, 'e2e upload', [
+					{ name: 'Read Small', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: smallFile, options: {} } },
+					{ name: 'Upload Small', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId: slug, options: { title: 'Small file' } } },
+					{ name: 'Read Large', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: largeFile, options: {} } },
+					{ name: 'Upload Large', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId: slug, options: { title: 'Large file' } } },
+				]),
+				chainWorkflow(`${id}teams`, 'e2e teams', [
+					{ name: 'Teams', type: datastoreType, parameters: { resource: 'team', operation: 'getAll', returnAll: true } },
+				]),
+			]);
+
+			const created = await env.execute(`${id}create`);
+			expect(nodeError(created, 'Create')).toBeUndefined();
+			expect(nodeItems(created, 'Get')[0].description).toBe('<p>Set by n8n</p>');
+			expect((await env.datastore.control.dataset(slug)).description).toBe('<p>Set by n8n</p>');
+
+			const uploaded = await env.execute(`${id}upload`);
+			expect(nodeError(uploaded, 'Upload Small')).toBeUndefined();
+			expect(nodeError(uploaded, 'Upload Large')).toBeUndefined();
+			const stored = await env.datastore.control.dataset(slug);
+			const resources = Object.entries(stored.resources || {});
+			const small = resources.find(([, resource]) => resource.title === 'Small file');
+			const large = resources.find(([, resource]) => resource.title === 'Large file');
+			expect(small && large).toBeTruthy();
+			expect(small[1].check_hash).toBe(await md5OfFile(smallFile));
+			expect(large[1].check_hash).toBe(await md5OfFile(largeFile));
+			const downloaded = await request(new URL(small[1].url, env.datastore.url).toString());
+			expect(await downloaded.body.text()).toBe(fs.readFileSync(smallFile, 'utf8'));
+			const storageRequests = await env.datastore.control.storageLog();
+			expect(storageRequests.length).toBeGreaterThan(0);
+			expect(storageRequests.every((entry) => entry.hadAuthorization === false)).toBe(true);
+
+			const teamsRun = await env.execute(`${id}teams`);
+			expect(nodeItems(teamsRun, 'Teams').map((item) => item.slug)).toContain('gla-demo');
+		},
+		STEP_TIMEOUT,
+	);
+
+	test('the example workflows import', async () => {
+		const examples = exampleWorkflows();
+		expect(examples.length).toBeGreaterThanOrEqual(4);
+		await env.importWorkflows(examples.map(({ workflow }) => workflow));
+		const listed = await env.cli(['list:workflow']);
+		for (const { workflow } of examples) expect(listed).toContain(workflow.id);
+	}, STEP_TIMEOUT);
+});

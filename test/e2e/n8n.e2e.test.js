@@ -15,7 +15,7 @@ const {
 	PACKAGE,
 	startEnvironment,
 	chainWorkflow,
-	exampleWorkflows,
+	preparedExamples,
 	writeLargeFile,
 	md5OfFile,
 	nodeItems,
@@ -130,7 +130,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	);
 
 	test(
-		'London Datastore: create, update (Set Fields), get, uploads on both paths byte-identical, teams; no key to storage',
+		'London Datastore: create, update (Set Fields), get, uploads on both paths byte-identical, file update and delete, teams; no key to storage',
 		async () => {
 			const id = `pdsE2eD${line}`;
 			const smallFile = path.join(env.filesFolder, 'small.csv');
@@ -193,17 +193,149 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(storageRequests.length).toBeGreaterThan(0);
 			expect(storageRequests.every((entry) => entry.hadAuthorization === false)).toBe(true);
 
+			// File → Update and File → Delete, on the files just uploaded.
+			await env.importWorkflows([
+				chainWorkflow(`${id}files`, 'e2e file update and delete', [
+					{
+						name: 'Rename',
+						type: datastoreType,
+						parameters: { resource: 'file', operation: 'update', datasetId: slug, resourceId: large[0], updateFields: { title: 'Large file (renamed)' } },
+					},
+					{ name: 'Delete', type: datastoreType, parameters: { resource: 'file', operation: 'delete', datasetId: slug, resourceId: small[0] } },
+				]),
+			]);
+			const filesRun = await env.execute(`${id}files`);
+			expect(nodeError(filesRun, 'Rename')).toBeUndefined();
+			expect(nodeError(filesRun, 'Delete')).toBeUndefined();
+			const afterFiles = await env.datastore.control.dataset(slug);
+			expect(afterFiles.resources[large[0]].title).toBe('Large file (renamed)');
+			expect(afterFiles.resources[small[0]]).toBeUndefined();
+
 			const teamsRun = await env.execute(`${id}teams`);
 			expect(nodeItems(teamsRun, 'Teams').map((item) => item.slug)).toContain('gla-demo');
 		},
 		STEP_TIMEOUT,
 	);
 
-	test('the example workflows import', async () => {
-		const examples = exampleWorkflows();
-		expect(examples.length).toBeGreaterThanOrEqual(4);
-		await env.importWorkflows(examples.map(({ workflow }) => workflow));
-		const listed = await env.cli(['list:workflow']);
-		for (const { workflow } of examples) expect(listed).toContain(workflow.id);
-	}, STEP_TIMEOUT);
+	test(
+		'the examples run: count before you pay, the monthly extract (twice: the second upload is skipped), the large file',
+		async () => {
+			const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large-extract.csv'), 100 * 1024 * 1024 + 65536);
+			const examples = preparedExamples({ largeFilePath: largeFile });
+			expect(examples.map((workflow) => workflow.id)).toEqual([
+				'pdsExample1Email',
+				'pdsExample2Monthly',
+				'pdsExample3Large',
+				'pdsExample4Count',
+			]);
+			await env.importWorkflows(examples);
+			const listed = await env.cli(['list:workflow']);
+			for (const workflow of examples) expect(listed).toContain(workflow.id);
+			await env.planning.control.clearLogs();
+
+			// 4. Count before you pay: the count is free; the fetch runs only within budget and costs what it returns.
+			const counted = await env.execute('pdsExample4Count');
+			const [count] = nodeItems(counted, 'Count (free)');
+			expect(count.count).toBeGreaterThan(0);
+			if (count.count <= 100) {
+				expect(nodeItems(counted, 'Fetch applications')).toHaveLength(count.count);
+				expect(await totalCharged()).toBe(count.count);
+			} else {
+				expect(nodeItems(counted, 'Over budget: nothing spent')).toHaveLength(1);
+				expect(await totalCharged()).toBe(0);
+			}
+
+			// 2. Monthly extract: the CSV replaces the dataset's file byte for byte, the description gives the count.
+			const slug = 'planning-applications-monthly-extract';
+			const resourceId = '2f3e4d5c-6b7a-4980-9a1b-2c3d4e5f6a7b';
+			const before = await env.datastore.control.dataset(slug);
+			await env.planning.control.clearLogs();
+			const monthly = await env.execute('pdsExample2Monthly');
+			const fetched = nodeItems(monthly, "Last month's applications");
+			expect(fetched.length).toBeGreaterThan(0);
+			expect(await totalCharged()).toBe(fetched.length);
+			const after = await env.datastore.control.dataset(slug);
+			expect(after.description).toContain(`<p>${fetched.length} planning applications validated from`);
+			expect(after.updatedAt > before.updatedAt).toBe(true);
+			const csv = fs.readFileSync(env.datastore.control.resourceFilePath(slug, resourceId), 'utf8');
+			expect(csv.trim().split('\n')).toHaveLength(fetched.length + 1);
+			expect(csv).not.toContain('applicant_name');
+			const storedHash = after.resources[resourceId].check_hash;
+			expect(storedHash).not.toBe(before.resources[resourceId].check_hash);
+			const again = await env.execute('pdsExample2Monthly');
+			expect(nodeItems(again, 'Replace the CSV')[0].skipped).toBe(true);
+			expect((await env.datastore.control.dataset(slug)).resources[resourceId].check_hash).toBe(storedHash);
+
+			// 3. Large file: over 100 MB, so the presigned path; the stored object is the file, and no key went to storage.
+			await env.datastore.control.clearLogs();
+			const large = await env.execute('pdsExample3Large');
+			expect(nodeError(large, 'Upload (presigned)')).toBeUndefined();
+			const created = nodeItems(large, 'Create dataset')[0];
+			const dataset = await env.datastore.control.dataset(created.slug);
+			const [resource] = Object.values(dataset.resources);
+			expect(resource.check_size).toBe(fs.statSync(largeFile).size);
+			expect(resource.check_hash).toBe(await md5OfFile(largeFile));
+			const storageRequests = await env.datastore.control.storageLog();
+			expect(storageRequests.map((entry) => [entry.status, entry.hadAuthorization])).toEqual([[204, false]]);
+		},
+		STEP_TIMEOUT,
+	);
+
+	test(
+		'the trigger in a running n8n: new applications mailed once, nothing again after a restart, state in the database',
+		async () => {
+			const [emailExample] = preparedExamples({ triggerPollTimes: { item: [{ mode: 'everyMinute' }] } });
+			await env.importWorkflows([emailExample]);
+			if (line === '1') await env.cli(['update:workflow', `--id=${emailExample.id}`, '--active=true']);
+			else await env.cli(['publish:workflow', `--id=${emailExample.id}`]);
+			env.mailbox.clear();
+			await env.planning.control.clearLogs();
+
+			const searches = async () => (await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
+			const waitFor = async (check, what, limitMs = 150000) => {
+				const started = Date.now();
+				while (!(await check())) {
+					if (Date.now() - started > limitMs) throw new Error(`Timed out waiting for ${what}`);
+					await new Promise((resolve) => setTimeout(resolve, 1000));
+				}
+			};
+
+			let server = await env.startServer();
+			try {
+				// Activation polls once and learns what exists: it mails nothing.
+				await waitFor(async () => (await searches()) > 0, 'the activation poll');
+				const day = (await env.planning.control.now()).slice(0, 10);
+				const yesterday = new Date(Date.parse(day) - 86400000).toISOString().slice(0, 10);
+				const added = await env.planning.control.addApplications([
+					{ lpa_id: '4', validated: yesterday, postcode: 'GU16 7HF', title: 'E2E: garden room to the rear', published_at: new Date(Date.now() + 1000).toISOString() },
+					{ lpa_id: '4', validated: day, postcode: 'GU16 7HF', title: 'E2E: replacement porch', published_at: new Date(Date.now() + 1000).toISOString() },
+				]);
+				await waitFor(async () => env.mailbox.messages().length > 0, 'the digest mail');
+				const [mail] = env.mailbox.messages();
+				expect(mail.subject).toBe('2 new planning application(s) near GU16 7HF');
+				for (const application of added) expect(mail.body).toContain(application.title);
+				expect(mail.body).not.toContain(PLANNING_KEY);
+			} finally {
+				await server.stop();
+			}
+
+			// A restart polls again (activation of the same filters keeps the state) and mails nothing new.
+			const searchesBefore = await searches();
+			server = await env.startServer();
+			try {
+				await waitFor(async () => (await searches()) > searchesBefore, 'a poll after the restart');
+				await new Promise((resolve) => setTimeout(resolve, 65000));
+				await waitFor(async () => (await searches()) > searchesBefore + 1, 'a second poll after the restart');
+			} finally {
+				await server.stop();
+			}
+			expect(env.mailbox.messages()).toHaveLength(1);
+			const exportFile = path.join(env.filesFolder, 'exported-workflow.json');
+			await env.cli(['export:workflow', `--id=${emailExample.id}`, `--output=${exportFile}`]);
+			const exported = JSON.parse(fs.readFileSync(exportFile, 'utf8'));
+			const staticData = (Array.isArray(exported) ? exported[0] : exported).staticData;
+			expect(JSON.stringify(staticData)).toContain('GU16 7HF');
+		},
+		10 * 60 * 1000,
+	);
 });

@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const instance = require('../../scripts/lib/n8n-instance.cjs');
-const { demoCredentials, exampleWorkflows, CREDENTIAL_IDS } = require('../../scripts/lib/demo.cjs');
+const { demoCredentials, preparedExamples, CREDENTIAL_IDS } = require('../../scripts/lib/demo.cjs');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -31,8 +31,8 @@ function packedPackage() {
 }
 
 /**
- * Starts everything one suite needs. `planningNow` is the Planning sandbox's clock: the real time by default,
- * because n8n's `$now` in the examples is the real time too.
+ * Starts everything one suite needs. The Planning sandbox's clock runs in real time, because n8n's `$now` in
+ * the examples and the running trigger's poll times are real time too.
  */
 async function startEnvironment({ line }) {
 	const { startPlanningSandbox } = require('../../sandbox/planning');
@@ -43,7 +43,7 @@ async function startEnvironment({ line }) {
 	const userFolder = instance.createUserFolder({ tarball: packedPackage() });
 	const filesFolder = path.join(userFolder, 'files');
 	fs.mkdirSync(filesFolder, { recursive: true });
-	const planning = await startPlanningSandbox({ port: 0, now: new Date().toISOString() });
+	const planning = await startPlanningSandbox({ port: 0, now: new Date().toISOString(), tick: true });
 	const datastore = await startDatastoreSandboxes({ port: 0, storagePort: 0 });
 	const mailbox = await startMailSink();
 	// n8n 2.x only reads files under N8N_RESTRICT_FILE_ACCESS_TO; 1.x honours the same setting.
@@ -153,7 +153,7 @@ module.exports = {
 	PACKAGE,
 	startEnvironment,
 	chainWorkflow,
-	exampleWorkflows,
+	preparedExamples,
 	writeLargeFile,
 	md5OfFile,
 	tempFolder,

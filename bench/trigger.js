@@ -292,7 +292,10 @@ async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events 
 	const endMs = startMs + days * DAY_MS;
 	const offline = new Set(events.offlineHours || []);
 	let hour = 0;
+	const began = Date.now();
 	for (let now = startMs; now <= endMs; now += 3600000, hour++) {
+		// A progress line a simulated week (on stderr, so the figures on stdout stay clean).
+		if (hour % (24 * 7) === 0) process.stderr.write(`  ${pollers.map((p) => p.name).join(', ')}: day ${hour / 24} of ${days}, ${Math.round((Date.now() - began) / 1000)} s\n`);
 		await control.setNow(new Date(now).toISOString());
 		for (const poller of pollers) {
 			if (offline.has(hour) && poller.restartable) continue;

@@ -26,8 +26,9 @@ function progress(message) {
 	process.stderr.write(`install-n8n: ${message}\n`);
 }
 
+/** Runs an install step with its output on stderr: stdout carries only the JSON that callers parse. */
 function run(command, args, options = {}) {
-	execFileSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+	execFileSync(command, args, { stdio: ['ignore', 2, 2], ...options });
 }
 
 function npmEnvironment(nodeBinDir) {

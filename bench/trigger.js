@@ -285,7 +285,7 @@ function newTally() {
 }
 
 /** Runs the pollers hour by hour over the feed; returns one tally per poller. */
-async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events = {} }) {
+async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events = {}, progressDays = 7 }) {
 	const { control } = sandbox;
 	const tallies = new Map(pollers.map((p) => [p.name, newTally()]));
 	const steadyFrom = startMs + lookbackDays * DAY_MS;
@@ -295,7 +295,10 @@ async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events 
 	const began = Date.now();
 	for (let now = startMs; now <= endMs; now += 3600000, hour++) {
 		// A progress line a simulated week (on stderr, so the figures on stdout stay clean).
-		if (hour % (24 * 7) === 0) process.stderr.write(`  ${pollers.map((p) => p.name).join(', ')}: day ${hour / 24} of ${days}, ${Math.round((Date.now() - began) / 1000)} s\n`);
+		if (hour % (24 * progressDays) === 0) {
+			const requests = pollers.map((p) => `${tallies.get(p.name).requests} requests`).join(', ');
+			process.stderr.write(`  ${pollers.map((p) => p.name).join(', ')}: day ${hour / 24} of ${days}, ${Math.round((Date.now() - began) / 1000)} s, ${requests}\n`);
+		}
 		await control.setNow(new Date(now).toISOString());
 		for (const poller of pollers) {
 			if (offline.has(hour) && poller.restartable) continue;
@@ -397,6 +400,7 @@ async function main() {
 	const maxCredits = arg('max-credits', 200);
 	const lookbackDays = arg('lookback', 30);
 	const withFaults = !process.argv.includes('--no-faults');
+	const progressDays = arg('progress-days', 7);
 	const withBaselines = !process.argv.includes('--no-baselines');
 	const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
 	const harness = require(path.join(ROOT, 'test/harness/n8n.js'));
@@ -423,7 +427,7 @@ async function main() {
 			pollers.push(plainPoller('naive poller (30 days)', keys.naive, sandbox.url, watched, lookbackDays));
 			pollers.push(plainPoller('public client (48 hours)', keys.pub, sandbox.url, watched, 2));
 		}
-		const tallies = await simulate({ sandbox, pollers, startMs, days, lookbackDays });
+		const tallies = await simulate({ sandbox, pollers, startMs, days, lookbackDays, progressDays });
 		const expected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
 		console.log(`\napplications to deliver (published while active, within the look-back window): ${expected.size}`);
 		const results = {};
@@ -453,6 +457,7 @@ async function main() {
 				days,
 				lookbackDays,
 				events: { restartAt, offlineHours, twiceAt: Math.floor(days * 24 * 0.5) },
+				progressDays,
 			});
 			await proxy.close();
 			const faultExpected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);

@@ -38,8 +38,8 @@ function parameters(lpas, extra = {}) {
 
 const credentials = () => ({ ukPlanningApi: { apiKey: KEY, baseUrl: sandbox.url } });
 
-async function poll(params, staticData, mode = 'trigger') {
-	const result = await runPoll(UkPlanningTrigger, { parameters: params, credentials: credentials(), staticData, mode });
+async function poll(params, staticData, mode = 'trigger', pollBudgetMs = undefined) {
+	const result = await runPoll(UkPlanningTrigger, { parameters: params, credentials: credentials(), staticData, mode, pollBudgetMs });
 	return result;
 }
 
@@ -159,11 +159,15 @@ describe('UK Planning Trigger', () => {
 
 	describe('a failed paid request leaves the state untouched, is reported, and the next poll delivers', () => {
 		const cases = [
-			['429', { status: 429, retryAfter: 1 }],
-			['503', { status: 503 }],
-			['dropped connection', { drop: true }],
+			// The third column is the host's poll budget (undefined: none given). Every row has it, since jest
+			// takes a callback with more parameters than the row has values for one that waits for done().
+			['429', { status: 429, retryAfter: 1 }, undefined],
+			['503', { status: 503 }, undefined],
+			['dropped connection', { drop: true }, undefined],
+			// The host's poll budget is 2 s and the answer comes after 4 s (the API charges all the same).
+			['timeout: no answer within the poll budget', { delayMs: 4000 }, 2000],
 		];
-		test.each(cases)('%s', async (_name, fault) => {
+		test.each(cases)('%s', async (_name, fault, pollBudgetMs) => {
 			const watched = lpaIds.slice(0, 1);
 			const { staticData } = await poll(parameters(watched), {});
 			const [added] = await publishLater([
@@ -171,11 +175,12 @@ describe('UK Planning Trigger', () => {
 			]);
 			const before = JSON.stringify(staticData);
 			await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
-			const failed = await poll(parameters(watched), staticData);
+			const failed = await poll(parameters(watched), staticData, 'trigger', pollBudgetMs);
 			expect(failed.error).toBeDefined();
 			expect(failed.error.constructor.name).toMatch(/NodeApiError|NodeOperationError/);
 			expect(JSON.stringify(failed.staticData)).toBe(before);
 			expect(serializeError(failed.error)).not.toContain(KEY);
+			if (fault.delayMs) expect(failed.error.message).toMatch(/no answer in time/);
 			const retried = await poll(parameters(watched), failed.staticData);
 			expect(retried.error).toBeUndefined();
 			expect(keyvalsOf(retried.output)).toEqual([String(added.keyval)]);

@@ -39,6 +39,8 @@ export interface PlanningRequestOptions {
 	authenticate?: boolean;
 	/** Follow redirects (default). Top-up answers with a redirect to a payment page that must not be opened. */
 	followRedirect?: boolean;
+	/** Give up waiting for an answer after this long (default 5 minutes); a poll passes what is left of its budget. */
+	timeoutMs?: number;
 }
 
 export interface PlanningAnswer {
@@ -86,8 +88,9 @@ function networkCode(error: unknown): string | undefined {
 	let current = error as Record<string, unknown> | undefined;
 	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
 		const code = current.code;
-		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_')) return code;
+		// axios reports its own timeout as ECONNABORTED.
 		if (code === 'ECONNABORTED' || code === 'ERR_SOCKET_CONNECTION_TIMEOUT') return 'ETIMEDOUT';
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_')) return code;
 		current = current.cause as Record<string, unknown> | undefined;
 	}
 	return undefined;
@@ -155,7 +158,7 @@ export async function planningApiRequest(
 	qs: IDataObject = {},
 	options: PlanningRequestOptions = {},
 ): Promise<PlanningAnswer> {
-	const { paid = false, itemIndex, authenticate = true, followRedirect = true } = options;
+	const { paid = false, itemIndex, authenticate = true, followRedirect = true, timeoutMs = REQUEST_TIMEOUT_MS } = options;
 	const { baseUrl, apiKey } = await connection.call(this, authenticate);
 	const path = `/${endpoint.replace(/^\/+/, '')}`;
 	const requestOptions: IHttpRequestOptions = {
@@ -165,7 +168,7 @@ export async function planningApiRequest(
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
-		timeout: REQUEST_TIMEOUT_MS,
+		timeout: timeoutMs,
 	};
 	if (!followRedirect) requestOptions.disableFollowRedirect = true;
 
@@ -250,13 +253,13 @@ function creditsOf(response: IDataObject): IDataObject {
 export async function countApplications(
 	this: PlanningContext,
 	query: IDataObject,
-	options: { itemIndex?: number } = {},
+	options: { itemIndex?: number; timeoutMs?: number } = {},
 ): Promise<CountAnswer> {
 	const { request, response } = await planningApiRequest.call(
 		this,
 		'search',
 		{ ...query, return_data: '0' },
-		{ paid: false, itemIndex: options.itemIndex },
+		{ paid: false, itemIndex: options.itemIndex, timeoutMs: options.timeoutMs },
 	);
 	return {
 		count: optionalNumber(response.application_count) ?? 0,
@@ -269,13 +272,13 @@ export async function countApplications(
 export async function fetchApplications(
 	this: PlanningContext,
 	query: IDataObject,
-	options: { itemIndex?: number } = {},
+	options: { itemIndex?: number; timeoutMs?: number } = {},
 ): Promise<FetchAnswer> {
 	const { request, response } = await planningApiRequest.call(
 		this,
 		'search',
 		{ ...query, return_data: '1' },
-		{ paid: true, itemIndex: options.itemIndex },
+		{ paid: true, itemIndex: options.itemIndex, timeoutMs: options.timeoutMs },
 	);
 	const applications = Array.isArray(response.data) ? (response.data as IDataObject[]) : [];
 	const credits = creditsOf(response);

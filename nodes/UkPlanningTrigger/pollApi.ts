@@ -5,8 +5,6 @@ import { countApplications, fetchApplications, planningApiRequest } from '../UkP
 import type { PlannerApi, PlannerApplication, Query } from './planner/types';
 
 const DEFAULT_POLL_BUDGET_MS = 5 * 60 * 1000;
-/** The shortest wait for an answer, even at the end of the budget: a loopback or nearby API answers in less. */
-const MIN_REQUEST_TIMEOUT_MS = 1000;
 
 export function pollBudgetMs(context: IPollFunctions): number {
 	const budget =
@@ -15,17 +13,17 @@ export function pollBudgetMs(context: IPollFunctions): number {
 }
 
 export function createPlannerApi(context: IPollFunctions, budgetMs: number): PlannerApi {
-	const started = Date.now();
-	const timeLeftMs = () => budgetMs - (Date.now() - started);
-	// A request that hangs must not hold the poll past its budget: it times out and its part is carried over.
-	const timeoutMs = () => Math.max(MIN_REQUEST_TIMEOUT_MS, timeLeftMs());
+	// A request that hangs, or retries, must not hold the poll past its budget: the call fails at the
+	// deadline and the next poll does its part again.
+	const deadline = Date.now() + budgetMs;
+	const timeLeftMs = () => deadline - Date.now();
 	return {
 		async count(query: Query) {
-			const answer = await countApplications.call(context, query as IDataObject, { timeoutMs: timeoutMs() });
+			const answer = await countApplications.call(context, query as IDataObject, { deadline });
 			return { count: Number(answer.count) || 0, serverDateTime: answer.serverDateTime };
 		},
 		async fetch(query: Query) {
-			const answer = await fetchApplications.call(context, query as IDataObject, { timeoutMs: timeoutMs() });
+			const answer = await fetchApplications.call(context, query as IDataObject, { deadline });
 			return {
 				applications: (answer.applications ?? []) as unknown as PlannerApplication[],
 				consumed: Number(answer.consumed) || 0,
@@ -33,7 +31,7 @@ export function createPlannerApi(context: IPollFunctions, budgetMs: number): Pla
 			};
 		},
 		async lpaIds() {
-			const { response } = await planningApiRequest.call(context, 'lpas', {}, { paid: false, timeoutMs: timeoutMs() });
+			const { response } = await planningApiRequest.call(context, 'lpas', {}, { paid: false, deadline });
 			const data = Array.isArray(response.data) ? (response.data as IDataObject[]) : [];
 			return data.map((lpa) => String(lpa.id)).filter((id) => id !== 'undefined');
 		},

@@ -197,6 +197,26 @@ describe('UK Planning Trigger', () => {
 			expect(result.error).toBeUndefined();
 			expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
 		});
+
+		test('a free count with no answer within the poll budget is not retried past it', async () => {
+			const watched = lpaIds.slice(0, 1);
+			const { staticData } = await poll(parameters(watched), {});
+			const [added] = await publishLater([
+				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 2 * DAY), postcode: 'N1 9ZX', address: 'Hang Lane' },
+			]);
+			const before = JSON.stringify(staticData);
+			await sandbox.control.clearLogs();
+			// Only the first count hangs: a retry would be answered, but it would begin after the 2 s budget.
+			await sandbox.control.injectFault({ path: '/search', returnData: '0', delayMs: 4000, times: 1 });
+			const failed = await poll(parameters(watched), staticData, 'trigger', 2000);
+			expect(failed.error).toBeDefined();
+			expect(failed.error.message).toMatch(/no answer in time/);
+			expect(serializeError(failed.error)).not.toContain(KEY);
+			expect(JSON.stringify(failed.staticData)).toBe(before);
+			expect(await searchRequests()).toHaveLength(1);
+			const retried = await poll(parameters(watched), failed.staticData);
+			expect(keyvalsOf(retried.output)).toEqual([String(added.keyval)]);
+		});
 	});
 
 	test('a bad filter fails with a clear message naming the filter', async () => {

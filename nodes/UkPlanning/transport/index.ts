@@ -28,6 +28,8 @@ const BACKOFF_MAX_MS = 8000;
 const MAX_RETRY_AFTER_SECONDS = 30;
 /** Large paid searches stream many megabytes; a timeout only guards against a hung server. */
 const REQUEST_TIMEOUT_MS = 5 * 60 * 1000;
+/** The shortest wait for an answer, even at a deadline: a loopback or nearby API answers in less. */
+const MIN_REQUEST_TIMEOUT_MS = 1000;
 
 export type PlanningContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
@@ -39,8 +41,12 @@ export interface PlanningRequestOptions {
 	authenticate?: boolean;
 	/** Follow redirects (default). Top-up answers with a redirect to a payment page that must not be opened. */
 	followRedirect?: boolean;
-	/** Give up waiting for an answer after this long (default 5 minutes); a poll passes what is left of its budget. */
-	timeoutMs?: number;
+	/**
+	 * The moment (epoch ms) by which the call must be over: a poll passes the end of its budget. Each
+	 * attempt waits for an answer only until then (at least 1 s), and no retry is begun that would wait
+	 * past it. Without one, an attempt waits up to 5 minutes.
+	 */
+	deadline?: number;
 }
 
 export interface PlanningAnswer {
@@ -121,6 +127,11 @@ function absoluteUrl(location: string, requestUrl: string): string {
 	}
 }
 
+function attemptTimeoutMs(deadline: number | undefined): number {
+	if (deadline === undefined) return REQUEST_TIMEOUT_MS;
+	return Math.min(REQUEST_TIMEOUT_MS, Math.max(MIN_REQUEST_TIMEOUT_MS, deadline - Date.now()));
+}
+
 function backoffMs(attempt: number, retryAfterSeconds: number | undefined): number {
 	if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000;
 	return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
@@ -158,7 +169,7 @@ export async function planningApiRequest(
 	qs: IDataObject = {},
 	options: PlanningRequestOptions = {},
 ): Promise<PlanningAnswer> {
-	const { paid = false, itemIndex, authenticate = true, followRedirect = true, timeoutMs = REQUEST_TIMEOUT_MS } = options;
+	const { paid = false, itemIndex, authenticate = true, followRedirect = true, deadline } = options;
 	const { baseUrl, apiKey } = await connection.call(this, authenticate);
 	const path = `/${endpoint.replace(/^\/+/, '')}`;
 	const requestOptions: IHttpRequestOptions = {
@@ -168,7 +179,6 @@ export async function planningApiRequest(
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
-		timeout: timeoutMs,
 	};
 	if (!followRedirect) requestOptions.disableFollowRedirect = true;
 
@@ -176,9 +186,10 @@ export async function planningApiRequest(
 		let failure: FailedCall = { endpoint: path, paid };
 		let raw: { statusCode?: number; headers?: unknown; body?: unknown } | undefined;
 		try {
+			const attemptOptions = { ...requestOptions, timeout: attemptTimeoutMs(deadline) };
 			raw = authenticate
-				? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, { ...requestOptions })
-				: await this.helpers.httpRequest({ ...requestOptions });
+				? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, attemptOptions)
+				: await this.helpers.httpRequest(attemptOptions);
 		} catch (error) {
 			const code = networkCode(error);
 			failure = { endpoint: path, paid, code };
@@ -222,7 +233,12 @@ export async function planningApiRequest(
 		if (retryAfterSeconds !== undefined && retryAfterSeconds > MAX_RETRY_AFTER_SECONDS) {
 			throw planningError.call(this, failure, apiKey, itemIndex);
 		}
-		await sleep(backoffMs(attempt, retryAfterSeconds));
+		const waitMs = backoffMs(attempt, retryAfterSeconds);
+		// A retry that could not even begin before the deadline would only hold the poll past its budget.
+		if (deadline !== undefined && Date.now() + waitMs + MIN_REQUEST_TIMEOUT_MS > deadline) {
+			throw planningError.call(this, failure, apiKey, itemIndex);
+		}
+		await sleep(waitMs);
 	}
 }
 
@@ -253,13 +269,13 @@ function creditsOf(response: IDataObject): IDataObject {
 export async function countApplications(
 	this: PlanningContext,
 	query: IDataObject,
-	options: { itemIndex?: number; timeoutMs?: number } = {},
+	options: { itemIndex?: number; deadline?: number } = {},
 ): Promise<CountAnswer> {
 	const { request, response } = await planningApiRequest.call(
 		this,
 		'search',
 		{ ...query, return_data: '0' },
-		{ paid: false, itemIndex: options.itemIndex, timeoutMs: options.timeoutMs },
+		{ paid: false, itemIndex: options.itemIndex, deadline: options.deadline },
 	);
 	return {
 		count: optionalNumber(response.application_count) ?? 0,
@@ -272,13 +288,13 @@ export async function countApplications(
 export async function fetchApplications(
 	this: PlanningContext,
 	query: IDataObject,
-	options: { itemIndex?: number; timeoutMs?: number } = {},
+	options: { itemIndex?: number; deadline?: number } = {},
 ): Promise<FetchAnswer> {
 	const { request, response } = await planningApiRequest.call(
 		this,
 		'search',
 		{ ...query, return_data: '1' },
-		{ paid: true, itemIndex: options.itemIndex, timeoutMs: options.timeoutMs },
+		{ paid: true, itemIndex: options.itemIndex, deadline: options.deadline },
 	);
 	const applications = Array.isArray(response.data) ? (response.data as IDataObject[]) : [];
 	const credits = creditsOf(response);

@@ -431,11 +431,49 @@ describe('dataset update', () => {
 			patchJson: '[{"op": "replace", "path": "/title", "value": "Lost edit"}]',
 			options: { onlyIfUnchangedSince: since },
 		});
-		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error?.constructor.name).toBe('NodeApiError');
 		expect(String(error.httpCode)).toBe('409');
 		expect(error.message).toContain(`was changed since ${since}`);
 		expect(error.message).toContain('nothing was applied');
 		expect(await stored(dataset.slug)).toEqual(before);
+	});
+
+	test('Bump Updated Date always changes the stamp, even when the stored one is ahead of this clock', async () => {
+		// A stamp an hour ahead stands for a server clock ahead of ours (or an edit in the same millisecond):
+		// a bump to "now" would leave it unchanged or move it back, and a stale Only If Unchanged Since would pass.
+		const dataset = await newDataset();
+		const ahead = new Date(Date.now() + 3600_000).toISOString();
+		await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: JSON.stringify([{ op: 'replace', path: '/updatedAt', value: ahead }]),
+		});
+		const [first] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": "First edit"}]',
+			options: { onlyIfUnchangedSince: ahead, bumpUpdatedDate: true },
+		});
+		expect(first.dataset.updatedAt > ahead).toBe(true);
+
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.slug,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": "Lost edit"}]',
+			options: { onlyIfUnchangedSince: ahead },
+		});
+		expect(error?.constructor.name).toBe('NodeApiError');
+		expect(String(error.httpCode)).toBe('409');
+		expect((await stored(dataset.slug)).title).toBe('First edit');
 	});
 
 	test('Only If Unchanged Since in Set Fields mode refuses a stale date before sending anything', async () => {

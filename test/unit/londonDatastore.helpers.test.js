@@ -91,9 +91,33 @@ describe('diffFields', () => {
 	});
 });
 
+describe('bumpUpdatedAt', () => {
+	test('stamps the current time when it is past every known stamp', () => {
+		expect(bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), '2026-02-01T00:00:00.000Z', undefined)).toEqual({
+			op: 'replace',
+			path: '/updatedAt',
+			value: '2026-03-01T10:00:00.000Z',
+		});
+	});
+
+	test('moves 1 ms past a stamp from the same millisecond, so the stamp always changes', () => {
+		const stamp = '2026-03-01T10:00:00.000Z';
+		expect(bumpUpdatedAt(new Date(stamp), stamp).value).toBe('2026-03-01T10:00:00.001Z');
+	});
+
+	test('moves past the latest known stamp when the clock is behind it', () => {
+		const bump = bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), '2026-03-01T10:00:05.000Z', '2026-03-01T10:00:09.500Z');
+		expect(bump.value).toBe('2026-03-01T10:00:09.501Z');
+	});
+
+	test('ignores known values that are not dates', () => {
+		expect(bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), 'soon', 42, null).value).toBe('2026-03-01T10:00:00.000Z');
+	});
+});
+
 describe('previewPatch', () => {
 	test('returns the dataset as it would become, leaving the original untouched', () => {
-		const patch = [{ op: 'replace', path: '/title', value: 'New' }, bumpUpdatedAt('2026-01-01T00:00:00.000Z')];
+		const patch = [{ op: 'replace', path: '/title', value: 'New' }, bumpUpdatedAt(new Date('2026-01-01T00:00:00.000Z'))];
 		const result = previewPatch(dataset, patch);
 		expect(result.dataset.title).toBe('New');
 		expect(result.dataset.updatedAt).toBe('2026-01-01T00:00:00.000Z');

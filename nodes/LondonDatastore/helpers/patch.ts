@@ -113,8 +113,18 @@ export function testUpdatedAt(expected: string): PatchOperation {
 	return { op: 'test', path: '/updatedAt', value: expected };
 }
 
-export function bumpUpdatedAt(now: string): PatchOperation {
-	return { op: 'replace', path: '/updatedAt', value: now };
+/**
+ * Sets updatedAt to `now`, or to 1 ms after the latest stamp already known when the clock has not
+ * passed it (an edit in the same millisecond, or a clock behind the server's): a bump that left the
+ * stamp as it was would let a stale Only If Unchanged Since pass.
+ */
+export function bumpUpdatedAt(now: Date, ...knownStamps: unknown[]): PatchOperation {
+	let stampMs = now.getTime();
+	for (const known of knownStamps) {
+		const knownMs = typeof known === 'string' ? Date.parse(known) : Number.NaN;
+		if (Number.isFinite(knownMs) && knownMs >= stampMs) stampMs = knownMs + 1;
+	}
+	return { op: 'replace', path: '/updatedAt', value: new Date(stampMs).toISOString() };
 }
 
 export type PatchPreview<T> =

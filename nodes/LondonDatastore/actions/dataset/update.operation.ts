@@ -307,7 +307,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (unchangedSince) patch.push(testUpdatedAt(unchangedSince));
 	patch.push(...operations);
 	if (options.bumpUpdatedDate && !operations.some((operation) => operation.path === '/updatedAt')) {
-		patch.push(bumpUpdatedAt(new Date().toISOString()));
+		patch.push(bumpUpdatedAt(new Date(), unchangedSince, current?.updatedAt));
 	}
 
 	if (options.dryRun) {

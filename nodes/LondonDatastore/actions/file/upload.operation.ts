@@ -229,7 +229,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		if (newId && !resourceId && options.position === 'bottom') {
 			followUp.push({ op: 'add', path: `/resources/${newId}/order`, value: highestOrder(uploaded, newId) + 1 });
 		}
-		if (bump) followUp.push(bumpUpdatedAt(new Date().toISOString()) as unknown as IDataObject);
+		if (bump) followUp.push(bumpUpdatedAt(new Date(), uploaded.updatedAt) as unknown as IDataObject);
 		after = followUp.length
 			? await datapressRequest.call(this, 'PATCH', datasetPath(datasetId), followUp, {
 					itemIndex,
@@ -254,7 +254,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		}
 		const patch: IDataObject[] = [{ op: 'add', path: '/resources/new-upload', value }];
 		if (resourceId) patch.push({ op: 'remove', path: `/resources/${resourceId}` });
-		if (bump) patch.push(bumpUpdatedAt(new Date().toISOString()) as unknown as IDataObject);
+		if (bump) patch.push(bumpUpdatedAt(new Date(), before.updatedAt) as unknown as IDataObject);
 		after = await datapressRequest.call(this, 'PATCH', datasetPath(datasetId), patch, {
 			itemIndex,
 			dataset: datasetId,

@@ -5,11 +5,14 @@
  * Replays a deterministic feed in the Planning sandbox under a simulated clock, polling hourly, and
  * compares on the same feed: our trigger (run in-process through a real n8n-core PollContext), the
  * naive poller (whole window with return_data=1 every poll) and the public-client pattern (48-hour
- * window). A second pass runs our trigger alone with 10% of requests faulted (429, 5xx, lost answers
- * after the API charged, dropped connections), two restarts and one poll run twice.
+ * window). A second pass runs our trigger alone with 10% of requests faulted (429, 503, answers lost
+ * after the API charged, dropped connections, timeouts), two restarts and one poll run twice. Its trigger
+ * has the Timeout option at 1 s (--fault-timeout-ms), so that a timeout costs a second of real time,
+ * not the default 5 minutes; the poll budget is 5 minutes in both passes.
  *
  * Options: --days N (simulated days, default 70), --seed N, --max-credits N (trigger's Max Credits per
- * Poll, default 200), --lookback N (default 30), --no-faults, --no-baselines.
+ * Poll, default 200), --lookback N (default 30), --fault-timeout-ms N (default 1000), --progress-days N,
+ * --no-faults, --no-baselines.
  */
 'use strict';
 
@@ -181,12 +184,14 @@ function triggerParameters(lpaIds, lookbackDays, maxCredits) {
 
 /**
  * A proxy in front of the sandbox that faults a share of requests at random. It tells the sandbox to
- * fault the very request it forwards next (the bench is the only client and requests are sequential),
- * or, for a lost answer, lets the API answer (and charge) and then drops the connection.
+ * fault the very request it forwards next (the bench is the only client and requests are sequential).
+ * For a lost answer it lets the API answer (and charge) and then drops the connection; for a timeout it
+ * lets the API answer (and charge) and holds the answer back until the client stops waiting.
  */
 async function startFaultProxy(target, control, rate, rand) {
 	const stats = { requests: 0, faults: 0, byKind: {} };
-	const kinds = ['429', '503', 'lost', 'drop'];
+	// Timeouts are drawn half as often as the others: each one costs a Timeout of real time.
+	const kinds = ['429', '429', '503', '503', 'lost', 'lost', 'drop', 'drop', 'timeout'];
 	const server = http.createServer(async (req, res) => {
 		stats.requests++;
 		let kind;
@@ -199,9 +204,10 @@ async function startFaultProxy(target, control, rate, rand) {
 			if (kind === 'drop') await control.injectFault({ drop: true, times: 1 });
 		}
 		const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-			if (kind === 'lost') {
+			if (kind === 'lost' || kind === 'timeout') {
 				answer.resume();
-				answer.on('end', () => req.socket.destroy());
+				// A timeout: the client gives up and closes the socket itself.
+				if (kind === 'lost') answer.on('end', () => req.socket.destroy());
 				return;
 			}
 			res.writeHead(answer.statusCode, answer.headers);
@@ -211,7 +217,11 @@ async function startFaultProxy(target, control, rate, rand) {
 		req.pipe(upstream);
 	});
 	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return { url: `http://127.0.0.1:${server.address().port}`, stats, close: () => new Promise((r) => server.close(r)) };
+	return {
+		url: `http://127.0.0.1:${server.address().port}`,
+		stats,
+		close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))),
+	};
 }
 
 function isoDay(ms) {
@@ -400,6 +410,8 @@ async function main() {
 	const maxCredits = arg('max-credits', 200);
 	const lookbackDays = arg('lookback', 30);
 	const withFaults = !process.argv.includes('--no-faults');
+	// The fault pass's Timeout option: every injected timeout costs this much real time.
+	const faultTimeoutMs = arg('fault-timeout-ms', 1000);
 	const progressDays = arg('progress-days', 7);
 	const withBaselines = !process.argv.includes('--no-baselines');
 	const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
@@ -445,7 +457,8 @@ async function main() {
 			await setUpFeed(sandbox, { seed, days, startMs });
 			await sandbox.control.setCredits(keys.faults, 1e9);
 			const proxy = await startFaultProxy(sandbox.origin, sandbox.control, 0.1, mulberry32(seed + 1));
-			const faultedPoller = ourPoller('our trigger, faults', keys.faults, `${proxy.url}/v1`, harness, Trigger, parameters);
+			const faultParameters = { ...parameters, triggerOptions: { ...parameters.triggerOptions, timeout: faultTimeoutMs } };
+			const faultedPoller = ourPoller('our trigger, faults', keys.faults, `${proxy.url}/v1`, harness, Trigger, faultParameters);
 			faultedPoller.restartable = true;
 			const restartAt = [Math.floor(days * 24 * 0.3), Math.floor(days * 24 * 0.65)];
 			const offlineHours = [];
@@ -462,7 +475,7 @@ async function main() {
 			await proxy.close();
 			const faultExpected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
 			console.log(
-				`\nfault pass: ${proxy.stats.faults} of ${proxy.stats.requests} requests faulted (${((proxy.stats.faults / proxy.stats.requests) * 100).toFixed(1)}%: ${JSON.stringify(proxy.stats.byKind)}), ${faultedPoller.errors} polls failed and were retried by the next poll, restarts at hours ${restartAt.join(' and ')} after 5 hours offline, poll at hour ${Math.floor(days * 24 * 0.5)} run twice; ${faultExpected.size} applications to deliver`,
+				`\nfault pass: ${proxy.stats.faults} of ${proxy.stats.requests} requests faulted (${((proxy.stats.faults / proxy.stats.requests) * 100).toFixed(1)}%: ${JSON.stringify(proxy.stats.byKind)}), Timeout ${faultTimeoutMs / 1000} s, poll budget 300 s, ${faultedPoller.errors} polls failed and were retried by the next poll, restarts at hours ${restartAt.join(' and ')} after 5 hours offline, poll at hour ${Math.floor(days * 24 * 0.5)} run twice; ${faultExpected.size} applications to deliver`,
 			);
 			faulted = score(faultTallies.get(faultedPoller.name), faultExpected);
 			printRow('our trigger, faults', faulted);

@@ -41,7 +41,7 @@ export class UkPlanningTrigger implements INodeType {
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readTriggerSettings(this);
 		const budgetMs = pollBudgetMs(this);
-		const api = createPlannerApi(this, budgetMs);
+		const api = createPlannerApi(this, budgetMs, settings.timeoutMs);
 		const config = { ...settings.planner, reserveMs: Math.round(budgetMs * BUDGET_RESERVE_SHARE) };
 
 		if (this.getMode() === 'manual') {

@@ -12,18 +12,18 @@ export function pollBudgetMs(context: IPollFunctions): number {
 	return Number.isFinite(budget) && budget > 0 ? budget : DEFAULT_POLL_BUDGET_MS;
 }
 
-export function createPlannerApi(context: IPollFunctions, budgetMs: number): PlannerApi {
+export function createPlannerApi(context: IPollFunctions, budgetMs: number, timeoutMs?: number): PlannerApi {
 	// A request that hangs, or retries, must not hold the poll past its budget: the call fails at the
-	// deadline and the next poll does its part again.
+	// deadline and the next poll does its part again. `timeoutMs` bounds each attempt's wait below that.
 	const deadline = Date.now() + budgetMs;
 	const timeLeftMs = () => deadline - Date.now();
 	return {
 		async count(query: Query) {
-			const answer = await countApplications.call(context, query as IDataObject, { deadline });
+			const answer = await countApplications.call(context, query as IDataObject, { deadline, timeoutMs });
 			return { count: Number(answer.count) || 0, serverDateTime: answer.serverDateTime };
 		},
 		async fetch(query: Query) {
-			const answer = await fetchApplications.call(context, query as IDataObject, { deadline });
+			const answer = await fetchApplications.call(context, query as IDataObject, { deadline, timeoutMs });
 			return {
 				applications: (answer.applications ?? []) as unknown as PlannerApplication[],
 				consumed: Number(answer.consumed) || 0,
@@ -31,7 +31,7 @@ export function createPlannerApi(context: IPollFunctions, budgetMs: number): Pla
 			};
 		},
 		async lpaIds() {
-			const { response } = await planningApiRequest.call(context, 'lpas', {}, { paid: false, deadline });
+			const { response } = await planningApiRequest.call(context, 'lpas', {}, { paid: false, deadline, timeoutMs });
 			const data = Array.isArray(response.data) ? (response.data as IDataObject[]) : [];
 			return data.map((lpa) => String(lpa.id)).filter((id) => id !== 'undefined');
 		},

@@ -9,6 +9,8 @@ import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './p
 
 /** Query parameters the trigger controls itself: the window sets the dates, counting sets return_data. */
 const TRIGGER_OWNED_PARAMETERS = ['date_from', 'date_to', 'return_data', 'key'];
+/** Large paid searches stream many megabytes; the timeout only guards against a hung server. */
+const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export function triggerProperties(): INodeProperties[] {
 	return [
@@ -64,6 +66,15 @@ export function triggerProperties(): INodeProperties[] {
 					default: 200,
 					description: 'Most credits one poll may spend; the rest is carried over to the next polls',
 				},
+				{
+					displayName: 'Timeout',
+					name: 'timeout',
+					type: 'number',
+					typeOptions: { minValue: 1000 },
+					default: 300000,
+					description:
+						'Milliseconds to wait for each answer of the API. A free count with no answer in time is retried within the poll budget; a paid search is not (it may have been charged), and the next poll asks again.',
+				},
 			],
 		},
 		...outputOptionProperties(),
@@ -72,6 +83,8 @@ export function triggerProperties(): INodeProperties[] {
 
 export interface TriggerSettings {
 	planner: Omit<PlannerConfig, 'reserveMs'>;
+	/** The longest wait for one answer of the API. */
+	timeoutMs: number;
 	output: (application: PlannerApplication) => IDataObject;
 }
 
@@ -105,6 +118,7 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 	const maxCredits = Math.max(1, Math.floor(Number(options.maxCreditsPerPoll ?? 200)));
 	const backfillDays = Math.max(0, Math.floor(Number(options.backfillDays ?? 0)));
 	const backlogOrder: BacklogOrder = options.backlogOrder === 'oldestFirst' ? 'oldestFirst' : 'newestFirst';
+	const timeoutMs = Math.max(1000, Math.floor(Number(options.timeout ?? DEFAULT_TIMEOUT_MS)) || DEFAULT_TIMEOUT_MS);
 	const outputOptions = context.getNodeParameter('outputOptions', {}) as IDataObject;
 	return {
 		planner: {
@@ -115,6 +129,7 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 			backlogOrder,
 			fingerprint: `${stableJson(base)}#${lookbackDays}`,
 		},
+		timeoutMs,
 		output: (application) =>
 			normaliseApplication(application as never, {
 				omitPersonalData: outputOptions.omitPersonalData === true,

@@ -217,6 +217,24 @@ describe('UK Planning Trigger', () => {
 			const retried = await poll(parameters(watched), failed.staticData);
 			expect(keyvalsOf(retried.output)).toEqual([String(added.keyval)]);
 		});
+
+		test('a free count with no answer within Timeout is retried in the same poll', async () => {
+			const watched = lpaIds.slice(0, 1);
+			const withTimeout = parameters(watched, { triggerOptions: { timeout: 1000 } });
+			const { staticData } = await poll(withTimeout, {});
+			const [added] = await publishLater([
+				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 3 * DAY), postcode: 'N1 9ZY', address: 'Slow Lane' },
+			]);
+			await sandbox.control.clearLogs();
+			// The first count answers after 3 s, past the 1 s Timeout (the poll budget is the default 5 minutes).
+			await sandbox.control.injectFault({ path: '/search', returnData: '0', delayMs: 3000, times: 1 });
+			const result = await poll(withTimeout, staticData);
+			expect(result.error).toBeUndefined();
+			expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
+			const [first, second] = await searchRequests();
+			expect(first.query.return_data).toBe('0');
+			expect(second.query).toEqual(first.query);
+		});
 	});
 
 	test('a bad filter fails with a clear message naming the filter', async () => {

@@ -47,6 +47,8 @@ export interface PlanningRequestOptions {
 	 * past it. Without one, an attempt waits up to 5 minutes.
 	 */
 	deadline?: number;
+	/** The longest wait for one attempt's answer (default 5 minutes, at least 1 s). */
+	timeoutMs?: number;
 }
 
 export interface PlanningAnswer {
@@ -127,9 +129,10 @@ function absoluteUrl(location: string, requestUrl: string): string {
 	}
 }
 
-function attemptTimeoutMs(deadline: number | undefined): number {
-	if (deadline === undefined) return REQUEST_TIMEOUT_MS;
-	return Math.min(REQUEST_TIMEOUT_MS, Math.max(MIN_REQUEST_TIMEOUT_MS, deadline - Date.now()));
+function attemptTimeoutMs(deadline: number | undefined, timeoutMs: number | undefined): number {
+	const longest = Math.max(MIN_REQUEST_TIMEOUT_MS, timeoutMs ?? REQUEST_TIMEOUT_MS);
+	if (deadline === undefined) return longest;
+	return Math.min(longest, Math.max(MIN_REQUEST_TIMEOUT_MS, deadline - Date.now()));
 }
 
 function backoffMs(attempt: number, retryAfterSeconds: number | undefined): number {
@@ -169,7 +172,7 @@ export async function planningApiRequest(
 	qs: IDataObject = {},
 	options: PlanningRequestOptions = {},
 ): Promise<PlanningAnswer> {
-	const { paid = false, itemIndex, authenticate = true, followRedirect = true, deadline } = options;
+	const { paid = false, itemIndex, authenticate = true, followRedirect = true, deadline, timeoutMs } = options;
 	const { baseUrl, apiKey } = await connection.call(this, authenticate);
 	const path = `/${endpoint.replace(/^\/+/, '')}`;
 	const requestOptions: IHttpRequestOptions = {
@@ -186,7 +189,7 @@ export async function planningApiRequest(
 		let failure: FailedCall = { endpoint: path, paid };
 		let raw: { statusCode?: number; headers?: unknown; body?: unknown } | undefined;
 		try {
-			const attemptOptions = { ...requestOptions, timeout: attemptTimeoutMs(deadline) };
+			const attemptOptions = { ...requestOptions, timeout: attemptTimeoutMs(deadline, timeoutMs) };
 			raw = authenticate
 				? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, attemptOptions)
 				: await this.helpers.httpRequest(attemptOptions);
@@ -269,13 +272,13 @@ function creditsOf(response: IDataObject): IDataObject {
 export async function countApplications(
 	this: PlanningContext,
 	query: IDataObject,
-	options: { itemIndex?: number; deadline?: number } = {},
+	options: Pick<PlanningRequestOptions, 'itemIndex' | 'deadline' | 'timeoutMs'> = {},
 ): Promise<CountAnswer> {
 	const { request, response } = await planningApiRequest.call(
 		this,
 		'search',
 		{ ...query, return_data: '0' },
-		{ paid: false, itemIndex: options.itemIndex, deadline: options.deadline },
+		{ paid: false, ...options },
 	);
 	return {
 		count: optionalNumber(response.application_count) ?? 0,
@@ -288,13 +291,13 @@ export async function countApplications(
 export async function fetchApplications(
 	this: PlanningContext,
 	query: IDataObject,
-	options: { itemIndex?: number; deadline?: number } = {},
+	options: Pick<PlanningRequestOptions, 'itemIndex' | 'deadline' | 'timeoutMs'> = {},
 ): Promise<FetchAnswer> {
 	const { request, response } = await planningApiRequest.call(
 		this,
 		'search',
 		{ ...query, return_data: '1' },
-		{ paid: true, itemIndex: options.itemIndex, deadline: options.deadline },
+		{ paid: true, ...options },
 	);
 	const applications = Array.isArray(response.data) ? (response.data as IDataObject[]) : [];
 	const credits = creditsOf(response);

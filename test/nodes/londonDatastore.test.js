@@ -405,32 +405,30 @@ describe('dataset update', () => {
 		expect(after.updatedAt).not.toBe(dataset.updatedAt);
 	});
 
+	/** Node parameters of an update of `slug` by a JSON Patch. */
+	const jsonPatchUpdate = (slug, operations, options = {}) => ({
+		resource: 'dataset',
+		operation: 'update',
+		datasetId: slug,
+		updateMode: 'jsonPatch',
+		patchInput: 'json',
+		patchJson: JSON.stringify(operations),
+		options,
+	});
+	const retitle = (title) => [{ op: 'replace', path: '/title', value: title }];
+
 	test('Only If Unchanged Since applies when unchanged and gives a clear conflict after a concurrent edit', async () => {
 		const dataset = await newDataset();
 		const since = dataset.updatedAt;
-		const [first] = await ok({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'jsonPatch',
-			patchInput: 'json',
-			patchJson: '[{"op": "replace", "path": "/title", "value": "First edit"}]',
-			options: { onlyIfUnchangedSince: since, bumpUpdatedDate: true },
-		});
+		const [first] = await ok(
+			jsonPatchUpdate(dataset.slug, retitle('First edit'), { onlyIfUnchangedSince: since, bumpUpdatedDate: true }),
+		);
 		expect(first.dataset.title).toBe('First edit');
 		expect(first.operations[0]).toEqual({ op: 'test', path: '/updatedAt', value: since });
 
 		// The same stale date again: the dataset changed since, so the server's test operation fails (409).
 		const before = await stored(dataset.slug);
-		const { error } = await run({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'jsonPatch',
-			patchInput: 'json',
-			patchJson: '[{"op": "replace", "path": "/title", "value": "Lost edit"}]',
-			options: { onlyIfUnchangedSince: since },
-		});
+		const { error } = await run(jsonPatchUpdate(dataset.slug, retitle('Lost edit'), { onlyIfUnchangedSince: since }));
 		expect(error?.constructor.name).toBe('NodeApiError');
 		expect(String(error.httpCode)).toBe('409');
 		expect(error.message).toContain(`was changed since ${since}`);
@@ -443,34 +441,13 @@ describe('dataset update', () => {
 		// a bump to "now" would leave it unchanged or move it back, and a stale Only If Unchanged Since would pass.
 		const dataset = await newDataset();
 		const ahead = new Date(Date.now() + 3600_000).toISOString();
-		await ok({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'jsonPatch',
-			patchInput: 'json',
-			patchJson: JSON.stringify([{ op: 'replace', path: '/updatedAt', value: ahead }]),
-		});
-		const [first] = await ok({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'jsonPatch',
-			patchInput: 'json',
-			patchJson: '[{"op": "replace", "path": "/title", "value": "First edit"}]',
-			options: { onlyIfUnchangedSince: ahead, bumpUpdatedDate: true },
-		});
+		await ok(jsonPatchUpdate(dataset.slug, [{ op: 'replace', path: '/updatedAt', value: ahead }]));
+		const [first] = await ok(
+			jsonPatchUpdate(dataset.slug, retitle('First edit'), { onlyIfUnchangedSince: ahead, bumpUpdatedDate: true }),
+		);
 		expect(first.dataset.updatedAt > ahead).toBe(true);
 
-		const { error } = await run({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'jsonPatch',
-			patchInput: 'json',
-			patchJson: '[{"op": "replace", "path": "/title", "value": "Lost edit"}]',
-			options: { onlyIfUnchangedSince: ahead },
-		});
+		const { error } = await run(jsonPatchUpdate(dataset.slug, retitle('Lost edit'), { onlyIfUnchangedSince: ahead }));
 		expect(error?.constructor.name).toBe('NodeApiError');
 		expect(String(error.httpCode)).toBe('409');
 		expect((await stored(dataset.slug)).title).toBe('First edit');

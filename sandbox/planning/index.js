@@ -153,8 +153,12 @@ async function startPlanningSandbox({
 		return account.credits;
 	}
 
+	/**
+	 * Faults the next `times` requests matching `path` and `returnData` (paid or free), after letting
+	 * `skip` of them through: with a status (and `retryAfter`), a dropped connection, or a delay.
+	 */
 	function injectFault(fault) {
-		state.faults.push({ times: 1, ...fault });
+		state.faults.push({ times: 1, skip: 0, ...fault });
 	}
 
 	function takeFault(path, query) {
@@ -167,6 +171,10 @@ async function startPlanningSandbox({
 		);
 		if (index === -1) return undefined;
 		const fault = state.faults[index];
+		if (fault.skip > 0) {
+			fault.skip -= 1;
+			return undefined;
+		}
 		fault.times -= 1;
 		if (fault.times <= 0) state.faults.splice(index, 1);
 		return fault;

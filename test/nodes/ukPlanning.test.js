@@ -384,6 +384,25 @@ describe('credit guard', () => {
 		expect(await control.credits(key)).toBe(100000 - spent);
 	});
 
+	test('newest first: a later part failing keeps the parts already paid for and says what is missing', async () => {
+		const key = await freshKey(100000);
+		const lpaIds = lpas.slice(0, 4).map((lpa) => String(lpa.id));
+		// The first paid part goes through; the second gets a 503 (a paid call is never repeated).
+		await control.injectFault({ path: '/search', returnData: '1', status: 503, skip: 1, times: 1 });
+		const result = await run(key, search({ lpaIds, maxCredits: 120, overCap: 'newestFirst', output: 'summary' }));
+		await control.clearFaults();
+		expect(result.error).toBeUndefined();
+		const summary = result.output[0][0].json;
+		expect(await paidRequests(key)).toHaveLength(2);
+		expect(summary.incomplete).toBe('The Planning API had a server error (HTTP 503)');
+		const spent = await chargedCredits(key);
+		expect(spent).toBeGreaterThan(0);
+		expect(summary.creditsSpent).toBe(spent);
+		expect(summary.fetched).toBe(spent);
+		expect(summary.applications).toHaveLength(spent);
+		expectNoKey(result, key);
+	});
+
 	test('newest first with fewer credits left than Max Credits: spends at most the balance', async () => {
 		const key = await freshKey(30);
 		const result = await run(key, search({ lpaIds: [String(lpas[0].id)], maxCredits: 100, overCap: 'newestFirst', output: 'summary' }));

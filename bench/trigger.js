@@ -34,6 +34,8 @@ function mulberry32(seed) {
 }
 
 const DAY_MS = 86400000;
+/** The poll budget the bench gives the trigger in both passes, as the node defaults to without one. */
+const POLL_BUDGET_MS = 5 * 60 * 1000;
 const AREAS = ['E', 'N', 'SE', 'SW', 'W', 'NW', 'EC', 'WC', 'BR', 'CR', 'DA', 'EN', 'HA', 'IG', 'KT', 'RM', 'SM', 'TW', 'UB'];
 const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
 const STREET_NAMES = ['High', 'Church', 'Station', 'Park', 'Mill', 'Victoria', 'Green', 'Manor', 'Kings', 'Queens', 'Albert', 'Grove', 'Windsor', 'Springfield', 'Orchard', 'Chestnut', 'Elm', 'Beech', 'Cedar', 'Meadow', 'Brook', 'Hill', 'Cross', 'Market', 'Bridge', 'North', 'South', 'West', 'Alexandra', 'Clarence', 'Stanley', 'Warwick', 'Lancaster', 'York', 'Grange', 'Vicarage', 'Rectory', 'Nelson', 'Wellington', 'Marlborough'];
@@ -268,7 +270,7 @@ function ourPoller(name, key, baseUrl, harness, Trigger, parameters) {
 				credentials: { ukPlanningApi: { apiKey: key, baseUrl } },
 				staticData: poller.staticData,
 				mode: 'trigger',
-				pollBudgetMs: 5 * 60 * 1000,
+				pollBudgetMs: POLL_BUDGET_MS,
 			});
 			if (result.staticData) poller.staticData = result.staticData;
 			if (result.error) {
@@ -475,7 +477,7 @@ async function main() {
 			await proxy.close();
 			const faultExpected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
 			console.log(
-				`\nfault pass: ${proxy.stats.faults} of ${proxy.stats.requests} requests faulted (${((proxy.stats.faults / proxy.stats.requests) * 100).toFixed(1)}%: ${JSON.stringify(proxy.stats.byKind)}), Timeout ${faultTimeoutMs / 1000} s, poll budget 300 s, ${faultedPoller.errors} polls failed and were retried by the next poll, restarts at hours ${restartAt.join(' and ')} after 5 hours offline, poll at hour ${Math.floor(days * 24 * 0.5)} run twice; ${faultExpected.size} applications to deliver`,
+				`\nfault pass: ${proxy.stats.faults} of ${proxy.stats.requests} requests faulted (${((proxy.stats.faults / proxy.stats.requests) * 100).toFixed(1)}%: ${JSON.stringify(proxy.stats.byKind)}), Timeout ${faultTimeoutMs / 1000} s, poll budget ${POLL_BUDGET_MS / 1000} s, ${faultedPoller.errors} polls failed and were retried by the next poll, restarts at hours ${restartAt.join(' and ')} after 5 hours offline, poll at hour ${Math.floor(days * 24 * 0.5)} run twice; ${faultExpected.size} applications to deliver`,
 			);
 			faulted = score(faultTallies.get(faultedPoller.name), faultExpected);
 			printRow('our trigger, faults', faulted);

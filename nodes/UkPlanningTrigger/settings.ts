@@ -5,12 +5,11 @@ import { NodeOperationError } from 'n8n-workflow';
 import { outputOptionProperties, readSearchFilters, searchFilterProperties } from '../UkPlanning/descriptions/filters';
 import { FilterValidationError, validateSearchFilters } from '../UkPlanning/helpers/filters';
 import { normaliseApplication } from '../UkPlanning/helpers/normalise';
+import { REQUEST_TIMEOUT_MS } from '../UkPlanning/transport';
 import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './planner/types';
 
 /** Query parameters the trigger controls itself: the window sets the dates, counting sets return_data. */
 const TRIGGER_OWNED_PARAMETERS = ['date_from', 'date_to', 'return_data', 'key'];
-/** Large paid searches stream many megabytes; the timeout only guards against a hung server. */
-const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export function triggerProperties(): INodeProperties[] {
 	return [
@@ -71,7 +70,7 @@ export function triggerProperties(): INodeProperties[] {
 					name: 'timeout',
 					type: 'number',
 					typeOptions: { minValue: 1000 },
-					default: 300000,
+					default: REQUEST_TIMEOUT_MS,
 					description:
 						'Milliseconds to wait for each answer of the API. A free count with no answer in time is retried within the poll budget; a paid search is not (it may have been charged), and the next poll asks again.',
 				},
@@ -83,8 +82,8 @@ export function triggerProperties(): INodeProperties[] {
 
 export interface TriggerSettings {
 	planner: Omit<PlannerConfig, 'reserveMs'>;
-	/** The longest wait for one answer of the API. */
-	timeoutMs: number;
+	/** The longest wait for one answer of the API; the transport applies its default and minimum. */
+	timeoutMs: number | undefined;
 	output: (application: PlannerApplication) => IDataObject;
 }
 
@@ -118,7 +117,8 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 	const maxCredits = Math.max(1, Math.floor(Number(options.maxCreditsPerPoll ?? 200)));
 	const backfillDays = Math.max(0, Math.floor(Number(options.backfillDays ?? 0)));
 	const backlogOrder: BacklogOrder = options.backlogOrder === 'oldestFirst' ? 'oldestFirst' : 'newestFirst';
-	const timeoutMs = Math.max(1000, Math.floor(Number(options.timeout ?? DEFAULT_TIMEOUT_MS)) || DEFAULT_TIMEOUT_MS);
+	const timeout = Math.floor(Number(options.timeout));
+	const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : undefined;
 	const outputOptions = context.getNodeParameter('outputOptions', {}) as IDataObject;
 	return {
 		planner: {

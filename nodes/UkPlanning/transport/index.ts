@@ -27,7 +27,7 @@ const BACKOFF_MAX_MS = 8000;
 /** A Retry-After longer than this is not waited for: the error tells the user when to try again. */
 const MAX_RETRY_AFTER_SECONDS = 30;
 /** Large paid searches stream many megabytes; a timeout only guards against a hung server. */
-const REQUEST_TIMEOUT_MS = 5 * 60 * 1000;
+export const REQUEST_TIMEOUT_MS = 5 * 60 * 1000;
 /** The shortest wait for an answer, even at a deadline: a loopback or nearby API answers in less. */
 const MIN_REQUEST_TIMEOUT_MS = 1000;
 

@@ -1,16 +1,9 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	ILoadOptionsFunctions,
-	INodeExecutionData,
-	INodePropertyOptions,
-	INodeType,
-	INodeTypeDescription,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { requestOptionsProperty } from '../shared/requestOptions';
 import { operationProperties, router } from './actions/router';
-import { datapressRequest, datasetPath } from './transport';
+import { getResources, getTeams } from './methods/loadOptions';
 
 export class LondonDatastore implements INodeType {
 	description: INodeTypeDescription = {
@@ -92,42 +85,11 @@ export class LondonDatastore implements INodeType {
 				default: 'getAll',
 			},
 			...operationProperties,
+			requestOptionsProperty,
 		],
 	};
 
-	methods = {
-		loadOptions: {
-			async getTeams(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-				const teams = (await datapressRequest.call(this, 'GET', '/api/orgs', undefined, {
-					retry: true,
-				})) as unknown as IDataObject[] | IDataObject;
-				const list = (Array.isArray(teams) ? teams : Object.values(teams)) as IDataObject[];
-				return list
-					.map((team) => ({
-						name: String(team.title ?? team.slug ?? team.id),
-						value: String(team.id),
-						description: team.slug ? String(team.slug) : undefined,
-					}))
-					.sort((a, b) => a.name.localeCompare(b.name));
-			},
-			async getResources(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-				const datasetId = String(this.getCurrentNodeParameter('datasetId') ?? '').trim();
-				if (!datasetId) return [];
-				const dataset = await datapressRequest.call(this, 'GET', datasetPath(datasetId), undefined, {
-					dataset: datasetId,
-					retry: true,
-				});
-				const resources = (dataset.resources ?? {}) as Record<string, IDataObject>;
-				return Object.entries(resources)
-					.sort(([, a], [, b]) => Number(a.order ?? 0) - Number(b.order ?? 0))
-					.map(([id, resource]) => ({
-						name: String(resource.title || id),
-						value: id,
-						description: resource.format ? String(resource.format) : undefined,
-					}));
-			},
-		},
-	};
+	methods = { loadOptions: { getTeams, getResources } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { requestOptionsProperty } from '../shared/requestOptions';
 import { operationProperties, router } from './actions/router';
 import { getAuthorities } from './methods/loadOptions';
 
@@ -92,6 +93,7 @@ export class UkPlanning implements INodeType {
 				default: 'getCredits',
 			},
 			...operationProperties,
+			requestOptionsProperty,
 		],
 	};
 

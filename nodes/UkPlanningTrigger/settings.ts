@@ -5,7 +5,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { outputOptionProperties, readSearchFilters, searchFilterProperties } from '../UkPlanning/descriptions/filters';
 import { FilterValidationError, validateSearchFilters } from '../UkPlanning/helpers/filters';
 import { normaliseApplication } from '../UkPlanning/helpers/normalise';
-import { REQUEST_TIMEOUT_MS } from '../UkPlanning/transport';
+import { checkTimeout, DEFAULT_TIMEOUT_MS, MIN_TIMEOUT_MS } from '../shared/http';
 import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './planner/types';
 
 /** Query parameters the trigger controls itself: the window sets the dates, counting sets return_data. */
@@ -69,10 +69,10 @@ export function triggerProperties(): INodeProperties[] {
 					displayName: 'Timeout',
 					name: 'timeout',
 					type: 'number',
-					typeOptions: { minValue: 1000 },
-					default: REQUEST_TIMEOUT_MS,
+					typeOptions: { minValue: MIN_TIMEOUT_MS },
+					default: DEFAULT_TIMEOUT_MS,
 					description:
-						'Milliseconds to wait for each answer of the API. A free count with no answer in time is retried within the poll budget; a paid search is not (it may have been charged), and the next poll asks again.',
+						'Milliseconds one attempt of a request may take, its whole answer included. A free count that takes longer is retried within the poll budget; a paid search is repeated only after a refusal or an error page (which charge nothing), and one whose answer was lost is left to the next poll.',
 				},
 			],
 		},
@@ -82,8 +82,8 @@ export function triggerProperties(): INodeProperties[] {
 
 export interface TriggerSettings {
 	planner: Omit<PlannerConfig, 'reserveMs'>;
-	/** The longest wait for one answer of the API; the transport applies its default and minimum. */
-	timeoutMs: number | undefined;
+	/** The longest one request may take, retries included. */
+	timeoutMs: number;
 	output: (application: PlannerApplication) => IDataObject;
 }
 
@@ -93,6 +93,22 @@ function stableJson(value: Query): string {
 			.sort()
 			.map((key) => [key, value[key]]),
 	);
+}
+
+function invalidOption(context: IPollFunctions, field: string, problem: string): NodeOperationError {
+	return new NodeOperationError(context.getNode(), `Invalid option "${field}": ${problem}`, {
+		description: 'Fix the option; the trigger cannot run with it.',
+	});
+}
+
+/** A whole-number option: absent means its default; anything below `min` or not a number is refused, not clamped. */
+function wholeNumber(context: IPollFunctions, field: string, value: unknown, min: number, fallback: number): number {
+	if (value === undefined || value === null || value === '') return fallback;
+	const parsed = Number(value);
+	if (!Number.isInteger(parsed) || parsed < min) {
+		throw invalidOption(context, field, `must be a whole number of at least ${min} (got ${JSON.stringify(value)})`);
+	}
+	return parsed;
 }
 
 export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
@@ -112,13 +128,14 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 		}
 		throw new NodeOperationError(context.getNode(), (error as Error)?.message ?? String(error));
 	}
-	const lookbackDays = Math.max(1, Math.floor(Number(context.getNodeParameter('lookbackDays', 30))));
+	const lookbackDays = wholeNumber(context, 'Look-Back Window (Days)', context.getNodeParameter('lookbackDays', 30), 1, 30);
 	const options = context.getNodeParameter('triggerOptions', {}) as IDataObject;
-	const maxCredits = Math.max(1, Math.floor(Number(options.maxCreditsPerPoll ?? 200)));
-	const backfillDays = Math.max(0, Math.floor(Number(options.backfillDays ?? 0)));
+	const maxCredits = wholeNumber(context, 'Max Credits per Poll', options.maxCreditsPerPoll, 1, 200);
+	const backfillDays = wholeNumber(context, 'Backfill Days', options.backfillDays, 0, 0);
 	const backlogOrder: BacklogOrder = options.backlogOrder === 'oldestFirst' ? 'oldestFirst' : 'newestFirst';
-	const timeout = Math.floor(Number(options.timeout));
-	const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : undefined;
+	const timeout = checkTimeout(options.timeout);
+	if ('problem' in timeout) throw invalidOption(context, 'Timeout', timeout.problem);
+	const timeoutMs = timeout.timeoutMs;
 	const outputOptions = context.getNodeParameter('outputOptions', {}) as IDataObject;
 	return {
 		planner: {

@@ -387,14 +387,14 @@ describe('credit guard', () => {
 	test('newest first: a later part failing keeps the parts already paid for and says what is missing', async () => {
 		const key = await freshKey(100000);
 		const lpaIds = lpas.slice(0, 4).map((lpa) => String(lpa.id));
-		// The first paid part goes through; the second gets a 503 (a paid call is never repeated).
-		await control.injectFault({ path: '/search', returnData: '1', status: 503, skip: 1, times: 1 });
+		// The first paid part goes through; the second loses its connection (it may have been charged, so it is not repeated).
+		await control.injectFault({ path: '/search', returnData: '1', drop: true, skip: 1, times: 1 });
 		const result = await run(key, search({ lpaIds, maxCredits: 120, overCap: 'newestFirst', output: 'summary' }));
 		await control.clearFaults();
 		expect(result.error).toBeUndefined();
 		const summary = result.output[0][0].json;
 		expect(await paidRequests(key)).toHaveLength(2);
-		expect(summary.incomplete).toBe('The Planning API had a server error (HTTP 503)');
+		expect(summary.incomplete).toBe('The Planning API could not be reached: the connection was dropped');
 		const spent = await chargedCredits(key);
 		expect(spent).toBeGreaterThan(0);
 		expect(summary.creditsSpent).toBe(spent);
@@ -532,19 +532,34 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		expectNoKey(result, key);
 	});
 
-	test('429 on a paid call is not repeated and charges nothing', async () => {
+	test('429 on a paid call: repeated after Retry-After (a refused call ran nothing), charged once', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '1', status: 429, retryAfter: 2, times: 1 });
+		await control.injectFault({ path: '/search', returnData: '1', status: 429, retryAfter: 1, times: 1 });
 		const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
+		expect(result.error).toBeUndefined();
+		expect(result.output[0]).toHaveLength(3);
+		expect((await paidRequests(key)).length).toBe(2);
+		expect(await chargedCredits(key)).toBe(3);
+	});
+
+	test('429 with a Retry-After past the cap (3600 s) fails at once, saying when to try again', async () => {
+		const slice = smallSlice(3, 30);
+		const key = await freshKey(100);
+		await control.injectFault({ path: '/search', returnData: '1', status: 429, retryAfter: 3600, times: 1 });
+		const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
+		await control.clearFaults();
 		expect(result.error.httpCode).toBe('429');
-		expect(result.error.message).toMatch(/after 2 seconds/);
+		expect(result.error.message).toMatch(/try again after 3600 seconds/);
+		expect(result.error.description).toMatch(/longer than the 30 s/);
+		expect(result.error.description).toMatch(/nothing was charged/);
+		expect(result.error.description).not.toMatch(/attempts/);
 		expect((await paidRequests(key)).length).toBe(1);
 		expect(await control.charges(key)).toEqual([]);
 		expectNoKey(result, key);
 	});
 
-	test('5xx: a free call is retried, a paid call is not and says to check the credits', async () => {
+	test('5xx: free calls and paid calls are retried (an error page charged nothing)', async () => {
 		const key = await freshKey(100);
 		await control.injectFault({ path: '/search', returnData: '0', status: 503, times: 2 });
 		const retried = await run(key, search({ mode: 'count' }));
@@ -563,10 +578,9 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		const paidKey = await freshKey(100);
 		await control.injectFault({ path: '/search', returnData: '1', status: 502, times: 1 });
 		const paid = await run(paidKey, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
-		expect(paid.error.httpCode).toBe('502');
-		expect(paid.error.description).toMatch(/Get Credits/);
-		expect((await paidRequests(paidKey)).length).toBe(1);
-		expectNoKey(paid, paidKey);
+		expect(paid.error).toBeUndefined();
+		expect((await paidRequests(paidKey)).length).toBe(2);
+		expect(await chargedCredits(paidKey)).toBe(3);
 	});
 
 	test('a dropped connection: free calls retried, a paid call is not', async () => {

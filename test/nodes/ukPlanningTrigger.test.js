@@ -158,11 +158,28 @@ describe('UK Planning Trigger', () => {
 	});
 
 	describe('a failed paid request leaves the state untouched, is reported, and the next poll delivers', () => {
+		test.each([
+			['429', { status: 429, retryAfter: 1 }],
+			['503', { status: 503 }],
+		])('a paid search refused with %s charged nothing and is repeated within the poll', async (_name, fault) => {
+			const watched = lpaIds.slice(0, 1);
+			const { staticData } = await poll(parameters(watched), {});
+			const [added] = await publishLater([
+				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 5 * DAY), postcode: 'N1 9ZZ', address: 'Refused Lane' },
+			]);
+			await sandbox.control.clearLogs();
+			await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
+			const result = await poll(parameters(watched), staticData);
+			expect(result.error).toBeUndefined();
+			expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
+			const paid = (await searchRequests()).filter((entry) => entry.query.return_data === '1');
+			expect(paid).toHaveLength(2);
+			expect(paid[1].query).toEqual(paid[0].query);
+		});
+
 		const cases = [
 			// The third column is the host's poll budget (undefined: none given). Every row has it, since jest
 			// takes a callback with more parameters than the row has values for one that waits for done().
-			['429', { status: 429, retryAfter: 1 }, undefined],
-			['503', { status: 503 }, undefined],
 			['dropped connection', { drop: true }, undefined],
 			// The host's poll budget is 2 s and the answer comes after 4 s (the API charges all the same).
 			['timeout: no answer within the poll budget', { delayMs: 4000 }, 2000],
@@ -180,7 +197,7 @@ describe('UK Planning Trigger', () => {
 			expect(failed.error.constructor.name).toMatch(/NodeApiError|NodeOperationError/);
 			expect(JSON.stringify(failed.staticData)).toBe(before);
 			expect(serializeError(failed.error)).not.toContain(KEY);
-			if (fault.delayMs) expect(failed.error.message).toMatch(/no answer in time/);
+			if (fault.delayMs) expect(failed.error.message).toMatch(/did not answer in time/);
 			const retried = await poll(parameters(watched), failed.staticData);
 			expect(retried.error).toBeUndefined();
 			expect(keyvalsOf(retried.output)).toEqual([String(added.keyval)]);
@@ -210,7 +227,7 @@ describe('UK Planning Trigger', () => {
 			await sandbox.control.injectFault({ path: '/search', returnData: '0', delayMs: 4000, times: 1 });
 			const failed = await poll(parameters(watched), staticData, 'trigger', 2000);
 			expect(failed.error).toBeDefined();
-			expect(failed.error.message).toMatch(/no answer in time/);
+			expect(failed.error.message).toMatch(/did not answer in time/);
 			expect(serializeError(failed.error)).not.toContain(KEY);
 			expect(JSON.stringify(failed.staticData)).toBe(before);
 			expect(await searchRequests()).toHaveLength(1);

@@ -14,18 +14,16 @@ const { slugify } = require('../../nodes/LondonDatastore/helpers/slugify');
 const {
 	chooseUploadPath,
 	MAX_MULTIPART_BYTES,
-	uploadTimeoutMs,
 } = require('../../nodes/LondonDatastore/helpers/threshold');
 const { md5OfStream, md5OfBuffer } = require('../../nodes/LondonDatastore/helpers/md5');
-const { frameMultipart, multipartBody } = require('../../nodes/LondonDatastore/helpers/multipart');
+const { frameMultipart, multipartBody, uploadFileName } = require('../../nodes/LondonDatastore/helpers/multipart');
 const {
-	scrubSecret,
 	apiErrorMessages,
 	parseStorageError,
-	isRetryable,
-	retryDelayMs,
+	explainDatapressFailure,
+	explainStorageFailure,
 } = require('../../nodes/LondonDatastore/helpers/errors');
-const { readFailure } = require('../../nodes/LondonDatastore/transport');
+const { checkDataset } = require('../../nodes/LondonDatastore/transport');
 
 const dataset = {
 	id: '3f741e00-111f-4134-b04f-8b103f78bbe7',
@@ -58,7 +56,8 @@ describe('checkPatch', () => {
 		['copy without from', [{ op: 'copy', path: '/title' }], 0, /"copy" needs a "from"/],
 		['a change of /id', [{ op: 'replace', path: '/id', value: 'x' }], 0, /operation 1 \(replace \/id\) would change \/id/],
 		['a change inside /readonly', [{ op: 'add', path: '/readonly/auth/package_update', value: true }], 0, /would change \/readonly/],
-		['a move out of /readonly', [{ op: 'move', from: '/readonly/licence', path: '/licence2' }], 0, /would change \/readonly/],
+		['a move out of /readonly', [{ op: 'move', from: '/readonly/licence', path: '/licence2' }], 0, /would move from \/readonly/],
+		['a copy out of /id', [{ op: 'add', path: '/a', value: 1 }, { op: 'copy', from: '/id', path: '/b' }], 1, /operation 2 \(copy \/b\) would copy from \/id/],
 		['a replace of the whole document', [{ op: 'replace', path: '', value: {} }], 0, /would change the whole dataset/],
 	])('refuses %s, naming the operation', (_label, patch, index, message) => {
 		const result = checkPatch(patch);
@@ -165,11 +164,6 @@ describe('chooseUploadPath', () => {
 		expect(chooseUploadPath(10, 'presigned')).toBe('presigned');
 		expect(chooseUploadPath(104857601, 'multipart')).toBe('multipart');
 	});
-
-	test('the upload timeout grows with the size', () => {
-		expect(uploadTimeoutMs(0)).toBe(300000);
-		expect(uploadTimeoutMs(2 * 1024 ** 3)).toBeGreaterThan(2 * 3600 * 1000);
-	});
 });
 
 describe('md5', () => {
@@ -260,9 +254,15 @@ describe('multipart framing', () => {
 });
 
 describe('error helpers', () => {
-	test('scrubSecret removes every occurrence of the key', () => {
-		expect(scrubSecret('key demo-editor-key and demo-editor-key', 'demo-editor-key')).toBe('key *** and ***');
-		expect(scrubSecret('nothing here', undefined)).toBe('nothing here');
+	const report = (failure, extra = {}) => ({
+		failure,
+		method: 'PATCH',
+		path: '/api/dataset/abc',
+		attempts: 1,
+		stopped: 'final',
+		outcomeUnknown: false,
+		scope: { dataset: 'abc' },
+		...extra,
 	});
 
 	test('apiErrorMessages reads {error} and {errors: [...]}', () => {
@@ -274,33 +274,66 @@ describe('error helpers', () => {
 	test('parseStorageError reads the S3 XML error', () => {
 		const xml = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>';
 		expect(parseStorageError(xml)).toEqual({ code: 'AccessDenied', message: 'Invalid according to Policy: Policy expired.' });
-		expect(parseStorageError(Buffer.from(xml)).code).toBe('AccessDenied');
 		expect(parseStorageError('')).toEqual({ code: undefined, message: undefined });
 	});
 
-	test('only 429, 5xx and network failures are retryable', () => {
-		expect([429, 500, 502, 503, 504].every((status) => isRetryable({ status }))).toBe(true);
-		expect([400, 403, 404, 409, 413].some((status) => isRetryable({ status }))).toBe(false);
-		expect(isRetryable({ code: 'ECONNRESET' })).toBe(true);
-		expect(isRetryable({})).toBe(false);
+	test('a step and what it left behind frame the message and the description', () => {
+		const explained = explainDatapressFailure(
+			report({ kind: 'status', status: 500, body: { error: 'boom' } }, {
+				outcomeUnknown: true,
+				scope: { dataset: 'abc', step: 'Upload step 2 of 2 (patch)', leftBehind: 'The file is already in the dataset.' },
+			}),
+		);
+		expect(explained.message).toBe('Upload step 2 of 2 (patch) failed: DataPress failed with HTTP 500: boom');
+		expect(explained.description).toMatch(/may have been applied/);
+		expect(explained.description).toMatch(/Dataset → Get/);
+		expect(explained.description).toMatch(/The file is already in the dataset\.$/);
 	});
 
-	test('retry delay follows Retry-After (capped) or backs off exponentially', () => {
-		expect(retryDelayMs(1, '2')).toBe(2000);
-		expect(retryDelayMs(1, '3600')).toBe(30000);
-		expect([1, 2, 3].map((attempt) => retryDelayMs(attempt))).toEqual([250, 500, 1000]);
+	test('403 on a read and on a write, 409 with the caller\'s message, 429 past the cap', () => {
+		expect(explainDatapressFailure(report({ kind: 'status', status: 403, body: {} }, { method: 'GET' })).message).toBe('The API key may not read dataset "abc"');
+		expect(explainDatapressFailure(report({ kind: 'status', status: 403, body: {} })).message).toBe('The API key has no editor rights on dataset "abc"');
+		const conflict = explainDatapressFailure(report({ kind: 'status', status: 409, body: {} }, { scope: { conflictMessage: 'changed since' } }));
+		expect(conflict.message).toBe('changed since');
+		const limited = explainDatapressFailure(report({ kind: 'status', status: 429, body: {}, retryAfterSeconds: 3600 }, { stopped: 'retryAfter' }));
+		expect(limited.message).toMatch(/try again after 3600 seconds/);
+		expect(limited.description).toMatch(/longer than the 30 s/);
+		expect(explainDatapressFailure(report({ kind: 'status', status: 431, body: '' })).message).toMatch(/too large \(HTTP 431\)/);
 	});
 
-	test('readFailure reads status, body and Retry-After through wrapped errors', () => {
-		const axiosLike = Object.assign(new Error('Request failed with status code 429'), {
-			code: 'ERR_BAD_REQUEST',
-			response: { status: 429, data: { error: 'slow down' }, headers: { 'retry-after': '1' } },
-			config: { headers: { Authorization: 'secret-key' } },
-		});
-		const wrapped = Object.assign(new Error('wrapped'), { cause: axiosLike, httpCode: '429' });
-		expect(readFailure(wrapped)).toEqual({ status: 429, body: { error: 'slow down' }, retryAfter: '1', message: 'wrapped' });
-		const network = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-		expect(readFailure({ cause: network })).toEqual({ code: 'ECONNRESET', message: 'socket hang up' });
+	test('retries are mentioned only when they happened', () => {
+		const once = explainDatapressFailure(report({ kind: 'status', status: 502, body: '' }, { method: 'GET' }));
+		expect(once.description).not.toMatch(/attempt|retr/);
+		const four = explainDatapressFailure(report({ kind: 'status', status: 502, body: '' }, { method: 'GET', attempts: 4, stopped: 'attempts' }));
+		expect(four.description).toMatch(/\(4 attempts\)/);
+	});
+
+	test('storage failures say the dataset is unchanged, and read an expired policy behind a closed connection', () => {
+		const scope = { step: 'Upload step 2 of 3 (storage)', file: { name: 'big.csv', size: 5 }, policyExpiration: '2026-11-20T12:00:00.000Z' };
+		const tooLarge = explainStorageFailure(
+			report({ kind: 'status', status: 400, body: '<Error><Code>EntityTooLarge</Code><Message>Too big</Message></Error>' }, { scope }),
+		);
+		expect(tooLarge.message).toBe('Upload step 2 of 3 (storage) failed: the storage refused the file as too large (5 bytes)');
+		expect(tooLarge.description).toMatch(/"big.csv" did not reach the storage host completely, so the dataset was not patched/);
+		const closed = explainStorageFailure(report({ kind: 'network', code: 'ECONNRESET' }, { scope }), Date.parse('2026-11-20T13:00:00Z'));
+		expect(closed.message).toMatch(/policy had expired \(at 2026-11-20T12:00:00.000Z\)/);
+		const dropped = explainStorageFailure(report({ kind: 'network', code: 'ECONNRESET' }, { scope }), Date.parse('2026-11-20T11:00:00Z'));
+		expect(dropped.message).toMatch(/could not be reached: the connection was dropped/);
+	});
+
+	test('checkDataset accepts a legacy dataset and a wrapped one, and names anything else', () => {
+		expect(checkDataset({ id: 'x', title: 't' })).toBeUndefined();
+		expect(checkDataset({ dataset: { id: 'vd4q4' } })).toBeUndefined();
+		expect(checkDataset('<html>')).toBe('a JSON string');
+		expect(checkDataset([1])).toBe('a JSON array');
+		expect(checkDataset({ title: 'no id' })).toMatch(/not a dataset/);
+	});
+
+	test('uploadFileName: the same safe name on every upload path', () => {
+		expect(uploadFileName('a"b/c\\d.csv')).toBe('a_b_c_d.csv');
+		expect(uploadFileName('line\r\nbreak.csv')).toBe('line__break.csv');
+		expect(uploadFileName('..')).toBe('file');
+		expect(uploadFileName('plain name.csv')).toBe('plain name.csv');
 	});
 });
 

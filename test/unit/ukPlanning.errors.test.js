@@ -1,84 +1,73 @@
 'use strict';
-const { explainFailure, scrubText, scrubDeep, parseRetryAfter, serverMessage } = require('../../nodes/UkPlanning/helpers/errors.ts');
+const { explainPlanningFailure, serverMessage, checkEnvelope, isErrorEnvelope } = require('../../nodes/UkPlanning/helpers/errors.ts');
 const { pricePerCredit, costRangeText, pounds } = require('../../nodes/UkPlanning/helpers/pricing.ts');
 
-const KEY = 'sEcReT-key+1/=';
-const NOW = Date.parse('2026-11-20T12:00:00Z');
+/** A failure report as the HTTP core hands it to the service. */
+function report(failure, { paid = false, path = '/search', attempts = 1, stopped = 'final', outcomeUnknown = false, ...scope } = {}) {
+	return { failure, method: 'GET', path, attempts, stopped, outcomeUnknown, scope: { paid, ...scope } };
+}
 
-describe('scrubbing', () => {
-	test('removes the key in plain and URL-encoded form and any key= query value', () => {
-		const text = `GET http://h/v1/search?key=${encodeURIComponent(KEY)}&x=1 failed for ${KEY}; also ?key=other&y`;
-		const clean = scrubText(text, KEY);
-		expect(clean).not.toContain(KEY);
-		expect(clean).not.toContain(encodeURIComponent(KEY));
-		expect(clean).not.toContain('other');
-		expect(clean).toContain('x=1');
-	});
-
-	test('scrubDeep drops a key field and scrubs nested strings', () => {
-		const clean = scrubDeep({ request: { key: KEY, datetime: 'd' }, list: [`a ${KEY}`], n: 1 }, KEY);
-		expect(clean).toEqual({ request: { datetime: 'd' }, list: ['a ***'], n: 1 });
-	});
-});
-
-describe('explainFailure', () => {
+describe('explainPlanningFailure', () => {
 	test('403 is a rejected key', () => {
-		const explained = explainFailure(
-			{ endpoint: '/search', paid: false, status: 403, body: { response: { status: 'ERROR', message: 'Invalid key' } } },
-			NOW,
-		);
-		expect(explained).toMatchObject({ httpCode: '403', retryable: false });
+		const explained = explainPlanningFailure(report({ kind: 'status', status: 403, body: { response: { status: 'ERROR', message: 'Invalid key' } } }));
+		expect(explained.httpCode).toBe('403');
 		expect(explained.message).toMatch(/rejected the API key/);
 		expect(explained.description).toMatch(/Invalid key/);
 	});
 
-	test('429 gives the Retry-After in the message, in seconds or from a date', () => {
-		const seconds = explainFailure({ endpoint: '/search', paid: false, status: 429, retryAfter: '7' }, NOW);
-		expect(seconds).toMatchObject({ httpCode: '429', retryable: true, retryAfterSeconds: 7 });
+	test('429 gives the Retry-After, says a refused call charged nothing, and why it was not waited for', () => {
+		const seconds = explainPlanningFailure(report({ kind: 'status', status: 429, body: '', retryAfterSeconds: 7 }, { attempts: 4, stopped: 'attempts' }));
+		expect(seconds.httpCode).toBe('429');
 		expect(seconds.message).toMatch(/after 7 seconds/);
-		const date = explainFailure(
-			{ endpoint: '/search', paid: true, status: 429, retryAfter: new Date(NOW + 60000).toUTCString() },
-			NOW,
-		);
-		expect(date.message).toMatch(/after 60 seconds/);
-		expect(date.description).toMatch(/nothing was charged/);
+		expect(seconds.description).toMatch(/was refused \(4 attempts\)/);
+		const long = explainPlanningFailure(report({ kind: 'status', status: 429, body: '', retryAfterSeconds: 3600 }, { paid: true, stopped: 'retryAfter' }));
+		expect(long.message).toMatch(/after 3600 seconds/);
+		expect(long.description).toMatch(/longer than the 30 s/);
+		expect(long.description).toMatch(/nothing was charged/);
 	});
 
-	test('5xx and network errors of a paid call warn that credits may have been charged', () => {
-		const server = explainFailure({ endpoint: '/search', paid: true, status: 502, body: '<html><b>Bad gateway</b></html>' }, NOW);
-		expect(server).toMatchObject({ httpCode: '502', retryable: true });
+	test('a 5xx page of a paid search charged nothing; a lost answer may have been charged', () => {
+		const server = explainPlanningFailure(report({ kind: 'status', status: 502, body: '<html><b>Bad gateway</b></html>' }, { paid: true, attempts: 4, stopped: 'attempts' }));
+		expect(server.httpCode).toBe('502');
 		expect(server.description).toMatch(/Bad gateway/);
-		expect(server.description).toMatch(/Get Credits/);
-		const dropped = explainFailure({ endpoint: '/search', paid: true, code: 'ECONNRESET' }, NOW);
+		expect(server.description).toMatch(/nothing was charged/);
+		expect(server.description).not.toMatch(/may have been/);
+		const dropped = explainPlanningFailure(report({ kind: 'network', code: 'ECONNRESET' }, { paid: true, outcomeUnknown: true }));
 		expect(dropped.message).toBe('The Planning API could not be reached: the connection was dropped');
 		expect(dropped.description).toMatch(/ECONNRESET/);
+		expect(dropped.description).toMatch(/credits may have been charged/);
 		expect(dropped.description).toMatch(/Get Credits/);
-		const free = explainFailure({ endpoint: '/lpas', paid: false, code: 'ECONNREFUSED' }, NOW);
+		const free = explainPlanningFailure(report({ kind: 'network', code: 'ECONNREFUSED' }, { path: '/lpas' }));
 		expect(free.description).toMatch(/Base URL/);
 		expect(free.message).toMatch(/refused/);
 		expect(free.message).not.toMatch(/ECONNREFUSED/); // n8n would swap such a message for its own
-		const other = explainFailure({ endpoint: '/lpas', paid: false, detail: 'Invalid URL' }, NOW);
-		expect(other.message).toMatch(/network error/);
-		expect(other.description).toMatch(/\(Invalid URL\)/);
+	});
+
+	test('an unusable answer to a paid search says what came back and that credits may have been charged', () => {
+		const explained = explainPlanningFailure(
+			report({ kind: 'answer', status: 200, problem: 'truncated', detail: 'incomplete JSON (120 characters, cut off)' }, { paid: true, outcomeUnknown: true }),
+		);
+		expect(explained.message).toBe('The Planning API answered GET /search with incomplete JSON (120 characters, cut off)');
+		expect(explained.description).toMatch(/credits may have been charged/);
+	});
+
+	test('431 names the long text filter', () => {
+		const explained = explainPlanningFailure(report({ kind: 'status', status: 431, body: '' }, { longestParameter: 'Keyword' }));
+		expect(explained.message).toMatch(/too long \(HTTP 431\)/);
+		expect(explained.description).toMatch(/shorten the Keyword filter/);
 	});
 
 	test('400 carries the API message naming the parameter', () => {
-		const explained = explainFailure(
-			{ endpoint: '/search', paid: false, status: 400, body: { response: { status: 'ERROR', message: 'Invalid date_from' } } },
-			NOW,
-		);
+		const explained = explainPlanningFailure(report({ kind: 'status', status: 400, body: { response: { status: 'ERROR', message: 'Invalid date_from' } } }));
 		expect(explained.message).toBe('The Planning API refused the search: Invalid date_from');
 	});
 
 	test('not enough credits (200 ERROR) says the count and the balance', () => {
-		const explained = explainFailure(
-			{
-				endpoint: '/search',
-				paid: true,
-				status: 200,
-				body: { response: { status: 'ERROR', message: 'Not enough credits', application_count: 120, credits: { remaining: '5' } } },
-			},
-			NOW,
+		const explained = explainPlanningFailure(
+			report(
+				{ kind: 'status', status: 200, body: { response: { status: 'ERROR', message: 'Not enough credits', application_count: 120, credits: { remaining: '5' } } } },
+				{ paid: true },
+			),
 		);
 		expect(explained.message).toMatch(/^Not enough credits/);
 		expect(explained.description).toMatch(/120 applications/);
@@ -87,18 +76,19 @@ describe('explainFailure', () => {
 	});
 
 	test('other ERROR envelopes and statuses', () => {
-		expect(
-			explainFailure({ endpoint: '/x', paid: false, status: 200, body: { response: { status: 'ERROR', message: 'Odd' } } }, NOW).message,
-		).toMatch(/returned an error: Odd/);
-		expect(explainFailure({ endpoint: '/x', paid: false, status: 404 }, NOW).message).toMatch(/HTTP 404/);
+		expect(explainPlanningFailure(report({ kind: 'status', status: 200, body: { response: { status: 'ERROR', message: 'Odd' } } })).message).toMatch(
+			/returned an error: Odd/,
+		);
+		expect(explainPlanningFailure(report({ kind: 'status', status: 404, body: '' })).message).toMatch(/HTTP 404/);
 	});
 
 	test('helpers', () => {
-		expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
-		expect(parseRetryAfter('1.2', NOW)).toBe(2);
-		expect(parseRetryAfter('nonsense', NOW)).toBeUndefined();
 		expect(serverMessage({ response: { message: ' m ' } })).toBe('m');
 		expect(serverMessage(null)).toBeUndefined();
+		expect(checkEnvelope({ request: {}, response: { status: 'OK' } })).toBeUndefined();
+		expect(checkEnvelope('x')).toMatch(/not a Planning API envelope/);
+		expect(checkEnvelope({ data: [] })).toMatch(/without the Planning API's "response"/);
+		expect(isErrorEnvelope({ response: { status: 'error' } })).toBe(true);
 	});
 });
 

@@ -1,4 +1,17 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { readTimeoutMs } from '../../shared/requestOptions';
+import { getDataset, type CallOptions } from '../transport';
+
+/** The item's call options: its index and its Timeout. */
+export function callOptions(context: IExecuteFunctions, itemIndex: number, extra: CallOptions = {}): CallOptions {
+	return { itemIndex, timeoutMs: readTimeoutMs(context, itemIndex), ...extra };
+}
+
+/** Reads a dataset for an item (retried on transient failures: a read changes nothing). */
+export async function readDataset(this: IExecuteFunctions, datasetId: string, itemIndex: number): Promise<IDataObject> {
+	return await getDataset(this, datasetId, callOptions(this, itemIndex));
+}
 
 export function datasetIdProperty(resource: string, operations: string[]): INodeProperties {
 	return {
@@ -8,7 +21,7 @@ export function datasetIdProperty(resource: string, operations: string[]): INode
 		required: true,
 		default: '',
 		placeholder: 'e.g. planning-permissions-on-the-london-development-database--ldd-',
-		description: 'URL slug or UUID of the dataset',
+		description: 'The ID of the dataset (its URL slug or UUID on a legacy site)',
 		displayOptions: { show: { resource: [resource], operation: operations } },
 	};
 }

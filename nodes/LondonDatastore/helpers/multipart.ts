@@ -124,3 +124,13 @@ export function multipartBody(
 		stream: parts,
 	};
 }
+
+/**
+ * The name a file is uploaded under, the same on every upload path: a slash or backslash would become
+ * a folder in a storage key, and quotes or line breaks do not survive a multipart header, so each is
+ * replaced by "_". An empty name becomes "file".
+ */
+export function uploadFileName(name: string): string {
+	const clean = name.replace(/[/\\"\r\n]/g, '_').trim();
+	return clean === '' || /^\.+$/.test(clean) ? 'file' : clean;
+}

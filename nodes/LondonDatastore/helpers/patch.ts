@@ -58,10 +58,14 @@ function problemWith(operation: unknown, index: number): string | undefined {
 	if (NEEDS_FROM.includes(op) && !isJsonPointer(from)) {
 		return `Patch ${where}: "${op}" needs a "from" JSON Pointer starting with "/"`;
 	}
-	const immutable =
-		immutableTarget(path) ?? (op === 'move' ? immutableTarget(from as string) : undefined);
+	const immutable = immutableTarget(path);
 	if (immutable !== undefined) {
 		return `Patch ${where} would change ${immutable}, which DataPress does not allow ("id" and "readonly" are immutable)`;
+	}
+	// DataPress refuses a patch that names them anywhere, also as the source of a copy.
+	const source = NEEDS_FROM.includes(op) ? immutableTarget(from as string) : undefined;
+	if (source !== undefined) {
+		return `Patch ${where} would ${op} from ${source}, which DataPress does not allow ("id" and "readonly" may not be patched)`;
 	}
 	return undefined;
 }

@@ -8,11 +8,3 @@ export function chooseUploadPath(fileSize: number, choice: UploadMethodChoice = 
 	if (choice === 'multipart' || choice === 'presigned') return choice;
 	return fileSize > MAX_MULTIPART_BYTES ? 'presigned' : 'multipart';
 }
-
-/**
- * axios' timeout runs from the start of the request to the answer, so an upload needs one that scales
- * with its size: five minutes plus one second per 256 KiB (a slow 2 Mbit/s line still makes it).
- */
-export function uploadTimeoutMs(fileSize: number): number {
-	return 300_000 + Math.ceil(fileSize / 262_144) * 1000;
-}

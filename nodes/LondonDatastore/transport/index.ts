@@ -1,48 +1,49 @@
+/**
+ * DataPress's endpoints over the shared HTTP core: which calls are retried, what their answers must look
+ * like, and the steps of an upload. The credential sends the raw key in Authorization; the storage host
+ * of presigned uploads gets no credential at all.
+ */
 import {
-	NodeApiError,
-	sleep,
+	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestMethods,
-	type IHttpRequestOptions,
-	type ILoadOptionsFunctions,
-	type JsonObject,
 } from 'n8n-workflow';
 
+import { httpCall, jsonKind, pathSegment, type HttpContext, type RetryPolicy, type Service } from '../../shared/http';
 import {
-	apiErrorMessages,
-	isRetryable,
-	parseStorageError,
-	retryDelayMs,
-	scrubSecret,
-	type FailedAnswer,
+	DATAPRESS_NAME,
+	explainDatapressFailure,
+	explainStorageFailure,
+	STORAGE_NAME,
+	type DatapressScope,
 } from '../helpers/errors';
 import { frameMultipart, multipartBody, type FileBytes } from '../helpers/multipart';
-import { policyExpired, readPolicy, sizeRefusal } from '../helpers/policy';
-import { uploadTimeoutMs } from '../helpers/threshold';
+import { readPolicy, sizeRefusal } from '../helpers/policy';
 
 export const CREDENTIAL_TYPE = 'londonDatastoreApi';
-const MAX_RETRIES = 3;
+export const DEFAULT_BASE_URL = 'https://data.london.gov.uk';
 /** Chunk size for reading binary data: large enough for throughput, small enough for constant memory. */
 export const STREAM_CHUNK_BYTES = 1024 * 1024;
 
-type Context = IExecuteFunctions | ILoadOptionsFunctions;
+const service = (name: string, explain: Service<DatapressScope>['explain']): Service<DatapressScope> => ({
+	name,
+	credentialType: CREDENTIAL_TYPE,
+	credentialName: 'London Datastore API',
+	defaultBaseUrl: DEFAULT_BASE_URL,
+	explain,
+});
+const DATAPRESS = service(DATAPRESS_NAME, explainDatapressFailure);
+const STORAGE = service(STORAGE_NAME, (report) => explainStorageFailure(report));
 
-export interface RequestScope {
+/** Per call: the item, the node's Timeout option, and how a failure reads within its operation. */
+export interface CallOptions {
 	itemIndex?: number;
-	/** Slug or id of the dataset concerned, for messages. */
-	dataset?: string;
-	resourceId?: string;
-	/** What a 403/404 is about when it is not a dataset, e.g. `team "gla"`. */
-	subject?: string;
-	/** Retry 429/5xx/network errors: only for calls that are safe to repeat. */
-	retry?: boolean;
-	/** Message for a 409 (the caller knows what conflicted). */
+	timeoutMs?: number;
+	step?: string;
+	leftBehind?: string;
+	/** The message of a 409 (the caller knows what conflicted). */
 	conflictMessage?: string;
-	/** Says which step of a multi-step operation failed, e.g. "Upload step 3 of 3 (attach by patch) failed: ". */
-	messagePrefix?: string;
-	/** Appended to the description, e.g. what state the failure left behind. */
-	descriptionSuffix?: string;
 }
 
 /** A file to upload: its size is known up front so that the body gets an exact Content-Length. */
@@ -59,352 +60,214 @@ export interface PresignedPost {
 	fields: Record<string, string>;
 }
 
-interface Connection {
-	baseUrl: string;
-	apiKey: string;
-}
-
-async function connection(this: Context): Promise<Connection> {
-	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-	const baseUrl = String(credentials.baseUrl || 'https://data.london.gov.uk').replace(/\/+$/, '');
-	return { baseUrl, apiKey: String(credentials.apiKey ?? '') };
-}
-
-/** Node's network error codes (ECONNRESET, EAI_AGAIN), not axios' own (ERR_BAD_REQUEST). */
-function isNetworkCode(code: string): boolean {
-	return /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_');
-}
-
-/** What a failed request tells us, read from n8n's wrapped axios error without keeping the error (it holds the key in its request config). */
-export function readFailure(error: unknown): FailedAnswer {
-	const answer: FailedAnswer = {};
-	let current = error as Record<string, unknown> | undefined;
-	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
-		const response = current.response as Record<string, unknown> | undefined;
-		if (answer.status === undefined && response && typeof response === 'object') {
-			const status = Number(response.status ?? response.statusCode);
-			if (Number.isInteger(status) && status > 0) {
-				answer.status = status;
-				answer.body = response.data ?? response.body;
-				const headers = (response.headers ?? {}) as Record<string, unknown>;
-				const retryAfter = headers['retry-after'];
-				if (retryAfter !== undefined) answer.retryAfter = String(retryAfter);
-			}
-		}
-		if (answer.code === undefined && typeof current.code === 'string' && isNetworkCode(current.code)) {
-			answer.code = current.code;
-		}
-		if (answer.message === undefined && typeof current.message === 'string') {
-			answer.message = current.message;
-		}
-		current = current.cause as Record<string, unknown> | undefined;
+/** An id from user input as a path segment: an empty or dot-only id would change the endpoint. */
+function segment(context: HttpContext, value: string, field: string, itemIndex?: number): string {
+	const encoded = pathSegment(value);
+	if (encoded === undefined) {
+		throw new NodeOperationError(context.getNode(), `Invalid "${field}": ${value.trim() === '' ? 'it is empty' : `"${value}" is not an id`}`, {
+			itemIndex,
+			description: 'No request was sent.',
+		});
 	}
-	if (answer.status === undefined && error && typeof error === 'object') {
-		const httpCode = Number((error as { httpCode?: unknown }).httpCode);
-		if (Number.isInteger(httpCode) && httpCode > 0) answer.status = httpCode;
-	}
-	return answer;
+	return encoded;
 }
 
-function apiError(
-	this: Context,
-	secret: string,
-	scope: RequestScope,
-	message: string,
-	description: string | undefined,
-	httpCode?: number,
-): NodeApiError {
-	const fullDescription = [description, scope.descriptionSuffix].filter(Boolean).join(' ');
-	const cleanMessage = scrubSecret(`${scope.messagePrefix ?? ''}${message}`, secret);
-	const cleanDescription = fullDescription ? scrubSecret(fullDescription, secret) : undefined;
-	// A plain object, never the original error: that one carries the request config and its headers.
-	const response: JsonObject = { message: cleanMessage };
-	if (cleanDescription) response.description = cleanDescription;
-	if (httpCode !== undefined) response.httpCode = String(httpCode);
-	const error = new NodeApiError(this.getNode(), response, {
-		message: cleanMessage,
-		description: cleanDescription,
-		httpCode: httpCode === undefined ? undefined : String(httpCode),
-		itemIndex: scope.itemIndex,
-	});
-	// NodeApiError swaps a message naming a network code (ECONNRESET, ...) for a generic text; ours says which call or step failed.
-	error.message = cleanMessage;
-	return error;
+export function datasetPath(context: HttpContext, datasetId: string, itemIndex?: number): string {
+	return `/api/dataset/${segment(context, datasetId, 'Dataset', itemIndex)}`;
 }
 
-function datapressError(
-	this: Context,
-	secret: string,
-	method: string,
-	endpoint: string,
-	scope: RequestScope,
-	answer: FailedAnswer,
-): NodeApiError {
-	const serverSays = apiErrorMessages(answer.body);
-	const detail = serverSays.length ? serverSays.join('; ') : undefined;
-	const dataset = scope.dataset ? `"${scope.dataset}"` : undefined;
-	const subject = scope.subject ?? (dataset ? `dataset ${dataset}` : endpoint);
-	const call = `${method} ${endpoint}`;
-	switch (answer.status) {
-		case undefined:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				`No answer from DataPress (${answer.code ?? answer.message ?? 'network error'})`,
-				`${call} got no answer: the connection could not be made or was closed. Check the Base URL of the credential and the network.`,
-			);
-		case 400:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				`DataPress refused the request: ${detail ?? 'bad request'}`,
-				serverSays.length > 1
-					? `The server listed these errors:\n- ${serverSays.join('\n- ')}`
-					: `${call} answered 400.`,
-				400,
-			);
-		case 401:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				'DataPress did not accept the API key',
-				'Check the API key of the London Datastore API credential.',
-				401,
-			);
-		case 403:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				method === 'GET'
-					? `The API key may not read ${subject}`
-					: `The API key has no editor rights on ${subject}`,
-				method === 'GET'
-					? 'DataPress answered 403 Forbidden: the dataset is private and the key\'s user is not a member of its team.'
-					: 'DataPress answered 403 Forbidden: only editors of the dataset\'s team (or site admins) may change it or upload files. Ask a team admin to make the key\'s user an editor.',
-				403,
-			);
-		case 404:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				dataset ? `Dataset ${dataset} not found` : `Not found: ${scope.subject ?? endpoint}`,
-				`${call} answered 404${detail ? ` (${detail})` : ''}. Check the slug or UUID.`,
-				404,
-			);
-		case 409:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				scope.conflictMessage ?? `Conflict on ${subject}`,
-				`DataPress answered 409${detail ? `: ${detail}` : ''}. Nothing was changed.`,
-				409,
-			);
-		case 413:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				'DataPress refused the file as too large for a direct upload',
-				'Files over 100 MiB must use the presigned upload (Upload Method: Automatic or Presigned).',
-				413,
-			);
-		case 429:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				'DataPress is rate limiting this key (429 Too Many Requests)',
-				`Retry after ${answer.retryAfter ?? 'a while'} seconds${scope.retry ? `; ${MAX_RETRIES} retries were made` : ''}.`,
-				429,
-			);
-		default:
-			return apiError.call(
-				this,
-				secret,
-				scope,
-				`DataPress failed with HTTP ${answer.status}${detail ? `: ${detail}` : ''}`,
-				`${call}${scope.retry ? ` (after ${MAX_RETRIES} retries)` : ''}`,
-				answer.status,
-			);
-	}
+/** Undefined when the value is a dataset (legacy, or wrapped in `{dataset}` as DataPress 4 does), else what it was. */
+export function checkDataset(value: unknown): string | undefined {
+	if (!value || typeof value !== 'object' || Array.isArray(value)) return jsonKind(value);
+	const record = value as IDataObject;
+	const dataset = (record.dataset && typeof record.dataset === 'object' ? record.dataset : record) as IDataObject;
+	return typeof dataset.id === 'string' && dataset.id !== '' ? undefined : 'a JSON object that is not a dataset (no id)';
 }
 
-/** Every authenticated DataPress call. Retries 429/5xx/network failures only when `scope.retry`. */
-export async function datapressRequest(
-	this: Context,
+/** The dataset of an answer checked by `checkDataset`. */
+function datasetOf(body: unknown): IDataObject {
+	const record = body as IDataObject;
+	return (record.dataset && typeof record.dataset === 'object' && !Array.isArray(record.dataset) ? record.dataset : record) as IDataObject;
+}
+
+/** Teams come as a list, or as a map keyed by id. */
+function teamList(value: unknown): IDataObject[] | undefined {
+	if (!value || typeof value !== 'object') return undefined;
+	const list = (Array.isArray(value) ? value : Object.values(value)) as unknown[];
+	return list.every((team) => team && typeof team === 'object' && !Array.isArray(team)) ? (list as IDataObject[]) : undefined;
+}
+
+async function datapressJson(
+	context: HttpContext,
 	method: IHttpRequestMethods,
-	endpoint: string,
-	body?: IDataObject | IDataObject[],
-	scope: RequestScope = {},
-): Promise<IDataObject> {
-	const { baseUrl, apiKey } = await connection.call(this);
-	const options: IHttpRequestOptions = {
+	path: string,
+	retry: RetryPolicy,
+	check: (value: unknown) => string | undefined,
+	scope: DatapressScope,
+	options: CallOptions,
+	json?: IDataObject | IDataObject[],
+): Promise<unknown> {
+	const answer = await httpCall(context, DATAPRESS, {
 		method,
-		url: `${baseUrl}${endpoint}`,
-		json: true,
-	};
-	if (body !== undefined) {
-		options.body = body;
-		options.headers = { 'Content-Type': 'application/json' };
-	}
-	for (let attempt = 0; ; attempt++) {
-		try {
-			return (await this.helpers.httpRequestWithAuthentication.call(
-				this,
-				CREDENTIAL_TYPE,
-				{ ...options, headers: { ...options.headers } },
-			)) as IDataObject;
-		} catch (error) {
-			const answer = readFailure(error);
-			if (scope.retry && attempt < MAX_RETRIES && isRetryable(answer)) {
-				await sleep(retryDelayMs(attempt + 1, answer.retryAfter));
-				continue;
-			}
-			throw datapressError.call(this, apiKey, method, endpoint, scope, answer);
-		}
-	}
+		path,
+		json,
+		retry,
+		expect: 'json',
+		check,
+		redirects: 'sameOrigin',
+		timeoutMs: options.timeoutMs,
+		itemIndex: options.itemIndex,
+		scope: { ...scope, step: options.step, leftBehind: options.leftBehind, conflictMessage: options.conflictMessage },
+	});
+	return answer.body;
 }
 
-export function datasetPath(datasetId: string): string {
-	return `/api/dataset/${encodeURIComponent(datasetId)}`;
+export async function getDataset(context: HttpContext, rawId: string, options: CallOptions = {}): Promise<IDataObject> {
+	const datasetId = rawId.trim();
+	const path = datasetPath(context, datasetId, options.itemIndex);
+	return datasetOf(await datapressJson(context, 'GET', path, 'safe', checkDataset, { dataset: datasetId }, options));
+}
+
+/** Applies a JSON Patch. Not repeated once it may have reached DataPress: a patch may not be idempotent. */
+export async function patchDataset(
+	context: HttpContext,
+	rawId: string,
+	patch: IDataObject[],
+	options: CallOptions = {},
+): Promise<IDataObject> {
+	const datasetId = rawId.trim();
+	const path = datasetPath(context, datasetId, options.itemIndex);
+	return datasetOf(await datapressJson(context, 'PATCH', path, 'never', checkDataset, { dataset: datasetId }, options, patch));
+}
+
+export async function createDataset(context: HttpContext, body: IDataObject, options: CallOptions = {}): Promise<IDataObject> {
+	const scope = { subject: `team "${String(body.parent ?? body.team ?? '')}" (creating dataset "${String(body.slug ?? body.title ?? '')}")` };
+	return datasetOf(await datapressJson(context, 'POST', '/api/dataset', 'never', checkDataset, scope, options, body));
+}
+
+export async function listTeams(context: HttpContext, options: CallOptions = {}): Promise<IDataObject[]> {
+	const check = (value: unknown) => (teamList(value) ? undefined : `${jsonKind(value)} that is not a list of teams`);
+	const body = await datapressJson(context, 'GET', '/api/orgs', 'safe', check, { subject: 'the teams' }, options);
+	return teamList(body) ?? [];
 }
 
 /**
- * Multipart upload straight to DataPress (files up to 100 MiB). The body is streamed with an exact
- * Content-Length; redirects are off because axios' redirect follower keeps a copy of the whole body.
+ * Multipart upload straight to DataPress (files up to 100 MiB), streamed with an exact Content-Length.
+ * It adds or replaces a file, so it is not repeated once it may have arrived.
  */
 export async function uploadMultipart(
-	this: IExecuteFunctions,
+	context: IExecuteFunctions,
 	datasetId: string,
 	resourceId: string | undefined,
 	title: string | undefined,
 	file: UploadFile,
-	itemIndex: number,
+	options: CallOptions,
 ): Promise<IDataObject> {
-	const { baseUrl, apiKey } = await connection.call(this);
-	const endpoint = `${datasetPath(datasetId)}/resources${resourceId ? `/${encodeURIComponent(resourceId)}` : ''}`;
-	const fields: Array<[string, string]> = title ? [['title', title]] : [];
-	const framing = frameMultipart(fields, {
+	const resourcePath = resourceId ? `/${segment(context, resourceId, 'File', options.itemIndex)}` : '';
+	const path = `${datasetPath(context, datasetId, options.itemIndex)}/resources${resourcePath}`;
+	const framing = frameMultipart(title ? [['title', title]] : [], {
 		fieldName: 'file',
 		fileName: file.fileName,
 		contentType: file.mimeType,
 		size: file.size,
 	});
-	const body = multipartBody(framing, file.open, file.size);
-	try {
-		return (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-			method: 'POST',
-			url: `${baseUrl}${endpoint}`,
-			headers: {
-				'Content-Type': framing.contentType,
-				'Content-Length': String(framing.contentLength),
-			},
-			body: body as unknown as IDataObject,
-			json: true,
-			disableFollowRedirect: true,
-			timeout: uploadTimeoutMs(file.size),
-		})) as IDataObject;
-	} catch (error) {
-		throw datapressError.call(this, apiKey, 'POST', endpoint, { itemIndex, dataset: datasetId }, readFailure(error));
-	}
+	const answer = await httpCall(context, DATAPRESS, {
+		method: 'POST',
+		path,
+		stream: {
+			open: async () => multipartBody(framing, file.open, file.size),
+			contentType: framing.contentType,
+			contentLength: framing.contentLength,
+		},
+		retry: 'never',
+		expect: 'json',
+		check: checkDataset,
+		redirects: 'sameOrigin',
+		timeoutMs: options.timeoutMs,
+		uploadBytes: file.size,
+		itemIndex: options.itemIndex,
+		scope: { dataset: datasetId, step: options.step, leftBehind: options.leftBehind },
+	});
+	return datasetOf(answer.body);
 }
 
-/** Step 1 of 3 of a large upload: asks DataPress for a presigned storage POST. Safe to repeat. */
+/** Step 1 of a presigned upload: a signed storage POST. It changes nothing, so it is retried freely. */
 export async function presignUpload(
-	this: IExecuteFunctions,
+	context: IExecuteFunctions,
 	datasetId: string,
 	fileName: string,
-	itemIndex: number,
+	options: CallOptions,
 ): Promise<PresignedPost> {
-	const endpoint = `${datasetPath(datasetId)}/presign/${encodeURIComponent(fileName)}`;
-	const answer = await datapressRequest.call(this, 'POST', endpoint, undefined, {
-		itemIndex,
-		dataset: datasetId,
-		retry: true,
-		messagePrefix: 'Upload step 1 of 3 (presign) failed: ',
-		descriptionSuffix: 'Nothing was uploaded and the dataset is unchanged.',
-	});
-	const fields = answer.fields as Record<string, unknown> | undefined;
-	if (typeof answer.url !== 'string' || !fields || typeof fields !== 'object' || typeof fields.key !== 'string') {
-		const { apiKey } = await connection.call(this);
-		throw apiError.call(
-			this,
-			apiKey,
-			{ itemIndex },
-			'Upload step 1 of 3 (presign) failed: DataPress answered without a storage URL and fields',
-			'Nothing was uploaded and the dataset is unchanged.',
-		);
-	}
-	const stringFields: Record<string, string> = {};
-	for (const [name, value] of Object.entries(fields)) stringFields[name] = String(value);
-	return { url: answer.url, fields: stringFields };
+	const path = `${datasetPath(context, datasetId, options.itemIndex)}/presign/${segment(context, fileName, 'File Name', options.itemIndex)}`;
+	const check = (value: unknown) => {
+		const record = value as IDataObject | null;
+		const fields = record?.fields as IDataObject | undefined;
+		return record && typeof record.url === 'string' && fields && typeof fields === 'object' && typeof fields.key === 'string'
+			? undefined
+			: `${jsonKind(value)} without a storage URL and fields`;
+	};
+	const answer = (await datapressJson(context, 'POST', path, 'safe', check, { dataset: datasetId }, options)) as IDataObject;
+	const fields: Record<string, string> = {};
+	for (const [name, value] of Object.entries(answer.fields as IDataObject)) fields[name] = String(value);
+	return { url: String(answer.url), fields };
 }
 
 /**
- * Step 2 of 3: the file to the storage host, with every presigned field first (in the given order)
- * and the file last. A plain request: the API key must never reach the storage host.
+ * Step 2 of a presigned upload: the file to the storage host, every presigned field first (in the
+ * given order) and the file last. No credential: the DataPress key must never reach the storage host.
  */
 export async function postToStorage(
-	this: IExecuteFunctions,
+	context: IExecuteFunctions,
 	presigned: PresignedPost,
 	file: UploadFile,
-	itemIndex: number,
+	options: CallOptions,
 ): Promise<void> {
-	const { apiKey } = await connection.call(this);
 	const policy = readPolicy(presigned.fields);
-	const stepFailed = (reason: string, httpCode?: number, storageSaid?: string) =>
-		apiError.call(
-			this,
-			apiKey,
-			{ itemIndex },
-			`Upload step 2 of 3 (storage) failed: ${reason}`,
-			`"${file.fileName}" did not reach the storage host, so the dataset was not patched and is unchanged.${storageSaid ? ` Storage said: ${storageSaid}` : ''}`,
-			httpCode,
-		);
+	const scope: DatapressScope = {
+		step: options.step,
+		leftBehind: options.leftBehind,
+		policyExpiration: policy.expiration,
+		file: { name: file.fileName, size: file.size },
+	};
 	// The storage would refuse it after the first bytes; say so before sending any.
 	const refusal = sizeRefusal(policy, file.size);
-	if (refusal) throw stepFailed(refusal);
+	if (refusal) {
+		const explained = explainStorageFailure({
+			failure: { kind: 'local', detail: refusal },
+			method: 'POST',
+			path: '',
+			attempts: 0,
+			stopped: 'final',
+			outcomeUnknown: false,
+			scope,
+		});
+		throw new NodeOperationError(context.getNode(), `${options.step ? `${options.step} failed: ` : ''}${refusal}`, {
+			itemIndex: options.itemIndex,
+			description: explained.description,
+		});
+	}
 	const framing = frameMultipart(Object.entries(presigned.fields), {
 		fieldName: 'file',
 		fileName: file.fileName,
 		contentType: file.mimeType,
 		size: file.size,
 	});
-	const body = multipartBody(framing, file.open, file.size);
-	try {
-		await this.helpers.httpRequest({
-			method: 'POST',
-			url: presigned.url,
-			headers: {
-				'Content-Type': framing.contentType,
-				'Content-Length': String(framing.contentLength),
-			},
-			body: body as unknown as IDataObject,
-			disableFollowRedirect: true,
-			timeout: uploadTimeoutMs(file.size),
-		});
-	} catch (error) {
-		const answer = readFailure(error);
-		const { code, message } = parseStorageError(answer.body);
-		let reason: string;
-		if (answer.status === undefined) {
-			// A storage that refuses early (as S3 does) may close the connection before the client reads its answer.
-			reason = policyExpired(policy, Date.now())
-				? `the presigned policy had expired (at ${policy.expiration}) and the storage closed the connection`
-				: `the connection failed (${answer.code ?? answer.message ?? 'no answer'})`;
-		} else if (code === 'EntityTooLarge') {
-			reason = `the storage refused the file as too large (${file.size} bytes)`;
-		} else if (code === 'AccessDenied' && /expired/i.test(message ?? '')) {
-			reason = 'the presigned policy had expired';
-		} else {
-			reason = `the storage answered HTTP ${answer.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
-		}
-		throw stepFailed(reason, answer.status, code && message ? `${code}: ${message}` : undefined);
-	}
+	await httpCall(context, STORAGE, {
+		method: 'POST',
+		path: '',
+		absoluteUrl: presigned.url,
+		authenticate: false,
+		stream: {
+			open: async () => multipartBody(framing, file.open, file.size),
+			contentType: framing.contentType,
+			contentLength: framing.contentLength,
+		},
+		retry: 'never',
+		expect: 'any',
+		redirects: 'sameOrigin',
+		timeoutMs: options.timeoutMs,
+		uploadBytes: file.size,
+		itemIndex: options.itemIndex,
+		scope,
+	});
 }

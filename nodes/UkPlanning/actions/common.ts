@@ -3,6 +3,7 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import { readSearchFilters } from '../descriptions/filters';
 import { FILTER_FIELD_NAMES, FilterValidationError, validateSearchFilters, type SearchQuery } from '../helpers/filters';
+import { readTimeoutMs } from '../../shared/requestOptions';
 import { listAuthorities } from '../transport';
 
 type Authorities = Awaited<ReturnType<typeof listAuthorities>>;
@@ -13,7 +14,7 @@ const authorityCache = new WeakMap<object, Promise<Authorities>>();
 export async function authoritiesOnce(this: IExecuteFunctions, itemIndex: number): Promise<Authorities> {
 	let cached = authorityCache.get(this);
 	if (!cached) {
-		cached = listAuthorities.call(this, { itemIndex });
+		cached = listAuthorities.call(this, { itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) });
 		authorityCache.set(this, cached);
 		// A failed lookup is not remembered: the next item may try again.
 		cached.catch(() => authorityCache.delete(this));

@@ -109,14 +109,28 @@ export function daysBetween(from: string, to: string): number {
 	return Math.round((isoToMs(to) - isoToMs(from)) / DAY_MS);
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * The day a JavaScript date string names ("Tue Dec 01 2026 23:42:17 GMT+0000", what `{{ new Date() }}`
+ * can turn into), as written. Other formats such as 01/12/2026 are refused: day and month are ambiguous.
+ */
+function dayOfDateString(raw: string): string | undefined {
+	const match = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{4}) \d{2}:\d{2}:\d{2} GMT[+-]\d{4}/.exec(raw);
+	const month = match ? MONTHS.indexOf(match[1]) + 1 : 0;
+	if (!match || month === 0) return undefined;
+	return `${match[3]}-${String(month).padStart(2, '0')}-${match[2]}`;
+}
+
 /**
  * A date filter as yyyy-mm-dd. The date picker gives "2026-11-01T00:00:00" and expressions may give
  * a full ISO timestamp; only the calendar date counts, as the API filters on the validated day.
  */
 function readDate(field: string, value: unknown): string | undefined {
+	if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
 	const raw = text(value);
 	if (!raw) return undefined;
-	const datePart = /^\d{4}-\d{2}-\d{2}(?=T|$)/.exec(raw)?.[0];
+	const datePart = /^\d{4}-\d{2}-\d{2}(?=T|$)/.exec(raw)?.[0] ?? dayOfDateString(raw);
 	if (!datePart || !isValidIsoDate(datePart)) {
 		throw new FilterValidationError(field, `"${raw}" is not a real date in the form yyyy-mm-dd (e.g. 2026-11-01)`);
 	}

@@ -7,8 +7,8 @@ import {
 } from 'n8n-workflow';
 
 import { slugify } from '../../helpers/slugify';
-import { datapressRequest } from '../../transport';
-import { parseJsonParameter } from '../common';
+import { createDataset } from '../../transport';
+import { callOptions, parseJsonParameter } from '../common';
 
 const show = { resource: ['dataset'], operation: ['create'] };
 
@@ -116,9 +116,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		sharing,
 	};
 	if (text) body.description = text;
-	const dataset = await datapressRequest.call(this, 'POST', '/api/dataset', body, {
-		itemIndex,
-		subject: `team "${team}" (creating dataset "${slug}")`,
-	});
+	const dataset = await createDataset(this, body, callOptions(this, itemIndex));
 	return [{ json: dataset, pairedItem: { item: itemIndex } }];
 }

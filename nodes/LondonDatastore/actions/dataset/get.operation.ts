@@ -1,16 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { datapressRequest, datasetPath } from '../../transport';
-import { datasetIdProperty } from '../common';
+import { datasetIdProperty, readDataset } from '../common';
 
 export const description: INodeProperties[] = [datasetIdProperty('dataset', ['get'])];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = (this.getNodeParameter('datasetId', itemIndex) as string).trim();
-	const dataset = await datapressRequest.call(this, 'GET', datasetPath(datasetId), undefined, {
-		itemIndex,
-		dataset: datasetId,
-		retry: true,
-	});
+	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
+	const dataset = await readDataset.call(this, datasetId, itemIndex);
 	return [{ json: dataset, pairedItem: { item: itemIndex } }];
 }

@@ -15,8 +15,8 @@ import {
 	testUpdatedAt,
 	type PatchOperation,
 } from '../../helpers/patch';
-import { datapressRequest, datasetPath } from '../../transport';
-import { appliedOperations, datasetIdProperty, parseJsonParameter } from '../common';
+import { patchDataset } from '../../transport';
+import { appliedOperations, callOptions, datasetIdProperty, parseJsonParameter, readDataset } from '../common';
 
 const show = { resource: ['dataset'], operation: ['update'] };
 
@@ -193,7 +193,7 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. 2019-01-11T15:14:11.944Z',
-				description: 'The updatedAt value read earlier, exactly as the API gave it. If the dataset was changed since, nothing is applied and the item fails with a conflict instead of overwriting that change.',
+				description: 'The updatedAt value read earlier, exactly as the API gave it. If the dataset was changed since, nothing is applied and the item fails with a conflict instead of overwriting that change. The update then always moves updatedAt forward (whatever Bump Updated Date says), so that a second writer holding the same value fails too.',
 			},
 		],
 	},
@@ -239,7 +239,7 @@ function desiredFields(this: IExecuteFunctions, itemIndex: number): IDataObject 
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = (this.getNodeParameter('datasetId', itemIndex) as string).trim();
+	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
 	const mode = this.getNodeParameter('updateMode', itemIndex) as 'setFields' | 'jsonPatch';
 	const options = this.getNodeParameter('options', itemIndex, {}) as {
 		bumpUpdatedDate?: boolean;
@@ -249,12 +249,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const unchangedSince = (options.onlyIfUnchangedSince ?? '').trim();
 	const node = this.getNode();
 	const reply = (json: IDataObject): INodeExecutionData[] => [{ json, pairedItem: { item: itemIndex } }];
-	const readDataset = async () =>
-		await datapressRequest.call(this, 'GET', datasetPath(datasetId), undefined, {
-			itemIndex,
-			dataset: datasetId,
-			retry: true,
-		});
 	const conflict = (since: string) =>
 		`Dataset "${datasetId}" was changed since ${since} (its updatedAt differs), so nothing was applied`;
 
@@ -265,7 +259,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		if (!Object.keys(desired).length) {
 			throw new NodeOperationError(node, 'Set Fields needs at least one field to set', { itemIndex });
 		}
-		current = await readDataset();
+		current = await readDataset.call(this, datasetId, itemIndex);
 		if (unchangedSince && current.updatedAt !== unchangedSince) {
 			throw new NodeOperationError(node, conflict(unchangedSince), {
 				itemIndex,
@@ -306,12 +300,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const patch: PatchOperation[] = [];
 	if (unchangedSince) patch.push(testUpdatedAt(unchangedSince));
 	patch.push(...operations);
-	if (options.bumpUpdatedDate && !operations.some((operation) => operation.path === '/updatedAt')) {
+	// With Only If Unchanged Since the stamp always moves: a second writer holding the same stamp must fail its test.
+	const bump = options.bumpUpdatedDate === true || unchangedSince !== '';
+	if (bump && !operations.some((operation) => operation.path === '/updatedAt')) {
 		patch.push(bumpUpdatedAt(new Date(), unchangedSince, current?.updatedAt));
 	}
 
 	if (options.dryRun) {
-		current ??= await readDataset();
+		current ??= await readDataset.call(this, datasetId, itemIndex);
 		const preview = previewPatch(current, patch);
 		if ('conflict' in preview) {
 			throw new NodeOperationError(
@@ -329,16 +325,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		});
 	}
 
-	const updated = await datapressRequest.call(
+	const updated = await patchDataset(
 		this,
-		'PATCH',
-		datasetPath(datasetId),
+		datasetId,
 		patch as unknown as IDataObject[],
-		{
-			itemIndex,
-			dataset: datasetId,
-			conflictMessage: unchangedSince ? conflict(unchangedSince) : undefined,
-		},
+		callOptions(this, itemIndex, { conflictMessage: unchangedSince ? conflict(unchangedSince) : undefined }),
 	);
 	const applied = appliedOperations(updated);
 	return reply({

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { datapressRequest, datasetPath } from '../../transport';
-import { datasetIdProperty, resourceIdProperty } from '../common';
-import { readDataset, requireResource } from './shared';
+import { patchDataset } from '../../transport';
+import { callOptions, datasetIdProperty, readDataset, resourceIdProperty } from '../common';
+import { requireResource } from './shared';
 
 export const description: INodeProperties[] = [
 	datasetIdProperty('file', ['delete']),
@@ -10,16 +10,15 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = (this.getNodeParameter('datasetId', itemIndex) as string).trim();
+	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
 	const resourceId = String(this.getNodeParameter('resourceId', itemIndex)).trim();
 	const dataset = await readDataset.call(this, datasetId, itemIndex);
 	const resource = requireResource.call(this, dataset, datasetId, resourceId, itemIndex);
-	const updated = await datapressRequest.call(
+	const updated = await patchDataset(
 		this,
-		'PATCH',
-		datasetPath(datasetId),
+		datasetId,
 		[{ op: 'remove', path: `/resources/${resourceId}` }],
-		{ itemIndex, dataset: datasetId },
+		callOptions(this, itemIndex),
 	);
 	return [
 		{

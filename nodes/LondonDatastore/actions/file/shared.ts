@@ -1,19 +1,6 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import { datapressRequest, datasetPath } from '../../transport';
 import { resourcesOf } from '../common';
-
-export async function readDataset(
-	this: IExecuteFunctions,
-	datasetId: string,
-	itemIndex: number,
-): Promise<IDataObject> {
-	return await datapressRequest.call(this, 'GET', datasetPath(datasetId), undefined, {
-		itemIndex,
-		dataset: datasetId,
-		retry: true,
-	});
-}
 
 export function requireResource(
 	this: IExecuteFunctions,

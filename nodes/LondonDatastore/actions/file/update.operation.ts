@@ -6,9 +6,9 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { datapressRequest, datasetPath } from '../../transport';
-import { appliedOperations, datasetIdProperty, resourceIdProperty, resourcesOf } from '../common';
-import { readDataset, requireResource } from './shared';
+import { patchDataset } from '../../transport';
+import { appliedOperations, callOptions, datasetIdProperty, readDataset, resourceIdProperty, resourcesOf } from '../common';
+import { requireResource } from './shared';
 
 export const description: INodeProperties[] = [
 	datasetIdProperty('file', ['update']),
@@ -35,7 +35,7 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = (this.getNodeParameter('datasetId', itemIndex) as string).trim();
+	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
 	const resourceId = String(this.getNodeParameter('resourceId', itemIndex)).trim();
 	const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 	const changes = Object.entries(fields).filter(([, value]) => value !== undefined);
@@ -53,10 +53,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		path: `/resources/${resourceId}/${field}`,
 		value,
 	}));
-	const updated = await datapressRequest.call(this, 'PATCH', datasetPath(datasetId), patch, {
-		itemIndex,
-		dataset: datasetId,
-	});
+	const updated = await patchDataset(this, datasetId, patch, callOptions(this, itemIndex));
 	const applied = appliedOperations(updated);
 	return [
 		{

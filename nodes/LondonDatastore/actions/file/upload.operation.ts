@@ -13,17 +13,24 @@ import {
 	MAX_MULTIPART_BYTES,
 	type UploadMethodChoice,
 } from '../../helpers/threshold';
+import { uploadFileName } from '../../helpers/multipart';
 import {
-	datapressRequest,
-	datasetPath,
+	patchDataset,
 	postToStorage,
 	presignUpload,
 	STREAM_CHUNK_BYTES,
 	uploadMultipart,
 	type UploadFile,
 } from '../../transport';
-import { appliedOperations, datasetIdProperty, resourceIdProperty, resourcesOf } from '../common';
-import { addedResourceId, readDataset, requireResource } from './shared';
+import {
+	appliedOperations,
+	callOptions,
+	datasetIdProperty,
+	readDataset,
+	resourceIdProperty,
+	resourcesOf,
+} from '../common';
+import { addedResourceId, requireResource } from './shared';
 
 const show = { resource: ['file'], operation: ['upload'] };
 
@@ -141,7 +148,7 @@ async function fileFromItem(
 		const id = binary.id;
 		const metadata = await this.helpers.getBinaryMetadata(id);
 		return {
-			fileName: binary.fileName ?? metadata.fileName ?? 'file',
+			fileName: uploadFileName(binary.fileName ?? metadata.fileName ?? 'file'),
 			mimeType,
 			size: metadata.fileSize,
 			open: async () => await this.helpers.getBinaryStream(id, STREAM_CHUNK_BYTES),
@@ -150,7 +157,7 @@ async function fileFromItem(
 	// Inline (base64) binary data is already in memory; there is nothing to stream from.
 	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, propertyName);
 	return {
-		fileName: binary.fileName ?? 'file',
+		fileName: uploadFileName(binary.fileName ?? 'file'),
 		mimeType,
 		size: buffer.length,
 		open: async () => buffer,
@@ -174,6 +181,7 @@ function highestOrder(dataset: IDataObject, except?: string): number {
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const datasetId = (this.getNodeParameter('datasetId', itemIndex) as string).trim();
+	const calls = callOptions(this, itemIndex);
 	const propertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const mode = this.getNodeParameter('uploadMode', itemIndex, 'add') as 'add' | 'replace';
 	const resourceId =
@@ -220,7 +228,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (method === 'multipart') {
 		// A new file is titled by its name unless given one (as on the presigned path); a replacement keeps its title.
 		const multipartTitle = title || (resourceId ? undefined : file.fileName);
-		const uploaded = await uploadMultipart.call(this, datasetId, resourceId, multipartTitle, file, itemIndex);
+		// A patch follows the file when there is something to set that the upload itself cannot.
+		const patchFollows = bump || fileDescription !== '' || (!resourceId && options.position === 'bottom');
+		const uploaded = await uploadMultipart(this, datasetId, resourceId, multipartTitle, file, {
+			...calls,
+			step: patchFollows ? 'Upload step 1 of 2 (file to DataPress)' : undefined,
+			leftBehind: 'The dataset is unchanged unless the file arrived before the answer was lost.',
+		});
 		newId = resourceId ?? addedResourceId(before, uploaded);
 		const followUp: IDataObject[] = [];
 		if (newId && fileDescription) {
@@ -231,14 +245,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		}
 		if (bump) followUp.push(bumpUpdatedAt(new Date(), uploaded.updatedAt) as unknown as IDataObject);
 		after = followUp.length
-			? await datapressRequest.call(this, 'PATCH', datasetPath(datasetId), followUp, {
-					itemIndex,
-					dataset: datasetId,
+			? await patchDataset(this, datasetId, followUp, {
+					...calls,
+					step: 'Upload step 2 of 2 (description, position and date by patch)',
+					leftBehind: `"${file.fileName}" is already in the dataset${newId ? ` as resource "${newId}"` : ''}: only its description, position or the dataset's updated date were not set. Set them with File → Update or Dataset → Update rather than uploading again.`,
 				})
 			: uploaded;
 	} else {
-		const presigned = await presignUpload.call(this, datasetId, file.fileName, itemIndex);
-		await postToStorage.call(this, presigned, file, itemIndex);
+		const presigned = await presignUpload(this, datasetId, file.fileName, {
+			...calls,
+			step: 'Upload step 1 of 3 (presign)',
+			leftBehind: 'Nothing was uploaded and the dataset is unchanged.',
+		});
+		await postToStorage(this, presigned, file, { ...calls, step: 'Upload step 2 of 3 (storage)' });
 		// Step 3 of 3 runs only once the storage has the whole file.
 		const value: IDataObject = {
 			origin: presigned.fields.key,
@@ -255,11 +274,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		const patch: IDataObject[] = [{ op: 'add', path: '/resources/new-upload', value }];
 		if (resourceId) patch.push({ op: 'remove', path: `/resources/${resourceId}` });
 		if (bump) patch.push(bumpUpdatedAt(new Date(), before.updatedAt) as unknown as IDataObject);
-		after = await datapressRequest.call(this, 'PATCH', datasetPath(datasetId), patch, {
-			itemIndex,
-			dataset: datasetId,
-			messagePrefix: 'Upload step 3 of 3 (attach by patch) failed: ',
-			descriptionSuffix: `The file is in storage as "${presigned.fields.key}" but the dataset does not list it.`,
+		after = await patchDataset(this, datasetId, patch, {
+			...calls,
+			step: 'Upload step 3 of 3 (attach by patch)',
+			leftBehind: `The file is in storage as "${presigned.fields.key}" but the dataset does not list it, unless the patch was applied before its answer was lost.`,
 		});
 		newId = addedResourceId(before, after);
 	}

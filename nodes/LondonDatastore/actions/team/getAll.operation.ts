@@ -1,6 +1,8 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { datapressRequest } from '../../transport';
+import { readLimit } from '../../../shared/limit';
+import { listTeams } from '../../transport';
+import { callOptions } from '../common';
 
 const show = { resource: ['team'], operation: ['getAll'] };
 
@@ -26,12 +28,8 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const teams = (await datapressRequest.call(this, 'GET', '/api/orgs', undefined, {
-		itemIndex,
-		retry: true,
-	})) as unknown as IDataObject[] | IDataObject;
-	// /api/orgs has no paging: the limit is applied here.
-	const list = Array.isArray(teams) ? teams : Object.values(teams as IDataObject);
-	const chosen = returnAll ? list : list.slice(0, this.getNodeParameter('limit', itemIndex) as number);
-	return chosen.map((team) => ({ json: team as IDataObject, pairedItem: { item: itemIndex } }));
+	const limit = returnAll ? Infinity : readLimit(this, itemIndex);
+	// The teams come unpaged: the limit is applied here.
+	const teams = await listTeams(this, callOptions(this, itemIndex));
+	return teams.slice(0, limit).map((team) => ({ json: team, pairedItem: { item: itemIndex } }));
 }

@@ -6,7 +6,8 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { planningApiRequest } from '../../transport';
+import { readTimeoutMs } from '../../../shared/requestOptions';
+import { generateKey } from '../../transport';
 
 const show: IDisplayOptions = { show: { resource: ['account'], operation: ['generateKey'] } };
 
@@ -39,7 +40,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			description: 'No request was sent.',
 		});
 	}
-	const { response } = await planningApiRequest.call(this, 'generatekey', { email }, { itemIndex, authenticate: false });
+	const { response } = await generateKey.call(this, email, { itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) });
 	if (typeof response.key !== 'string' || !response.key) {
 		throw new NodeOperationError(this.getNode(), 'The Planning API answered without a key', { itemIndex });
 	}

@@ -7,7 +7,8 @@ import {
 } from 'n8n-workflow';
 
 import { pounds, pricePerCredit } from '../../helpers/pricing';
-import { planningApiRequest } from '../../transport';
+import { readTimeoutMs } from '../../../shared/requestOptions';
+import { topUpLocation } from '../../transport';
 
 const show: IDisplayOptions = { show: { resource: ['account'], operation: ['getTopUpLink'] } };
 
@@ -33,16 +34,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		});
 	}
 	// The payment page is not opened: the user pays there, in a browser.
-	const answer = await planningApiRequest.call(
-		this,
-		'topup',
-		{ credits: String(credits) },
-		{ itemIndex, followRedirect: false },
-	);
+	const answer = await topUpLocation.call(this, credits, { itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) });
 	if (!answer.location) {
 		throw new NodeOperationError(this.getNode(), 'The Planning API did not answer with a payment link', {
 			itemIndex,
-			description: `GET /topup answered HTTP ${answer.statusCode} without a redirect.`,
+			description: `GET /topup answered HTTP ${answer.status} without a redirect.`,
 		});
 	}
 	const price = pricePerCredit(credits);

@@ -13,6 +13,7 @@ import { outputOptionProperties, searchFilterProperties } from '../../descriptio
 import { capExceededMessage, planNewestFirst, type NarrowingPlan, type PlannedFetch, type Query } from '../../helpers/creditGuard';
 import { normaliseApplication, toFeatureCollection, type RawApplication } from '../../helpers/normalise';
 import { costRangeText } from '../../helpers/pricing';
+import { readTimeoutMs } from '../../../shared/requestOptions';
 import { countApplications, fetchApplications } from '../../transport';
 import { authoritiesOnce, searchQueryFor } from '../common';
 
@@ -96,6 +97,19 @@ export const description: INodeProperties[] = [
 	...outputOptionProperties(showApplications),
 ];
 
+function readMaxCredits(this: IExecuteFunctions, itemIndex: number): number {
+	const value = this.getNodeParameter('maxCredits', itemIndex, 100);
+	const maxCredits = Number(value);
+	if (!Number.isInteger(maxCredits) || maxCredits < 1) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Invalid "Max Credits": must be a whole number of at least 1 (got ${JSON.stringify(value)})`,
+			{ itemIndex, description: 'Nothing was sent to the Planning API.' },
+		);
+	}
+	return maxCredits;
+}
+
 function serverDay(serverDateTime: string | undefined): string {
 	const day = /^\d{4}-\d{2}-\d{2}/.exec(serverDateTime ?? '')?.[0];
 	return day ?? new Date().toISOString().slice(0, 10);
@@ -109,6 +123,8 @@ interface FetchOutcome {
 	skipped: number;
 	/** Why a later part failed after earlier parts were fetched (and paid for). */
 	incomplete?: string;
+	/** The recount of a whole (not narrowed) search that no longer fitted: more match now than were counted. */
+	grewTo?: number;
 }
 
 /**
@@ -119,23 +135,24 @@ async function fetchPlanned(
 	this: IExecuteFunctions,
 	fetches: PlannedFetch[],
 	cap: number,
-	recount: boolean,
 	itemIndex: number,
+	timeoutMs: number,
 ): Promise<FetchOutcome> {
 	const outcome: FetchOutcome = { applications: [], creditsSpent: 0, creditsRemaining: undefined, skipped: 0 };
 	const parts: RawApplication[][] = [];
 	for (const [index, part] of fetches.entries()) {
 		let answer;
 		try {
-			const expected = recount ? (await countApplications.call(this, part.query, { itemIndex })).count : part.expected;
+			// Counted again just before paying: applications published since planning would push the cost over the cap.
+			const expected = (await countApplications.call(this, part.query, { itemIndex, timeoutMs })).count;
 			if (expected === 0) continue;
 			if (expected > cap - outcome.creditsSpent) {
-				// Applications were published since planning. Older parts are not fetched in its place:
-				// the output stays the newest applications, fewer of them.
+				// Older parts are not fetched in its place: the output stays the newest applications, fewer of them.
 				outcome.skipped = fetches.length - index;
+				if (fetches.length === 1) outcome.grewTo = expected;
 				break;
 			}
-			answer = await fetchApplications.call(this, part.query, { itemIndex });
+			answer = await fetchApplications.call(this, part.query, { itemIndex, timeoutMs });
 		} catch (error) {
 			// Applications already fetched were paid for: keep them and say what is missing.
 			if (!parts.length) throw new NodeApiError(this.getNode(), error as JsonObject);
@@ -155,7 +172,10 @@ async function fetchPlanned(
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const query = await searchQueryFor.call(this, itemIndex);
 	const mode = this.getNodeParameter('mode', itemIndex) as string;
-	const counted = await countApplications.call(this, query as IDataObject, { itemIndex });
+	const timeoutMs = readTimeoutMs(this, itemIndex);
+	// Checked before the free count too: a bad cap is an input error, whatever the count.
+	const maxCredits = mode === 'count' ? 0 : readMaxCredits.call(this, itemIndex);
+	const counted = await countApplications.call(this, query as IDataObject, { itemIndex, timeoutMs });
 	const paired = { item: itemIndex };
 
 	if (mode === 'count') {
@@ -174,12 +194,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		];
 	}
 
-	const maxCredits = Math.floor(Number(this.getNodeParameter('maxCredits', itemIndex, 100)));
-	if (!Number.isFinite(maxCredits) || maxCredits < 1) {
-		throw new NodeOperationError(this.getNode(), `Max Credits must be a whole number of at least 1 (got ${maxCredits})`, {
-			itemIndex,
-		});
-	}
 	const overCap = this.getNodeParameter('overCap', itemIndex, 'fail') as string;
 	const output = this.getNodeParameter('output', itemIndex, 'items') as string;
 	const outputOptions = this.getNodeParameter('outputOptions', itemIndex, {}) as IDataObject;
@@ -206,27 +220,36 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		}
 	}
 
-	let plan: NarrowingPlan;
-	const narrowed = counted.count > cap;
-	if (narrowed) {
-		plan = await planNewestFirst({
+	const narrowPlan = async (total: number) =>
+		await planNewestFirst({
 			base: query as Query,
-			total: counted.count,
+			total,
 			cap,
 			today: serverDay(counted.serverDateTime),
-			count: async (part) => (await countApplications.call(this, part, { itemIndex })).count,
+			count: async (part) => (await countApplications.call(this, part, { itemIndex, timeoutMs })).count,
 			authorityIds: async () => (await authoritiesOnce.call(this, itemIndex)).map((lpa) => lpa.id),
 		});
-	} else {
-		plan = {
-			fetches: counted.count > 0 ? [{ query: { ...(query as Query) }, expected: counted.count }] : [],
-			planned: counted.count,
-			countRequests: 0,
-			budgetExhausted: false,
-		};
-	}
+	let narrowed = counted.count > cap;
+	let plan: NarrowingPlan = narrowed
+		? await narrowPlan(counted.count)
+		: {
+				fetches: counted.count > 0 ? [{ query: { ...(query as Query) }, expected: counted.count }] : [],
+				planned: counted.count,
+				countRequests: 0,
+				budgetExhausted: false,
+			};
 
-	const fetched = await fetchPlanned.call(this, plan.fetches, cap, narrowed, itemIndex);
+	let fetched = await fetchPlanned.call(this, plan.fetches, cap, itemIndex, timeoutMs);
+	if (!narrowed && fetched.grewTo !== undefined) {
+		// Published between the count and the fetch: the whole search no longer fits, so narrow it, or refuse.
+		if (overCap !== 'newestFirst') {
+			const refusal = capExceededMessage(fetched.grewTo, maxCredits, costRangeText(fetched.grewTo));
+			throw new NodeOperationError(this.getNode(), refusal.message, { itemIndex, description: refusal.description });
+		}
+		narrowed = true;
+		plan = await narrowPlan(fetched.grewTo);
+		fetched = await fetchPlanned.call(this, plan.fetches, cap, itemIndex, timeoutMs);
+	}
 	const omitPersonalData = outputOptions.omitPersonalData === true;
 	const applications = fetched.applications.map((raw) => normaliseApplication(raw, { omitPersonalData }));
 	const summary: IDataObject = {
@@ -250,6 +273,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		};
 	}
 	if (fetched.incomplete) summary.incomplete = fetched.incomplete;
+	if (fetched.creditsSpent > maxCredits) {
+		// Only applications published between the last count and the fetch can do this; it must never pass unseen.
+		const warning = `This search spent ${fetched.creditsSpent} credits, more than Max Credits (${maxCredits}): applications were published between its last free count and the paid fetch.`;
+		summary.warning = warning;
+		this.logger.warn(`UK Planning: ${warning}`);
+		this.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
+	}
 
 	if (output === 'summary') {
 		return [{ json: { ...summary, applications: applications as unknown as IDataObject[] }, pairedItem: paired }];

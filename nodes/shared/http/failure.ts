@@ -1,0 +1,61 @@
+/** What went wrong with one call, as plain data: the HTTP core fills it in, services explain it. */
+
+export type AnswerProblem = 'empty' | 'html' | 'truncated' | 'notJson' | 'shape';
+
+export type CallFailure =
+	/** The server answered with an error status. `body` is the parsed JSON, or the text when not JSON. */
+	| { kind: 'status'; status: number; body: unknown; retryAfterSeconds?: number }
+	/** No answer: Node's network error code (ECONNRESET, ECONNREFUSED, ...). */
+	| { kind: 'network'; code: string }
+	/** The call's deadline passed before its answer was complete. */
+	| { kind: 'timeout'; timeoutMs: number }
+	/** The execution was cancelled while the call ran. */
+	| { kind: 'cancelled' }
+	/** A success status whose body is not what the endpoint returns. */
+	| { kind: 'answer'; status: number; problem: AnswerProblem; detail: string }
+	/** A redirect that is not followed: to another origin, or one that would resend a body. */
+	| { kind: 'redirect'; status: number; location: string; crossOrigin: boolean }
+	/** The request could not be made at all (an invalid Base URL, say). */
+	| { kind: 'local'; detail: string };
+
+/** Network errors raised before any byte reached a server. */
+const NEVER_CONNECTED = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'];
+
+export function connectionNeverMade(code: string): boolean {
+	return NEVER_CONNECTED.includes(code);
+}
+
+const NETWORK_PROBLEMS: Record<string, string> = {
+	ECONNRESET: 'the connection was dropped',
+	EPIPE: 'the connection was dropped',
+	ECONNREFUSED: 'the connection was refused',
+	ECONNABORTED: 'the connection was aborted',
+	ENOTFOUND: 'the host name is unknown',
+	EAI_AGAIN: 'the host name could not be looked up',
+	EHOSTUNREACH: 'the host is unreachable',
+	ENETUNREACH: 'the network is unreachable',
+};
+
+export function networkProblem(code: string): string {
+	return NETWORK_PROBLEMS[code] ?? `network error ${code}`;
+}
+
+/**
+ * Whether a call that changes or charges something may have had its effect although it failed: the
+ * request may have reached the server and its answer was lost or unusable.
+ */
+export function outcomeUnknown(failure: CallFailure, changesSomething: boolean, notAppliedOn5xx: boolean): boolean {
+	if (!changesSomething) return false;
+	switch (failure.kind) {
+		case 'timeout':
+		case 'cancelled':
+		case 'answer':
+			return true;
+		case 'network':
+			return !connectionNeverMade(failure.code);
+		case 'status':
+			return failure.status >= 500 && !notAppliedOn5xx;
+		default:
+			return false;
+	}
+}

@@ -1,0 +1,354 @@
+/**
+ * The one place where both nodes and the trigger talk HTTP. Each call states its retry policy, runs
+ * under one wall-clock deadline (an abort signal, across retries and the whole body), follows redirects
+ * only within the origin it was sent to, checks the answer before handing it over, and fails with a
+ * NodeApiError built from scratch and scrubbed of the key (n8n's own request errors carry the request
+ * config, with the key in its headers or query string).
+ */
+import {
+	NodeApiError,
+	NodeOperationError,
+	sleep,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestMethods,
+	type IHttpRequestOptions,
+	type ILoadOptionsFunctions,
+	type IPollFunctions,
+	type JsonObject,
+} from 'n8n-workflow';
+
+import { errorBody, parseJson } from './answer';
+import { callDeadline } from './deadline';
+import type { Explained, FailureReport } from './describe';
+import { outcomeUnknown, type CallFailure } from './failure';
+import { decideRetry, parseRetryAfter, type RetryPolicy } from './policy';
+import { scrubText } from './scrub';
+
+export type HttpContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
+
+/** A service: where its credential is, and how its failures read to a person. */
+export interface Service<Scope> {
+	/** For messages: "DataPress", "The Planning API". */
+	name: string;
+	credentialType: string;
+	/** The credential's display name, for a missing key. */
+	credentialName: string;
+	defaultBaseUrl: string;
+	explain: (report: FailureReport<Scope>) => Explained;
+}
+
+/** A body streamed from a file, opened afresh for each attempt. */
+export interface StreamedBody {
+	open: () => Promise<unknown>;
+	contentType: string;
+	contentLength: number;
+}
+
+export interface HttpCall<Scope> {
+	method: IHttpRequestMethods;
+	/** Under the credential's Base URL, with every segment from user input encoded (see `pathSegment`). */
+	path: string;
+	/** An absolute URL elsewhere (a storage host); only with `authenticate: false`. */
+	absoluteUrl?: string;
+	qs?: IDataObject;
+	headers?: Record<string, string>;
+	json?: IDataObject | IDataObject[];
+	stream?: StreamedBody;
+	/** No default, on purpose: see RetryPolicy. */
+	retry: RetryPolicy;
+	/** Send the credential (default). Off for the storage host and for calls that work without a key. */
+	authenticate?: boolean;
+	/** `json`: a 2xx must carry JSON that `check` accepts. `any`: the body is returned as text. */
+	expect: 'json' | 'any';
+	/** Says what is wrong with a parsed 2xx answer, or undefined when it is what the endpoint returns. */
+	check?: (value: unknown) => string | undefined;
+	/** A 2xx answer that is really an API error (the Planning API's `status: "ERROR"`). */
+	isErrorAnswer?: (value: unknown) => boolean;
+	/** `sameOrigin`: follow redirects within the origin (GET only). `return`: hand the 3xx to the caller. */
+	redirects: 'sameOrigin' | 'return';
+	/** The node's Timeout option (ms); the default applies when absent. */
+	timeoutMs?: number;
+	/** An outer deadline (epoch ms), e.g. the end of a poll's budget. */
+	deadlineMs?: number;
+	/** The longest wait for one attempt, when shorter than the call's deadline: a slow attempt of a free call is then retried. */
+	attemptTimeoutMs?: number;
+	/** Bytes uploaded by this call, which earn it more time. */
+	uploadBytes?: number;
+	itemIndex?: number;
+	scope: Scope;
+}
+
+export interface HttpAnswer {
+	status: number;
+	headers: Record<string, unknown>;
+	/** Parsed JSON with `expect: 'json'`, else the text. */
+	body: unknown;
+	/** A redirect's absolute target, scrubbed of the key, with `redirects: 'return'`. */
+	location?: string;
+	/** The key in use, for callers that must scrub a request echo. */
+	secrets: string[];
+}
+
+const MAX_SAME_ORIGIN_REDIRECTS = 5;
+
+interface Connection {
+	baseUrl: string;
+	apiKey: string;
+}
+
+async function connection(context: HttpContext, service: Service<unknown>, authenticate: boolean, itemIndex?: number): Promise<Connection> {
+	const credentials = authenticate
+		? await context.getCredentials(service.credentialType)
+		: await context.getCredentials(service.credentialType).catch(() => undefined);
+	const apiKey = String(credentials?.apiKey ?? '').trim();
+	if (authenticate && apiKey === '') {
+		throw new NodeOperationError(context.getNode(), `The ${service.credentialName} credential has no API key`, {
+			itemIndex,
+			description: 'Enter the API key in the credential.',
+		});
+	}
+	return { baseUrl: String(credentials?.baseUrl || service.defaultBaseUrl).trim().replace(/\/+$/, ''), apiKey };
+}
+
+function stringQuery(qs: IDataObject | undefined): IDataObject | undefined {
+	if (!qs) return undefined;
+	const clean: IDataObject = {};
+	for (const [name, value] of Object.entries(qs)) {
+		if (name === 'key' || value === undefined || value === null || value === '') continue;
+		clean[name] = String(value);
+	}
+	return clean;
+}
+
+function header(headers: Record<string, unknown>, name: string): string | undefined {
+	const value = headers[name];
+	if (value === undefined || value === null) return undefined;
+	return Array.isArray(value) ? String(value[0]) : String(value);
+}
+
+function bodyText(body: unknown): string {
+	if (typeof body === 'string') return body;
+	if (body === undefined || body === null) return '';
+	if (Buffer.isBuffer(body)) return body.toString('utf8');
+	// An n8n whose HTTP client ignores `encoding` parses JSON itself; give the text back for our own check.
+	return JSON.stringify(body);
+}
+
+/** Node's network error code (ECONNRESET, ...) from an error chain, without keeping the error. */
+function networkCode(error: unknown): string | undefined {
+	let current = error as Record<string, unknown> | undefined;
+	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
+		const code = current.code;
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_')) return code;
+		current = current.cause as Record<string, unknown> | undefined;
+	}
+	return undefined;
+}
+
+function errorDetail(error: unknown): string {
+	const message = (error as Error | undefined)?.message;
+	return typeof message === 'string' && message ? message : 'unknown error';
+}
+
+/**
+ * n8n-core's httpRequestWithAuthentication replaces a request's abortSignal with the context's
+ * execution cancel signal; a context that hands out the call's own signal keeps the deadline in force.
+ */
+function withCancelSignal<T extends HttpContext>(context: T, signal: AbortSignal): T {
+	return Object.create(context, { getExecutionCancelSignal: { value: () => signal } }) as T;
+}
+
+function executionCancelSignal(context: HttpContext): AbortSignal | undefined {
+	const getter = (context as Partial<IExecuteFunctions>).getExecutionCancelSignal;
+	return typeof getter === 'function' ? getter.call(context) : undefined;
+}
+
+type Attempt = { answer: { status: number; headers: Record<string, unknown>; text: string } } | { failure: CallFailure };
+
+async function sendOnce(
+	context: HttpContext,
+	service: Service<unknown>,
+	call: HttpCall<unknown>,
+	url: string,
+	deadlineMs: number,
+	startedMs: number,
+): Promise<Attempt> {
+	const untilDeadline = deadlineMs - Date.now();
+	if (untilDeadline <= 0) return { failure: { kind: 'timeout', timeoutMs: deadlineMs - startedMs } };
+	const remaining = Math.min(untilDeadline, call.attemptTimeoutMs ?? Number.POSITIVE_INFINITY);
+	const timeoutMs = remaining < untilDeadline ? remaining : deadlineMs - startedMs;
+	const deadlineSignal = AbortSignal.timeout(remaining);
+	const cancel = executionCancelSignal(context);
+	const signal = cancel ? AbortSignal.any([deadlineSignal, cancel]) : deadlineSignal;
+	const options: IHttpRequestOptions = {
+		method: call.method,
+		url,
+		headers: { Accept: 'application/json', ...call.headers },
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		// Redirects are followed here, where the origin is checked, never by the HTTP client.
+		disableFollowRedirect: true,
+		encoding: 'text',
+		json: false,
+		abortSignal: signal,
+	};
+	const qs = stringQuery(call.qs);
+	if (qs) options.qs = qs;
+	if (call.json !== undefined) {
+		// Sent as text: n8n drops an empty object or array body.
+		options.body = JSON.stringify(call.json);
+		options.headers = { ...options.headers, 'Content-Type': 'application/json' };
+	} else if (call.stream) {
+		options.body = (await call.stream.open()) as IDataObject;
+		options.headers = {
+			...options.headers,
+			'Content-Type': call.stream.contentType,
+			'Content-Length': String(call.stream.contentLength),
+		};
+	}
+	try {
+		const raw = (call.authenticate === false
+			? await context.helpers.httpRequest(options)
+			: await context.helpers.httpRequestWithAuthentication.call(
+					withCancelSignal(context, signal),
+					service.credentialType,
+					options,
+				)) as { statusCode?: unknown; headers?: unknown; body?: unknown };
+		return {
+			answer: {
+				status: Number(raw.statusCode),
+				headers: (raw.headers && typeof raw.headers === 'object' ? raw.headers : {}) as Record<string, unknown>,
+				text: bodyText(raw.body),
+			},
+		};
+	} catch (error) {
+		if (cancel?.aborted) return { failure: { kind: 'cancelled' } };
+		if (deadlineSignal.aborted) return { failure: { kind: 'timeout', timeoutMs } };
+		const code = networkCode(error);
+		return { failure: code ? { kind: 'network', code } : { kind: 'local', detail: errorDetail(error) } };
+	}
+}
+
+/** What a received answer means: a result, a redirect to follow, or a failure. */
+function readAnswer(
+	call: HttpCall<unknown>,
+	answer: { status: number; headers: Record<string, unknown>; text: string },
+	url: string,
+	secrets: string[],
+): { result: HttpAnswer } | { follow: string; status: number } | { failure: CallFailure } {
+	const { status, headers, text } = answer;
+	if (status >= 300 && status < 400) {
+		const location = header(headers, 'location');
+		let target: URL | undefined;
+		try {
+			target = location === undefined ? undefined : new URL(location, url);
+		} catch {
+			target = undefined;
+		}
+		const shown = scrubText(target?.toString() ?? String(location ?? '(no Location)'), secrets);
+		if (call.redirects === 'return') return { result: { status, headers, body: text, location: shown, secrets } };
+		const crossOrigin = target !== undefined && target.origin !== new URL(url).origin;
+		if (target && !crossOrigin && call.method === 'GET') return { follow: target.toString(), status };
+		return { failure: { kind: 'redirect', status, location: crossOrigin ? scrubText(target?.origin ?? '', secrets) : shown, crossOrigin } };
+	}
+	if (status < 200 || status >= 300) {
+		const retryAfter = parseRetryAfter(header(headers, 'retry-after'), Date.now());
+		const failure: CallFailure = { kind: 'status', status, body: errorBody(text) };
+		if (retryAfter !== undefined) failure.retryAfterSeconds = retryAfter;
+		return { failure };
+	}
+	if (call.expect === 'any') return { result: { status, headers, body: text, secrets } };
+	const parsed = parseJson(text);
+	if (!parsed.ok) return { failure: { kind: 'answer', status, problem: parsed.problem, detail: parsed.detail } };
+	if (call.isErrorAnswer?.(parsed.value)) return { failure: { kind: 'status', status, body: parsed.value } };
+	const wrong = call.check?.(parsed.value);
+	if (wrong !== undefined) {
+		return { failure: { kind: 'answer', status, problem: 'shape', detail: wrong } };
+	}
+	return { result: { status, headers, body: parsed.value, secrets } };
+}
+
+/** Builds the error a person sees: the service's words, scrubbed, in a NodeApiError holding nothing else. */
+export function callError(
+	context: HttpContext,
+	service: Service<unknown>,
+	report: FailureReport<unknown>,
+	secrets: string[],
+	itemIndex: number | undefined,
+): NodeApiError {
+	const explained = service.explain(report);
+	const message = scrubText(explained.message, secrets);
+	const description = scrubText(explained.description, secrets);
+	const response: JsonObject = { message, description };
+	if (explained.httpCode) response.httpCode = explained.httpCode;
+	const error = new NodeApiError(context.getNode(), response, {
+		message,
+		description,
+		httpCode: explained.httpCode,
+		itemIndex,
+	});
+	// NodeApiError swaps some messages (network codes, common statuses) for generic texts; ours are specific.
+	error.message = message;
+	return error;
+}
+
+export async function httpCall<Scope>(context: HttpContext, service: Service<Scope>, call: HttpCall<Scope>): Promise<HttpAnswer> {
+	const authenticate = call.authenticate !== false;
+	const { baseUrl, apiKey } = await connection(context, service as Service<unknown>, authenticate, call.itemIndex);
+	const secrets = [apiKey];
+	const startedMs = Date.now();
+	const deadlineMs = callDeadline(startedMs, call.timeoutMs, call.deadlineMs, call.uploadBytes);
+	let url = call.absoluteUrl ?? `${baseUrl}${call.path}`;
+	let redirectsLeft = MAX_SAME_ORIGIN_REDIRECTS;
+	for (let attempt = 1; ; attempt++) {
+		const sent = await sendOnce(context, service as Service<unknown>, call as HttpCall<unknown>, url, deadlineMs, startedMs);
+		const outcome = 'failure' in sent ? sent : readAnswer(call as HttpCall<unknown>, sent.answer, url, secrets);
+		if ('result' in outcome) return outcome.result;
+		if ('follow' in outcome) {
+			if (redirectsLeft-- > 0) {
+				url = outcome.follow;
+				attempt--;
+				continue;
+			}
+			const failure: CallFailure = { kind: 'redirect', status: outcome.status, location: scrubText(outcome.follow, secrets), crossOrigin: false };
+			throw callError(context, service as Service<unknown>, report(call, url, failure, attempt, 'final'), secrets, call.itemIndex);
+		}
+		const decision = decideRetry({ policy: call.retry, failure: outcome.failure, attempt, nowMs: Date.now(), deadlineMs });
+		if (decision.retry) {
+			await sleep(decision.waitMs);
+			continue;
+		}
+		throw callError(
+			context,
+			service as Service<unknown>,
+			report(call, url, outcome.failure, attempt, decision.why),
+			secrets,
+			call.itemIndex,
+		);
+	}
+}
+
+function report<Scope>(
+	call: HttpCall<Scope>,
+	url: string,
+	failure: CallFailure,
+	attempts: number,
+	stopped: FailureReport<Scope>['stopped'],
+): FailureReport<Scope> {
+	let path = call.path;
+	try {
+		path = new URL(url).pathname;
+	} catch {
+		// an unparsable URL keeps the call's own path
+	}
+	return {
+		failure,
+		method: call.method,
+		path,
+		attempts,
+		stopped,
+		outcomeUnknown: outcomeUnknown(failure, call.retry !== 'safe', call.retry === 'notAppliedOn5xx'),
+		scope: call.scope,
+	};
+}

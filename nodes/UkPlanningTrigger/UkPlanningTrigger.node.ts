@@ -72,6 +72,12 @@ export class UkPlanningTrigger implements INodeType {
 				`UK Planning Trigger: a paid request failed after ${result.stats.emitted} new application(s) were fetched; the rest is carried over to the next poll: ${result.stats.partialError}`,
 			);
 		}
+		if (result.stats.credits > config.maxCredits) {
+			// One query that cannot be split (a whole day learned at activation) costs more than the cap; never silently.
+			this.logger.warn(
+				`UK Planning Trigger: this poll spent ${result.stats.credits} credits, more than Max Credits per Poll (${config.maxCredits}): a single day's query cost more than the cap allows`,
+			);
+		}
 		if (result.stats.unresolved > 0) {
 			this.logger.warn(
 				`UK Planning Trigger: ${result.stats.unresolved} application(s) appeared in days still being learned after activation and could not be told from older ones, so they were not emitted; a Max Credits per Poll above the activation cost avoids this`,

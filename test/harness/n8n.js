@@ -454,8 +454,14 @@ function serializeError(error) {
 	return parts.join('\n');
 }
 
+/** The logger n8n-core's contexts write to (`this.logger` in a node), for tests that read what was logged. */
+function n8nLogger() {
+	return Container.get(Logger);
+}
+
 module.exports = {
 	PACKAGE_NAME,
+	n8nLogger,
 	requireBundled,
 	runNode,
 	runPoll,

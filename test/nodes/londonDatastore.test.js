@@ -436,6 +436,19 @@ describe('dataset update', () => {
 		expect(await stored(dataset.slug)).toEqual(before);
 	});
 
+	test('two writers holding the same stamp, Bump Updated Date off: the second fails (no lost update)', async () => {
+		const dataset = await newDataset();
+		const since = dataset.updatedAt;
+		const [first] = await ok(jsonPatchUpdate(dataset.slug, retitle('Writer one'), { onlyIfUnchangedSince: since }));
+		// The stamp moved although Bump Updated Date is off: that is what makes the second writer's test fail.
+		expect(first.dataset.updatedAt > since).toBe(true);
+		const { error } = await run(jsonPatchUpdate(dataset.slug, [{ op: 'replace', path: '/description', value: 'Writer two' }], { onlyIfUnchangedSince: since }));
+		expect(String(error?.httpCode)).toBe('409');
+		const after = await stored(dataset.slug);
+		expect(after.title).toBe('Writer one');
+		expect(after.description).not.toBe('Writer two');
+	});
+
 	test('Bump Updated Date always changes the stamp, even when the stored one is ahead of this clock', async () => {
 		// A stamp an hour ahead stands for a server clock ahead of ours (or an edit in the same millisecond):
 		// a bump to "now" would leave it unchanged or move it back, and a stale Only If Unchanged Since would pass.
@@ -945,6 +958,29 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 		// The upload is never repeated: the file may have arrived before the connection dropped.
 		expect(error.description).toMatch(/may have been applied/);
 		expect(snapshot(await stored(dataset.slug))).toEqual(before);
+	});
+
+	test('the multipart path: the file arrived but the follow-up patch failed, and the error says so', async () => {
+		const dataset = await newDataset();
+		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'PATCH', status: 500, times: 1 });
+		const { error } = await run(upload(dataset.slug, { options: { description: 'Monthly extract' } }), {
+			items: [await binaryItem(Buffer.from('a,b\n1,2\n'), { fileName: 'extract.csv' })],
+		});
+		await control.clearFaults();
+		expect(error.message).toBe('Upload step 2 of 2 (description, position and date by patch) failed: DataPress failed with HTTP 500: Injected HTTP 500');
+		expect(error.description).toMatch(/"extract.csv" is already in the dataset as resource ".+": only its description, position or the dataset's updated date were not set/);
+		const resources = Object.values((await stored(dataset.slug)).resources);
+		expect(resources.map((resource) => resource.title)).toEqual(['extract.csv']);
+	});
+
+	test.each([['multipart'], ['presigned']])('a quote or slash in the file name gives the same name on the %s path', async (uploadMethod) => {
+		const dataset = await newDataset();
+		const [result] = await ok(upload(dataset.slug, { options: { uploadMethod } }), {
+			items: [await binaryItem(Buffer.from('x'), { fileName: 'q"1/2\\3.csv' })],
+		});
+		expect(result.fileName).toBe('q_1_2_3.csv');
+		expect(result.resource.title).toBe('q_1_2_3.csv');
+		expect(decodeURIComponent(String(result.resource.url).split('/').pop())).toBe('q_1_2_3.csv');
 	});
 
 	test('the attach patch failing says the file is in storage but not listed', async () => {

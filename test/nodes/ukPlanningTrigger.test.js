@@ -7,7 +7,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '../..');
 const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
-const { runPoll, serializeError } = require(path.join(ROOT, 'test/harness/n8n.js'));
+const { runPoll, serializeError, n8nLogger } = require(path.join(ROOT, 'test/harness/n8n.js'));
 const { UkPlanningTrigger } = require(path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts'));
 
 const KEY = 'trigger-test-key-0123456789';
@@ -134,6 +134,22 @@ describe('UK Planning Trigger', () => {
 		const next = await poll(parameters(lpaIds.slice(0, 3)), changed.staticData);
 		expect(next.output).toBeNull();
 		expect(await searchRequests()).toHaveLength(1);
+	});
+
+	test('a poll that must pay more than Max Credits per Poll (a whole day learned at activation) says so in the log', async () => {
+		const watched = lpaIds.slice(0, 1);
+		const warn = jest.spyOn(n8nLogger(), 'warn');
+		try {
+			const first = await poll(parameters(watched, { triggerOptions: { maxCreditsPerPoll: 1 } }), {});
+			expect(first.error).toBeUndefined();
+			const charged = await creditsCharged();
+			expect(charged).toBeGreaterThan(1);
+			expect(warn.mock.calls.map(([message]) => message)).toContainEqual(
+				expect.stringMatching(new RegExp(`spent ${charged} credits, more than Max Credits per Poll \\(1\\)`)),
+			);
+		} finally {
+			warn.mockRestore();
+		}
 	});
 
 	test('Max Credits per Poll caps each poll and the backlog is carried over, each application once', async () => {

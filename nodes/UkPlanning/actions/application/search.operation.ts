@@ -170,11 +170,11 @@ async function fetchPlanned(
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const query = await searchQueryFor.call(this, itemIndex);
 	const mode = this.getNodeParameter('mode', itemIndex) as string;
 	const timeoutMs = readTimeoutMs(this, itemIndex);
-	// Checked before the free count too: a bad cap is an input error, whatever the count.
+	// Checked before any request, free ones included: a bad cap is an input error, whatever the count.
 	const maxCredits = mode === 'count' ? 0 : readMaxCredits.call(this, itemIndex);
+	const query = await searchQueryFor.call(this, itemIndex);
 	const counted = await countApplications.call(this, query as IDataObject, { itemIndex, timeoutMs });
 	const paired = { item: itemIndex };
 

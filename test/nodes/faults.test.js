@@ -1,0 +1,407 @@
+/**
+ * The fault suite: both nodes and the trigger, built from source and run in real n8n-core contexts,
+ * against a misbehaving server over real HTTP (test/harness/faultServer.js). Each test is a finding of
+ * the hardening review: a server that trickles or hangs, redirects to another origin, answers HTML, cut-off
+ * or empty bodies, drops a write after receiving it; and inputs that must fail before any request. A
+ * second server stands for another origin and records what reached it. At the end, neither key appears
+ * in anything the nodes produced.
+ *
+ * Timings are kept short with the Timeout option; the tests assert behaviour (what failed, what the
+ * servers saw), never elapsed time.
+ */
+'use strict';
+
+const { runNode, runPoll, serializeError } = require('../harness/n8n');
+const { startFaultServer, json, html, trickle, hang, drop, redirect } = require('../harness/faultServer');
+const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
+const { UkPlanning } = require('../../nodes/UkPlanning/UkPlanning.node.ts');
+const { UkPlanningTrigger } = require('../../nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts');
+
+const DATAPRESS_KEY = 'fault-suite-DATAPRESS-key-9Qz';
+const PLANNING_KEY = 'fault-suite-PLANNING-key-4Xw';
+const DATASET = { id: 'ds1', title: 'A dataset', updatedAt: '2026-01-01T00:00:00.000Z', resources: {} };
+
+let server;
+let otherOrigin;
+/** Every error and output produced, searched for both keys at the end. */
+const produced = [];
+
+beforeAll(async () => {
+	server = await startFaultServer();
+	otherOrigin = await startFaultServer();
+});
+
+afterAll(async () => {
+	await server?.close();
+	await otherOrigin?.close();
+});
+
+beforeEach(() => {
+	server.clear();
+	otherOrigin.clear();
+});
+
+function record(result) {
+	produced.push(result.error ? serializeError(result.error) : JSON.stringify(result.output));
+	if (result.context?.hints) produced.push(JSON.stringify(result.context.hints));
+	return result;
+}
+
+async function datastore(parameters, { key = DATAPRESS_KEY, items, timeout } = {}) {
+	const withTimeout = timeout ? { ...parameters, requestOptions: { timeout } } : parameters;
+	return record(
+		await runNode(LondonDatastore, {
+			parameters: withTimeout,
+			credentials: { londonDatastoreApi: { apiKey: key, baseUrl: server.url } },
+			items,
+		}),
+	);
+}
+
+async function planning(parameters, { timeout } = {}) {
+	const withTimeout = timeout ? { ...parameters, requestOptions: { timeout } } : parameters;
+	return record(
+		await runNode(UkPlanning, {
+			parameters: withTimeout,
+			credentials: { ukPlanningApi: { apiKey: PLANNING_KEY, baseUrl: `${server.url}/v1` } },
+		}),
+	);
+}
+
+const getDataset = (datasetId = 'ds1') => ({ resource: 'dataset', operation: 'get', datasetId });
+const count = (extra = {}) => ({ resource: 'application', operation: 'search', mode: 'count', ...extra });
+const envelope = (response, request = {}) => ({
+	request: { datetime: '2026-11-20 12:00:00', key: PLANNING_KEY, ...request },
+	response: { api_version: '1.0', status: 'OK', ...response },
+});
+
+/** Answers /v1/lpas with one authority (searches check their ids against it) and everything else with `answer`. */
+function planningAnswers(answer) {
+	server.answerWith((request, response) => {
+		if (request.url.startsWith('/v1/lpas')) return json(response, 200, envelope({ data: [{ id: '1', name: 'bromsgrove', application_count: '10' }] }));
+		return answer(request, response);
+	});
+}
+
+/** The server closes its side when the client aborts; wait for that event rather than for a time. */
+async function closedByClient(entry) {
+	for (let tries = 0; tries < 50 && !entry.closedEarly; tries++) await new Promise((resolve) => setImmediate(resolve));
+	return entry.closedEarly;
+}
+
+describe('no call hangs: one wall-clock deadline, across the whole body', () => {
+	test('a body trickled a byte at a time is cut off at the Timeout (it was never timed out)', async () => {
+		server.answerWith((_request, response) => trickle(response, 200));
+		const { error } = await datastore(getDataset(), { timeout: 1000 });
+		expect(error.message).toBe('DataPress did not answer in time');
+		expect(error.description).toMatch(/GET \/api\/dataset\/ds1 had no complete answer within 1 s/);
+		// One attempt: a retry could not begin before the deadline.
+		expect(server.requests).toHaveLength(1);
+		expect(await closedByClient(server.requests[0])).toBe(true);
+	});
+
+	test('a server that never answers holds neither node past its Timeout', async () => {
+		server.answerWith(hang);
+		const dataset = await datastore(getDataset(), { timeout: 1000 });
+		expect(dataset.error.message).toBe('DataPress did not answer in time');
+		const counted = await planning(count(), { timeout: 1000 });
+		expect(counted.error.message).toBe('The Planning API did not answer in time');
+		expect(server.requests).toHaveLength(2);
+	});
+
+	test('the trigger: a trickling free count fails the poll at its budget and moves no state', async () => {
+		server.answerWith((_request, response) => trickle(response, 200));
+		const staticData = { state: { untouched: true } };
+		const result = await runPoll(UkPlanningTrigger, {
+			parameters: { lpaIds: ['1'], triggerOptions: { timeout: 1000 } },
+			credentials: { ukPlanningApi: { apiKey: PLANNING_KEY, baseUrl: `${server.url}/v1` } },
+			staticData,
+			pollBudgetMs: 3000,
+		});
+		record(result);
+		expect(result.error.message).toBe('The Planning API did not answer in time');
+		expect(result.staticData).toEqual({ state: { untouched: true } });
+		// Slow attempts of a free call are retried, but none begins past the 3 s budget.
+		expect(server.requests.length).toBeGreaterThanOrEqual(1);
+		expect(server.requests.length).toBeLessThanOrEqual(3);
+	});
+});
+
+describe('redirects never carry a key to another origin', () => {
+	test('DataPress: a 302 to another host is not followed, and nothing reaches that host', async () => {
+		server.answerWith((_request, response) => redirect(response, 302, `${otherOrigin.url}/collect`));
+		const { error } = await datastore(getDataset());
+		expect(error.message).toBe(`DataPress redirected GET /api/dataset/ds1 to another host (${otherOrigin.url}): not followed`);
+		expect(error.description).toMatch(/Base URL/);
+		expect(otherOrigin.requests).toEqual([]);
+		expect(server.requests).toHaveLength(1);
+	});
+
+	test('the Planning API: the same, with the key in the query string', async () => {
+		server.answerWith((_request, response) => redirect(response, 307, `${otherOrigin.url}/v1/search?key=${PLANNING_KEY}`));
+		const { error } = await planning(count());
+		expect(error.message).toMatch(/redirected GET \/v1\/search to another host/);
+		expect(otherOrigin.requests).toEqual([]);
+	});
+
+	test('a redirect within the origin is followed, with the credential', async () => {
+		server.answerWith((request, response) => {
+			if (request.url === '/api/dataset/old-name') return redirect(response, 301, '/api/dataset/ds1');
+			return json(response, 200, DATASET);
+		});
+		const { output, error } = await datastore(getDataset('old-name'));
+		expect(error).toBeUndefined();
+		expect(output[0][0].json).toEqual(DATASET);
+		expect(server.requests.map((entry) => [entry.path, entry.headers.authorization])).toEqual([
+			['/api/dataset/old-name', DATAPRESS_KEY],
+			['/api/dataset/ds1', DATAPRESS_KEY],
+		]);
+	});
+});
+
+describe('answers are checked before use', () => {
+	const MAINTENANCE = '<html><head><title>Down for maintenance</title></head><body>Back soon</body></html>';
+
+	test('Dataset Get: an HTML page with 200 fails the item (it was output as json)', async () => {
+		server.answerWith((_request, response) => html(response, 200, MAINTENANCE));
+		const { error } = await datastore(getDataset());
+		expect(error.message).toBe('DataPress answered GET /api/dataset/ds1 with an HTML page ("Down for maintenance")');
+		expect(error.description).toMatch(/Base URL of the credential may point at a website/);
+		expect(server.requests).toHaveLength(1);
+	});
+
+	test('Team Get Many: a JSON string fails the item (it gave one item per character)', async () => {
+		server.answerWith((_request, response) => json(response, 200, '"teams"'));
+		const { error, output } = await datastore({ resource: 'team', operation: 'getAll', returnAll: true });
+		expect(output).toBeUndefined();
+		expect(error.message).toBe('DataPress answered GET /api/orgs with a JSON string that is not a list of teams');
+	});
+
+	test('Set Fields over an HTML read fails clearly (it crashed with a TypeError) and patches nothing', async () => {
+		server.answerWith((_request, response) => html(response, 200, MAINTENANCE));
+		const { error } = await datastore({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: 'ds1',
+			updateMode: 'setFields',
+			fields: { title: 'New title' },
+		});
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toMatch(/with an HTML page/);
+		expect(server.requests.map((entry) => entry.method)).toEqual(['GET']);
+	});
+
+	test('Upload after an HTML answer to its dataset read sends no file (it posted it)', async () => {
+		server.answerWith((_request, response) => html(response, 200, MAINTENANCE));
+		const item = { json: {}, binary: { data: { data: Buffer.from('a,b\n1,2\n').toString('base64'), mimeType: 'text/csv', fileName: 'x.csv' } } };
+		const { error } = await datastore(
+			{ resource: 'file', operation: 'upload', datasetId: 'ds1', binaryPropertyName: 'data' },
+			{ items: [item] },
+		);
+		expect(error.message).toMatch(/with an HTML page/);
+		expect(server.requests.map((entry) => entry.method)).toEqual(['GET']);
+	});
+
+	test('a cut-off JSON body of a read is retried, then fails naming what came back', async () => {
+		server.answerWith((_request, response) => json(response, 200, '{"id": "ds1", "title": "A dat'));
+		const { error } = await datastore(getDataset(), { timeout: 60000 });
+		expect(error.message).toBe('DataPress answered GET /api/dataset/ds1 with incomplete JSON (29 characters, cut off)');
+		expect(error.description).toMatch(/\(4 attempts\)/);
+		expect(server.requests).toHaveLength(4);
+	});
+
+	test('an empty 200 body fails the item', async () => {
+		server.answerWith((_request, response) => json(response, 200, ''));
+		const { error } = await datastore(getDataset());
+		expect(error.message).toBe('DataPress answered GET /api/dataset/ds1 with an empty body');
+		expect(server.requests).toHaveLength(1);
+	});
+
+	test('the Planning API: a 200 that is not an envelope fails (it read as a made-up status ERROR)', async () => {
+		server.answerWith((_request, response) => json(response, 200, { ok: true }));
+		const { error } = await planning(count());
+		expect(error.message).toBe('The Planning API answered GET /v1/search with a JSON object without the Planning API\'s "response" part');
+	});
+});
+
+describe('writes that may have happened say so, and are not repeated', () => {
+	const patch = { resource: 'dataset', operation: 'update', datasetId: 'ds1', updateMode: 'jsonPatch', patchInput: 'json', patchJson: '[{"op": "replace", "path": "/title", "value": "T"}]' };
+
+	test('a PATCH whose connection drops after sending: one request, "may have been applied"', async () => {
+		server.answerWith((request) => drop(request));
+		const { error } = await datastore(patch);
+		expect(error.message).toBe('DataPress could not be reached: the connection was dropped');
+		expect(error.description).toMatch(/may have been applied although its answer was lost: read the dataset \(Dataset → Get\)/);
+		expect(error.description).not.toMatch(/Check the Base URL.*only/);
+		expect(server.requests.filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
+	});
+
+	test('a PATCH answered 500 is not repeated and may have been applied', async () => {
+		server.answerWith((_request, response) => json(response, 500, { error: 'internal' }));
+		const { error } = await datastore(patch);
+		expect(error.message).toBe('DataPress failed with HTTP 500: internal');
+		expect(error.description).toMatch(/may have been applied/);
+		expect(server.requests).toHaveLength(1);
+	});
+
+	test('a PATCH answered 429 ran nothing, so it is repeated after Retry-After', async () => {
+		let calls = 0;
+		server.answerWith((_request, response) => {
+			calls += 1;
+			if (calls === 1) return json(response, 429, { error: 'slow down' }, { 'Retry-After': '1' });
+			return json(response, 200, { ...DATASET, title: 'T' });
+		});
+		const { error, output } = await datastore(patch);
+		expect(error).toBeUndefined();
+		expect(output[0][0].json.dataset.title).toBe('T');
+		expect(server.requests.map((entry) => entry.method)).toEqual(['PATCH', 'PATCH']);
+	});
+
+	test('Generate Key answered 503 is not repeated (it could create a second key)', async () => {
+		server.answerWith((_request, response) => html(response, 503, '<h1>Service Unavailable</h1>'));
+		const { error } = await planning({ resource: 'account', operation: 'generateKey', email: 'someone@example.com' });
+		expect(error.httpCode).toBe('503');
+		expect(error.description).toMatch(/a key may have been created for someone@example.com/);
+		expect(server.requests).toHaveLength(1);
+		expect(server.requests[0].url).not.toMatch(/key=/);
+	});
+
+	test('a paid search with a cut-off answer says credits may have been charged, and is not repeated', async () => {
+		planningAnswers((request, response) => {
+			if (/return_data=0/.test(request.url)) return json(response, 200, envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }));
+			return json(response, 200, '{"request": {}, "response": {"status": "OK", "data": [{"keyval": "A1"');
+		});
+		const { error } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'] });
+		expect(error.message).toMatch(/^The Planning API answered GET \/v1\/search with incomplete JSON/);
+		expect(error.description).toMatch(/credits may have been charged; check Account → Get Credits/);
+		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toHaveLength(1);
+	});
+});
+
+describe('output data is exactly what the API returned', () => {
+	test('an application whose text holds "?key=" is not rewritten; the request echo holds no key', async () => {
+		const application = { keyval: 'A1', lpa_id: '1', title: 'See https://example.com/doc?key=ABC123', address: '1 High St', validated: '2026-11-19' };
+		planningAnswers((request, response) => {
+			if (/return_data=0/.test(request.url)) return json(response, 200, envelope({ application_count: 1, credits: { consumed: 0, remaining: 50 } }));
+			return json(response, 200, envelope({ application_count: 1, credits: { consumed: 1, remaining: 49 }, data: [application] }));
+		});
+		const { error, output } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], output: 'summary' });
+		expect(error).toBeUndefined();
+		expect(output[0][0].json.applications[0].title).toBe('See https://example.com/doc?key=ABC123');
+		expect(JSON.stringify(output)).not.toContain(PLANNING_KEY);
+	});
+});
+
+describe('validated before any request', () => {
+	test.each([
+		['an empty Dataset', '', /Invalid "Dataset": it is empty/],
+		['a Dataset of dots', '..', /Invalid "Dataset": "\.\." is not an id/],
+		['a single dot', '.', /Invalid "Dataset"/],
+	])('%s fails locally (it sent GET /api/dataset/ or PATCH /api/)', async (_name, datasetId, message) => {
+		const read = await datastore(getDataset(datasetId));
+		expect(read.error.message).toMatch(message);
+		const write = await datastore({ resource: 'dataset', operation: 'update', datasetId, updateMode: 'jsonPatch', patchInput: 'json', patchJson: '[{"op": "remove", "path": "/x"}]' });
+		expect(write.error.message).toMatch(message);
+		expect(server.requests).toEqual([]);
+	});
+
+	test('an empty DataPress key says the key is missing (not "no editor rights")', async () => {
+		const { error } = await datastore(getDataset(), { key: '' });
+		expect(error.message).toBe('The London Datastore API credential has no API key');
+		expect(server.requests).toEqual([]);
+	});
+
+	test.each([[0], [-1], ['many'], [2.5]])('Max Credits %p fails before the free count', async (maxCredits) => {
+		const { error } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], maxCredits });
+		expect(error.message).toMatch(/^Invalid "Max Credits": must be a whole number of at least 1/);
+		expect(server.requests).toEqual([]);
+	});
+
+	test.each([[-1], [0], ['NaN']])('Limit %p of Authority and Team Get Many fails (it gave 0 or all but one)', async (limit) => {
+		const authorities = await planning({ resource: 'authority', operation: 'getAll', returnAll: false, limit });
+		expect(authorities.error.message).toMatch(/^Invalid "Limit"/);
+		const teams = await datastore({ resource: 'team', operation: 'getAll', returnAll: false, limit });
+		expect(teams.error.message).toMatch(/^Invalid "Limit"/);
+		expect(server.requests).toEqual([]);
+	});
+
+	test('a Timeout under a second fails the item', async () => {
+		const { error } = await datastore(getDataset(), { timeout: 10 });
+		expect(error.message).toMatch(/^Invalid option "Timeout"/);
+		expect(server.requests).toEqual([]);
+	});
+
+	test('the trigger refuses a negative Max Credits per Poll (it was clamped to 1)', async () => {
+		const result = record(
+			await runPoll(UkPlanningTrigger, {
+				parameters: { lpaIds: ['1'], triggerOptions: { maxCreditsPerPoll: -5 } },
+				credentials: { ukPlanningApi: { apiKey: PLANNING_KEY, baseUrl: `${server.url}/v1` } },
+				staticData: {},
+			}),
+		);
+		expect(result.error.message).toMatch(/^Invalid option "Max Credits per Poll": must be a whole number of at least 1 \(got -5\)/);
+		expect(server.requests).toEqual([]);
+	});
+
+	test('{{ new Date(...) }} in a date filter is taken as that day (it was refused)', async () => {
+		server.answerWith((_request, response) => json(response, 200, envelope({ application_count: 0, credits: { consumed: 0, remaining: 5 } })));
+		const { error } = await planning(count({ dateFrom: '={{ new Date("2026-11-20T15:04:05Z") }}' }));
+		expect(error).toBeUndefined();
+		expect(new URL(server.requests[0].url, server.url).searchParams.get('date_from')).toBe('2026-11-20');
+	});
+});
+
+describe('credit caps are caps', () => {
+	const app = (index) => ({ keyval: `K${index}`, lpa_id: '1', title: `Application ${index}`, validated: '2026-11-19' });
+
+	test('more published between the count and the fetch: the whole search is refused, nothing paid', async () => {
+		let counts = 0;
+		planningAnswers((request, response) => {
+			if (/return_data=0/.test(request.url)) {
+				counts += 1;
+				return json(response, 200, envelope({ application_count: counts === 1 ? 3 : 7, credits: { consumed: 0, remaining: 500 } }));
+			}
+			return json(response, 200, envelope({ application_count: 7, credits: { consumed: 7, remaining: 493 }, data: [1, 2, 3, 4, 5, 6, 7].map(app) }));
+		});
+		const { error } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], maxCredits: 4 });
+		expect(error.message).toMatch(/7 applications/);
+		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toEqual([]);
+	});
+
+	test('spending past Max Credits (published within the last instant) is reported loudly, never silently', async () => {
+		planningAnswers((request, response) => {
+			if (/return_data=0/.test(request.url)) return json(response, 200, envelope({ application_count: 3, credits: { consumed: 0, remaining: 500 } }));
+			return json(response, 200, envelope({ application_count: 5, credits: { consumed: 5, remaining: 495 }, data: [1, 2, 3, 4, 5].map(app) }));
+		});
+		const result = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], maxCredits: 4, output: 'summary' });
+		expect(result.error).toBeUndefined();
+		const summary = result.output[0][0].json;
+		expect(summary.creditsSpent).toBe(5);
+		expect(summary.warning).toMatch(/spent 5 credits, more than Max Credits \(4\)/);
+		expect(result.context.hints).toEqual([expect.objectContaining({ type: 'warning', message: summary.warning })]);
+	});
+});
+
+describe('smaller findings', () => {
+	test('a 431 says the text was too long', async () => {
+		server.answerWith((_request, response) => json(response, 431, ''));
+		const { error } = await planning(count({ keyword: 'x'.repeat(50) }));
+		expect(error.message).toBe('The Planning API refused the request as too long (HTTP 431)');
+		expect(error.description).toMatch(/shorten the Keyword filter/);
+	});
+
+	test('"after retrying" only when a retry happened', async () => {
+		server.answerWith((_request, response) => json(response, 404, { error: 'Dataset not found' }));
+		const { error } = await datastore(getDataset());
+		expect(error.description).not.toMatch(/attempt|retr/i);
+		expect(server.requests).toHaveLength(1);
+	});
+});
+
+test('neither key appears in anything the nodes produced', () => {
+	expect(produced.length).toBeGreaterThan(30);
+	for (const text of produced) {
+		expect(text).not.toContain(DATAPRESS_KEY);
+		expect(text).not.toContain(PLANNING_KEY);
+	}
+});

@@ -5,7 +5,9 @@ import { NodeOperationError } from 'n8n-workflow';
 import { outputOptionProperties, readSearchFilters, searchFilterProperties } from '../UkPlanning/descriptions/filters';
 import { FilterValidationError, validateSearchFilters } from '../UkPlanning/helpers/filters';
 import { normaliseApplication } from '../UkPlanning/helpers/normalise';
-import { checkTimeout, DEFAULT_TIMEOUT_MS, MIN_TIMEOUT_MS } from '../shared/http';
+import { checkTimeout } from '../shared/http';
+import { checkWholeNumber } from '../shared/parameters';
+import { timeoutProperty } from '../shared/requestOptions';
 import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './planner/types';
 
 /** Query parameters the trigger controls itself: the window sets the dates, counting sets return_data. */
@@ -65,15 +67,9 @@ export function triggerProperties(): INodeProperties[] {
 					default: 200,
 					description: 'Most credits one poll may spend; the rest is carried over to the next polls',
 				},
-				{
-					displayName: 'Timeout',
-					name: 'timeout',
-					type: 'number',
-					typeOptions: { minValue: MIN_TIMEOUT_MS },
-					default: DEFAULT_TIMEOUT_MS,
-					description:
-						'Milliseconds one attempt of a request may take, its whole answer included. A free count that takes longer is retried within the poll budget; a paid search is repeated only after a refusal or an error page (which charge nothing), and one whose answer was lost is left to the next poll.',
-				},
+				timeoutProperty(
+					'Milliseconds one attempt of a request may take, its whole answer included. A free count that takes longer is retried within the poll budget; a paid search is repeated only after a refusal or an error page (which charge nothing), and one whose answer was lost is left to the next poll.',
+				),
 			],
 		},
 		...outputOptionProperties(),
@@ -101,14 +97,11 @@ function invalidOption(context: IPollFunctions, field: string, problem: string):
 	});
 }
 
-/** A whole-number option: absent means its default; anything below `min` or not a number is refused, not clamped. */
+/** A whole-number option: absent means its default; a bad value is refused, not clamped. */
 function wholeNumber(context: IPollFunctions, field: string, value: unknown, min: number, fallback: number): number {
-	if (value === undefined || value === null || value === '') return fallback;
-	const parsed = Number(value);
-	if (!Number.isInteger(parsed) || parsed < min) {
-		throw invalidOption(context, field, `must be a whole number of at least ${min} (got ${JSON.stringify(value)})`);
-	}
-	return parsed;
+	const checked = checkWholeNumber(value, min, fallback);
+	if ('problem' in checked) throw invalidOption(context, field, checked.problem);
+	return checked.value;
 }
 
 export function readTriggerSettings(context: IPollFunctions): TriggerSettings {

@@ -3,6 +3,18 @@ import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from
 
 import { checkTimeout, DEFAULT_TIMEOUT_MS, MIN_TIMEOUT_MS } from './http';
 
+/** The Timeout option's field; `description` says what it bounds in its node. */
+export function timeoutProperty(description: string): INodeProperties {
+	return {
+		displayName: 'Timeout',
+		name: 'timeout',
+		type: 'number',
+		typeOptions: { minValue: MIN_TIMEOUT_MS },
+		default: DEFAULT_TIMEOUT_MS,
+		description,
+	};
+}
+
 export const requestOptionsProperty: INodeProperties = {
 	displayName: 'Request Options',
 	name: 'requestOptions',
@@ -10,15 +22,9 @@ export const requestOptionsProperty: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	options: [
-		{
-			displayName: 'Timeout',
-			name: 'timeout',
-			type: 'number',
-			typeOptions: { minValue: MIN_TIMEOUT_MS },
-			default: DEFAULT_TIMEOUT_MS,
-			description:
-				'Milliseconds one request may take, retries and the whole answer included (an upload gets one more second per 256 KiB of its file). Reads are retried within it; a request that changes something or charges credits is not repeated once it may have run.',
-		},
+		timeoutProperty(
+			'Milliseconds one request may take, retries and the whole answer included (an upload gets one more second per 256 KiB of its file). Reads are retried within it; a request that changes something or charges credits is not repeated once it may have run.',
+		),
 	],
 };
 

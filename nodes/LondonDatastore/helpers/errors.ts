@@ -6,8 +6,8 @@ import {
 	attemptsNote,
 	callName,
 	describeFailure,
+	explainWith,
 	MAX_RETRY_AFTER_SECONDS,
-	withOutcomeNote,
 	type Explained,
 	type FailureReport,
 } from '../../shared/http';
@@ -148,12 +148,7 @@ function explainStatus(report: FailureReport<DatapressScope>, status: number, bo
 const CHECK_DATASET = 'read the dataset (Dataset → Get) to see whether it was, before running this again.';
 
 export function explainDatapressFailure(report: FailureReport<DatapressScope>): Explained {
-	const failure = report.failure;
-	const explained =
-		failure.kind === 'status'
-			? explainStatus(report, failure.status, failure.body, failure.retryAfterSeconds)
-			: describeFailure(report, DATAPRESS_NAME);
-	return inStep(withOutcomeNote(explained, report, CHECK_DATASET), report.scope);
+	return inStep(explainWith(report, DATAPRESS_NAME, explainStatus, CHECK_DATASET), report.scope);
 }
 
 /** The storage host of presigned uploads answers S3's XML errors. */

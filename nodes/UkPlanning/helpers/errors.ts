@@ -5,10 +5,9 @@
 import {
 	attemptsNote,
 	callName,
-	describeFailure,
 	excerpt,
+	explainWith,
 	MAX_RETRY_AFTER_SECONDS,
-	withOutcomeNote,
 	type Explained,
 	type FailureReport,
 } from '../../shared/http';
@@ -139,14 +138,6 @@ function explainStatus(report: FailureReport<PlanningScope>, status: number, bod
 
 /** Explains a failed call; the core scrubs the result (server messages may echo the key). */
 export function explainPlanningFailure(report: FailureReport<PlanningScope>): Explained {
-	const failure = report.failure;
-	const explained =
-		failure.kind === 'status'
-			? explainStatus(report, failure.status, failure.body, failure.retryAfterSeconds)
-			: describeFailure(report, SERVICE_NAME);
-	return withOutcomeNote(
-		explained,
-		report,
-		report.scope.howToCheck ?? (report.scope.paid ? `credits may have been charged; ${CHECK_CREDITS}` : CHECK_CREDITS),
-	);
+	const howToCheck = report.scope.howToCheck ?? (report.scope.paid ? `credits may have been charged; ${CHECK_CREDITS}` : CHECK_CREDITS);
+	return explainWith(report, SERVICE_NAME, explainStatus, howToCheck);
 }

@@ -96,3 +96,24 @@ export function withOutcomeNote(explained: Explained, report: FailureReport<unkn
 		description: `${explained.description} The request may have been applied although its answer was lost: ${howToCheck}`,
 	};
 }
+
+/** An error answer's status, body and Retry-After, as service rules read them. */
+export type StatusRule<Scope> = (report: FailureReport<Scope>, status: number, body: unknown, retryAfterSeconds?: number) => Explained;
+
+/**
+ * A service's explanation of any failure: its own rule for error answers, the shared wording for the
+ * rest, and, when the call may have had its effect, how to check.
+ */
+export function explainWith<Scope>(
+	report: FailureReport<Scope>,
+	service: string,
+	statusRule: StatusRule<Scope>,
+	howToCheck: string,
+): Explained {
+	const failure = report.failure;
+	const explained =
+		failure.kind === 'status'
+			? statusRule(report, failure.status, failure.body, failure.retryAfterSeconds)
+			: describeFailure(report, service);
+	return withOutcomeNote(explained, report, howToCheck);
+}

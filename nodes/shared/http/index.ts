@@ -1,6 +1,14 @@
 export { errorBody, excerpt, jsonKind, mustBeObject, parseJson, pathSegment } from './answer';
 export { callDeadline, checkTimeout, DEFAULT_TIMEOUT_MS, MIN_TIMEOUT_MS } from './deadline';
-export { attemptsNote, callName, describeFailure, withOutcomeNote, type Explained, type FailureReport } from './describe';
+export {
+	attemptsNote,
+	callName,
+	describeFailure,
+	explainWith,
+	withOutcomeNote,
+	type Explained,
+	type FailureReport,
+} from './describe';
 export { networkProblem, type CallFailure } from './failure';
 export { MAX_RETRY_AFTER_SECONDS, type RetryPolicy } from './policy';
 export { callError, httpCall, type HttpAnswer, type HttpCall, type HttpContext, type Service } from './request';

@@ -13,6 +13,7 @@ import { outputOptionProperties, searchFilterProperties } from '../../descriptio
 import { capExceededMessage, planNewestFirst, type NarrowingPlan, type PlannedFetch, type Query } from '../../helpers/creditGuard';
 import { normaliseApplication, toFeatureCollection, type RawApplication } from '../../helpers/normalise';
 import { costRangeText } from '../../helpers/pricing';
+import { readWholeNumber } from '../../../shared/parameters';
 import { readTimeoutMs } from '../../../shared/requestOptions';
 import { countApplications, fetchApplications } from '../../transport';
 import { authoritiesOnce, searchQueryFor } from '../common';
@@ -97,19 +98,6 @@ export const description: INodeProperties[] = [
 	...outputOptionProperties(showApplications),
 ];
 
-function readMaxCredits(this: IExecuteFunctions, itemIndex: number): number {
-	const value = this.getNodeParameter('maxCredits', itemIndex, 100);
-	const maxCredits = Number(value);
-	if (!Number.isInteger(maxCredits) || maxCredits < 1) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`Invalid "Max Credits": must be a whole number of at least 1 (got ${JSON.stringify(value)})`,
-			{ itemIndex, description: 'Nothing was sent to the Planning API.' },
-		);
-	}
-	return maxCredits;
-}
-
 function serverDay(serverDateTime: string | undefined): string {
 	const day = /^\d{4}-\d{2}-\d{2}/.exec(serverDateTime ?? '')?.[0];
 	return day ?? new Date().toISOString().slice(0, 10);
@@ -173,7 +161,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const mode = this.getNodeParameter('mode', itemIndex) as string;
 	const timeoutMs = readTimeoutMs(this, itemIndex);
 	// Checked before any request, free ones included: a bad cap is an input error, whatever the count.
-	const maxCredits = mode === 'count' ? 0 : readMaxCredits.call(this, itemIndex);
+	const maxCredits = mode === 'count' ? 0 : readWholeNumber(this, itemIndex, 'maxCredits', 'Max Credits', 100);
 	const query = await searchQueryFor.call(this, itemIndex);
 	const counted = await countApplications.call(this, query as IDataObject, { itemIndex, timeoutMs });
 	const paired = { item: itemIndex };

@@ -1,6 +1,6 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { readLimit } from '../../../shared/limit';
+import { readWholeNumber } from '../../../shared/parameters';
 import { authoritiesOnce } from '../common';
 
 const show: IDisplayOptions = { show: { resource: ['authority'], operation: ['getAll'] } };
@@ -36,7 +36,7 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : readLimit(this, itemIndex);
+	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', 50);
 	const nameFilter = String(this.getNodeParameter('nameFilter', itemIndex, '') ?? '')
 		.trim()
 		.toLowerCase();

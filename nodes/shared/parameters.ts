@@ -1,0 +1,31 @@
+/** Reading numeric parameters the same way in every node: checked, never clamped or guessed. */
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+
+/** A whole number of at least `min`; absent (undefined or empty) means `fallback`. */
+export function checkWholeNumber(value: unknown, min: number, fallback: number): { value: number } | { problem: string } {
+	if (value === undefined || value === null || value === '') return { value: fallback };
+	const parsed = Number(value);
+	if (!Number.isInteger(parsed) || parsed < min) {
+		return { problem: `must be a whole number of at least ${min} (got ${JSON.stringify(value)})` };
+	}
+	return { value: parsed };
+}
+
+/** An action node's whole-number parameter for an item; a bad value fails the item before any request. */
+export function readWholeNumber(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	name: string,
+	label: string,
+	fallback: number,
+	min = 1,
+): number {
+	const checked = checkWholeNumber(context.getNodeParameter(name, itemIndex, fallback), min, fallback);
+	if ('problem' in checked) {
+		throw new NodeOperationError(context.getNode(), `Invalid "${label}": ${checked.problem}`, {
+			itemIndex,
+			description: 'No request was sent.',
+		});
+	}
+	return checked.value;
+}

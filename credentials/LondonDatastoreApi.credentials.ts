@@ -36,6 +36,23 @@ export class LondonDatastoreApi implements ICredentialType {
 			default: 'https://data.london.gov.uk',
 			description: 'The DataPress site: the London Datastore or any other DataPress site',
 		},
+		{
+			displayName: 'API Version',
+			name: 'apiVersion',
+			type: 'options',
+			options: [
+				{
+					name: 'Automatic',
+					value: 'auto',
+					description: 'Asks the site once per execution (DataPress 4 answers /api/v3/whoami)',
+				},
+				{ name: 'DataPress 4', value: 'v4', description: 'The London Datastore since 2025' },
+				{ name: 'Legacy', value: 'legacy', description: 'DataPress sites that still run the older API' },
+			],
+			default: 'auto',
+			description:
+				'Which DataPress API the site serves. Automatic suits both; the credential test asks DataPress 4\'s whoami unless Legacy is chosen.',
+		},
 	];
 
 	// DataPress expects the raw key in Authorization, without a "Bearer" prefix.
@@ -48,11 +65,11 @@ export class LondonDatastoreApi implements ICredentialType {
 		},
 	};
 
-	// /api/whoami answers 200 with `null` for an unknown key, so the body decides, not the status.
+	// whoami answers 200 with `null` for an unknown key, so the body decides, not the status.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/api/whoami',
+			url: '={{$credentials.apiVersion === "legacy" ? "/api/whoami" : "/api/v3/whoami"}}',
 		},
 		rules: [
 			{
@@ -60,7 +77,8 @@ export class LondonDatastoreApi implements ICredentialType {
 				properties: {
 					key: 'id',
 					value: undefined,
-					message: 'DataPress does not know this API key (/api/whoami answered null)',
+					message:
+						'DataPress does not know this API key (whoami answered null). On a site that runs the legacy API, choose API Version: Legacy.',
 				},
 			},
 		],

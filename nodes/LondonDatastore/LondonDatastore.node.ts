@@ -3,7 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestOptionsProperty } from '../shared/requestOptions';
 import { operationProperties, router } from './actions/router';
-import { getResources, getTeams } from './methods/loadOptions';
+import { getMastheads, getResources, getTeams } from './methods/loadOptions';
 
 export class LondonDatastore implements INodeType {
 	description: INodeTypeDescription = {
@@ -89,7 +89,7 @@ export class LondonDatastore implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { getTeams, getResources } };
+	methods = { loadOptions: { getTeams, getResources, getMastheads } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

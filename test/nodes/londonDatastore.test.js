@@ -55,7 +55,7 @@ afterAll(async () => {
 
 function credentialsFor(key) {
 	// A trailing slash on the Base URL is allowed and stripped.
-	return { londonDatastoreApi: { apiKey: key, baseUrl: `${sandbox.url}/` } };
+	return { londonDatastoreApi: { apiKey: key, baseUrl: `${sandbox.url}/`, apiVersion: 'legacy' } };
 }
 
 async function run(parameters, { key = EDITOR_KEY, items, continueOnFail = false } = {}) {
@@ -163,12 +163,12 @@ function snapshot(dataset) {
 
 describe('credential', () => {
 	test('a known key passes the whoami test', async () => {
-		const result = await testCredential(LondonDatastoreApi, { apiKey: EDITOR_KEY, baseUrl: `${sandbox.url}/` });
+		const result = await testCredential(LondonDatastoreApi, { apiKey: EDITOR_KEY, baseUrl: `${sandbox.url}/`, apiVersion: 'legacy' });
 		expect(result).toEqual({ status: 'OK', message: expect.any(String) });
 	});
 
 	test('an unknown key fails with a clear message (whoami answers null)', async () => {
-		const result = await testCredential(LondonDatastoreApi, { apiKey: 'not-a-real-key-123', baseUrl: sandbox.url });
+		const result = await testCredential(LondonDatastoreApi, { apiKey: 'not-a-real-key-123', baseUrl: sandbox.url, apiVersion: 'legacy' });
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/does not know this API key/);
 		expect(result.message).not.toContain('not-a-real-key-123');
@@ -742,16 +742,18 @@ describe('file upload', () => {
 		expect(await downloadedMd5(after, result.resourceId)).toEqual({ md5: file.md5, length: file.size });
 	});
 
-	test('at the threshold: exactly 100 MiB goes multipart, one byte more goes presigned; both stored identically', async () => {
+	test('at the threshold: exactly 10^8 bytes go multipart, one byte more takes the large-file path; both stored identically', async () => {
 		expect(MAX_MULTIPART_BYTES).toBe(100 * MIB);
 		const dataset = await newDataset();
-		const atLimit = await makeFile('at-limit.bin', MAX_MULTIPART_BYTES);
+		const atLimit = await makeFile('at-limit.bin', 100_000_000);
 		const [multipart] = await withStoredFile(atLimit.filePath, async (item) => await ok(upload(dataset.slug), { items: [item] }));
 		expect(multipart.method).toBe('multipart');
 		expect(multipart.resource.check_hash).toBe(atLimit.md5);
 		fs.rmSync(atLimit.filePath);
 
 		const overLimit = await makeFile('over-limit.bin', MAX_MULTIPART_BYTES + 1);
+		// Between 10^8 and 100 MiB: Automatic takes the large-file path (a site may mean 10^8 by 100 MB).
+		expect(overLimit.size).toBeGreaterThan(100_000_001);
 		await withStoredFile(overLimit.filePath, async (item) => {
 			await control.clearLogs();
 			const [presigned] = await ok(upload(dataset.slug), { items: [item] });
@@ -763,7 +765,7 @@ describe('file upload', () => {
 			await control.clearLogs();
 			const { error } = await run(upload(dataset.slug, { options: { uploadMethod: 'multipart' } }), { items: [item] });
 			expect(error.message).toMatch(/at most 104857600/);
-			expect(error.description).toMatch(/Automatic or Presigned/);
+			expect(error.description).toMatch(/Automatic or Large File/);
 			expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
 			overLimit.resourceId = presigned.resourceId;
 		});
@@ -981,6 +983,22 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 		expect(result.fileName).toBe('q_1_2_3.csv');
 		expect(result.resource.title).toBe('q_1_2_3.csv');
 		expect(decodeURIComponent(String(result.resource.url).split('/').pop())).toBe('q_1_2_3.csv');
+	});
+
+	test('a multipart post refused as too large (413) falls back to the large-file path; nothing half-done', async () => {
+		const dataset = await newDataset();
+		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}/resources`, method: 'POST', status: 413, times: 1 });
+		const content = crypto.randomBytes(300 * 1024);
+		const [result] = await ok(upload(dataset.slug), { items: [await binaryItem(content, { fileName: 'refused.bin' })] });
+		await control.clearFaults();
+		expect(result.method).toBe('presigned');
+		expect(result.note).toMatch(/refused the multipart post as too large \(413\)/);
+		const after = await stored(dataset.slug);
+		expect(Object.keys(after.resources)).toEqual([result.resourceId]);
+		expect(await downloadedMd5(after, result.resourceId)).toEqual({
+			md5: crypto.createHash('md5').update(content).digest('hex'),
+			length: content.length,
+		});
 	});
 
 	test('the attach patch failing says the file is in storage but not listed', async () => {

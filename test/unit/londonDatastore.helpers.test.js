@@ -13,6 +13,7 @@ const {
 const { slugify } = require('../../nodes/LondonDatastore/helpers/slugify');
 const {
 	chooseUploadPath,
+	LARGE_FILE_BYTES,
 	MAX_MULTIPART_BYTES,
 } = require('../../nodes/LondonDatastore/helpers/threshold');
 const { md5OfStream, md5OfBuffer } = require('../../nodes/LondonDatastore/helpers/md5');
@@ -153,16 +154,69 @@ describe('slugify', () => {
 });
 
 describe('chooseUploadPath', () => {
-	test('multipart up to and including 100 MiB, presigned above', () => {
+	test('multipart up to and including 10^8 bytes, the large-file path above, whichever "100 MB" a site means', () => {
+		expect(LARGE_FILE_BYTES).toBe(100_000_000);
 		expect(MAX_MULTIPART_BYTES).toBe(104857600);
-		expect(chooseUploadPath(0)).toBe('multipart');
-		expect(chooseUploadPath(104857600)).toBe('multipart');
-		expect(chooseUploadPath(104857601)).toBe('presigned');
+		expect(chooseUploadPath(0, 'auto', 'v4')).toBe('multipart');
+		expect(chooseUploadPath(100_000_000, 'auto', 'legacy')).toBe('multipart');
+		expect(chooseUploadPath(100_000_001, 'auto', 'legacy')).toBe('presigned');
+		expect(chooseUploadPath(100_000_001, 'auto', 'v4')).toBe('chunked');
 	});
 
-	test('a forced choice wins', () => {
-		expect(chooseUploadPath(10, 'presigned')).toBe('presigned');
-		expect(chooseUploadPath(104857601, 'multipart')).toBe('multipart');
+	test('a forced choice wins; Large File is the site generation\'s own path', () => {
+		expect(chooseUploadPath(10, 'presigned', 'legacy')).toBe('presigned');
+		expect(chooseUploadPath(10, 'presigned', 'v4')).toBe('chunked');
+		expect(chooseUploadPath(104857601, 'multipart', 'v4')).toBe('multipart');
+	});
+});
+
+describe('parts and hashes of large files', () => {
+	const { partCount, partsOf, fileHashes, readServerHash, sameFile, PART_BYTES } = require('../../nodes/LondonDatastore/helpers/chunks');
+	const crypto = require('node:crypto');
+	async function* trickled(buffer, piece) {
+		for (let offset = 0; offset < buffer.length; offset += piece) yield buffer.subarray(offset, offset + piece);
+	}
+	/** S3's multipart ETag, computed here independently: MD5 of the concatenated binary part MD5s, -<parts>. */
+	function s3Etag(buffer) {
+		const digests = [];
+		for (let offset = 0; offset < buffer.length; offset += PART_BYTES) {
+			digests.push(crypto.createHash('md5').update(buffer.subarray(offset, offset + PART_BYTES)).digest());
+		}
+		return `${crypto.createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${digests.length}`;
+	}
+
+	test('5 MiB parts, the last one shorter, read from any piece size', async () => {
+		expect(PART_BYTES).toBe(5 * 1024 * 1024);
+		expect([0, 1, PART_BYTES, PART_BYTES + 1].map((size) => partCount(size))).toEqual([1, 1, 1, 2]);
+		const file = crypto.randomBytes(2 * PART_BYTES + 12345);
+		const sizes = [];
+		const joined = [];
+		for await (const part of partsOf(trickled(file, 777_777))) {
+			sizes.push(part.length);
+			joined.push(part);
+		}
+		expect(sizes).toEqual([PART_BYTES, PART_BYTES, 12345]);
+		expect(Buffer.concat(joined).equals(file)).toBe(true);
+		const fromBuffer = [];
+		for await (const part of partsOf(file)) fromBuffer.push(part.length);
+		expect(fromBuffer).toEqual(sizes);
+	});
+
+	test('the multipart ETag and the MD5 in one pass; an unchanged file is recognised by either', async () => {
+		const file = crypto.randomBytes(PART_BYTES * 2 + 99);
+		const hashes = await fileHashes(trickled(file, 1_000_000));
+		expect(hashes.md5).toBe(crypto.createHash('md5').update(file).digest('hex'));
+		expect(hashes.etag).toBe(s3Etag(file));
+		expect(sameFile(readServerHash(hashes.etag), hashes, file.length)).toBe(true);
+		expect(sameFile(readServerHash(hashes.md5.toUpperCase()), hashes, file.length)).toBe(true);
+		// The same bytes but one: neither matches.
+		const other = Buffer.from(file);
+		other[0] ^= 1;
+		expect(sameFile(readServerHash(hashes.etag), await fileHashes(other), other.length)).toBe(false);
+		// An ETag counted with other parts cannot be compared.
+		expect(sameFile({ kind: 'etag', hex: hashes.etag.slice(0, 32), parts: 7 }, hashes, file.length)).toBe(false);
+		expect(readServerHash('not a hash')).toBeUndefined();
+		expect(readServerHash('1bb566cbda08156238fc6fc00f20dab2-6')).toEqual({ kind: 'etag', hex: '1bb566cbda08156238fc6fc00f20dab2', parts: 6 });
 	});
 });
 

@@ -1,7 +1,7 @@
 /** The editor's dropdowns: teams for Create, a dataset's files for the file operations. */
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
-import { getDataset, listTeams } from '../transport';
+import { getDataset, listMastheads, listTeams } from '../transport';
 
 export async function getTeams(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const teams = await listTeams(this);
@@ -26,4 +26,11 @@ export async function getResources(this: ILoadOptionsFunctions): Promise<INodePr
 			value: id,
 			description: resource.format ? String(resource.format) : undefined,
 		}));
+}
+
+/** DataPress 4's mastheads; a legacy site has none, and the list says so. */
+export async function getMastheads(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const mastheads = await listMastheads(this);
+	if (!mastheads.length) return [{ name: '(None: Not Used on This Site)', value: '' }];
+	return mastheads.map((masthead) => ({ name: masthead.title, value: masthead.id })).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,30 +1,18 @@
 /**
- * DataPress's endpoints over the shared HTTP core: which calls are retried, what their answers must look
- * like, and the steps of an upload. The credential sends the raw key in Authorization; the storage host
- * of presigned uploads gets no credential at all.
+ * DataPress's dataset, team and site endpoints over the shared HTTP core, for both API generations:
+ * DataPress 4 (the London Datastore today: `/api/v3/...`, 5-character ids, some answers wrapped in
+ * `{"dataset"}`) and the legacy API. Which one a site speaks comes from the credential, or is asked once
+ * per execution. Uploads are in `uploads.ts`. The credential sends the raw key in Authorization.
  */
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type IHttpRequestMethods,
-} from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IHttpRequestMethods } from 'n8n-workflow';
 
 import { httpCall, jsonKind, pathSegment, type HttpContext, type RetryPolicy, type Service } from '../../shared/http';
-import {
-	DATAPRESS_NAME,
-	explainDatapressFailure,
-	explainStorageFailure,
-	STORAGE_NAME,
-	type DatapressScope,
-} from '../helpers/errors';
-import { frameMultipart, multipartBody, type FileBytes } from '../helpers/multipart';
-import { readPolicy, sizeRefusal } from '../helpers/policy';
+import { DATAPRESS_NAME, explainDatapressFailure, STORAGE_NAME, explainStorageFailure, type DatapressScope } from '../helpers/errors';
 
 export const CREDENTIAL_TYPE = 'londonDatastoreApi';
 export const DEFAULT_BASE_URL = 'https://data.london.gov.uk';
-/** Chunk size for reading binary data: large enough for throughput, small enough for constant memory. */
-export const STREAM_CHUNK_BYTES = 1024 * 1024;
+
+export type Generation = 'v4' | 'legacy';
 
 const service = (name: string, explain: Service<DatapressScope>['explain']): Service<DatapressScope> => ({
 	name,
@@ -33,8 +21,8 @@ const service = (name: string, explain: Service<DatapressScope>['explain']): Ser
 	defaultBaseUrl: DEFAULT_BASE_URL,
 	explain,
 });
-const DATAPRESS = service(DATAPRESS_NAME, explainDatapressFailure);
-const STORAGE = service(STORAGE_NAME, (report) => explainStorageFailure(report));
+export const DATAPRESS = service(DATAPRESS_NAME, explainDatapressFailure);
+export const STORAGE = service(STORAGE_NAME, (report) => explainStorageFailure(report));
 
 /** Per call: the item, the node's Timeout option, and how a failure reads within its operation. */
 export interface CallOptions {
@@ -46,22 +34,8 @@ export interface CallOptions {
 	conflictMessage?: string;
 }
 
-/** A file to upload: its size is known up front so that the body gets an exact Content-Length. */
-export interface UploadFile {
-	fileName: string;
-	mimeType: string;
-	size: number;
-	/** Opens the bytes afresh: a stream for stored binary data, a Buffer only for inline data. */
-	open: () => Promise<FileBytes>;
-}
-
-export interface PresignedPost {
-	url: string;
-	fields: Record<string, string>;
-}
-
 /** An id from user input as a path segment: an empty or dot-only id would change the endpoint. */
-function segment(context: HttpContext, value: string, field: string, itemIndex?: number): string {
+export function segment(context: HttpContext, value: string, field: string, itemIndex?: number): string {
 	const encoded = pathSegment(value);
 	if (encoded === undefined) {
 		throw new NodeOperationError(context.getNode(), `Invalid "${field}": ${value.trim() === '' ? 'it is empty' : `"${value}" is not an id`}`, {
@@ -72,32 +46,75 @@ function segment(context: HttpContext, value: string, field: string, itemIndex?:
 	return encoded;
 }
 
-export function datasetPath(context: HttpContext, datasetId: string, itemIndex?: number): string {
-	return `/api/dataset/${segment(context, datasetId, 'Dataset', itemIndex)}`;
+/** The site's generation: asked once per execution and Base URL (DataPress 4 answers /api/v3/whoami). */
+const generations = new WeakMap<object, Map<string, Promise<Generation>>>();
+
+export async function siteGeneration(context: HttpContext, options: CallOptions = {}): Promise<Generation> {
+	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
+	if (credentials.apiVersion === 'v4' || credentials.apiVersion === 'legacy') return credentials.apiVersion;
+	const baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL);
+	let byBaseUrl = generations.get(context);
+	if (!byBaseUrl) generations.set(context, (byBaseUrl = new Map()));
+	let pending = byBaseUrl.get(baseUrl);
+	if (!pending) {
+		pending = askGeneration(context, options);
+		byBaseUrl.set(baseUrl, pending);
+		// A failed question is not remembered: the next item asks again.
+		const cache = byBaseUrl;
+		pending.catch(() => cache.delete(baseUrl));
+	}
+	return await pending;
 }
 
-/** Undefined when the value is a dataset (legacy, or wrapped in `{dataset}` as DataPress 4 does), else what it was. */
+async function askGeneration(context: HttpContext, options: CallOptions): Promise<Generation> {
+	const answer = await httpCall(context, DATAPRESS, {
+		method: 'GET',
+		path: '/api/v3/whoami',
+		retry: 'safe',
+		expect: 'json',
+		// whoami is a user object, or null for a key the site does not know.
+		check: (value) => (value === null || (typeof value === 'object' && !Array.isArray(value)) ? undefined : jsonKind(value)),
+		accept: [404],
+		redirects: 'sameOrigin',
+		timeoutMs: options.timeoutMs,
+		itemIndex: options.itemIndex,
+		scope: { subject: "the site's API version (GET /api/v3/whoami)" },
+	});
+	return answer.status === 404 ? 'legacy' : 'v4';
+}
+
+export async function datasetPath(context: HttpContext, datasetId: string, options: CallOptions = {}): Promise<string> {
+	const id = segment(context, datasetId, 'Dataset', options.itemIndex);
+	return (await siteGeneration(context, options)) === 'v4' ? `/api/v3/dataset/${id}` : `/api/dataset/${id}`;
+}
+
+/** Undefined when the value is a dataset (bare, or wrapped in `{"dataset"}` as DataPress 4 does), else what it was. */
 export function checkDataset(value: unknown): string | undefined {
 	if (!value || typeof value !== 'object' || Array.isArray(value)) return jsonKind(value);
-	const record = value as IDataObject;
-	const dataset = (record.dataset && typeof record.dataset === 'object' ? record.dataset : record) as IDataObject;
+	const dataset = datasetOf(value);
 	return typeof dataset.id === 'string' && dataset.id !== '' ? undefined : 'a JSON object that is not a dataset (no id)';
 }
 
 /** The dataset of an answer checked by `checkDataset`. */
-function datasetOf(body: unknown): IDataObject {
+export function datasetOf(body: unknown): IDataObject {
 	const record = body as IDataObject;
-	return (record.dataset && typeof record.dataset === 'object' && !Array.isArray(record.dataset) ? record.dataset : record) as IDataObject;
+	const wrapped = record.dataset;
+	return (wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped) ? wrapped : record) as IDataObject;
 }
 
-/** Teams come as a list, or as a map keyed by id. */
-function teamList(value: unknown): IDataObject[] | undefined {
+/** Teams come as a list (legacy) or as a map keyed by id (DataPress 4), whose entries carry their id. */
+export function teamList(value: unknown): IDataObject[] | undefined {
 	if (!value || typeof value !== 'object') return undefined;
-	const list = (Array.isArray(value) ? value : Object.values(value)) as unknown[];
-	return list.every((team) => team && typeof team === 'object' && !Array.isArray(team)) ? (list as IDataObject[]) : undefined;
+	const entries = Array.isArray(value) ? value.map((team) => [undefined, team] as const) : Object.entries(value);
+	const teams: IDataObject[] = [];
+	for (const [id, team] of entries) {
+		if (!team || typeof team !== 'object' || Array.isArray(team)) return undefined;
+		teams.push(id === undefined || (team as IDataObject).id !== undefined ? (team as IDataObject) : { id, ...(team as IDataObject) });
+	}
+	return teams;
 }
 
-async function datapressJson(
+export async function datapressJson(
 	context: HttpContext,
 	method: IHttpRequestMethods,
 	path: string,
@@ -124,7 +141,7 @@ async function datapressJson(
 
 export async function getDataset(context: HttpContext, rawId: string, options: CallOptions = {}): Promise<IDataObject> {
 	const datasetId = rawId.trim();
-	const path = datasetPath(context, datasetId, options.itemIndex);
+	const path = await datasetPath(context, datasetId, options);
 	return datasetOf(await datapressJson(context, 'GET', path, 'safe', checkDataset, { dataset: datasetId }, options));
 }
 
@@ -136,138 +153,33 @@ export async function patchDataset(
 	options: CallOptions = {},
 ): Promise<IDataObject> {
 	const datasetId = rawId.trim();
-	const path = datasetPath(context, datasetId, options.itemIndex);
+	const path = await datasetPath(context, datasetId, options);
 	return datasetOf(await datapressJson(context, 'PATCH', path, 'never', checkDataset, { dataset: datasetId }, options, patch));
 }
 
+/** Creates a dataset from a body already shaped for the site's generation. */
 export async function createDataset(context: HttpContext, body: IDataObject, options: CallOptions = {}): Promise<IDataObject> {
-	const scope = { subject: `team "${String(body.parent ?? body.team ?? '')}" (creating dataset "${String(body.slug ?? body.title ?? '')}")` };
+	const scope = { subject: `team "${String(body.team ?? body.parent ?? '')}" (creating dataset "${String(body.slug ?? body.title ?? '')}")` };
 	return datasetOf(await datapressJson(context, 'POST', '/api/dataset', 'never', checkDataset, scope, options, body));
 }
 
 export async function listTeams(context: HttpContext, options: CallOptions = {}): Promise<IDataObject[]> {
+	const path = (await siteGeneration(context, options)) === 'v4' ? '/api/v3/teams' : '/api/orgs';
 	const check = (value: unknown) => (teamList(value) ? undefined : `${jsonKind(value)} that is not a list of teams`);
-	const body = await datapressJson(context, 'GET', '/api/orgs', 'safe', check, { subject: 'the teams' }, options);
+	const body = await datapressJson(context, 'GET', path, 'safe', check, { subject: 'the teams' }, options);
 	return teamList(body) ?? [];
 }
 
-/**
- * Multipart upload straight to DataPress (files up to 100 MiB), streamed with an exact Content-Length.
- * It adds or replaces a file, so it is not repeated once it may have arrived.
- */
-export async function uploadMultipart(
-	context: IExecuteFunctions,
-	datasetId: string,
-	resourceId: string | undefined,
-	title: string | undefined,
-	file: UploadFile,
-	options: CallOptions,
-): Promise<IDataObject> {
-	const resourcePath = resourceId ? `/${segment(context, resourceId, 'File', options.itemIndex)}` : '';
-	const path = `${datasetPath(context, datasetId, options.itemIndex)}/resources${resourcePath}`;
-	const framing = frameMultipart(title ? [['title', title]] : [], {
-		fieldName: 'file',
-		fileName: file.fileName,
-		contentType: file.mimeType,
-		size: file.size,
-	});
-	const answer = await httpCall(context, DATAPRESS, {
-		method: 'POST',
-		path,
-		stream: {
-			open: async () => multipartBody(framing, file.open, file.size),
-			contentType: framing.contentType,
-			contentLength: framing.contentLength,
-		},
-		retry: 'never',
-		expect: 'json',
-		check: checkDataset,
-		redirects: 'sameOrigin',
-		timeoutMs: options.timeoutMs,
-		uploadBytes: file.size,
-		itemIndex: options.itemIndex,
-		scope: { dataset: datasetId, step: options.step, leftBehind: options.leftBehind },
-	});
-	return datasetOf(answer.body);
-}
-
-/** Step 1 of a presigned upload: a signed storage POST. It changes nothing, so it is retried freely. */
-export async function presignUpload(
-	context: IExecuteFunctions,
-	datasetId: string,
-	fileName: string,
-	options: CallOptions,
-): Promise<PresignedPost> {
-	const path = `${datasetPath(context, datasetId, options.itemIndex)}/presign/${segment(context, fileName, 'File Name', options.itemIndex)}`;
+/** DataPress 4's mastheads (the site JSON's `mastheads`, keyed by slug); a legacy site has none. */
+export async function listMastheads(context: HttpContext, options: CallOptions = {}): Promise<Array<{ id: string; title: string }>> {
+	if ((await siteGeneration(context, options)) !== 'v4') return [];
 	const check = (value: unknown) => {
-		const record = value as IDataObject | null;
-		const fields = record?.fields as IDataObject | undefined;
-		return record && typeof record.url === 'string' && fields && typeof fields === 'object' && typeof fields.key === 'string'
-			? undefined
-			: `${jsonKind(value)} without a storage URL and fields`;
+		const mastheads = (value as IDataObject | null)?.mastheads;
+		return mastheads && typeof mastheads === 'object' && !Array.isArray(mastheads) ? undefined : `${jsonKind(value)} without mastheads`;
 	};
-	const answer = (await datapressJson(context, 'POST', path, 'safe', check, { dataset: datasetId }, options)) as IDataObject;
-	const fields: Record<string, string> = {};
-	for (const [name, value] of Object.entries(answer.fields as IDataObject)) fields[name] = String(value);
-	return { url: String(answer.url), fields };
-}
-
-/**
- * Step 2 of a presigned upload: the file to the storage host, every presigned field first (in the
- * given order) and the file last. No credential: the DataPress key must never reach the storage host.
- */
-export async function postToStorage(
-	context: IExecuteFunctions,
-	presigned: PresignedPost,
-	file: UploadFile,
-	options: CallOptions,
-): Promise<void> {
-	const policy = readPolicy(presigned.fields);
-	const scope: DatapressScope = {
-		step: options.step,
-		leftBehind: options.leftBehind,
-		policyExpiration: policy.expiration,
-		file: { name: file.fileName, size: file.size },
-	};
-	// The storage would refuse it after the first bytes; say so before sending any.
-	const refusal = sizeRefusal(policy, file.size);
-	if (refusal) {
-		const explained = explainStorageFailure({
-			failure: { kind: 'local', detail: refusal },
-			method: 'POST',
-			path: '',
-			attempts: 0,
-			stopped: 'final',
-			outcomeUnknown: false,
-			scope,
-		});
-		throw new NodeOperationError(context.getNode(), `${options.step ? `${options.step} failed: ` : ''}${refusal}`, {
-			itemIndex: options.itemIndex,
-			description: explained.description,
-		});
-	}
-	const framing = frameMultipart(Object.entries(presigned.fields), {
-		fieldName: 'file',
-		fileName: file.fileName,
-		contentType: file.mimeType,
-		size: file.size,
-	});
-	await httpCall(context, STORAGE, {
-		method: 'POST',
-		path: '',
-		absoluteUrl: presigned.url,
-		authenticate: false,
-		stream: {
-			open: async () => multipartBody(framing, file.open, file.size),
-			contentType: framing.contentType,
-			contentLength: framing.contentLength,
-		},
-		retry: 'never',
-		expect: 'any',
-		redirects: 'sameOrigin',
-		timeoutMs: options.timeoutMs,
-		uploadBytes: file.size,
-		itemIndex: options.itemIndex,
-		scope,
-	});
+	const site = (await datapressJson(context, 'GET', '/api/v3/site', 'safe', check, { subject: 'the site' }, options)) as IDataObject;
+	return Object.entries(site.mastheads as IDataObject).map(([id, masthead]) => ({
+		id,
+		title: String((masthead as IDataObject | null)?.title ?? id),
+	}));
 }

@@ -74,6 +74,12 @@ export function describeFailure(report: FailureReport<unknown>, service: string)
 						description: 'This request is not repeated at another address, since its body would be sent twice.',
 						httpCode: String(failure.status),
 					};
+		case 'foreignUrl':
+			return {
+				message: `${service} named an address on another host (${failure.origin}) for ${call}: not sent`,
+				description:
+					'Requests that carry the API key go only to the Base URL\'s own host (scheme, host and port). Check the Base URL of the credential.',
+			};
 		case 'local':
 			return {
 				message: `The request to ${service} could not be made: ${failure.detail}`,

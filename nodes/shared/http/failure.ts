@@ -15,6 +15,8 @@ export type CallFailure =
 	| { kind: 'answer'; status: number; problem: AnswerProblem; detail: string }
 	/** A redirect that is not followed: to another origin, or one that would resend a body. */
 	| { kind: 'redirect'; status: number; location: string; crossOrigin: boolean }
+	/** The service named an address on another origin for a request that carries the key: not sent. */
+	| { kind: 'foreignUrl'; origin: string }
 	/** The request could not be made at all (an invalid Base URL, say). */
 	| { kind: 'local'; detail: string };
 

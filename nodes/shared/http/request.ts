@@ -49,7 +49,10 @@ export interface HttpCall<Scope> {
 	method: IHttpRequestMethods;
 	/** Under the credential's Base URL, with every segment from user input encoded (see `pathSegment`). */
 	path: string;
-	/** An absolute URL elsewhere (a storage host); only with `authenticate: false`. */
+	/**
+	 * An absolute URL the service named (an upload's chunk address, a storage host). With the credential it
+	 * must be on the Base URL's origin, else the call fails before sending: the key goes nowhere else.
+	 */
 	absoluteUrl?: string;
 	qs?: IDataObject;
 	headers?: Record<string, string>;
@@ -61,6 +64,8 @@ export interface HttpCall<Scope> {
 	authenticate?: boolean;
 	/** `json`: a 2xx must carry JSON that `check` accepts. `any`: the body is returned as text. */
 	expect: 'json' | 'any';
+	/** Error statuses that are an answer for this call (a 404 that says "not here"), returned, not thrown. */
+	accept?: number[];
 	/** Says what is wrong with a parsed 2xx answer, or undefined when it is what the endpoint returns. */
 	check?: (value: unknown) => string | undefined;
 	/** A 2xx answer that is really an API error (the Planning API's `status: "ERROR"`). */
@@ -252,6 +257,7 @@ function readAnswer(
 		if (target && !crossOrigin && call.method === 'GET') return { follow: target.toString(), status };
 		return { failure: { kind: 'redirect', status, location: crossOrigin ? scrubText(target?.origin ?? '', secrets) : shown, crossOrigin } };
 	}
+	if (call.accept?.includes(status)) return { result: { status, headers, body: errorBody(text), secrets } };
 	if (status < 200 || status >= 300) {
 		const retryAfter = parseRetryAfter(header(headers, 'retry-after'), Date.now());
 		const failure: CallFailure = { kind: 'status', status, body: errorBody(text) };
@@ -300,6 +306,10 @@ export async function httpCall<Scope>(context: HttpContext, service: Service<Sco
 	const startedMs = Date.now();
 	const deadlineMs = callDeadline(startedMs, call.timeoutMs, call.deadlineMs, call.uploadBytes);
 	let url = call.absoluteUrl ?? `${baseUrl}${call.path}`;
+	if (call.absoluteUrl !== undefined && authenticate && !sameOrigin(call.absoluteUrl, baseUrl)) {
+		const failure: CallFailure = { kind: 'foreignUrl', origin: scrubText(originOf(call.absoluteUrl), secrets) };
+		throw callError(context, service as Service<unknown>, report(call, url, failure, 0, 'final'), secrets, call.itemIndex);
+	}
 	let redirectsLeft = MAX_SAME_ORIGIN_REDIRECTS;
 	for (let attempt = 1; ; attempt++) {
 		const sent = await sendOnce(context, service as Service<unknown>, call as HttpCall<unknown>, url, deadlineMs, startedMs);
@@ -327,6 +337,18 @@ export async function httpCall<Scope>(context: HttpContext, service: Service<Sco
 			call.itemIndex,
 		);
 	}
+}
+
+function originOf(url: string): string {
+	try {
+		return new URL(url).origin;
+	} catch {
+		return url;
+	}
+}
+
+function sameOrigin(url: string, baseUrl: string): boolean {
+	return originOf(url) === originOf(baseUrl);
 }
 
 function report<Scope>(

@@ -7,7 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import { slugify } from '../../helpers/slugify';
-import { createDataset } from '../../transport';
+import { createDataset, listMastheads, siteGeneration } from '../../transport';
 import { callOptions, parseJsonParameter } from '../common';
 
 const show = { resource: ['dataset'], operation: ['create'] };
@@ -27,7 +27,8 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'e.g. my-new-dataset',
-		description: 'URL slug of the new dataset. Left empty, it is derived from the title.',
+		description:
+			'Legacy DataPress sites only: URL slug of the new dataset, derived from the title when left empty. DataPress 4 makes the address from the title and its own ID.',
 		displayOptions: { show },
 	},
 	{
@@ -42,6 +43,16 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 	},
 	{
+		displayName: 'Masthead Name or ID',
+		name: 'masthead',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getMastheads' },
+		default: '',
+		description:
+			'DataPress 4 sites (the London Datastore) only: the masthead the dataset page shows, one of the site\'s. Left empty, a site with a single masthead uses it. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: { show },
+	},
+	{
 		displayName: 'Sharing',
 		name: 'sharing',
 		type: 'options',
@@ -50,6 +61,8 @@ export const description: INodeProperties[] = [
 			{ name: 'Public', value: 'public', description: 'Everyone sees it' },
 		],
 		default: 'private',
+		description:
+			'Who sees the new dataset. Private by default, and always sent: DataPress 4 would publish a dataset created without it.',
 		displayOptions: { show },
 	},
 	{
@@ -100,22 +113,38 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			itemIndex,
 		});
 	}
-	const slug = givenSlug || slugify(title);
-	if (!slug) {
-		throw new NodeOperationError(
-			this.getNode(),
-			'Slug is empty: the title has no letters or digits to derive one from; give a slug',
-			{ itemIndex },
-		);
+	const calls = callOptions(this, itemIndex);
+	const extra = (additional as IDataObject | undefined) ?? {};
+	let body: IDataObject;
+	if ((await siteGeneration(this, calls)) === 'v4') {
+		const masthead = await chooseMasthead.call(this, itemIndex);
+		body = { ...extra, title, team, masthead, sharing };
+	} else {
+		const slug = givenSlug || slugify(title);
+		if (!slug) {
+			throw new NodeOperationError(
+				this.getNode(),
+				'Slug is empty: the title has no letters or digits to derive one from; give a slug',
+				{ itemIndex },
+			);
+		}
+		body = { ...extra, title, slug, parent: team, sharing };
 	}
-	const body: IDataObject = {
-		...((additional as IDataObject | undefined) ?? {}),
-		title,
-		slug,
-		parent: team,
-		sharing,
-	};
 	if (text) body.description = text;
-	const dataset = await createDataset(this, body, callOptions(this, itemIndex));
+	const dataset = await createDataset(this, body, calls);
 	return [{ json: dataset, pairedItem: { item: itemIndex } }];
+}
+
+/** The Masthead parameter, or the site's only masthead when it is left empty. */
+async function chooseMasthead(this: IExecuteFunctions, itemIndex: number): Promise<string> {
+	const given = String(this.getNodeParameter('masthead', itemIndex, '') ?? '').trim();
+	if (given) return given;
+	const mastheads = await listMastheads(this, callOptions(this, itemIndex));
+	if (mastheads.length === 1) return mastheads[0].id;
+	throw new NodeOperationError(this.getNode(), 'Invalid "Masthead": DataPress 4 needs one for a new dataset', {
+		itemIndex,
+		description: mastheads.length
+			? `The site's mastheads are: ${mastheads.map((masthead) => masthead.id).join(', ')}. Nothing was created.`
+			: 'The site lists no masthead. Nothing was created.',
+	});
 }

@@ -15,7 +15,8 @@ import {
 	testUpdatedAt,
 	type PatchOperation,
 } from '../../helpers/patch';
-import { patchDataset } from '../../transport';
+import { datapress4Fields } from '../../helpers/fields';
+import { patchDataset, siteGeneration } from '../../transport';
 import { appliedOperations, callOptions, datasetIdProperty, parseJsonParameter, readDataset } from '../common';
 
 const show = { resource: ['dataset'], operation: ['update'] };
@@ -124,7 +125,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: { ...show, updateMode: ['setFields'] } },
 		options: [
-			{ displayName: 'Author', name: 'author', type: 'string', default: '' },
+			{ displayName: 'Author', name: 'author', type: 'string', default: '', description: 'DataPress 4 keeps it in custom.author' },
 			{
 				displayName: 'Description',
 				name: 'description',
@@ -133,9 +134,23 @@ export const description: INodeProperties[] = [
 				default: '',
 				description: 'HTML allowed',
 			},
-			{ displayName: 'Licence', name: 'licence', type: 'string', default: '', placeholder: 'e.g. ogl-v3' },
-			{ displayName: 'Maintainer', name: 'maintainer', type: 'string', default: '' },
-			{ displayName: 'Maintainer Email', name: 'maintainer_email', type: 'string', placeholder: 'name@email.com', default: '' },
+			{
+				displayName: 'Licence',
+				name: 'licence',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. ogl-v3',
+				description: 'Legacy: the licence ID. DataPress 4: the title of the licence object (its URL kept).',
+			},
+			{ displayName: 'Maintainer', name: 'maintainer', type: 'string', default: '', description: 'DataPress 4 keeps it as contact.title' },
+			{
+				displayName: 'Maintainer Email',
+				name: 'maintainer_email',
+				type: 'string',
+				placeholder: 'name@email.com',
+				default: '',
+				description: 'DataPress 4 keeps it as contact.email',
+			},
 			{
 				displayName: 'Sharing',
 				name: 'sharing',
@@ -154,7 +169,14 @@ export const description: INodeProperties[] = [
 				description: 'Comma-separated list; replaces the dataset\'s tags',
 			},
 			{ displayName: 'Title', name: 'title', type: 'string', default: '' },
-			{ displayName: 'Update Frequency', name: 'update_frequency', type: 'string', default: '', placeholder: 'e.g. Monthly' },
+			{
+				displayName: 'Update Frequency',
+				name: 'update_frequency',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Monthly',
+				description: 'DataPress 4 keeps it in custom.update_frequency',
+			},
 		],
 	},
 	{
@@ -266,7 +288,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 				description: `The dataset's updatedAt is now ${String(current.updatedAt)}.`,
 			});
 		}
-		const diff = diffFields(current, desired);
+		// DataPress 4 keeps some of the legacy fields inside objects (contact, custom, licence).
+		const wanted = (await siteGeneration(this, callOptions(this, itemIndex))) === 'v4' ? datapress4Fields(current, desired) : desired;
+		const diff = diffFields(current, wanted);
 		if (isProblem(diff)) throw new NodeOperationError(node, diff.problem, { itemIndex });
 		operations = diff.operations;
 		if (!operations.length) {

@@ -1,4 +1,5 @@
 import {
+	NodeApiError,
 	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
@@ -6,22 +7,25 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { md5OfBuffer, md5OfStream } from '../../helpers/md5';
+import { fileHashes, readServerHash, sameFile } from '../../helpers/chunks';
+import { uploadFileName } from '../../helpers/multipart';
 import { bumpUpdatedAt } from '../../helpers/patch';
 import {
 	chooseUploadPath,
+		largeFilePath,
 	MAX_MULTIPART_BYTES,
 	type UploadMethodChoice,
+	type UploadPath,
 } from '../../helpers/threshold';
-import { uploadFileName } from '../../helpers/multipart';
+import { patchDataset, siteGeneration, type Generation } from '../../transport';
 import {
-	patchDataset,
 	postToStorage,
 	presignUpload,
 	STREAM_CHUNK_BYTES,
+	uploadChunked,
 	uploadMultipart,
 	type UploadFile,
-} from '../../transport';
+} from '../../transport/uploads';
 import {
 	appliedOperations,
 	callOptions,
@@ -70,7 +74,8 @@ export const description: INodeProperties[] = [
 				name: 'bumpUpdatedDate',
 				type: 'boolean',
 				default: true,
-				description: 'Whether to set the dataset\'s updatedAt to now, so the page shows the new date',
+				description:
+					'Whether to set the dataset\'s updatedAt to now, so the page shows the new date. DataPress 4 does it on every upload by itself; on a legacy site the node patches it. (Dataset → Update leaves it off by default: an edit of metadata is often not news.)',
 			},
 			{
 				displayName: 'Description',
@@ -96,7 +101,8 @@ export const description: INodeProperties[] = [
 				name: 'skipIfUnchanged',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to upload nothing when replacing a file whose MD5 equals the resource\'s check_hash',
+				description:
+					'Whether to upload nothing when replacing a file whose content is the resource\'s: its hash (DataPress 4: an MD5 or a multipart ETag of 5 MiB parts, computed here the same way) or check_hash (legacy)',
 			},
 			{
 				displayName: 'Title',
@@ -113,13 +119,15 @@ export const description: INodeProperties[] = [
 					{
 						name: 'Automatic',
 						value: 'auto',
-						description: 'Multipart up to 100 MiB, presigned storage upload above',
+						description:
+							'One multipart post up to 100,000,000 bytes (and the large-file path if the site refuses it as too large), the large-file path above',
 					},
-					{ name: 'Multipart', value: 'multipart', description: 'Straight to DataPress (up to 100 MiB)' },
+					{ name: 'Multipart', value: 'multipart', description: 'One post straight to DataPress (up to 100 MiB)' },
 					{
-						name: 'Presigned',
+						name: 'Large File',
 						value: 'presigned',
-						description: 'Presign, post to the storage host, then attach the file by a patch',
+						description:
+							'DataPress 4: 5 MiB chunks through the API host. Legacy: presign, post to the storage host, then attach by a patch.',
 					},
 				],
 				default: 'auto',
@@ -164,11 +172,6 @@ async function fileFromItem(
 	};
 }
 
-async function md5Of(file: UploadFile): Promise<string> {
-	const bytes = await file.open();
-	return Buffer.isBuffer(bytes) ? md5OfBuffer(bytes) : await md5OfStream(bytes);
-}
-
 function highestOrder(dataset: IDataObject, except?: string): number {
 	let highest = -1;
 	for (const [id, resource] of Object.entries(resourcesOf(dataset))) {
@@ -176,6 +179,18 @@ function highestOrder(dataset: IDataObject, except?: string): number {
 		if (id !== except && Number.isFinite(order)) highest = Math.max(highest, order);
 	}
 	return highest;
+}
+
+interface Uploaded {
+	method: UploadPath;
+	after: IDataObject;
+	newId: string | undefined;
+	/** The multipart post was refused as too large (413) and the large-file path took over. */
+	fellBack?: boolean;
+}
+
+function isTooLarge(error: unknown): boolean {
+	return error instanceof NodeApiError && String(error.httpCode) === '413';
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
@@ -187,20 +202,18 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const resourceId =
 		mode === 'replace' ? String(this.getNodeParameter('resourceId', itemIndex)).trim() : undefined;
 	const options = this.getNodeParameter('options', itemIndex, {}) as UploadOptions;
-	const bump = options.bumpUpdatedDate !== false;
-	const title = (options.title ?? '').trim();
-	const fileDescription = options.description ?? '';
 	const reply = (json: IDataObject): INodeExecutionData[] => [{ json, pairedItem: { item: itemIndex } }];
 
 	const file = await fileFromItem.call(this, itemIndex, propertyName);
-	const method = chooseUploadPath(file.size, options.uploadMethod ?? 'auto');
-	if (method === 'multipart' && file.size > MAX_MULTIPART_BYTES) {
+	const choice = options.uploadMethod ?? 'auto';
+	if (choice === 'multipart' && file.size > MAX_MULTIPART_BYTES) {
 		throw new NodeOperationError(
 			node,
 			`"${file.fileName}" has ${file.size} bytes: the multipart upload takes at most ${MAX_MULTIPART_BYTES} (100 MiB)`,
-			{ itemIndex, description: 'Set Upload Method to Automatic or Presigned.' },
+			{ itemIndex, description: 'Set Upload Method to Automatic or Large File.' },
 		);
 	}
+	const generation = await siteGeneration(this, calls);
 
 	// Read first: a missing dataset or resource fails here, before any byte is sent.
 	const before = await readDataset.call(this, datasetId, itemIndex);
@@ -209,13 +222,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		: undefined;
 
 	if (existing && options.skipIfUnchanged) {
-		const hash = await md5Of(file);
-		if (typeof existing.check_hash === 'string' && existing.check_hash.toLowerCase() === hash) {
+		const serverHash = readServerHash(existing.hash ?? existing.check_hash);
+		const local = serverHash ? await fileHashes(await file.open()) : undefined;
+		if (serverHash && local && sameFile(serverHash, local, file.size)) {
 			return reply({
 				uploaded: false,
 				skipped: true,
-				reason: `"${file.fileName}" has the same MD5 as resource "${resourceId}": nothing uploaded`,
-				md5: hash,
+				reason: `"${file.fileName}" has the same content as resource "${resourceId}" (${serverHash.kind === 'md5' ? 'MD5' : 'multipart ETag'}): nothing uploaded`,
+				md5: local.md5,
+				etag: local.etag,
 				resourceId: resourceId ?? null,
 				resource: existing,
 				dataset: before,
@@ -223,68 +238,30 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		}
 	}
 
-	let after: IDataObject;
-	let newId: string | undefined;
+	const upload = { datasetId, resourceId, existing, file, options, generation, before, itemIndex };
+	let uploaded: Uploaded;
+	const method = chooseUploadPath(file.size, choice, generation);
 	if (method === 'multipart') {
-		// A new file is titled by its name unless given one (as on the presigned path); a replacement keeps its title.
-		const multipartTitle = title || (resourceId ? undefined : file.fileName);
-		// A patch follows the file when there is something to set that the upload itself cannot.
-		const patchFollows = bump || fileDescription !== '' || (!resourceId && options.position === 'bottom');
-		const uploaded = await uploadMultipart(this, datasetId, resourceId, multipartTitle, file, {
-			...calls,
-			step: patchFollows ? 'Upload step 1 of 2 (file to DataPress)' : undefined,
-			leftBehind: 'The dataset is unchanged unless the file arrived before the answer was lost.',
-		});
-		newId = resourceId ?? addedResourceId(before, uploaded);
-		const followUp: IDataObject[] = [];
-		if (newId && fileDescription) {
-			followUp.push({ op: 'add', path: `/resources/${newId}/description`, value: fileDescription });
+		const outcome = await multipartUpload.call(this, upload).then(
+			(value) => ({ value }),
+			(failure: unknown) => ({ failure }),
+		);
+		if ('value' in outcome) uploaded = outcome.value;
+		// A site whose limit is lower than the node's threshold says so with 413, before anything is stored.
+		else if (choice === 'auto' && isTooLarge(outcome.failure)) {
+			uploaded = { ...(await largeUpload.call(this, upload)), fellBack: true };
+		} else if (outcome.failure instanceof NodeApiError || outcome.failure instanceof NodeOperationError) {
+			throw outcome.failure;
+		} else {
+			throw new NodeOperationError(node, outcome.failure as Error, { itemIndex });
 		}
-		if (newId && !resourceId && options.position === 'bottom') {
-			followUp.push({ op: 'add', path: `/resources/${newId}/order`, value: highestOrder(uploaded, newId) + 1 });
-		}
-		if (bump) followUp.push(bumpUpdatedAt(new Date(), uploaded.updatedAt) as unknown as IDataObject);
-		after = followUp.length
-			? await patchDataset(this, datasetId, followUp, {
-					...calls,
-					step: 'Upload step 2 of 2 (description, position and date by patch)',
-					leftBehind: `"${file.fileName}" is already in the dataset${newId ? ` as resource "${newId}"` : ''}: only its description, position or the dataset's updated date were not set. Set them with File → Update or Dataset → Update rather than uploading again.`,
-				})
-			: uploaded;
 	} else {
-		const presigned = await presignUpload(this, datasetId, file.fileName, {
-			...calls,
-			step: 'Upload step 1 of 3 (presign)',
-			leftBehind: 'Nothing was uploaded and the dataset is unchanged.',
-		});
-		await postToStorage(this, presigned, file, { ...calls, step: 'Upload step 2 of 3 (storage)' });
-		// Step 3 of 3 runs only once the storage has the whole file.
-		const value: IDataObject = {
-			origin: presigned.fields.key,
-			title: title || (existing?.title as string | undefined) || file.fileName,
-		};
-		const description = fileDescription || (existing?.description as string | undefined);
-		if (description) value.description = description;
-		if (existing) {
-			// A replacement takes the old file's place in the list; the old resource goes in the same patch.
-			if (existing.order !== undefined) value.order = existing.order;
-		} else if (options.position !== 'bottom') {
-			value.order = -1;
-		}
-		const patch: IDataObject[] = [{ op: 'add', path: '/resources/new-upload', value }];
-		if (resourceId) patch.push({ op: 'remove', path: `/resources/${resourceId}` });
-		if (bump) patch.push(bumpUpdatedAt(new Date(), before.updatedAt) as unknown as IDataObject);
-		after = await patchDataset(this, datasetId, patch, {
-			...calls,
-			step: 'Upload step 3 of 3 (attach by patch)',
-			leftBehind: `The file is in storage as "${presigned.fields.key}" but the dataset does not list it, unless the patch was applied before its answer was lost.`,
-		});
-		newId = addedResourceId(before, after);
+		uploaded = await largeUpload.call(this, upload);
 	}
-
-	return reply({
+	const { after, newId } = uploaded;
+	const result: IDataObject = {
 		uploaded: true,
-		method,
+		method: uploaded.method,
 		bytes: file.size,
 		fileName: file.fileName,
 		resourceId: newId ?? null,
@@ -292,5 +269,118 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		resource: newId ? (resourcesOf(after)[newId] ?? null) : null,
 		operations: appliedOperations(after),
 		dataset: after,
+	};
+	if (uploaded.fellBack) result.note = `The site refused the multipart post as too large (413); the file went by the ${uploaded.method} path.`;
+	return reply(result);
+}
+
+interface UploadJob {
+	datasetId: string;
+	resourceId: string | undefined;
+	existing: IDataObject | undefined;
+	file: UploadFile;
+	options: UploadOptions;
+	generation: Generation;
+	before: IDataObject;
+	itemIndex: number;
+}
+
+/** Where a new file goes: the top (order 0, or before the others), or after the last one. */
+function newFileOrder(job: UploadJob, dataset: IDataObject, newId?: string): number | undefined {
+	if (job.existing) return job.existing.order === undefined ? undefined : Number(job.existing.order);
+	return job.options.position === 'bottom' ? highestOrder(dataset, newId) + 1 : undefined;
+}
+
+async function multipartUpload(this: IExecuteFunctions, job: UploadJob): Promise<Uploaded> {
+	const { datasetId, resourceId, file, options, generation } = job;
+	const calls = callOptions(this, job.itemIndex);
+	const title = (options.title ?? '').trim();
+	const fileDescription = options.description ?? '';
+	// A new file is titled by its name unless given one (as on the other paths); a replacement keeps its title.
+	const multipartTitle = title || (resourceId ? undefined : file.fileName);
+	// DataPress 4 moves updatedAt on every upload; a legacy site needs a patch for it.
+	const bump = options.bumpUpdatedDate !== false && generation === 'legacy';
+	// A patch follows the file when there is something to set that the post itself cannot.
+	const patchFollows = bump || fileDescription !== '' || (!resourceId && options.position === 'bottom');
+	const uploaded = await uploadMultipart(this, datasetId, resourceId, multipartTitle, file, {
+		...calls,
+		step: patchFollows ? 'Upload step 1 of 2 (file to DataPress)' : undefined,
+		leftBehind: 'The dataset is unchanged unless the file arrived before the answer was lost.',
 	});
+	const newId = resourceId ?? addedResourceId(job.before, uploaded);
+	const followUp: IDataObject[] = [];
+	if (newId && fileDescription) {
+		followUp.push({ op: 'add', path: `/resources/${newId}/description`, value: fileDescription });
+	}
+	if (newId && !resourceId && options.position === 'bottom') {
+		followUp.push({ op: 'add', path: `/resources/${newId}/order`, value: highestOrder(uploaded, newId) + 1 });
+	}
+	if (bump) followUp.push(bumpUpdatedAt(new Date(), uploaded.updatedAt) as unknown as IDataObject);
+	const after = followUp.length
+		? await patchDataset(this, datasetId, followUp, {
+				...calls,
+				step: 'Upload step 2 of 2 (description, position and date by patch)',
+				leftBehind: `"${file.fileName}" is already in the dataset${newId ? ` as resource "${newId}"` : ''}: only its description, position or the dataset's updated date were not set. Set them with File → Update or Dataset → Update rather than uploading again.`,
+			})
+		: uploaded;
+	return { method: 'multipart', after, newId };
+}
+
+async function largeUpload(this: IExecuteFunctions, job: UploadJob): Promise<Uploaded> {
+	return largeFilePath(job.generation) === 'chunked' ? await chunkedUpload.call(this, job) : await presignedUpload.call(this, job);
+}
+
+/** DataPress 4: the title, description and place go with the upload, and completing it moves updatedAt. */
+async function chunkedUpload(this: IExecuteFunctions, job: UploadJob): Promise<Uploaded> {
+	const { datasetId, resourceId, existing, file, options } = job;
+	const title = (options.title ?? '').trim();
+	const result = await uploadChunked(
+		this,
+		datasetId,
+		file,
+		{
+			resourceId,
+			title: title || (existing ? undefined : file.fileName),
+			description: options.description || undefined,
+			order: existing ? undefined : newFileOrder(job, job.before),
+		},
+		callOptions(this, job.itemIndex),
+	);
+	return { method: 'chunked', after: result.dataset, newId: resourceId ?? result.resourceId ?? addedResourceId(job.before, result.dataset) };
+}
+
+/** Legacy: presign, the file to the storage host, then one patch that attaches it (and bumps the date). */
+async function presignedUpload(this: IExecuteFunctions, job: UploadJob): Promise<Uploaded> {
+	const { datasetId, resourceId, existing, file, options, before } = job;
+	const calls = callOptions(this, job.itemIndex);
+	const title = (options.title ?? '').trim();
+	const fileDescription = options.description ?? '';
+	const presigned = await presignUpload(this, datasetId, file.fileName, {
+		...calls,
+		step: 'Upload step 1 of 3 (presign)',
+		leftBehind: 'Nothing was uploaded and the dataset is unchanged.',
+	});
+	await postToStorage(this, presigned, file, { ...calls, step: 'Upload step 2 of 3 (storage)' });
+	// Step 3 of 3 runs only once the storage has the whole file.
+	const value: IDataObject = {
+		origin: presigned.fields.key,
+		title: title || (existing?.title as string | undefined) || file.fileName,
+	};
+	const description = fileDescription || (existing?.description as string | undefined);
+	if (description) value.description = description;
+	if (existing) {
+		// A replacement takes the old file's place in the list; the old resource goes in the same patch.
+		if (existing.order !== undefined) value.order = existing.order;
+	} else if (options.position !== 'bottom') {
+		value.order = -1;
+	}
+	const patch: IDataObject[] = [{ op: 'add', path: '/resources/new-upload', value }];
+	if (resourceId) patch.push({ op: 'remove', path: `/resources/${resourceId}` });
+	if (options.bumpUpdatedDate !== false) patch.push(bumpUpdatedAt(new Date(), before.updatedAt) as unknown as IDataObject);
+	const after = await patchDataset(this, datasetId, patch, {
+		...calls,
+		step: 'Upload step 3 of 3 (attach by patch)',
+		leftBehind: `The file is in storage as "${presigned.fields.key}" but the dataset does not list it, unless the patch was applied before its answer was lost.`,
+	});
+	return { method: 'presigned', after, newId: addedResourceId(before, after) };
 }

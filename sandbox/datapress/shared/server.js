@@ -8,6 +8,8 @@
 const fs = require('node:fs');
 const http = require('node:http');
 
+const { listen } = require('../../listen');
+
 function sendJson(response, status, value) {
 	response.writeHead(status, { 'content-type': 'application/json' });
 	response.end(JSON.stringify(value));
@@ -96,10 +98,9 @@ async function applyFault(fault, request, response, entry) {
 
 /**
  * Starts the server: `handle(request, response, url)` answers the API, `control` and `controlRoutes` the
- * `/_sandbox/` calls. Resolves `{ origin, close }`.
+ * `/_sandbox/` calls. Resolves `{ origin, port, close }`.
  */
 async function startApiServer({ port, host, faults, requestLog, control, controlRoutes, handle }) {
-	const sockets = new Set();
 	const server = http.createServer(async (request, response) => {
 		const url = new URL(request.url, 'http://datapress');
 		const entry = { at: new Date().toISOString(), method: request.method, path: url.pathname, hadAuthorization: request.headers.authorization !== undefined, status: 0 };
@@ -116,21 +117,7 @@ async function startApiServer({ port, host, faults, requestLog, control, control
 			return undefined;
 		}
 	});
-	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
-	await new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, resolve);
-	});
-	return {
-		origin: `http://${host}:${server.address().port}`,
-		async close() {
-			for (const socket of sockets) socket.destroy();
-			await new Promise((resolve) => server.close(() => resolve()));
-		},
-	};
+	return listen(server, port, host);
 }
 
 module.exports = { sendJson, readBody, sendFile, createRequestLog, startApiServer };

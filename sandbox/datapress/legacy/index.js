@@ -1,5 +1,6 @@
 /**
- * Legacy DataPress sandbox (the API of the seed and api-facts.md, served by data.london.gov.uk before DataPress 4),
+ * Legacy DataPress sandbox (the API of the seed and api-facts.md, served by data.london.gov.uk before DataPress 4)
+ * with the storage sandbox it presigns uploads for.
  * Datasets are JSON documents changed by RFC 6902 patches applied atomically (fast-json-patch, on a copy
  * committed only when every operation succeeded); files arrive as multipart/form-data streamed to disk with
  * their MD5 computed on the way, or through the storage host and a patch that adds them by `origin`.
@@ -19,6 +20,7 @@ const { presignPost } = require('../../storage/sigv4');
 const { startStorageSandbox } = require('../../storage');
 const { createFaults } = require('../shared/faults');
 const { receiveFile } = require('../shared/multipart');
+const { patchShapeError } = require('../shared/patchShape');
 const { sendJson, readBody, sendFile, createRequestLog, startApiServer } = require('../shared/server');
 const { TEAMS, USERS, TOPICS, LICENCES, seedDatasets } = require('./seed');
 
@@ -166,25 +168,17 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 	// ---- Patches ----
 
 	const IMMUTABLE = [/^\/id(\/|$)/, /^\/readonly(\/|$)/];
-	const OPERATIONS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
 	/** Checks a patch's shape; returns an error message naming the operation, or undefined. */
 	function checkPatchShape(patch) {
-		if (!Array.isArray(patch)) return 'Request body must be a well-formed JSON patch: an array of operations';
-		for (let index = 0; index < patch.length; index++) {
-			const operation = patch[index];
-			if (!operation || typeof operation !== 'object' || Array.isArray(operation)) return `Operation ${index} is not an object`;
-			if (!OPERATIONS.has(operation.op)) return `Operation ${index}: unknown op "${operation.op}"`;
-			if (typeof operation.path !== 'string' || !operation.path.startsWith('/')) return `Operation ${index}: path must be a JSON pointer such as "/title"`;
+		return patchShapeError(patch, (operation, index) => {
 			for (const pointer of [operation.path, operation.from]) {
 				if (pointer !== undefined && IMMUTABLE.some((pattern) => pattern.test(pointer))) {
 					return `Operation ${index} (${operation.op} ${pointer}): "id" and "readonly" cannot be changed`;
 				}
 			}
-			if ((operation.op === 'move' || operation.op === 'copy') && typeof operation.from !== 'string') return `Operation ${index}: ${operation.op} needs "from"`;
-			if (['add', 'replace', 'test'].includes(operation.op) && !('value' in operation)) return `Operation ${index}: ${operation.op} needs "value"`;
-		}
-		return undefined;
+			return undefined;
+		});
 	}
 
 	function resourcePlaceholder(operation) {

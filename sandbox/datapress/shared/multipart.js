@@ -36,8 +36,9 @@ function receiveFile(request, { directory, maxBytes = Infinity }) {
 		const fields = {};
 		let upload;
 		let settled = false;
+		// At once, so that no answer goes out before the partial file is gone.
 		const discard = () => {
-			if (upload) fs.rm(upload.directory, { recursive: true, force: true }, () => {});
+			if (upload) fs.rmSync(upload.directory, { recursive: true, force: true });
 		};
 		const fail = (error) => {
 			if (settled) return;

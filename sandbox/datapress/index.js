@@ -1,18 +1,26 @@
 /**
- * DataPress sandboxes behind one start function: `api: 'legacy'`, the API of the seed and api-facts.md,
- * with the storage host it presigns large uploads for (legacy/). The HTTP shell, faults, control API and
- * multipart reading are in shared/.
+ * DataPress sandboxes, two generations of the API behind one start function:
+ * - `api: 'legacy'` (the default for now): the API of the seed and api-facts.md, with the storage host it
+ *   presigns large uploads for (legacy/);
+ * - `api: 'v4'`: DataPress 4, what data.london.gov.uk serves today (datapress-v4.md), with chunked uploads
+ *   through the API host (v4/).
+ * Both answer the same control API under `/_sandbox/` and take the same injected faults (shared/).
  */
 'use strict';
 
 const legacy = require('./legacy');
+const v4 = require('./v4');
 
-const API_GENERATIONS = ['legacy'];
+const API_GENERATIONS = ['legacy', 'v4'];
 const DEFAULT_API = 'legacy';
 
 async function startDatastoreSandboxes({ api = DEFAULT_API, ...options } = {}) {
-	if (api === 'legacy') return legacy.startDatastoreSandboxes(options);
-	throw new Error(`Unknown DataPress API "${api}": one of ${API_GENERATIONS.join(', ')}`);
+	let sandbox;
+	if (api === 'v4') sandbox = await v4.startDataPress4Sandbox(options);
+	else if (api === 'legacy') sandbox = await legacy.startDatastoreSandboxes(options);
+	else throw new Error(`Unknown DataPress API "${api}": one of ${API_GENERATIONS.join(', ')}`);
+	sandbox.api = api;
+	return sandbox;
 }
 
 module.exports = {

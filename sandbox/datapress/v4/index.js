@@ -16,7 +16,7 @@ const { createFaults } = require('../shared/faults');
 const { createRequestLog, startApiServer } = require('../shared/server');
 const { createRouter } = require('./routes');
 const { createState } = require('./state');
-const { createUploads, MAX_FORM_BYTES } = require('./upload');
+const { createUploads } = require('./upload');
 
 async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } = {}) {
 	const root = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'datapress4-sandbox-'));
@@ -83,4 +83,4 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 	};
 }
 
-module.exports = { startDataPress4Sandbox, MAX_FORM_BYTES };
+module.exports = { startDataPress4Sandbox };

@@ -247,4 +247,4 @@ function bumpedStamp(previous) {
 	return new Date(Number.isFinite(last) && last >= now ? last + 1 : now).toISOString();
 }
 
-module.exports = { createState, canonicalOf, placeResource, bumpedStamp, formatOf, originOf, clone, RESOURCE_KEYS, ordered };
+module.exports = { createState, canonicalOf, placeResource, bumpedStamp, formatOf, originOf, clone };

@@ -2,7 +2,9 @@
 /**
  * `npm run sandbox`: the sandboxes of both APIs and the demo mailbox on fixed local ports, for trying the
  * nodes (or any HTTP client) without accounts. Ports come from PLANNING_PORT, DATAPRESS_PORT, STORAGE_PORT,
- * SMTP_PORT and MAILBOX_PORT when set. Ctrl-C stops them.
+ * SMTP_PORT and MAILBOX_PORT when set, the data folder from SANDBOX_DATA_DIR. `--api v4` serves DataPress 4
+ * (what data.london.gov.uk runs today) instead of the legacy DataPress API, still the default while the
+ * node speaks only the legacy one. Ctrl-C stops them.
  */
 'use strict';
 
@@ -13,12 +15,13 @@ const { startMailSink } = require('./mail');
 
 const port = (name, fallback) => Number(process.env[name] || fallback);
 
-async function startSandboxes({ dataDir } = {}) {
+async function startSandboxes({ dataDir, api } = {}) {
 	const started = [];
 	const planning = await startPlanningSandbox({ port: port('PLANNING_PORT', 4010), now: new Date().toISOString(), tick: true });
 	started.push(planning);
 	const { startDatastoreSandboxes } = require('./datapress');
 	const datastore = await startDatastoreSandboxes({
+		api,
 		port: port('DATAPRESS_PORT', 4020),
 		storagePort: port('STORAGE_PORT', 4030),
 		dataDir,
@@ -36,13 +39,25 @@ async function startSandboxes({ dataDir } = {}) {
 	};
 }
 
+/** `--api legacy|v4` (or `--api=v4`); undefined leaves the start function's default. */
+function apiOption(argv) {
+	const index = argv.findIndex((arg) => arg === '--api' || arg.startsWith('--api='));
+	if (index === -1) return undefined;
+	return argv[index].includes('=') ? argv[index].split('=')[1] : argv[index + 1];
+}
+
 async function main() {
-	const sandboxes = await startSandboxes({ dataDir: path.join(__dirname, '..', '.sandbox-data') });
+	const api = apiOption(process.argv.slice(2));
+	const sandboxes = await startSandboxes({ dataDir: process.env.SANDBOX_DATA_DIR || path.join(__dirname, '..', '.sandbox-data'), api });
 	const { planning, datastore, mailbox } = sandboxes;
+	const datapress =
+		datastore.api === 'v4'
+			? `DataPress 4       ${datastore.url}      keys demo-editor-key (editor), demo-viewer-key (no edit rights), demo-admin-key; chunked uploads through /api/v3/dataset/:id/upload`
+			: `DataPress         ${datastore.url}      keys demo-editor-key (editor), demo-viewer-key (no edit rights), demo-admin-key
+  Storage           ${datastore.storageUrl}      (presigned uploads; no key)`;
 	console.log(`Sandboxes running (Ctrl-C stops them):
   Planning API      ${planning.url}   key demo-planning-key (5000 credits); new keys via /generatekey
-  DataPress         ${datastore.url}      keys demo-editor-key (editor), demo-viewer-key (no edit rights), demo-admin-key
-  Storage           ${datastore.storageUrl}      (presigned uploads; no key)
+  ${datapress}
   Mailbox           ${mailbox.url}      (SMTP ${mailbox.smtpHost}:${mailbox.smtpPort}, no auth)
 Control endpoints (not part of the real APIs): ${planning.origin}/_sandbox/..., ${datastore.url}/_sandbox/...`);
 	const stop = async () => {

@@ -11,6 +11,7 @@
 const crypto = require('node:crypto');
 const http = require('node:http');
 
+const { listen } = require('../listen');
 const { AUTHORITIES, generateSeedData, createRandom, makeKeyval, isoDay } = require('./data');
 
 const DEFAULT_NOW = '2026-11-20T12:00:00Z';
@@ -400,7 +401,6 @@ async function startPlanningSandbox({
 		return send(404, { error: `Unknown control route ${route}` });
 	}
 
-	const sockets = new Set();
 	const server = http.createServer(async (request, response) => {
 		const url = new URL(request.url, 'http://sandbox');
 		const origin = `http://${request.headers.host || `${host}:${server.address().port}`}`;
@@ -441,16 +441,8 @@ async function startPlanningSandbox({
 			return response.end(JSON.stringify({ error: String(error && error.message) }));
 		}
 	});
-	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
-	await new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, resolve);
-	});
-	const actualPort = server.address().port;
-	const origin = `http://${host}:${actualPort}`;
+	const listening = await listen(server, port, host);
+	const { port: actualPort, origin } = listening;
 
 	return {
 		url: `${origin}/v1`,
@@ -458,8 +450,7 @@ async function startPlanningSandbox({
 		port: actualPort,
 		control,
 		async close() {
-			for (const socket of sockets) socket.destroy();
-			await new Promise((resolve) => server.close(() => resolve()));
+			await listening.close();
 		},
 	};
 }

@@ -14,6 +14,7 @@ const path = require('node:path');
 
 const busboy = require('busboy');
 
+const { listen } = require('../listen');
 const { verifyPost, errorXml } = require('./sigv4');
 
 function objectFileName(key) {
@@ -175,7 +176,6 @@ async function startStorageSandbox({
 		return undefined;
 	}
 
-	const sockets = new Set();
 	const server = http.createServer(async (request, response) => {
 		const url = new URL(request.url, 'http://storage');
 		const entry = { method: request.method, path: url.pathname, hadAuthorization: request.headers.authorization !== undefined, status: 0, bytes: 0 };
@@ -217,15 +217,8 @@ async function startStorageSandbox({
 		request.resume();
 		sendXml(response, entry.status, errorXml({ code: entry.status === 404 ? 'NoSuchBucket' : 'MethodNotAllowed', message: 'Only presigned POST uploads are served here' }));
 	});
-	server.on('connection', (socket) => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-	});
-	await new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, resolve);
-	});
-	const origin = `http://${host}:${server.address().port}`;
+	const listening = await listen(server, port, host);
+	const { origin } = listening;
 	return {
 		origin,
 		url: `${origin}/${bucket}`,
@@ -243,8 +236,7 @@ async function startStorageSandbox({
 			log.length = 0;
 		},
 		async close() {
-			for (const socket of sockets) socket.destroy();
-			await new Promise((resolve) => server.close(() => resolve()));
+			await listening.close();
 		},
 	};
 }

@@ -1,0 +1,26 @@
+/**
+ * The shape of an RFC 6902 JSON Patch, checked before anything is applied, by both DataPress generations:
+ * an array of objects with a known `op`, a JSON pointer `path`, `from` for move and copy, `value` for add,
+ * replace and test. `checkOperation(operation, index)` adds a generation's own refusal (run after `path`).
+ */
+'use strict';
+
+const OPERATIONS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+
+/** The first problem, as a message naming the operation, or undefined. */
+function patchShapeError(patch, checkOperation = () => undefined) {
+	if (!Array.isArray(patch)) return 'Request body must be a well-formed JSON patch: an array of operations';
+	for (let index = 0; index < patch.length; index++) {
+		const operation = patch[index];
+		if (!operation || typeof operation !== 'object' || Array.isArray(operation)) return `Operation ${index} is not an object`;
+		if (!OPERATIONS.has(operation.op)) return `Operation ${index}: unknown op "${operation.op}"`;
+		if (typeof operation.path !== 'string' || !operation.path.startsWith('/')) return `Operation ${index}: path must be a JSON pointer such as "/title"`;
+		const refusal = checkOperation(operation, index);
+		if (refusal) return refusal;
+		if ((operation.op === 'move' || operation.op === 'copy') && typeof operation.from !== 'string') return `Operation ${index}: ${operation.op} needs "from"`;
+		if (['add', 'replace', 'test'].includes(operation.op) && !('value' in operation)) return `Operation ${index}: ${operation.op} needs "value"`;
+	}
+	return undefined;
+}
+
+module.exports = { patchShapeError };

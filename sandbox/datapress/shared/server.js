@@ -1,0 +1,123 @@
+/**
+ * The HTTP shell both DataPress generations run in: JSON answers, bodies read with a limit, the request
+ * log, injected faults (shared/faults.js) and the control API under `/_sandbox/` (not part of the real
+ * APIs). Each generation supplies its request handler and its control object.
+ */
+'use strict';
+
+const fs = require('node:fs');
+const http = require('node:http');
+
+const { listen } = require('../../listen');
+
+function sendJson(response, status, value) {
+	response.writeHead(status, { 'content-type': 'application/json' });
+	response.end(JSON.stringify(value));
+}
+
+async function readBody(request, limit = 10 * 1024 * 1024) {
+	const chunks = [];
+	let size = 0;
+	for await (const chunk of request) {
+		size += chunk.length;
+		if (size > limit) throw Object.assign(new Error('Request body too large'), { status: 413 });
+		chunks.push(chunk);
+	}
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Streams a stored file as a download; the name is sent both ASCII-safe and in UTF-8 (RFC 6266). */
+function sendFile(response, file, contentType) {
+	response.writeHead(200, {
+		'content-type': contentType || 'application/octet-stream',
+		'content-length': fs.statSync(file.path).size,
+		'content-disposition': `attachment; filename="${file.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
+	});
+	fs.createReadStream(file.path).pipe(response);
+}
+
+/** The log of API requests (control calls are not logged). */
+function createRequestLog() {
+	let entries = [];
+	return {
+		push: (entry) => entries.push(entry),
+		entries: () => entries.map((entry) => ({ ...entry })),
+		clear: () => {
+			entries = [];
+		},
+	};
+}
+
+/** The control routes every generation has; `extra` adds a generation's own (`'POST /_sandbox/x': fn`). */
+async function answerControl(request, response, url, control, extra = {}) {
+	const body = request.method === 'POST' ? JSON.parse((await readBody(request)) || '{}') : {};
+	const route = `${request.method} ${url.pathname}`;
+	const routes = {
+		'POST /_sandbox/reset': () => (control.reset(), { ok: true }),
+		'POST /_sandbox/users': () => control.addUser(body),
+		'POST /_sandbox/faults': () => (control.injectFault(body), { ok: true }),
+		'GET /_sandbox/requests': () => control.requests(),
+		'POST /_sandbox/logs/clear': () => (control.clearLogs(), { ok: true }),
+		...extra,
+	};
+	if (routes[route]) return sendJson(response, 200, await routes[route](body));
+	const datasetMatch = /^GET \/_sandbox\/datasets\/([^/]+)$/.exec(route);
+	if (datasetMatch) return sendJson(response, 200, control.dataset(decodeURIComponent(datasetMatch[1])) || null);
+	return sendJson(response, 404, { error: `Unknown control route ${route}` });
+}
+
+/** Applies an injected fault; true when it answered (or dropped) the request itself. */
+async function applyFault(fault, request, response, entry) {
+	if (!fault) return false;
+	if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+	if (fault.drop) {
+		entry.status = 'dropped';
+		request.socket.destroy();
+		return true;
+	}
+	if (fault.dropAfterBytes !== undefined) {
+		let seen = 0;
+		request.on('data', (chunk) => {
+			seen += chunk.length;
+			if (seen >= fault.dropAfterBytes && !request.socket.destroyed) {
+				entry.status = 'dropped';
+				request.socket.destroy();
+			}
+		});
+	}
+	if (fault.status) {
+		request.resume();
+		const headers = { 'content-type': 'application/json' };
+		if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+		response.writeHead(fault.status, headers);
+		response.end(JSON.stringify({ error: `Injected HTTP ${fault.status}` }));
+		return true;
+	}
+	return false;
+}
+
+/**
+ * Starts the server: `handle(request, response, url)` answers the API, `control` and `controlRoutes` the
+ * `/_sandbox/` calls. Resolves `{ origin, port, close }`.
+ */
+async function startApiServer({ port, host, faults, requestLog, control, controlRoutes, handle }) {
+	const server = http.createServer(async (request, response) => {
+		const url = new URL(request.url, 'http://datapress');
+		const entry = { at: new Date().toISOString(), method: request.method, path: url.pathname, hadAuthorization: request.headers.authorization !== undefined, status: 0 };
+		response.on('finish', () => {
+			entry.status = response.statusCode;
+		});
+		try {
+			if (url.pathname.startsWith('/_sandbox/')) return await answerControl(request, response, url, control, controlRoutes);
+			requestLog.push(entry);
+			if (await applyFault(faults.take('datapress', request.method, url.pathname), request, response, entry)) return undefined;
+			return await handle(request, response, url);
+		} catch (error) {
+			if (!response.headersSent) sendJson(response, error.status || 500, { error: String(error && error.message) });
+			return undefined;
+		}
+	});
+	return listen(server, port, host);
+}
+
+module.exports = { sendJson, readBody, sendFile, createRequestLog, startApiServer };

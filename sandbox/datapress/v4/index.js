@@ -1,0 +1,86 @@
+/**
+ * DataPress 4 sandbox: the API the London Datastore serves today (datapress-v4.md), over real HTTP, with
+ * files on disk. state.js holds the data and rules, patch.js the JSON Patch edits, upload.js the files
+ * (one request or in chunks), routes.js the endpoints; the HTTP shell, faults and control API are shared
+ * with the legacy sandbox (../shared).
+ *
+ * Not part of the real API: the control API under `/_sandbox/` (reset, users, faults, logs, datasets).
+ */
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { createFaults } = require('../shared/faults');
+const { createRequestLog, startApiServer } = require('../shared/server');
+const { createRouter } = require('./routes');
+const { createState } = require('./state');
+const { createUploads } = require('./upload');
+
+async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } = {}) {
+	const root = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'datapress4-sandbox-'));
+	const ownsDataDir = !dataDir;
+	fs.mkdirSync(root, { recursive: true });
+	const state = createState({ root });
+	const faults = createFaults();
+	const requestLog = createRequestLog();
+	const handle = createRouter(state, createUploads(state));
+	let origin = '';
+
+	const control = {
+		reset: () => {
+			state.reset();
+			requestLog.clear();
+		},
+		/** A new user with a key; `teams` it is a member of, `managerOf` those it also manages. */
+		addUser: ({ key, title = 'Sandbox user', email = 'user@example.org', admin = false, teams = [], managerOf = [] }) => {
+			const user = { key, id: state.nextUserId++, title, email, admin };
+			state.users.set(key, user);
+			for (const teamId of new Set([...teams, ...managerOf])) {
+				const team = state.teams.get(teamId);
+				if (team) team.users.push({ id: user.id, manager: managerOf.includes(teamId) });
+			}
+			return { ...user };
+		},
+		injectFault: (fault) => faults.add(fault),
+		clearFaults: () => faults.clear(),
+		requests: () => requestLog.entries(),
+		clearLogs: () => requestLog.clear(),
+		dataset: (id) => {
+			const dataset = state.datasets.get(id);
+			return dataset ? state.present(dataset, origin) : undefined;
+		},
+		resourceFilePath: (datasetId, resourceId) => {
+			const file = state.files.get(`${datasetId}/${resourceId}`);
+			return file ? file.path : undefined;
+		},
+		/** Chunked uploads: status and the parts received so far (on disk under `directory`). */
+		uploads: () =>
+			[...state.uploads.values()].map((upload) => ({ id: upload.id, status: upload.status, datasetId: upload.datasetId, parts: upload.parts, received: [...upload.received.keys()].sort((a, b) => a - b), directory: upload.directory })),
+	};
+
+	state.reset();
+	const server = await startApiServer({
+		port,
+		host,
+		faults,
+		requestLog,
+		control,
+		controlRoutes: { 'GET /_sandbox/uploads': () => control.uploads() },
+		handle: (request, response, url) => handle(request, response, url, origin),
+	});
+	origin = server.origin;
+
+	return {
+		url: origin,
+		dataDir: root,
+		control,
+		async close() {
+			await server.close();
+			if (ownsDataDir) fs.rmSync(root, { recursive: true, force: true });
+		},
+	};
+}
+
+module.exports = { startDataPress4Sandbox };

@@ -197,7 +197,7 @@ export async function uploadChunked(
 		...options,
 		step: 'Upload step 1 of 3 (create the chunked upload)',
 		leftBehind: unchanged,
-	})) as IDataObject;
+	}, body)) as IDataObject;
 
 	let index = 0;
 	for await (const part of partsOf(await file.open())) {

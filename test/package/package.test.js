@@ -6,6 +6,8 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+/** Where the package's source lives; npm provenance and n8n's verification review both point here. */
+const REPOSITORY = 'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore';
 
 function packedFiles() {
 	const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
@@ -37,6 +39,26 @@ describe('published package', () => {
 		expect(pkg.license).toBe('MIT');
 		expect(pkg.keywords).toContain('n8n-community-node-package');
 		expect(pkg.n8n).toMatchObject({ n8nNodesApiVersion: 1, strict: true });
+	});
+
+	test('names its repository, homepage, issue tracker and author, as the verification guidelines ask', () => {
+		// npm provenance requires repository.url to be the repository the publishing workflow runs in.
+		expect(pkg.repository).toEqual({ type: 'git', url: `git+${REPOSITORY}.git` });
+		expect(pkg.homepage).toBe(`${REPOSITORY}#readme`);
+		expect(pkg.bugs).toEqual({ url: `${REPOSITORY}/issues` });
+		expect(pkg.author).toEqual({
+			name: 'n8n-nodes-planning-datastore maintainers',
+			email: expect.stringMatching(/^[^@\s]+@[^@\s]+\.[a-z]+$/),
+			url: path.posix.dirname(REPOSITORY),
+		});
+	});
+
+	test('the tarball holds the MIT LICENSE of the maintainers', () => {
+		expect(files).toContain('LICENSE');
+		const license = fs.readFileSync(path.join(root, 'LICENSE'), 'utf8');
+		expect(license.split('\n')[0]).toBe('MIT License');
+		expect(license).toContain('Copyright (c) 2026 n8n-nodes-planning-datastore maintainers');
+		expect(license).toContain('THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND');
 	});
 
 	test('has no install-time scripts', () => {

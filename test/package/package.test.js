@@ -1,6 +1,6 @@
 // The published package: what `npm pack` puts in the tarball, and what n8n needs from it.
 // `npm test` builds before jest runs, so dist/ is current here.
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -65,6 +65,25 @@ describe('published package', () => {
 		for (const hook of ['prepare', 'preinstall', 'install', 'postinstall', 'prepublish']) {
 			expect(pkg.scripts[hook]).toBeUndefined();
 		}
+	});
+
+	test('publishing goes through `npm run release`: a bare npm publish is refused before anything is built', () => {
+		expect(pkg.scripts.release).toBe('n8n-node release');
+		// The guard comes first; then what is packed is built, linted and scanned here, and tested offline.
+		expect(pkg.scripts.prepublishOnly.split(' && ')).toEqual([
+			'n8n-node prerelease',
+			'npm run build',
+			'npm run lint',
+			'npm run scan',
+			'jest --testPathIgnorePatterns /test/e2e/',
+		]);
+		// The project's .npmrc turns lifecycle scripts off; the publish workflow turns them on, as here.
+		const env = { ...process.env, NPM_CONFIG_IGNORE_SCRIPTS: 'false' };
+		delete env.RELEASE_MODE;
+		const result = spawnSync('npm', ['publish', '--dry-run', '--offline'], { cwd: root, env, encoding: 'utf8' });
+		expect(result.status).not.toBe(0);
+		expect(result.stdout).toContain('Run `npm run release` to publish the package');
+		expect(result.stdout).not.toContain('build: type-checking');
 	});
 
 	test('the tarball holds every file the n8n block names', () => {

@@ -8,6 +8,9 @@ module.exports = {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
 	},
 	moduleFileExtensions: ['ts', 'js', 'json'],
+	// The node imports fast-json-patch's ES module files so that the bundle can leave out observe() (see
+	// scripts/build.mjs); jest runs CommonJS, so it gets the same functions from the library's CommonJS build.
+	moduleNameMapper: { '^fast-json-patch/module/([a-z]+)$': 'fast-json-patch/commonjs/$1' },
 	// Sandboxes and n8n processes need a moment on a 2-core machine; this is a hang guard, not a perf check.
 	testTimeout: 120000,
 	maxWorkers: 2,

@@ -12,6 +12,18 @@ const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
+// The node imports fast-json-patch's ES module files (module/core, module/duplex; their .d.ts files lie
+// beside them) so that esbuild can leave out what it does not use: the CommonJS build is one object,
+// bundled whole, and its observe() calls setTimeout/clearTimeout, which n8n's scanner rejects in dist.
+const fastJsonPatchModules = {
+	name: 'fast-json-patch-modules',
+	setup(build) {
+		build.onResolve({ filter: /^fast-json-patch\/module\/[a-z]+$/ }, ({ path: specifier }) => ({
+			path: require.resolve(`${specifier}.mjs`),
+		}));
+	},
+};
+
 const entries = [...pkg.n8n.nodes, ...pkg.n8n.credentials].map((distPath) => {
 	const source = distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 	if (!existsSync(path.join(root, source))) {
@@ -38,6 +50,7 @@ await Promise.all(
 			target: 'node20',
 			// n8n-workflow is provided by n8n itself (peer dependency); everything else is bundled.
 			external: ['n8n-workflow'],
+			plugins: [fastJsonPatchModules],
 			sourcemap: false,
 			logLevel: 'warning',
 		}),

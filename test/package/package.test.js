@@ -1,11 +1,13 @@
 // The published package: what `npm pack` puts in the tarball, and what n8n needs from it.
 // `npm test` builds before jest runs, so dist/ is current here.
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+/** Where the package's source lives; npm provenance and n8n's verification review both point here. */
+const REPOSITORY = 'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore';
 
 function packedFiles() {
 	const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
@@ -39,10 +41,49 @@ describe('published package', () => {
 		expect(pkg.n8n).toMatchObject({ n8nNodesApiVersion: 1, strict: true });
 	});
 
+	test('names its repository, homepage, issue tracker and author, as the verification guidelines ask', () => {
+		// npm provenance requires repository.url to be the repository the publishing workflow runs in.
+		expect(pkg.repository).toEqual({ type: 'git', url: `git+${REPOSITORY}.git` });
+		expect(pkg.homepage).toBe(`${REPOSITORY}#readme`);
+		expect(pkg.bugs).toEqual({ url: `${REPOSITORY}/issues` });
+		expect(pkg.author).toEqual({
+			name: 'n8n-nodes-planning-datastore maintainers',
+			email: expect.stringMatching(/^[^@\s]+@[^@\s]+\.[a-z]+$/),
+			url: path.posix.dirname(REPOSITORY),
+		});
+	});
+
+	test('the tarball holds the MIT LICENSE of the maintainers', () => {
+		expect(files).toContain('LICENSE');
+		const license = fs.readFileSync(path.join(root, 'LICENSE'), 'utf8');
+		expect(license.split('\n')[0]).toBe('MIT License');
+		expect(license).toContain('Copyright (c) 2026 n8n-nodes-planning-datastore maintainers');
+		expect(license).toContain('THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND');
+	});
+
 	test('has no install-time scripts', () => {
 		for (const hook of ['prepare', 'preinstall', 'install', 'postinstall', 'prepublish']) {
 			expect(pkg.scripts[hook]).toBeUndefined();
 		}
+	});
+
+	test('publishing goes through `npm run release`: a bare npm publish is refused before anything is built', () => {
+		expect(pkg.scripts.release).toBe('n8n-node release');
+		// The guard comes first; then what is packed is built, linted and scanned here, and tested offline.
+		expect(pkg.scripts.prepublishOnly.split(' && ')).toEqual([
+			'n8n-node prerelease',
+			'npm run build',
+			'npm run lint',
+			'npm run scan',
+			'jest --testPathIgnorePatterns /test/e2e/',
+		]);
+		// The project's .npmrc turns lifecycle scripts off; the publish workflow turns them on, as here.
+		const env = { ...process.env, NPM_CONFIG_IGNORE_SCRIPTS: 'false' };
+		delete env.RELEASE_MODE;
+		const result = spawnSync('npm', ['publish', '--dry-run', '--offline'], { cwd: root, env, encoding: 'utf8' });
+		expect(result.status).not.toBe(0);
+		expect(result.stdout).toContain('Run `npm run release` to publish the package');
+		expect(result.stdout).not.toContain('build: type-checking');
 	});
 
 	test('the tarball holds every file the n8n block names', () => {

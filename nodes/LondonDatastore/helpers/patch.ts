@@ -1,4 +1,5 @@
-import { applyPatch, compare, deepClone, type Operation } from 'fast-json-patch';
+import { applyPatch, deepClone, type Operation } from 'fast-json-patch/module/core';
+import { compare } from 'fast-json-patch/module/duplex';
 
 /** A JSON Patch operation as users and the API exchange it (RFC 6902). */
 export interface PatchOperation {

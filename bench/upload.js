@@ -312,7 +312,7 @@ async function parentMain() {
 
 	const tmpDir = fs.mkdtempSync(path.join(argument('dir', os.tmpdir()), 'bench-upload-'));
 	const { startDatastoreSandboxes } = require(path.join(ROOT, 'sandbox/datapress'));
-	const sandbox = await startDatastoreSandboxes({ port: 0, storagePort: 0, dataDir: path.join(tmpDir, 'sandbox') });
+	const sandbox = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0, dataDir: path.join(tmpDir, 'sandbox') });
 	const { control } = sandbox;
 	try {
 		const teams = await json(`${sandbox.url}/api/orgs`);

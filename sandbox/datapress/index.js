@@ -1,9 +1,9 @@
 /**
  * DataPress sandboxes, two generations of the API behind one start function:
- * - `api: 'legacy'` (the default for now): the API of the seed and api-facts.md, with the storage host it
- *   presigns large uploads for (legacy/);
- * - `api: 'v4'`: DataPress 4, what data.london.gov.uk serves today (datapress-v4.md), with chunked uploads
- *   through the API host (v4/).
+ * - `api: 'v4'` (the default): DataPress 4, what data.london.gov.uk serves today (datapress-v4.md), with
+ *   chunked uploads through the API host (v4/);
+ * - `api: 'legacy'`: the API of the seed and api-facts.md, with the storage host it presigns large
+ *   uploads for (legacy/).
  * Both answer the same control API under `/_sandbox/` and take the same injected faults (shared/).
  */
 'use strict';
@@ -12,7 +12,7 @@ const legacy = require('./legacy');
 const v4 = require('./v4');
 
 const API_GENERATIONS = ['legacy', 'v4'];
-const DEFAULT_API = 'legacy';
+const DEFAULT_API = 'v4';
 
 async function startDatastoreSandboxes({ api = DEFAULT_API, ...options } = {}) {
 	let sandbox;

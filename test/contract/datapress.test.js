@@ -33,7 +33,7 @@ let teams;
 
 beforeAll(async () => {
 	dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'datapress-contract-'));
-	sandbox = await startDatastoreSandboxes({ port: 0, storagePort: 0, dataDir });
+	sandbox = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0, dataDir });
 	control = sandbox.control;
 	teams = (await call('GET', '/api/orgs')).json;
 });

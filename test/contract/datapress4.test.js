@@ -1378,8 +1378,14 @@ describe('E15 downloads', () => {
 });
 
 describe('selection, control and faults', () => {
-	test('legacy stays the default and is selectable; v4 drops the legacy routes; an unknown generation is refused', async () => {
-		const legacy = await startDatastoreSandboxes({ port: 0, storagePort: 0 });
+	test('DataPress 4 is the default, legacy is selectable; v4 drops the legacy routes; an unknown generation is refused', async () => {
+		const byDefault = await startDatastoreSandboxes({ port: 0 });
+		try {
+			expect(byDefault.api).toBe('v4');
+		} finally {
+			await byDefault.close();
+		}
+		const legacy = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0 });
 		try {
 			expect(legacy.api).toBe('legacy');
 			expect((await api('GET', `${legacy.url}/api/orgs`)).status).toBe(200);

@@ -28,7 +28,7 @@ let dataset;
 
 beforeAll(async () => {
 	dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storage-contract-'));
-	sandbox = await startDatastoreSandboxes({ port: 0, storagePort: 0, dataDir });
+	sandbox = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0, dataDir });
 	control = sandbox.control;
 	const orgs = await json('GET', '/api/orgs');
 	const slug = `storage-contract-${crypto.randomBytes(3).toString('hex')}`;

@@ -130,22 +130,22 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	);
 
 	test(
-		'London Datastore: create, update (Set Fields), get, uploads on both paths byte-identical, file update and delete, teams; no key to storage',
+		'London Datastore on DataPress 4: create, update (Set Fields), get, uploads on both paths byte-identical, file update and delete, teams',
 		async () => {
 			const id = `pdsE2eD${line}`;
 			const smallFile = path.join(env.filesFolder, 'small.csv');
 			fs.writeFileSync(smallFile, 'reference,units\nA1,12\nB2,7\n');
 			const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large.bin'), 100 * 1024 * 1024 + 4096);
-			const teams = await request(`${env.datastore.url}/api/orgs`, { headers: { authorization: DATAPRESS_KEY } });
-			const team = (await teams.body.json()).find((candidate) => candidate.slug === 'gla-demo');
-			const slug = `e2e-dataset-${line}`;
+			// The demo editor manages the sandbox's "Greater London Authority (demo)" team.
+			const team = { id: 'g7lad' };
 
+			const createdId = "={{ $('Create').item.json.id }}";
 			await env.importWorkflows([
 				chainWorkflow(`${id}create`, 'e2e create', [
 					{
 						name: 'Create',
 						type: datastoreType,
-						parameters: { resource: 'dataset', operation: 'create', title: `E2E dataset ${line}`, slug, team: team.id, sharing: 'public' },
+						parameters: { resource: 'dataset', operation: 'create', title: `E2E dataset ${line}`, team: team.id, masthead: 'gla', sharing: 'public' },
 					},
 					{
 						name: 'Update',
@@ -153,19 +153,13 @@ describe.each(LINES)('n8n %s.x', (line) => {
 						parameters: {
 							resource: 'dataset',
 							operation: 'update',
-							datasetId: slug,
+							datasetId: createdId,
 							updateMode: 'setFields',
-							fields: { description: '<p>Set by n8n</p>' },
+							fields: { description: '<p>Set by n8n</p>', maintainer: 'E2E team' },
 							options: { bumpUpdatedDate: true },
 						},
 					},
-					{ name: 'Get', type: datastoreType, parameters: { resource: 'dataset', operation: 'get', datasetId: slug } },
-				]),
-				chainWorkflow(`${id}upload`, 'e2e upload', [
-					{ name: 'Read Small', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: smallFile, options: {} } },
-					{ name: 'Upload Small', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId: slug, options: { title: 'Small file' } } },
-					{ name: 'Read Large', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: largeFile, options: {} } },
-					{ name: 'Upload Large', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId: slug, options: { title: 'Large file' } } },
+					{ name: 'Get', type: datastoreType, parameters: { resource: 'dataset', operation: 'get', datasetId: createdId } },
 				]),
 				chainWorkflow(`${id}teams`, 'e2e teams', [
 					{ name: 'Teams', type: datastoreType, parameters: { resource: 'team', operation: 'getAll', returnAll: true } },
@@ -174,24 +168,40 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 			const created = await env.execute(`${id}create`);
 			expect(nodeError(created, 'Create')).toBeUndefined();
+			const datasetId = nodeItems(created, 'Create')[0].id;
+			expect(datasetId).toMatch(/^[a-z0-9]{5}$/);
 			expect(nodeItems(created, 'Get')[0].description).toBe('<p>Set by n8n</p>');
-			expect((await env.datastore.control.dataset(slug)).description).toBe('<p>Set by n8n</p>');
+			const afterUpdate = await env.datastore.control.dataset(datasetId);
+			expect(afterUpdate.description).toBe('<p>Set by n8n</p>');
+			expect(afterUpdate.contact).toEqual(expect.objectContaining({ title: 'E2E team' }));
 
+			await env.importWorkflows([
+				chainWorkflow(`${id}upload`, 'e2e upload', [
+					{ name: 'Read Small', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: smallFile, options: {} } },
+					{ name: 'Upload Small', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId, options: { title: 'Small file' } } },
+					{ name: 'Read Large', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: largeFile, options: {} } },
+					{ name: 'Upload Large', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId, options: { title: 'Large file' } } },
+				]),
+			]);
+			await env.datastore.control.clearLogs();
 			const uploaded = await env.execute(`${id}upload`);
 			expect(nodeError(uploaded, 'Upload Small')).toBeUndefined();
 			expect(nodeError(uploaded, 'Upload Large')).toBeUndefined();
-			const stored = await env.datastore.control.dataset(slug);
+			expect(nodeItems(uploaded, 'Upload Small')[0].method).toBe('multipart');
+			expect(nodeItems(uploaded, 'Upload Large')[0].method).toBe('chunked');
+			const stored = await env.datastore.control.dataset(datasetId);
 			const resources = Object.entries(stored.resources || {});
 			const small = resources.find(([, resource]) => resource.title === 'Small file');
 			const large = resources.find(([, resource]) => resource.title === 'Large file');
 			expect(small && large).toBeTruthy();
-			expect(small[1].check_hash).toBe(await md5OfFile(smallFile));
-			expect(large[1].check_hash).toBe(await md5OfFile(largeFile));
+			expect(small[1].hash).toBe(await md5OfFile(smallFile));
+			expect(large[1].size).toBe(fs.statSync(largeFile).size);
+			expect(await md5OfFile(env.datastore.control.resourceFilePath(datasetId, large[0]))).toBe(await md5OfFile(largeFile));
 			const downloaded = await request(new URL(small[1].url, env.datastore.url).toString());
 			expect(await downloaded.body.text()).toBe(fs.readFileSync(smallFile, 'utf8'));
-			const storageRequests = await env.datastore.control.storageLog();
-			expect(storageRequests.length).toBeGreaterThan(0);
-			expect(storageRequests.every((entry) => entry.hadAuthorization === false)).toBe(true);
+			// 21 chunks of 5 MiB through the API host, each with the key; nothing else anywhere.
+			const chunks = (await env.datastore.control.requests()).filter((entry) => /\/api\/v3\/upload\/[^/]+\/chunk$/.test(entry.path));
+			expect(chunks).toHaveLength(21);
 
 			// File → Update and File → Delete, on the files just uploaded.
 			await env.importWorkflows([
@@ -199,20 +209,20 @@ describe.each(LINES)('n8n %s.x', (line) => {
 					{
 						name: 'Rename',
 						type: datastoreType,
-						parameters: { resource: 'file', operation: 'update', datasetId: slug, resourceId: large[0], updateFields: { title: 'Large file (renamed)' } },
+						parameters: { resource: 'file', operation: 'update', datasetId, resourceId: large[0], updateFields: { title: 'Large file (renamed)' } },
 					},
-					{ name: 'Delete', type: datastoreType, parameters: { resource: 'file', operation: 'delete', datasetId: slug, resourceId: small[0] } },
+					{ name: 'Delete', type: datastoreType, parameters: { resource: 'file', operation: 'delete', datasetId, resourceId: small[0] } },
 				]),
 			]);
 			const filesRun = await env.execute(`${id}files`);
 			expect(nodeError(filesRun, 'Rename')).toBeUndefined();
 			expect(nodeError(filesRun, 'Delete')).toBeUndefined();
-			const afterFiles = await env.datastore.control.dataset(slug);
+			const afterFiles = await env.datastore.control.dataset(datasetId);
 			expect(afterFiles.resources[large[0]].title).toBe('Large file (renamed)');
 			expect(afterFiles.resources[small[0]]).toBeUndefined();
 
 			const teamsRun = await env.execute(`${id}teams`);
-			expect(nodeItems(teamsRun, 'Teams').map((item) => item.slug)).toContain('gla-demo');
+			expect(nodeItems(teamsRun, 'Teams').map((item) => item.id)).toContain(team.id);
 		},
 		STEP_TIMEOUT,
 	);
@@ -246,37 +256,37 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			}
 
 			// 2. Monthly extract: the CSV replaces the dataset's file byte for byte, the description gives the count.
-			const slug = 'planning-applications-monthly-extract';
-			const resourceId = '2f3e4d5c-6b7a-4980-9a1b-2c3d4e5f6a7b';
-			const before = await env.datastore.control.dataset(slug);
+			const datasetId = 'c5ext';
+			const resourceId = 'm8x';
+			const before = await env.datastore.control.dataset(datasetId);
 			await env.planning.control.clearLogs();
 			const monthly = await env.execute('pdsExample2Monthly');
 			const fetched = nodeItems(monthly, "Last month's applications");
 			expect(fetched.length).toBeGreaterThan(0);
 			expect(await totalCharged()).toBe(fetched.length);
-			const after = await env.datastore.control.dataset(slug);
+			const after = await env.datastore.control.dataset(datasetId);
 			expect(after.description).toContain(`<p>${fetched.length} planning applications validated from`);
 			expect(after.updatedAt > before.updatedAt).toBe(true);
-			const csv = fs.readFileSync(env.datastore.control.resourceFilePath(slug, resourceId), 'utf8');
+			const csv = fs.readFileSync(env.datastore.control.resourceFilePath(datasetId, resourceId), 'utf8');
 			expect(csv.trim().split('\n')).toHaveLength(fetched.length + 1);
 			expect(csv).not.toContain('applicant_name');
-			const storedHash = after.resources[resourceId].check_hash;
-			expect(storedHash).not.toBe(before.resources[resourceId].check_hash);
+			const storedHash = after.resources[resourceId].hash;
+			expect(storedHash).not.toBe(before.resources[resourceId].hash);
 			const again = await env.execute('pdsExample2Monthly');
 			expect(nodeItems(again, 'Replace the CSV')[0].skipped).toBe(true);
-			expect((await env.datastore.control.dataset(slug)).resources[resourceId].check_hash).toBe(storedHash);
+			expect((await env.datastore.control.dataset(datasetId)).resources[resourceId].hash).toBe(storedHash);
 
-			// 3. Large file: over 100 MB, so the presigned path; the stored object is the file, and no key went to storage.
+			// 3. Large file: over 100 MB, so DataPress 4's chunked path; the stored file is the file, byte for byte.
 			await env.datastore.control.clearLogs();
 			const large = await env.execute('pdsExample3Large');
-			expect(nodeError(large, 'Upload (presigned)')).toBeUndefined();
+			expect(nodeError(large, 'Upload (chunked)')).toBeUndefined();
+			expect(nodeItems(large, 'Upload (chunked)')[0].method).toBe('chunked');
 			const created = nodeItems(large, 'Create dataset')[0];
-			const dataset = await env.datastore.control.dataset(created.slug);
-			const [resource] = Object.values(dataset.resources);
-			expect(resource.check_size).toBe(fs.statSync(largeFile).size);
-			expect(resource.check_hash).toBe(await md5OfFile(largeFile));
-			const storageRequests = await env.datastore.control.storageLog();
-			expect(storageRequests.map((entry) => [entry.status, entry.hadAuthorization])).toEqual([[204, false]]);
+			const dataset = await env.datastore.control.dataset(created.id);
+			const [[largeId, resource]] = Object.entries(dataset.resources);
+			expect(resource.size).toBe(fs.statSync(largeFile).size);
+			expect(resource.hash).toMatch(/-21$/);
+			expect(await md5OfFile(env.datastore.control.resourceFilePath(created.id, largeId))).toBe(await md5OfFile(largeFile));
 		},
 		STEP_TIMEOUT,
 	);

@@ -18,7 +18,7 @@ const seenRequests = [];
 beforeAll(async () => {
 	server = http.createServer((request, response) => {
 		seenRequests.push({ url: request.url, authorization: request.headers.authorization });
-		if (request.url === '/api/whoami') {
+		if (request.url === '/api/v3/whoami') {
 			const known = request.headers.authorization === 'good-key';
 			response.setHeader('content-type', 'application/json');
 			response.end(JSON.stringify(known ? { id: 'u1', title: 'Demo' } : null));

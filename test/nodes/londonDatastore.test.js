@@ -41,7 +41,7 @@ let datasetCounter = 0;
 
 beforeAll(async () => {
 	workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldn-node-test-'));
-	sandbox = await startDatastoreSandboxes({ port: 0, storagePort: 0 });
+	sandbox = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0 });
 	control = sandbox.control;
 	await control.addUser({ key: EDITOR_KEY, title: 'Node Test Editor', email: 'editor@example.test', editorOf: ['gla-demo', 'planning-team'] });
 	await control.addUser({ key: VIEWER_KEY, title: 'Node Test Viewer', email: 'viewer@example.test', editorOf: [] });

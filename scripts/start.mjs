@@ -105,7 +105,7 @@ n8n is running with the planning and datastore nodes:  ${server.url}
 
 Sandboxes (local stand-ins for the real services, demo data):
   Planning API     ${planning.url}        key demo-planning-key
-  London Datastore ${datastore.url}          key demo-editor-key   (storage ${datastore.storageUrl})
+  London Datastore ${datastore.url}          key demo-editor-key   (${datastore.api === 'v4' ? 'DataPress 4' : `legacy API, storage ${datastore.storageUrl}`})
   Demo mailbox     ${mailbox.url}          (SMTP on ${mailbox.smtpHost}:${mailbox.smtpPort})
 
 Try first: open "Count before you pay" and click "Execute workflow"; then "New applications by email",

@@ -4,11 +4,10 @@
  */
 const {
 	planPoll,
-	nextPostcodeLevel,
-	isTriggerState,
 	childPrefixes,
 	childPrefixOf,
 } = require('../../nodes/UkPlanningTrigger/planner/poll');
+const { readState, STATE_VERSION } = require('../../nodes/UkPlanningTrigger/planner/state');
 const { findTestApplication } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
 const { shiftDay } = require('../../nodes/UkPlanningTrigger/planner/days');
 
@@ -93,16 +92,6 @@ async function poll(api, state, cfg = config()) {
 	return { ...result, credits: api.credits - before, requests: api.log.length - requestsBefore };
 }
 
-describe('nextPostcodeLevel', () => {
-	test('goes from nothing to the sector, then to the full postcode', () => {
-		expect(nextPostcodeLevel('', 'SW1A 1AA')).toEqual({ prefix: 'SW1A 1' });
-		expect(nextPostcodeLevel('SW1', 'SW1A 1AA')).toEqual({ prefix: 'SW1A 1' });
-		expect(nextPostcodeLevel('SW1A 1', 'SW1A 1AA')).toEqual({ exact: 'SW1A 1AA' });
-		expect(nextPostcodeLevel('E1 6', 'E14 6AA')).toBeUndefined();
-		expect(nextPostcodeLevel('', '')).toBeUndefined();
-	});
-});
-
 describe('childPrefixes', () => {
 	test('follow the postcode grammar, never overlap and never end in a space', () => {
 		expect(childPrefixes('')).toHaveLength(26);
@@ -138,7 +127,8 @@ describe('planPoll', () => {
 		expect(first.stats.activated).toBe(true);
 		// Only the 31 days of the window are paid for (3 authorities x 6 each).
 		expect(first.credits).toBe(31 * 18);
-		expect(isTriggerState(first.state)).toBe(true);
+		expect(readState(first.state)).toBe(first.state);
+		expect(first.state.version).toBe(STATE_VERSION);
 		expect(Object.keys(first.state.days)).toHaveLength(31);
 
 		const second = await poll(api, first.state);
@@ -358,7 +348,7 @@ describe('planPoll', () => {
 		expect(r.credits).toBeLessThanOrEqual(100);
 		expect(r.emitted).toEqual([]);
 		let polls = 1;
-		while (Object.values(r.state.days).some((d) => !d.f)) {
+		while (Object.values(r.state.days).some((d) => !d.complete)) {
 			r = await poll(api, r.state, config({ maxCredits: 100 }));
 			expect(r.emitted).toEqual([]);
 			expect(r.credits).toBeLessThanOrEqual(100);
@@ -373,14 +363,14 @@ describe('planPoll', () => {
 		seedDays(api, 31);
 		const cfg = config({ base: { lpa_id: '1,2,3,4' }, maxCredits: 100 });
 		let r = await poll(api, undefined, cfg);
-		const unlearned = Object.keys(r.state.days).filter((day) => !r.state.days[day].f).sort();
+		const unlearned = Object.keys(r.state.days).filter((day) => !r.state.days[day].complete).sort();
 		expect(unlearned.length).toBeGreaterThan(2);
-		expect(r.state.days[unlearned[0]].l).toEqual({ 1: 6, 2: 6, 3: 6 });
+		expect(r.state.days[unlearned[0]].countsByAuthority).toEqual({ 1: 6, 2: 6, 3: 6 });
 		api.add([{ lpa_id: '4', validated: unlearned[0], postcode: 'W1 1AA' }]);
 		api.add([{ lpa_id: '1', validated: unlearned[1], postcode: 'W1 1AB' }]);
 		const emitted = [];
 		let unresolved = 0;
-		while (Object.values(r.state.days).some((d) => !d.f)) {
+		while (Object.values(r.state.days).some((d) => !d.complete)) {
 			r = await poll(api, r.state, cfg);
 			emitted.push(...r.emitted.map((a) => a.postcode));
 			unresolved += r.stats.unresolved;
@@ -407,7 +397,7 @@ describe('planPoll', () => {
 		const r = await poll(api, state, changed);
 		expect(r.emitted).toEqual([]);
 		expect(r.stats.activated).toBe(true);
-		expect(r.state.fp).toBe('f2');
+		expect(r.state.fingerprint).toBe('f2');
 	});
 
 	test('days leave the window and their seen ids are pruned (state stays bounded)', async () => {
@@ -436,12 +426,12 @@ describe('planPoll', () => {
 		victim.published = false;
 		const fell = await poll(api, state);
 		expect(fell.emitted).toEqual([]);
-		expect(fell.state.days[day].x).toBe(1);
+		expect(fell.state.days[day].stale).toBe(1);
 		state = fell.state;
 		api.add([{ lpa_id: '2', validated: day, postcode: victim.postcode }]);
 		const rose = await poll(api, state);
 		expect(rose.emitted).toHaveLength(1);
-		expect(rose.state.days[day].x).toBeUndefined();
+		expect(rose.state.days[day].stale).toBeUndefined();
 	});
 });
 
@@ -465,5 +455,70 @@ describe('findTestApplication', () => {
 		expect(r.application).toBeUndefined();
 		expect(r.problem).toMatch('at most 5');
 		expect(api.credits).toBe(0);
+	});
+});
+
+describe('stored state across the upgrade from one-letter keys (version 1)', () => {
+	/** A state as version 1 of the trigger stored it. */
+	const storedV1 = {
+		v: 1,
+		fp: 'f1',
+		from: '2026-10-21',
+		today: '2026-11-20',
+		fut: 2,
+		days: {
+			'2026-11-19': { n: 2, s: { K1: '1|SW1A 1AA|1 high street', K2: '2||land adjacent to the mill' }, f: 1, x: 1 },
+			'2026-11-18': { n: 3, s: {}, l: { 1: 2, 2: 1 } },
+		},
+		unresolved: 1,
+	};
+
+	test('readState migrates it to readable names, and reads the current format as it is', () => {
+		const migrated = readState(storedV1);
+		expect(migrated).toEqual({
+			version: 2,
+			fingerprint: 'f1',
+			from: '2026-10-21',
+			today: '2026-11-20',
+			futureCount: 2,
+			days: {
+				'2026-11-19': { count: 2, seen: { K1: '1|SW1A 1AA|1 high street', K2: '2||land adjacent to the mill' }, complete: 1, stale: 1 },
+				'2026-11-18': { count: 3, seen: {}, countsByAuthority: { 1: 2, 2: 1 } },
+			},
+			unresolved: 1,
+		});
+		expect(readState(migrated)).toBe(migrated);
+		expect(readState(undefined)).toBeUndefined();
+		expect(readState({ v: 7, fp: 'f1', from: 'a', today: 'b', days: {} })).toBeUndefined();
+	});
+
+	test('an active trigger with a version 1 state goes on without activating again: only new applications', async () => {
+		const api = memoryApi();
+		seedDays(api, 40);
+		const first = await poll(api, undefined);
+		// The same state as version 1 stored it.
+		const v1 = {
+			v: 1,
+			fp: first.state.fingerprint,
+			from: first.state.from,
+			today: first.state.today,
+			fut: first.state.futureCount,
+			days: Object.fromEntries(
+				Object.entries(first.state.days).map(([day, ds]) => [
+					day,
+					{ n: ds.count, s: ds.seen, ...(ds.complete ? { f: 1 } : {}), ...(ds.stale ? { x: 1 } : {}) },
+				]),
+			),
+			unresolved: first.state.unresolved,
+		};
+		const stored = JSON.stringify(v1);
+		api.add([{ lpa_id: '2', validated: shiftDay(api.today, -3), postcode: 'E1 6ZZ' }]);
+		const next = await poll(api, v1);
+		expect(next.stats.activated).toBe(false);
+		expect(next.emitted.map((app) => app.postcode)).toEqual(['E1 6ZZ']);
+		expect(next.credits).toBeLessThanOrEqual(2);
+		expect(next.state.version).toBe(2);
+		// The stored copy is not changed by reading it.
+		expect(JSON.stringify(v1)).toBe(stored);
 	});
 });

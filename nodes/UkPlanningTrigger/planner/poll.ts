@@ -5,6 +5,7 @@
  * plans the same thing.
  */
 import { dayIndex, serverDay, shiftDay } from './days';
+import { readState, STATE_VERSION } from './state';
 import type {
 	DayState,
 	PlannerApi,
@@ -63,21 +64,6 @@ function splitInfo(info: string): { lpa: string; postcode: string; address: stri
 	return { lpa, postcode, address: rest.join('|') };
 }
 
-/** The next, finer postcode prefix below `prefix`: sector ("SW1A 1"), then the full postcode. */
-export function nextPostcodeLevel(
-	prefix: string,
-	postcode: string,
-): { prefix?: string; exact?: string } | undefined {
-	if (!postcode || !postcode.startsWith(prefix) || postcode.length <= prefix.length) return undefined;
-	const space = postcode.indexOf(' ');
-	// Sector prefixes contain their inner space, so siblings never overlap ("E1 6" vs "E14 6"), and no
-	// trailing space is sent that a server might trim.
-	if (space > 0 && space + 2 < postcode.length && prefix.length < space + 2) {
-		return { prefix: postcode.slice(0, space + 2) };
-	}
-	return { exact: postcode };
-}
-
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const DIGITS = '0123456789';
 
@@ -115,19 +101,6 @@ function cloneState(state: TriggerState): TriggerState {
 	return JSON.parse(JSON.stringify(state)) as TriggerState;
 }
 
-export function isTriggerState(value: unknown): value is TriggerState {
-	const s = value as TriggerState | undefined;
-	return (
-		!!s &&
-		typeof s === 'object' &&
-		s.v === 1 &&
-		typeof s.fp === 'string' &&
-		typeof s.from === 'string' &&
-		typeof s.today === 'string' &&
-		typeof s.days === 'object' &&
-		s.days !== null
-	);
-}
 
 class PollRun {
 	readonly stats: PollStats = {
@@ -176,7 +149,7 @@ class PollRun {
 	knownInRange(from: string, to: string): number {
 		let total = 0;
 		for (const [day, ds] of Object.entries(this.st.days)) {
-			if (day >= from && day <= to) total += ds.n;
+			if (day >= from && day <= to) total += ds.count;
 		}
 		return total;
 	}
@@ -227,7 +200,7 @@ class PollRun {
 	private seenIn(ds: DayState, slice: Slice): Array<{ lpa: string; postcode: string; address: string }> {
 		const lpas = slice.lpas ? new Set(slice.lpas) : undefined;
 		const out: Array<{ lpa: string; postcode: string; address: string }> = [];
-		for (const info of Object.values(ds.s)) {
+		for (const info of Object.values(ds.seen)) {
 			const entry = splitInfo(info);
 			if (lpas && !lpas.has(entry.lpa)) continue;
 			if (slice.exact !== undefined && entry.postcode !== slice.exact) continue;
@@ -245,7 +218,7 @@ class PollRun {
 		const seen = this.seenIn(ds, slice);
 		const known = seen.length;
 		const rise = count - known;
-		if (rise < 0) ds.x = 1;
+		if (rise < 0) ds.stale = 1;
 		if (rise <= 0) return [];
 		const whole: Plan = { kind: 'new', day: slice.day, query: this.sliceQuery(slice), cost: count };
 		// Narrow further when seen applications would be paid for again, or when the slice alone is
@@ -293,7 +266,7 @@ class PollRun {
 			const child: Slice = { ...slice, prefix: childPrefix };
 			const childCount = (await this.count(this.sliceQuery(child))).count;
 			const childKnown = knownChildren.get(childPrefix) ?? 0;
-			if (childCount < childKnown) ds.x = 1;
+			if (childCount < childKnown) ds.stale = 1;
 			if (childCount > childKnown) {
 				found += childCount - childKnown;
 				plans.push(...(await this.localise(child, childCount, ds)));
@@ -327,7 +300,7 @@ class PollRun {
 		const priority = new Map<string, number>(NO_POSTCODE_ADDRESS_WORDS.map((word) => [word, 1e9]));
 		const frequency = new Map<string, number>();
 		for (const day of Object.values(this.st.days)) {
-			for (const info of Object.values(day.s)) {
+			for (const info of Object.values(day.seen)) {
 				const entry = splitInfo(info);
 				for (const word of entry.address.split(/[^a-z]+/)) {
 					if (word.length < 4) continue;
@@ -380,7 +353,7 @@ class PollRun {
 		// so no accounting slip can hide an application for good.
 		for (const [day, rise] of this.riseByDay) {
 			const ds = this.st.days[day];
-			if (ds?.f && !this.carriedDays.has(day) && (this.addedByDay.get(day) ?? 0) < rise) ds.x = 1;
+			if (ds?.complete && !this.carriedDays.has(day) && (this.addedByDay.get(day) ?? 0) < rise) ds.stale = 1;
 		}
 	}
 
@@ -440,8 +413,8 @@ class PollRun {
 	 * ones and are counted as unresolved instead of emitting old applications.
 	 */
 	private learn(ds: DayState, ofDay: PlannerApplication[]) {
-		let extra = ofDay.length - ds.n;
-		if (extra > 0 && ds.l) {
+		let extra = ofDay.length - ds.count;
+		if (extra > 0 && ds.countsByAuthority) {
 			const byLpa = new Map<string, PlannerApplication[]>();
 			for (const app of ofDay) {
 				const lpa = String(app.lpa_id ?? '');
@@ -449,11 +422,11 @@ class PollRun {
 			}
 			extra = 0;
 			for (const [lpa, apps] of byLpa) {
-				const before = ds.l[lpa] ?? 0;
+				const before = ds.countsByAuthority[lpa] ?? 0;
 				if (apps.length <= before) continue;
 				if (before === 0) {
 					for (const app of apps) {
-						if (ds.s[app.keyval]) continue;
+						if (ds.seen[app.keyval]) continue;
 						this.emitted.push(app);
 						this.stats.emitted++;
 					}
@@ -464,11 +437,11 @@ class PollRun {
 			this.stats.unresolved += extra;
 			this.st.unresolved += extra;
 		}
-		for (const app of ofDay) ds.s[app.keyval] = seenInfo(app);
-		ds.n = ofDay.length;
-		ds.f = 1;
-		delete ds.x;
-		delete ds.l;
+		for (const app of ofDay) ds.seen[app.keyval] = seenInfo(app);
+		ds.count = ofDay.length;
+		ds.complete = 1;
+		delete ds.stale;
+		delete ds.countsByAuthority;
 		this.stats.learned += ofDay.length;
 	}
 
@@ -481,7 +454,7 @@ class PollRun {
 		const lpas = await this.lpaUniverse();
 		if (!lpas || lpas.length > MAX_SNAPSHOT_LPAS) return;
 		for (const [day, ds] of Object.entries(this.st.days)) {
-			if (ds.f || ds.l || this.outOfTime()) continue;
+			if (ds.complete || ds.countsByAuthority || this.outOfTime()) continue;
 			const counts: Record<string, number> = {};
 			let total = 0;
 			for (const lpa of lpas.slice(0, -1)) {
@@ -491,15 +464,15 @@ class PollRun {
 			}
 			const last = lpas[lpas.length - 1];
 			const dayCount = (await this.count(this.sliceQuery({ day }))).count;
-			if (dayCount !== ds.n) continue;
+			if (dayCount !== ds.count) continue;
 			if (dayCount - total > 0) counts[last] = dayCount - total;
-			ds.l = counts;
+			ds.countsByAuthority = counts;
 		}
 	}
 
 	private apply(plan: Plan, applications: PlannerApplication[], today: string) {
 		if (plan.day < this.st.from || plan.day > today) return;
-		const ds: DayState = this.st.days[plan.day] ?? (this.st.days[plan.day] = { n: 0, s: {}, f: 1 });
+		const ds: DayState = this.st.days[plan.day] ?? (this.st.days[plan.day] = { count: 0, seen: {}, complete: 1 });
 		const ofDay = applications.filter(
 			(app) => !!app.keyval && String(app.validated ?? '').slice(0, 10) === plan.day,
 		);
@@ -508,21 +481,21 @@ class PollRun {
 			return;
 		}
 		let added = 0;
-		const before = ds.s;
-		if (plan.kind === 'refresh') ds.s = {};
+		const before = ds.seen;
+		if (plan.kind === 'refresh') ds.seen = {};
 		for (const app of ofDay) {
-			if (!before[app.keyval] && !ds.s[app.keyval]) {
+			if (!before[app.keyval] && !ds.seen[app.keyval]) {
 				this.emitted.push(app);
 				this.stats.emitted++;
 				added++;
 			}
-			ds.s[app.keyval] = seenInfo(app);
+			ds.seen[app.keyval] = seenInfo(app);
 		}
 		if (plan.kind === 'refresh') {
-			ds.n = ofDay.length;
-			delete ds.x;
+			ds.count = ofDay.length;
+			delete ds.stale;
 		} else {
-			ds.n += added;
+			ds.count += added;
 			this.addedByDay.set(plan.day, (this.addedByDay.get(plan.day) ?? 0) + added);
 		}
 	}
@@ -537,13 +510,13 @@ class PollRun {
 
 	learnPlans(): Plan[] {
 		return Object.entries(this.st.days)
-			.filter(([, ds]) => !ds.f)
+			.filter(([, ds]) => !ds.complete)
 			.sort(([a], [b]) => (a < b ? 1 : -1))
 			.map(([day, ds]) => ({
 				kind: 'learn' as const,
 				day,
 				query: this.rangeQuery(day, day),
-				cost: ds.n,
+				cost: ds.count,
 			}));
 	}
 
@@ -554,27 +527,27 @@ class PollRun {
 			let ds = this.st.days[day];
 			if (!ds) {
 				if (count <= 0) continue;
-				ds = this.st.days[day] = { n: 0, s: {}, f: 1 };
+				ds = this.st.days[day] = { count: 0, seen: {}, complete: 1 };
 			}
-			if (!ds.f) {
+			if (!ds.complete) {
 				// Not learned yet: a fall is recorded; a rise is sorted out when the day is learned.
-				if (count < ds.n) {
-					ds.n = count;
-					delete ds.l;
+				if (count < ds.count) {
+					ds.count = count;
+					delete ds.countsByAuthority;
 				}
 				continue;
 			}
-			if (count < ds.n) {
-				ds.n = count;
-				ds.x = 1;
+			if (count < ds.count) {
+				ds.count = count;
+				ds.stale = 1;
 				continue;
 			}
-			if (count === ds.n) continue;
-			if (ds.x) {
+			if (count === ds.count) continue;
+			if (ds.stale) {
 				plans.push({ kind: 'refresh', day, query: this.rangeQuery(day, day), cost: count });
 				continue;
 			}
-			this.riseByDay.set(day, count - ds.n);
+			this.riseByDay.set(day, count - ds.count);
 			plans.push(...(await this.localise({ day }, count, ds)));
 		}
 		return plans;
@@ -584,8 +557,8 @@ class PollRun {
 		const from = shiftDay(today, -this.cfg.lookbackDays);
 		for (const [day, ds] of Object.entries(this.st.days)) {
 			if (day < from) delete this.st.days[day];
-			else if (ds.f && ds.n === 0 && !Object.keys(ds.s).length) delete this.st.days[day];
-			else if (!ds.f && ds.n === 0) delete this.st.days[day];
+			else if (ds.complete && ds.count === 0 && !Object.keys(ds.seen).length) delete this.st.days[day];
+			else if (!ds.complete && ds.count === 0) delete this.st.days[day];
 		}
 		if (from > this.st.from) this.st.from = from;
 		this.st.today = today;
@@ -598,11 +571,11 @@ async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollRun> {
 	const today = serverDay(probe.serverDateTime, new Date().toISOString().slice(0, 10));
 	const from = shiftDay(today, -cfg.lookbackDays);
 	const run = new PollRun(cfg, api, {
-		v: 1,
-		fp: cfg.fingerprint,
+		version: STATE_VERSION,
+		fingerprint: cfg.fingerprint,
 		from,
 		today,
-		fut: 0,
+		futureCount: 0,
 		days: {},
 		unresolved: 0,
 	});
@@ -611,7 +584,7 @@ async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollRun> {
 	run.stats.activated = true;
 	const open = (await run.count(run.rangeQuery(from))).count;
 	const inWindow = open > 0 ? (await run.count(run.rangeQuery(from, today))).count : 0;
-	run.state.fut = open - inWindow;
+	run.state.futureCount = open - inWindow;
 	const found: Array<{ day: string; count: number }> = [];
 	await run.bisect(from, today, inWindow, found);
 	const backfillFrom =
@@ -620,7 +593,7 @@ async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollRun> {
 	for (const { day, count } of found) {
 		if (count <= 0) continue;
 		if (backfillFrom && day >= backfillFrom) backfill.push({ day, count });
-		else run.state.days[day] = { n: count, s: {} };
+		else run.state.days[day] = { count, seen: {} };
 	}
 	const learn = run.learnPlans();
 	const deliver = run.orderNew(await run.plansForChanges(backfill));
@@ -635,20 +608,21 @@ export async function planPoll(
 	cfg: PlannerConfig,
 	api: PlannerApi,
 ): Promise<PollResult> {
-	if (!isTriggerState(previous) || previous.fp !== cfg.fingerprint) {
+	const stored = readState(previous);
+	if (!stored || stored.fingerprint !== cfg.fingerprint) {
 		const run = await activate(cfg, api);
 		return { emitted: run.emitted, state: run.state, stats: run.stats };
 	}
-	const run = new PollRun(cfg, api, cloneState(previous));
+	const run = new PollRun(cfg, api, cloneState(stored));
 	const st = run.state;
 	const root = await run.count(run.rangeQuery(st.from));
 	let today = serverDay(root.serverDateTime, st.today);
 	if (today < st.today) today = st.today;
 	const knownInWindow = run.knownInRange(st.from, today);
 	const changed: Array<{ day: string; count: number }> = [];
-	if (root.count !== knownInWindow + st.fut || (today !== st.today && st.fut > 0)) {
+	if (root.count !== knownInWindow + st.futureCount || (today !== st.today && st.futureCount > 0)) {
 		const inWindow = (await run.count(run.rangeQuery(st.from, today))).count;
-		st.fut = root.count - inWindow;
+		st.futureCount = root.count - inWindow;
 		await run.bisect(st.from, today, inWindow, changed);
 	}
 	const deliver = run.orderNew(await run.plansForChanges(changed));

@@ -41,29 +41,32 @@ export interface PlannerConfig {
 
 /**
  * One validated day of the window.
- * `n`: the day's count as last known. `s`: the applications seen that day, keyval → "lpa|postcode".
- * `f`: set once `s` holds every application of the day (days that existed at activation are not
- * complete until they were learned). `x`: the count fell (a withdrawal), so `s` may hold keys that no
- * longer exist; the next rise refetches the whole day instead of trusting counts derived from `s`.
+ * `count`: the day's count as last known. `seen`: the applications seen that day, keyval →
+ * "lpa|postcode|address". `complete`: set once `seen` holds every application of the day (days that
+ * existed at activation are not complete until they were learned). `stale`: the count fell (a
+ * withdrawal), so `seen` may hold keys that no longer exist; the next rise refetches the whole day
+ * instead of trusting counts derived from `seen`.
  */
 export interface DayState {
-	n: number;
-	s: Record<string, string>;
-	f?: 1;
-	x?: 1;
+	count: number;
+	seen: Record<string, string>;
+	complete?: 1;
+	stale?: 1;
 	/** Days not learned yet: per-authority counts at activation. */
-	l?: Record<string, number>;
+	countsByAuthority?: Record<string, number>;
 }
 
+/** Stored in the workflow's static data; `readState` (state.ts) also reads earlier formats. */
 export interface TriggerState {
-	v: 1;
-	fp: string;
+	version: 2;
+	/** The filters and look-back it was built for: a different one starts afresh. */
+	fingerprint: string;
 	/** First day of the window as of the last poll. */
 	from: string;
 	/** The server's day at the last poll. */
 	today: string;
 	/** Applications validated after `today` at the last poll (not tracked per day). */
-	fut: number;
+	futureCount: number;
 	days: Record<string, DayState>;
 	/** New applications that could not be told apart from ones existing at activation (see README). */
 	unresolved: number;

@@ -44,8 +44,8 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		await sandbox?.close();
 	});
 
-	async function run(parameters, { items, extra } = {}) {
-		const result = await runNode(LondonDatastore, { parameters, credentials: credentials(extra), items });
+	async function run(parameters, { items, extra, continueOnFail = false } = {}) {
+		const result = await runNode(LondonDatastore, { parameters, credentials: credentials(extra), items, continueOnFail });
 		produced.push(result.error ? serializeError(result.error) : JSON.stringify(result.output));
 		return result;
 	}
@@ -273,6 +273,118 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 			expect(after.updatedAt).toBe(before.updatedAt);
 		});
 	}
+
+	test('Update options: operations from the fields below, Bump Updated Date, Dry Run sends nothing, Other Fields (JSON)', async () => {
+		const dataset = await newDataset();
+		const [bumped] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.id,
+			updateMode: 'jsonPatch',
+			patchInput: 'ui',
+			operationsUi: { operation: [{ op: 'add', path: '/tags', value: '["planning", "monthly"]' }] },
+			options: { bumpUpdatedDate: true },
+		});
+		expect(bumped.dataset.tags).toEqual(['planning', 'monthly']);
+		expect(bumped.dataset.updatedAt > dataset.updatedAt).toBe(true);
+
+		await control.clearLogs();
+		const [preview] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.id,
+			updateMode: 'setFields',
+			fields: { title: 'Not yet' },
+			options: { dryRun: true },
+		});
+		expect(preview).toEqual(expect.objectContaining({ dryRun: true, changed: false }));
+		expect(preview.dataset.title).toBe('Not yet');
+		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
+		expect((await stored(dataset.id)).title).toBe(dataset.title);
+
+		const [other] = await ok({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.id,
+			updateMode: 'setFields',
+			fieldsJson: '{"tags": ["housing"]}',
+		});
+		expect(other.dataset.tags).toEqual(['housing']);
+	});
+
+	test('an upload moves updatedAt, so an Only If Unchanged Since read before it fails afterwards', async () => {
+		const dataset = await newDataset();
+		await ok(upload(dataset.id), { items: [await binaryItem(Buffer.from('a,b\n'), { fileName: 'between.csv' })] });
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: dataset.id,
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: JSON.stringify([{ op: 'replace', path: '/title', value: 'Stale writer' }]),
+			options: { onlyIfUnchangedSince: dataset.updatedAt },
+		});
+		expect(String(error?.httpCode)).toBe('409');
+		expect((await stored(dataset.id)).title).toBe(dataset.title);
+	});
+
+	test('continueOnFail: a failing item becomes an error item, the others run, each paired', async () => {
+		const dataset = await newDataset();
+		const items = [{ json: { id: dataset.id } }, { json: { id: 'nosuch' } }, { json: { id: dataset.id } }];
+		const { output, error } = await run({ resource: 'dataset', operation: 'get', datasetId: '={{ $json.id }}' }, { items, continueOnFail: true });
+		expect(error).toBeUndefined();
+		expect(output[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output[0][0].json.id).toBe(dataset.id);
+		expect(output[0][1].json.error).toBe('Dataset "nosuch" not found');
+		expect(output[0][2].json.id).toBe(dataset.id);
+	});
+
+	test('Upload options: title, description, position at the bottom; the files dropdown lists them in order', async () => {
+		const dataset = await newDataset();
+		const [top] = await ok(upload(dataset.id, { options: { title: 'First' } }), { items: [await binaryItem(Buffer.from('1'), { fileName: 'one.csv' })] });
+		const [bottom] = await ok(upload(dataset.id, { options: { title: 'Last', description: 'At the end', position: 'bottom' } }), {
+			items: [await binaryItem(Buffer.from('2'), { fileName: 'two.csv' })],
+		});
+		expect(bottom.resource).toEqual(expect.objectContaining({ title: 'Last', description: 'At the end' }));
+		const after = await stored(dataset.id);
+		expect(Number(after.resources[bottom.resourceId].order)).toBeGreaterThan(Number(after.resources[top.resourceId].order));
+		const files = await runLoadOptions(LondonDatastore, 'getResources', {
+			parameters: { resource: 'file', operation: 'update', datasetId: dataset.id },
+			credentials: credentials(),
+		});
+		expect(files.map((option) => option.name)).toEqual(['First', 'Last']);
+	});
+
+	test(`a multipart post refused as too large (413) falls back to the ${largePath} path, nothing half-done`, async () => {
+		const dataset = await newDataset();
+		await control.injectFault({ path: '/dataset/[^/]+/resources$', method: 'POST', status: 413, times: 1 });
+		const content = crypto.randomBytes(300 * 1024);
+		const [result] = await ok(upload(dataset.id), { items: [await binaryItem(content, { fileName: 'refused.bin' })] });
+		await control.clearFaults();
+		expect(result.method).toBe(largePath);
+		expect(result.note).toMatch(/\(413\)/);
+		expect(Object.keys((await stored(dataset.id)).resources)).toEqual([result.resourceId]);
+		expect((await downloaded(dataset.id, result.resourceId)).equals(content)).toBe(true);
+	});
+
+	test('replacing a file by the large-file path keeps its place and title', async () => {
+		const dataset = await newDataset();
+		const [other] = await ok(upload(dataset.id, { options: { title: 'Other' } }), { items: [await binaryItem(Buffer.from('o'), { fileName: 'other.csv' })] });
+		const [original] = await ok(upload(dataset.id, { options: { title: 'Kept title', position: 'bottom' } }), {
+			items: [await binaryItem(Buffer.from('first'), { fileName: 'kept.csv' })],
+		});
+		const content = crypto.randomBytes(LARGE_TEST_BYTES);
+		const [replaced] = await ok(upload(dataset.id, { uploadMode: 'replace', resourceId: original.resourceId, options: { uploadMethod: 'presigned' } }), {
+			items: [await binaryItem(content, { fileName: 'kept.csv' })],
+		});
+		const after = await stored(dataset.id);
+		const resource = after.resources[replaced.resourceId];
+		expect(resource.title).toBe('Kept title');
+		// Still after the other file: the place in the list, whatever numbers the site gives the orders.
+		expect(Number(resource.order)).toBeGreaterThan(Number(after.resources[other.resourceId].order));
+		expect(Object.keys(after.resources)).toHaveLength(2);
+		expect((await downloaded(dataset.id, replaced.resourceId)).equals(content)).toBe(true);
+	});
 
 	test('the key appears in nothing the node produced', () => {
 		expect(produced.length).toBeGreaterThan(10);

@@ -159,7 +159,8 @@ export const description: INodeProperties[] = [
 					{ name: 'Private', value: 'private' },
 					{ name: 'Public', value: 'public' },
 				],
-				default: 'public',
+				default: 'private',
+				description: 'Who sees the dataset. Private when first added, as on Create: publishing is a choice to make.',
 			},
 			{
 				displayName: 'Tags',

@@ -459,3 +459,26 @@ describe('multipart file names', () => {
 		expect(seen).toBe(name);
 	});
 });
+
+describe('datapress4Fields', () => {
+	const { datapress4Fields } = require('../../nodes/LondonDatastore/helpers/fields');
+
+	test('legacy field names go where DataPress 4 keeps them, merged into what the dataset has', () => {
+		const current = { title: 'T', contact: { title: 'Old team', email: 'old@example.org' }, custom: { geo: 'Borough' }, licence: null };
+		expect(datapress4Fields(current, { title: 'New', maintainer: 'Data team', update_frequency: 'Monthly', licence: 'OGL v3' })).toEqual({
+			title: 'New',
+			contact: { title: 'Data team', email: 'old@example.org' },
+			custom: { geo: 'Borough', update_frequency: 'Monthly' },
+			licence: { title: 'OGL v3', url: '' },
+		});
+	});
+
+	test('a new contact gets both members, as DataPress 4 requires', () => {
+		expect(datapress4Fields({ contact: null }, { maintainer: 'E2E team' })).toEqual({ contact: { title: 'E2E team', email: '' } });
+		expect(datapress4Fields({}, { maintainer_email: 'a@example.org' })).toEqual({ contact: { email: 'a@example.org', title: '' } });
+	});
+
+	test('objects given whole pass unchanged', () => {
+		expect(datapress4Fields({}, { contact: { title: 'X', email: 'x@example.org' } })).toEqual({ contact: { title: 'X', email: 'x@example.org' } });
+	});
+});

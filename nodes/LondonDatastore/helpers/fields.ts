@@ -14,6 +14,8 @@ const MOVED: Record<string, { into: 'contact' | 'custom' | 'licence'; key: strin
 	licence: { into: 'licence', key: 'title' },
 };
 
+const BOTH_MEMBERS: Record<string, string[]> = { contact: ['title', 'email'], licence: ['title', 'url'] };
+
 function objectOr(value: unknown): Fields {
 	return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Fields) } : {};
 }
@@ -36,8 +38,8 @@ export function datapress4Fields(current: Fields, desired: Fields): Fields {
 		nested[moved.into][moved.key] = value;
 	}
 	for (const [field, value] of Object.entries(nested)) {
-		// A new licence object has both members the site shows.
-		if (field === 'licence' && !('url' in value)) value.url = '';
+		// DataPress 4's contact and licence objects always have both members: a new one gets the other as "".
+		for (const member of BOTH_MEMBERS[field] ?? []) if (!(member in value)) value[member] = '';
 		result[field] = value;
 	}
 	return result;

@@ -350,6 +350,7 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		}
 		expect((await search('searchFiles', { parameters: { resource: 'file', operation: 'download', datasetId: rl('list', dataset.id) }, filter: 'nothing-like-it' })).results).toEqual([]);
 		expect((await search('searchFiles', { parameters: { resource: 'file', operation: 'download' } })).results).toEqual([]);
+		expect((await search('searchFiles', { parameters: { resource: 'file', operation: 'download', datasetId: rl('url', `${sandbox.url}/organisation/gla`) } })).results).toEqual([]);
 
 		const teams = await search('searchTeams', { filter: 'planning' });
 		expect(teams.results.map((option) => option.value)).toEqual([team]);

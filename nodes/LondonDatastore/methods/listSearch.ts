@@ -1,10 +1,10 @@
 /** The resource locators' lists: datasets (searchable), a dataset's files, and teams. */
 import { NodeOperationError, type ILoadOptionsFunctions, type INodeListSearchResult } from 'n8n-workflow';
 
-import { datasetIdOf } from '../actions/common';
 import { filterDatasets } from '../helpers/datasetFilters';
+import { datasetIdFromUrl, readLocator } from '../helpers/locator';
 import { filesOf, pageUrlOf } from '../helpers/simplify';
-import { getDataset, listDatasets, listTeams, NO_DATASET_LIST, siteBaseUrl } from '../transport';
+import { getDataset, listDatasets, listTeams, NO_DATASET_LIST, siteBaseUrl, siteGeneration } from '../transport';
 
 const contains = (text: string, filter?: string) => !filter || text.toLowerCase().includes(filter.trim().toLowerCase());
 
@@ -28,13 +28,14 @@ export async function searchDatasets(this: ILoadOptionsFunctions, filter?: strin
 
 /** The files of the dataset chosen in the Dataset field, in their order on the page. */
 export async function searchFiles(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const raw = this.getCurrentNodeParameter('datasetId');
-	let datasetId: string;
-	try {
-		datasetId = await datasetIdOf(this, raw);
-	} catch {
-		// No dataset chosen yet (or not a valid one): nothing to list.
-		return { results: [] };
+	// No dataset chosen yet, or an address that names none: nothing to list (a failed request is shown).
+	const locator = readLocator(this.getCurrentNodeParameter('datasetId'));
+	if (!locator.value) return { results: [] };
+	let datasetId = locator.value;
+	if (locator.mode === 'url') {
+		const parsed = datasetIdFromUrl(locator.value, await siteGeneration(this));
+		if ('problem' in parsed) return { results: [] };
+		datasetId = parsed.id;
 	}
 	const dataset = await getDataset(this, datasetId);
 	return {

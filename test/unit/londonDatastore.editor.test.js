@@ -38,6 +38,8 @@ describe('dataset page addresses', () => {
 		expect(datasetIdFromUrl('https://data.london.gov.uk/dataset/age-specific-fertility-rates-vd4q4/', 'v4')).toEqual({ id: 'vd4q4' });
 		expect(datasetIdFromUrl('https://data.london.gov.uk/dataset/x-2-a7k2m?tab=files#top', 'v4')).toEqual({ id: 'a7k2m' });
 		expect(datasetIdFromUrl('http://127.0.0.1:4020/dataset/planning-ldd-a7k2m', 'v4')).toEqual({ id: 'a7k2m' });
+		expect(datasetIdFromUrl('https://data.london.gov.uk/dataset/vd4q4', 'v4')).toEqual({ id: 'vd4q4' });
+		expect(datasetIdFromUrl('https://data.london.gov.uk/dataset/xvd4q4', 'v4')).toHaveProperty('problem');
 	});
 
 	test('legacy: the slug is the id', () => {

@@ -58,7 +58,8 @@ export function datasetIdFromUrl(text: string, generation: Generation): { id: st
 	const page = at >= 0 ? segments[at + 1] : undefined;
 	if (!page) return { problem: `"${text}" is not a dataset page (…/dataset/<name>)` };
 	if (generation === 'legacy') return { id: page };
-	const id = /-([a-z0-9]{5})$/.exec(page)?.[1];
+	// A bare id (`/dataset/vd4q4`) is taken too: it names the dataset as plainly.
+	const id = /(?:^|-)([a-z0-9]{5})$/.exec(page)?.[1];
 	if (!id) return { problem: `"${text}" does not end in a DataPress 4 dataset id (…/dataset/<title>-<5-character id>)` };
 	return { id };
 }

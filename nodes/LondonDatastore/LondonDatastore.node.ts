@@ -3,7 +3,8 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestOptionsProperty } from '../shared/requestOptions';
 import { operationProperties, router } from './actions/router';
-import { getMastheads, getResources, getTeams } from './methods/loadOptions';
+import { searchDatasets, searchFiles, searchTeams } from './methods/listSearch';
+import { getMastheads, getTeams } from './methods/loadOptions';
 
 export class LondonDatastore implements INodeType {
 	description: INodeTypeDescription = {
@@ -11,7 +12,9 @@ export class LondonDatastore implements INodeType {
 		name: 'londonDatastore',
 		icon: { light: 'file:../../icons/londonDatastore.svg', dark: 'file:../../icons/londonDatastore.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: Simplify on Dataset Get and Get Many, on by default (version 1 keeps the full output).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Create, patch and upload files to datasets on the London Datastore or any DataPress site',
 		defaults: { name: 'London Datastore' },
@@ -40,7 +43,13 @@ export class LondonDatastore implements INodeType {
 				displayOptions: { show: { resource: ['dataset'] } },
 				options: [
 					{ name: 'Create', value: 'create', action: 'Create a dataset', description: 'Create a dataset' },
-					{ name: 'Get', value: 'get', action: 'Get a dataset', description: 'Get a dataset by slug or UUID' },
+					{ name: 'Get', value: 'get', action: 'Get a dataset', description: 'Get a dataset by its ID, page address or from the list' },
+					{
+						name: 'Get Many',
+						value: 'getAll',
+						action: 'Get many datasets',
+						description: 'List the datasets the key may read (DataPress 4 sites)',
+					},
 					{
 						name: 'Update',
 						value: 'update',
@@ -58,6 +67,7 @@ export class LondonDatastore implements INodeType {
 				displayOptions: { show: { resource: ['file'] } },
 				options: [
 					{ name: 'Delete', value: 'delete', action: 'Delete a file', description: 'Remove a file from a dataset' },
+					{ name: 'Download', value: 'download', action: 'Download a file', description: 'Download a file of a dataset, private ones included' },
 					{
 						name: 'Update',
 						value: 'update',
@@ -89,7 +99,10 @@ export class LondonDatastore implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { getTeams, getResources, getMastheads } };
+	methods = {
+		loadOptions: { getTeams, getMastheads },
+		listSearch: { searchDatasets, searchFiles, searchTeams },
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

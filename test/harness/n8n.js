@@ -211,15 +211,15 @@ function nodeTypesFor(nodeType) {
  * Builds the workflow n8n would hold after a user placed the node in the editor: the given parameters
  * completed with the description's defaults (NodeHelpers.getNodeParameters, as the editor does).
  */
-function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail = false, staticData }) {
+function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail = false, staticData, typeVersion }) {
 	const { typeName, nodeTypes } = nodeTypesFor(nodeType);
 	const node = {
 		id: 'node-under-test',
 		name: nodeType.description.defaults?.name || nodeType.description.displayName,
 		type: typeName,
-		typeVersion: Array.isArray(nodeType.description.version)
-			? Math.max(...nodeType.description.version)
-			: nodeType.description.version,
+		typeVersion:
+			typeVersion ??
+			(Array.isArray(nodeType.description.version) ? Math.max(...nodeType.description.version) : nodeType.description.version),
 		position: [0, 0],
 		parameters: {},
 		credentials: {},
@@ -243,10 +243,10 @@ function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail 
 }
 
 /** Runs an action node's `execute` in a real ExecuteContext. Returns `{ output, error }`; never throws. */
-async function runNode(NodeClass, { parameters = {}, credentials, items = [{ json: {} }], continueOnFail = false } = {}) {
+async function runNode(NodeClass, { parameters = {}, credentials, items = [{ json: {} }], continueOnFail = false, typeVersion } = {}) {
 	await ensureBinaryDataService();
 	const nodeType = typeof NodeClass === 'function' ? new NodeClass() : NodeClass;
-	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, continueOnFail });
+	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, continueOnFail, typeVersion });
 	const additionalData = createAdditionalData(credentials);
 	const runExecutionData = createRunExecutionData();
 	const inputData = { main: [items] };
@@ -313,6 +313,21 @@ async function runLoadOptions(NodeClass, methodName, { parameters = {}, credenti
 	const method = nodeType.methods?.loadOptions?.[methodName];
 	if (!method) throw new Error(`The node has no loadOptions method "${methodName}"`);
 	return await method.call(context);
+}
+
+/**
+ * Calls a `methods.listSearch` method (a resource locator's From List) in a real LoadOptionsContext, as the
+ * editor does when the list opens or its search text changes. Returns `{ results, paginationToken }`.
+ */
+async function runListSearch(NodeClass, methodName, { parameters = {}, credentials, filter, paginationToken } = {}) {
+	const nodeType = typeof NodeClass === 'function' ? new NodeClass() : NodeClass;
+	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials });
+	const additionalData = createAdditionalData(credentials);
+	additionalData.currentNodeParameters = node.parameters;
+	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters');
+	const method = nodeType.methods?.listSearch?.[methodName];
+	if (!method) throw new Error(`The node has no listSearch method "${methodName}"`);
+	return await method.call(context, filter, paginationToken);
 }
 
 /**
@@ -466,6 +481,7 @@ module.exports = {
 	runNode,
 	runPoll,
 	runLoadOptions,
+	runListSearch,
 	testCredential,
 	binaryItem,
 	inlineBinaryItem,

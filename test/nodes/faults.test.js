@@ -69,7 +69,15 @@ async function planning(parameters, { timeout } = {}) {
 	);
 }
 
-const getDataset = (datasetId = 'ds1') => ({ resource: 'dataset', operation: 'get', datasetId });
+const getDataset = (datasetId = 'ds1') => ({ resource: 'dataset', operation: 'get', datasetId, simplify: false });
+const DOWNLOAD_PATH = '/download/ds1/r1/big.bin';
+/** A dataset with one file, whose download address is on the fault server. */
+const datasetWithFile = () => ({ ...DATASET, resources: { r1: { title: 'big.bin', url: `${server.url}${DOWNLOAD_PATH}` } } });
+const download = () => ({ resource: 'file', operation: 'download', datasetId: 'ds1', resourceId: 'r1' });
+/** The dataset read answered; the download answered by `answer`. */
+function downloadAnswers(answer) {
+	server.answerWith((request, response) => (request.url.startsWith('/download/') ? answer(request, response) : json(response, 200, datasetWithFile())));
+}
 const count = (extra = {}) => ({ resource: 'application', operation: 'search', mode: 'count', ...extra });
 const envelope = (response, request = {}) => ({
 	request: { datetime: '2026-11-20 12:00:00', key: PLANNING_KEY, ...request },
@@ -125,6 +133,53 @@ describe('no call hangs: one wall-clock deadline, across the whole body', () => 
 		// Slow attempts of a free call are retried, but none begins past the 3 s budget.
 		expect(server.requests.length).toBeGreaterThanOrEqual(1);
 		expect(server.requests.length).toBeLessThanOrEqual(3);
+	});
+});
+
+describe('downloads: streamed, yet under the same one deadline', () => {
+	test('a download trickled a byte at a time is cut off at the Timeout plus the allowance for its declared size', async () => {
+		downloadAnswers((_request, response) => {
+			// 1000 bytes declared: one more second than the Timeout, as an upload of that size gets.
+			response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 1000 });
+			response.write('x');
+			const timer = setInterval(() => {
+				if (response.destroyed || response.writableEnded) return clearInterval(timer);
+				response.write('x');
+			}, 200);
+			response.on('close', () => clearInterval(timer));
+		});
+		const { error } = await datastore(download(), { timeout: 1000 });
+		expect(error.message).toBe('DataPress did not answer in time');
+		expect(error.description).toMatch(new RegExp(`GET ${DOWNLOAD_PATH} had no complete answer within 2 s`));
+		const downloads = server.requests.filter((entry) => entry.path === DOWNLOAD_PATH);
+		expect(downloads).toHaveLength(1);
+		expect(downloads[0].headers.authorization).toBe(DATAPRESS_KEY);
+		expect(await closedByClient(downloads[0])).toBe(true);
+	});
+
+	test('a download whose connection drops mid-body fails the item, worded and scrubbed', async () => {
+		downloadAnswers((request, response) => {
+			response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 100_000 });
+			response.write(Buffer.alloc(10_000));
+			setImmediate(() => request.socket.destroy());
+		});
+		const { error } = await datastore(download());
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toMatch(/^DataPress (could not be reached: the connection was dropped|answered GET \/download\/ds1\/r1\/big\.bin with a download cut off before its end)$/);
+	});
+
+	test('a download redirected to another host is not followed, and nothing reaches that host', async () => {
+		downloadAnswers((_request, response) => redirect(response, 302, `${otherOrigin.url}/bucket/big.bin?X-Amz-Signature=abc`));
+		const { error } = await datastore(download());
+		expect(error.message).toBe(`DataPress redirected GET ${DOWNLOAD_PATH} to another host (${otherOrigin.url}): not followed`);
+		expect(otherOrigin.requests).toEqual([]);
+	});
+
+	test('a file whose address is on another host is refused before any request to it', async () => {
+		server.answerWith((_request, response) => json(response, 200, { ...DATASET, resources: { r1: { title: 'x', url: `${otherOrigin.url}/x.csv` } } }));
+		const { error } = await datastore(download());
+		expect(error.message).toBe(`File "r1" of dataset "ds1" cannot be downloaded: it links to another site (${otherOrigin.url}), not a file the site holds; the API key is not sent there`);
+		expect(otherOrigin.requests).toEqual([]);
 	});
 });
 

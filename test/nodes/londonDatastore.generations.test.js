@@ -9,15 +9,20 @@
 'use strict';
 
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { request } = require('undici');
 
-const { runNode, runLoadOptions, testCredential, binaryItem, serializeError } = require('../harness/n8n');
+const { runNode, runLoadOptions, runListSearch, testCredential, binaryItem, serializeError, ensureBinaryDataService } = require('../harness/n8n');
 const { startDatastoreSandboxes } = require('../../sandbox/datapress');
 const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
 const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials.ts');
 
 const KEY = 'demo-editor-key';
 const MIB = 1024 * 1024;
+/** A download large enough that holding it in memory would show; streamed to the binary data store. */
+const LARGE_DOWNLOAD_BYTES = 50 * MIB + 7;
 /** Three parts of DataPress 4's chunked upload: 5 MiB, 5 MiB and the rest. */
 const LARGE_TEST_BYTES = 11 * MIB + 321;
 
@@ -44,8 +49,8 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		await sandbox?.close();
 	});
 
-	async function run(parameters, { items, extra, continueOnFail = false } = {}) {
-		const result = await runNode(LondonDatastore, { parameters, credentials: credentials(extra), items, continueOnFail });
+	async function run(parameters, { items, extra, typeVersion, continueOnFail = false } = {}) {
+		const result = await runNode(LondonDatastore, { parameters, credentials: credentials(extra), items, typeVersion, continueOnFail });
 		produced.push(result.error ? serializeError(result.error) : JSON.stringify(result.output));
 		return result;
 	}
@@ -384,6 +389,195 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		expect(Number(resource.order)).toBeGreaterThan(Number(after.resources[other.resourceId].order));
 		expect(Object.keys(after.resources)).toHaveLength(2);
 		expect((await downloaded(dataset.id, replaced.resourceId)).equals(content)).toBe(true);
+	});
+
+	// ---- The editor: resource locators, Get Many, Download, Simplify ----
+
+	const rl = (mode, value) => ({ __rl: true, mode, value });
+	/** The address a person copies from the browser: DataPress 4's canonical page, legacy's /dataset/<slug>. */
+	const pageUrl = (dataset) => `${sandbox.url}${dataset.canonical ?? `/dataset/${dataset.slug}`}`;
+	const search = async (method, options = {}) => {
+		const result = await runListSearch(LondonDatastore, method, { credentials: credentials(), ...options });
+		produced.push(JSON.stringify(result));
+		return result;
+	};
+	async function datasetWithFile(content, fileName) {
+		const dataset = await newDataset();
+		const [added] = await ok(upload(dataset.id), { items: [await binaryItem(content, { fileName })] });
+		return { dataset: await stored(dataset.id), resourceId: added.resourceId };
+	}
+	/** The bytes n8n's binary data service stored for an output binary, read back from its store. */
+	async function storedBinary(binary) {
+		const service = await ensureBinaryDataService();
+		const hash = crypto.createHash('md5');
+		let size = 0;
+		for await (const chunk of await service.getAsStream(binary.id)) {
+			hash.update(chunk);
+			size += chunk.length;
+		}
+		return { md5: hash.digest('hex'), size };
+	}
+
+	test('Dataset locator: From List, By URL and By ID name the same dataset; a plain string (older workflows) still works', async () => {
+		const dataset = await newDataset();
+		const modes = [rl('list', dataset.id), rl('url', pageUrl(dataset)), rl('id', dataset.id), dataset.id, ` ${dataset.id} `];
+		if (api === 'legacy') modes.push(rl('id', dataset.slug), dataset.slug);
+		for (const datasetId of modes) {
+			const [read] = await ok({ resource: 'dataset', operation: 'get', datasetId, simplify: false });
+			expect(read.id).toBe(dataset.id);
+		}
+	});
+
+	test('Dataset By URL: a page address that names no dataset fails the item naming the field, before any request', async () => {
+		const bad = api === 'v4' ? `${sandbox.url}/dataset/no-id-here` : `${sandbox.url}/organisation/gla`;
+		await control.clearLogs();
+		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: rl('url', bad) });
+		expect(error.message).toMatch(/^Invalid "Dataset": /);
+		expect(error.description).toBe('No request was sent.');
+		expect((await control.requests()).filter((entry) => !entry.path.includes('whoami'))).toEqual([]);
+		const empty = await run({ resource: 'dataset', operation: 'get', datasetId: rl('list', '') });
+		expect(empty.error.message).toBe('Invalid "Dataset": it is empty');
+	});
+
+	test('File and Team locators: From List, By URL and ID; plain strings still work for Create and the file operations', async () => {
+		const { dataset, resourceId } = await datasetWithFile(Buffer.from('a,b\n1,2\n'), 'locators.csv');
+		const url = dataset.resources[resourceId].url;
+		for (const fileLocator of [rl('list', resourceId), rl('url', url), rl('id', resourceId), resourceId]) {
+			const [updated] = await ok({ resource: 'file', operation: 'update', datasetId: rl('id', dataset.id), resourceId: fileLocator, updateFields: { title: `Renamed ${fileLocator.mode ?? 'string'}` } });
+			expect(updated.resourceId ?? resourceId).toBe(resourceId);
+		}
+		const badFile = await run({ resource: 'file', operation: 'delete', datasetId: dataset.id, resourceId: rl('url', `${sandbox.url}/dataset/x`) });
+		expect(badFile.error.message).toMatch(/^Invalid "File": /);
+		for (const teamValue of [rl('list', team), rl('id', team), team]) {
+			const [created] = await ok({ resource: 'dataset', operation: 'create', title: `Team locator ${crypto.randomBytes(2).toString('hex')}`, team: teamValue, masthead: api === 'v4' ? 'gla-planning' : '' });
+			expect(created[api === 'v4' ? 'team' : 'parent']).toBe(team);
+		}
+	});
+
+	test('list searches: files of the chosen dataset (in any mode), teams by text, datasets by text (DataPress 4)', async () => {
+		const { dataset, resourceId } = await datasetWithFile(Buffer.from('x'), 'listed.csv');
+		for (const datasetId of [rl('list', dataset.id), rl('url', pageUrl(dataset)), dataset.id]) {
+			const { results } = await search('searchFiles', { parameters: { resource: 'file', operation: 'download', datasetId } });
+			expect(results).toEqual([{ name: 'listed.csv', value: resourceId, url: dataset.resources[resourceId].url }]);
+		}
+		expect((await search('searchFiles', { parameters: { resource: 'file', operation: 'download', datasetId: rl('list', dataset.id) }, filter: 'nothing-like-it' })).results).toEqual([]);
+		expect((await search('searchFiles', { parameters: { resource: 'file', operation: 'download' } })).results).toEqual([]);
+		expect((await search('searchFiles', { parameters: { resource: 'file', operation: 'download', datasetId: rl('url', `${sandbox.url}/organisation/gla`) } })).results).toEqual([]);
+
+		const teams = await search('searchTeams', { filter: 'planning' });
+		expect(teams.results.map((option) => option.value)).toEqual([team]);
+
+		if (api === 'v4') {
+			const all = await search('searchDatasets');
+			expect(all.results.map((option) => option.value)).toEqual(expect.arrayContaining(['vd4q4', 'a7k2m', dataset.id]));
+			const found = await search('searchDatasets', { filter: 'FERTILITY' });
+			expect(found.results).toEqual([{ name: 'Age specific fertility rates', value: 'vd4q4', url: `${sandbox.url}/dataset/age-specific-fertility-rates-vd4q4` }]);
+		} else {
+			await expect(runListSearch(LondonDatastore, 'searchDatasets', { credentials: credentials() })).rejects.toThrow(
+				/^Dataset \(From List\): The legacy DataPress API lists no datasets/,
+			);
+		}
+	});
+
+	test('Dataset Get Many: Limit 50 by default, Return All, filters by team, search text and updated since (DataPress 4); refused on legacy', async () => {
+		const getMany = (extra = {}) => ({ resource: 'dataset', operation: 'getAll', ...extra });
+		if (api === 'legacy') {
+			await control.clearLogs();
+			const { error } = await run(getMany({ returnAll: true }));
+			expect(error.message).toMatch(/^Dataset → Get Many is not available on this site: The legacy DataPress API lists no datasets/);
+			expect((await control.requests()).filter((entry) => !entry.path.includes('whoami'))).toEqual([]);
+			return;
+		}
+		const mine = await newDataset();
+		const all = await ok(getMany({ returnAll: true }));
+		expect(all.map((dataset) => dataset.id)).toEqual(expect.arrayContaining(['vd4q4', 'a7k2m', mine.id]));
+		expect(Object.keys(all[0]).sort()).toEqual(['files', 'id', 'sharing', 'team', 'title', 'updatedAt', 'url']);
+		expect(all.find((dataset) => dataset.id === mine.id)).toEqual(expect.objectContaining({ sharing: 'private', team }));
+		expect(await ok(getMany({ limit: 2 }))).toHaveLength(2);
+		const byTeam = await ok(getMany({ returnAll: true, filters: { team: rl('list', team) } }));
+		expect(byTeam.length).toBeGreaterThan(0);
+		expect(byTeam.every((dataset) => dataset.team === team)).toBe(true);
+		const bySearch = await ok(getMany({ returnAll: true, filters: { search: 'fertility rates' } }));
+		expect(bySearch.map((dataset) => dataset.id)).toEqual(['vd4q4']);
+		const recent = await ok(getMany({ returnAll: true, filters: { updatedSince: mine.updatedAt } }));
+		expect(recent.map((dataset) => dataset.id)).toContain(mine.id);
+		expect(recent.map((dataset) => dataset.id)).not.toContain('a7k2m');
+		const [raw] = await ok(getMany({ filters: { search: 'fertility' }, simplify: false }));
+		expect(raw.team).toEqual({ id: '4mxpm', title: 'GLA Demography' });
+		const { error } = await run(getMany({ filters: { updatedSince: 'someday' } }));
+		expect(error.message).toMatch(/^Invalid "Updated Since": must be a date/);
+	});
+
+	test('Simplify: on by default, the compact fields; off, the dataset as served; node version 1 keeps the full output', async () => {
+		const { dataset, resourceId } = await datasetWithFile(Buffer.from('0123456789'), 'simple.csv');
+		const [simple] = await ok({ resource: 'dataset', operation: 'get', datasetId: rl('list', dataset.id) });
+		expect(simple).toEqual({
+			id: dataset.id,
+			title: dataset.title,
+			team,
+			sharing: 'private',
+			updatedAt: dataset.updatedAt,
+			url: pageUrl(dataset),
+			files: [{ id: resourceId, title: 'simple.csv', format: 'csv', size: 10, url: dataset.resources[resourceId].url }],
+		});
+		const [full] = await ok({ resource: 'dataset', operation: 'get', datasetId: dataset.id, simplify: false });
+		expect(full.resources[resourceId]).toBeDefined();
+		const [versionOne] = await ok({ resource: 'dataset', operation: 'get', datasetId: dataset.id }, { typeVersion: 1 });
+		expect(versionOne).toEqual(full);
+	});
+
+	test('File Download: a private dataset\'s file with the key, streamed into binary data, bytes identical, name and MIME type set', async () => {
+		const content = crypto.randomBytes(300 * 1024);
+		const { dataset, resourceId } = await datasetWithFile(content, 'private extract.csv');
+		expect(dataset.sharing).toBe('private');
+		const { output, error } = await run({ resource: 'file', operation: 'download', datasetId: rl('url', pageUrl(dataset)), resourceId: rl('list', resourceId) });
+		if (error) throw new Error(serializeError(error));
+		const [item] = output[0];
+		expect(item.pairedItem).toEqual({ item: 0 });
+		expect(item.json).toEqual(expect.objectContaining({ datasetId: dataset.id, resourceId, fileName: 'private extract.csv', mimeType: 'text/csv', bytes: content.length }));
+		expect(item.binary.data).toEqual(expect.objectContaining({ fileName: 'private extract.csv', mimeType: 'text/csv', fileExtension: 'csv' }));
+		expect(await storedBinary(item.binary.data)).toEqual({ md5: md5(content), size: content.length });
+		// The download went to the site's own /download/ address, with the key (the dataset is private).
+		const downloads = (await control.requests()).filter((entry) => entry.path.startsWith('/download/'));
+		expect(downloads.length).toBeGreaterThan(0);
+	});
+
+	test('File Download: an unknown file names itself and the dataset; another output field is honoured', async () => {
+		const { dataset, resourceId } = await datasetWithFile(Buffer.from('hello'), 'notes.txt');
+		const missing = await run({ resource: 'file', operation: 'download', datasetId: dataset.id, resourceId: 'nope' });
+		expect(missing.error.message).toBe(`File (resource) "nope" not found in dataset "${dataset.id}"`);
+		const [item] = (await run({ resource: 'file', operation: 'download', datasetId: dataset.id, resourceId, binaryPropertyName: 'file' })).output[0];
+		expect(Object.keys(item.binary)).toEqual(['file']);
+		expect(item.binary.file.mimeType).toBe('text/plain');
+	});
+
+	test('File Download of 50 MiB: stored by the binary data service from the stream, never held as base64', async () => {
+		const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ld-download-'));
+		const filePath = path.join(folder, 'large.bin');
+		const hash = crypto.createHash('md5');
+		const handle = fs.openSync(filePath, 'w');
+		for (let written = 0; written < LARGE_DOWNLOAD_BYTES; ) {
+			const block = crypto.randomBytes(Math.min(4 * MIB, LARGE_DOWNLOAD_BYTES - written));
+			fs.writeSync(handle, block);
+			hash.update(block);
+			written += block.length;
+		}
+		fs.closeSync(handle);
+		try {
+			const dataset = await newDataset();
+			const [added] = await ok(upload(dataset.id), { items: [await binaryItem(filePath, { fileName: 'large.bin' })] });
+			const { output, error } = await run({ resource: 'file', operation: 'download', datasetId: dataset.id, resourceId: added.resourceId });
+			if (error) throw new Error(serializeError(error));
+			const binary = output[0][0].binary.data;
+			// Filesystem mode: the item holds a reference to the stored file, not the bytes.
+			expect(binary.id).toMatch(/^filesystem/);
+			expect(binary.data.length).toBeLessThan(100);
+			expect(binary.bytes).toBe(LARGE_DOWNLOAD_BYTES);
+			expect(binary.mimeType).toBe('application/octet-stream');
+			expect(await storedBinary(binary)).toEqual({ md5: hash.digest('hex'), size: LARGE_DOWNLOAD_BYTES });
+		} finally {
+			fs.rmSync(folder, { recursive: true, force: true });
+		}
 	});
 
 	test('the key appears in nothing the node produced', () => {

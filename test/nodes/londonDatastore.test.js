@@ -17,6 +17,7 @@ const { request } = require('undici');
 const {
 	runNode,
 	runLoadOptions,
+	runListSearch,
 	testCredential,
 	binaryItem,
 	inlineBinaryItem,
@@ -208,7 +209,7 @@ describe('team', () => {
 
 describe('dataset get and create', () => {
 	test('Get by slug and by UUID, paired with its item', async () => {
-		const { output, error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'london-development-database' });
+		const { output, error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'london-development-database', simplify: false });
 		expect(error).toBeUndefined();
 		const bySlug = output[0][0];
 		expect(bySlug.pairedItem).toEqual({ item: 0 });
@@ -1017,7 +1018,7 @@ describe('file update and delete', () => {
 		const dataset = await newDataset();
 		const [a] = await ok(upload(dataset.slug, { options: { title: 'A' } }), { items: [await binaryItem(Buffer.from('a'))] });
 		const [b] = await ok(upload(dataset.slug, { options: { title: 'B' } }), { items: [await binaryItem(Buffer.from('b'))] });
-		const options = await runLoadOptions(LondonDatastore, 'getResources', {
+		const { results: options } = await runListSearch(LondonDatastore, 'searchFiles', {
 			parameters: { resource: 'file', operation: 'update', datasetId: dataset.slug },
 			credentials: credentialsFor(EDITOR_KEY),
 		});

@@ -2,7 +2,7 @@
 'use strict';
 
 const { decideRetry, parseRetryAfter, backoffMs, surelyNotRun, MAX_ATTEMPTS } = require('../../nodes/shared/http/policy.ts');
-const { callDeadline, checkTimeout, uploadAllowanceMs, DEFAULT_TIMEOUT_MS } = require('../../nodes/shared/http/deadline.ts');
+const { callDeadline, checkTimeout, declaredLength, downloadDeadline, uploadAllowanceMs, DEFAULT_TIMEOUT_MS } = require('../../nodes/shared/http/deadline.ts');
 const { scrubText, scrubDeep } = require('../../nodes/shared/http/scrub.ts');
 const { parseJson, excerpt, pathSegment, mustBeObject } = require('../../nodes/shared/http/answer.ts');
 const { outcomeUnknown } = require('../../nodes/shared/http/failure.ts');
@@ -102,6 +102,19 @@ describe('deadline', () => {
 		expect(uploadAllowanceMs(0)).toBe(0);
 		expect(uploadAllowanceMs(262_144 * 10)).toBe(10_000);
 		expect(callDeadline(NOW, 2000, undefined, 262_144 * 10)).toBe(NOW + 12_000);
+	});
+
+	test('downloads earn the same allowance for the size they declare; none without a Content-Length', () => {
+		expect(downloadDeadline(NOW, 2000, undefined, 262_144 * 10)).toBe(NOW + 12_000);
+		expect(downloadDeadline(NOW, 2000, undefined, undefined)).toBe(NOW + 2000);
+		expect(downloadDeadline(NOW, 2000, NOW + 5000, 262_144 * 10)).toBe(NOW + 5000);
+		expect(declaredLength('52428800')).toBe(52_428_800);
+		expect(declaredLength(['10'])).toBe(10);
+		expect(declaredLength(undefined)).toBeUndefined();
+		expect(declaredLength('')).toBeUndefined();
+		expect(declaredLength('-1')).toBeUndefined();
+		expect(declaredLength('12abc')).toBeUndefined();
+		expect(declaredLength('1e400')).toBeUndefined();
 	});
 
 	test('checkTimeout: absent is the default; below 1000 or not a number is refused', () => {

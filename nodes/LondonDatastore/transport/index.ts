@@ -6,7 +6,7 @@
  */
 import { NodeOperationError, type IDataObject, type IHttpRequestMethods } from 'n8n-workflow';
 
-import { httpCall, jsonKind, pathSegment, type HttpContext, type RetryPolicy, type Service } from '../../shared/http';
+import { httpCall, jsonKind, pathSegment, type Download, type HttpContext, type RetryPolicy, type Service } from '../../shared/http';
 import { DATAPRESS_NAME, explainDatapressFailure, STORAGE_NAME, explainStorageFailure, type DatapressScope } from '../helpers/errors';
 
 export const CREDENTIAL_TYPE = 'londonDatastoreApi';
@@ -182,4 +182,46 @@ export async function listMastheads(context: HttpContext, options: CallOptions =
 		id,
 		title: String((masthead as IDataObject | null)?.title ?? id),
 	}));
+}
+
+/** The credential's Base URL without a trailing slash (for page addresses and the download's origin). */
+export async function siteBaseUrl(context: HttpContext): Promise<string> {
+	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
+	return String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+}
+
+/** Why a site has no dataset list, for the list search and Get Many. */
+export const NO_DATASET_LIST =
+	'The legacy DataPress API lists no datasets (it has no export or search endpoint), so there is nothing to list or search';
+
+/**
+ * Every dataset the key may read: DataPress 4's export (public datasets, and private ones the key's user
+ * may read). Legacy sites have no such list: undefined.
+ */
+export async function listDatasets(context: HttpContext, options: CallOptions = {}): Promise<IDataObject[] | undefined> {
+	if ((await siteGeneration(context, options)) !== 'v4') return undefined;
+	const check = (value: unknown) =>
+		Array.isArray(value) && value.every((entry) => entry && typeof entry === 'object' && !Array.isArray(entry))
+			? undefined
+			: `${jsonKind(value)} that is not a list of datasets`;
+	return (await datapressJson(context, 'GET', '/api/v3/datasets/export.json', 'safe', check, { subject: 'the list of datasets' }, options)) as IDataObject[];
+}
+
+/**
+ * A file's bytes, streamed (`/download/<dataset>/<file>/<name>` on the site's own host, with the key, so
+ * that private files come too). A read: retried until the body starts; a body cut off is not resumed.
+ */
+export async function downloadFile(context: HttpContext, absoluteUrl: string, subject: string, options: CallOptions = {}): Promise<Download> {
+	const answer = await httpCall(context, DATAPRESS, {
+		method: 'GET',
+		path: new URL(absoluteUrl).pathname,
+		absoluteUrl,
+		retry: 'safe',
+		expect: 'stream',
+		redirects: 'sameOrigin',
+		timeoutMs: options.timeoutMs,
+		itemIndex: options.itemIndex,
+		scope: { subject },
+	});
+	return answer.download as Download;
 }

@@ -39,3 +39,24 @@ export function callDeadline(
 export function uploadAllowanceMs(bytes: number): number {
 	return bytes > 0 ? Math.ceil(bytes / UPLOAD_BYTES_PER_SECOND) * 1000 : 0;
 }
+
+/** The size a download declares (Content-Length), or undefined when it declares none or nonsense. */
+export function declaredLength(value: unknown): number | undefined {
+	const text = Array.isArray(value) ? value[0] : value;
+	if (typeof text !== 'string' && typeof text !== 'number') return undefined;
+	const length = Number(text);
+	return Number.isSafeInteger(length) && length >= 0 && String(text).trim() !== '' ? length : undefined;
+}
+
+/**
+ * When a streamed download must be over: the call's deadline, with the upload allowance for the size
+ * the answer declared (none without a Content-Length: the Timeout alone then bounds it).
+ */
+export function downloadDeadline(
+	startedMs: number,
+	timeoutMs: number | undefined,
+	outerDeadlineMs: number | undefined,
+	declaredBytes: number | undefined,
+): number {
+	return callDeadline(startedMs, timeoutMs, outerDeadlineMs, declaredBytes ?? 0);
+}

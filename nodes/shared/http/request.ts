@@ -19,7 +19,7 @@ import {
 } from 'n8n-workflow';
 
 import { errorBody, parseJson } from './answer';
-import { callDeadline } from './deadline';
+import { callDeadline, declaredLength, downloadDeadline } from './deadline';
 import type { Explained, FailureReport } from './describe';
 import { outcomeUnknown, type CallFailure } from './failure';
 import { decideRetry, parseRetryAfter, type RetryPolicy } from './policy';
@@ -62,8 +62,11 @@ export interface HttpCall<Scope> {
 	retry: RetryPolicy;
 	/** Send the credential (default). Off for the storage host and for calls that work without a key. */
 	authenticate?: boolean;
-	/** `json`: a 2xx must carry JSON that `check` accepts. `any`: the body is returned as text. */
-	expect: 'json' | 'any';
+	/**
+	 * `json`: a 2xx must carry JSON that `check` accepts. `any`: the body is returned as text. `stream`: a
+	 * 2xx body is handed over unread as `download` (n8n's `encoding: 'stream'`), still under the deadline.
+	 */
+	expect: 'json' | 'any' | 'stream';
 	/** Error statuses that are an answer for this call (a 404 that says "not here"), returned, not thrown. */
 	accept?: number[];
 	/** Says what is wrong with a parsed 2xx answer, or undefined when it is what the endpoint returns. */
@@ -93,6 +96,24 @@ export interface HttpAnswer {
 	location?: string;
 	/** The key in use, for callers that must scrub a request echo. */
 	secrets: string[];
+	/** With `expect: 'stream'`: the body, unread. */
+	download?: Download;
+}
+
+/** What n8n's binary helpers take as a stream (a Node Readable), named without importing `stream`. */
+export type BinaryStream = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], Buffer>;
+
+/** A streamed 2xx body. Whoever reads it must pass a failure of that read to `failed`. */
+export interface Download {
+	stream: BinaryStream;
+	/** Content-Length, when the server declared one. */
+	declaredBytes?: number;
+	contentType?: string;
+	/**
+	 * The error to throw when reading the body failed: the deadline, or a dropped connection, worded as
+	 * every other failure. The reader's own error is never shown: n8n's carries the request's headers.
+	 */
+	failed: (error: unknown) => NodeApiError;
 }
 
 const MAX_SAME_ORIGIN_REDIRECTS = 5;
@@ -169,7 +190,66 @@ function executionCancelSignal(context: HttpContext): AbortSignal | undefined {
 	return typeof getter === 'function' ? getter.call(context) : undefined;
 }
 
-type Attempt = { answer: { status: number; headers: Record<string, unknown>; text: string } } | { failure: CallFailure };
+type Received = { status: number; headers: Record<string, unknown>; text: string; stream?: BinaryStream; watchdog?: Watchdog };
+type Attempt = { answer: Received } | { failure: CallFailure };
+
+/**
+ * The deadline of a streamed call: it aborts the request when its time is up, and its time may be moved
+ * (a download gets the upload allowance for its declared size once the headers are in). Timers are
+ * AbortSignal.timeout's (setTimeout is not for community nodes), re-armed when the deadline moved.
+ */
+class Watchdog {
+	private readonly controller = new AbortController();
+	private stopped = false;
+	private onExpiry: (() => void) | undefined;
+
+	constructor(private deadlineMs: number) {
+		this.arm();
+	}
+
+	get signal(): AbortSignal {
+		return this.controller.signal;
+	}
+
+	get expired(): boolean {
+		return this.controller.signal.aborted;
+	}
+
+	/** Moves the deadline; `onExpiry` runs just before the abort. */
+	moveTo(deadlineMs: number, onExpiry?: () => void): void {
+		this.deadlineMs = deadlineMs;
+		if (onExpiry) this.onExpiry = onExpiry;
+	}
+
+	stop(): void {
+		this.stopped = true;
+	}
+
+	private arm(): void {
+		if (this.stopped || this.expired) return;
+		const wait = this.deadlineMs - Date.now();
+		if (wait <= 0) {
+			this.onExpiry?.();
+			this.controller.abort();
+			return;
+		}
+		AbortSignal.timeout(wait).addEventListener('abort', () => this.arm(), { once: true });
+	}
+}
+
+/** The start of an error body read from a stream (an error page needs no more), then the rest dropped. */
+async function readErrorText(stream: BinaryStream): Promise<string> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+		const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+		chunks.push(buffer);
+		size += buffer.length;
+		if (size >= 65_536) break;
+	}
+	stream.destroy();
+	return Buffer.concat(chunks).toString('utf8');
+}
 
 async function sendOnce(
 	context: HttpContext,
@@ -183,18 +263,21 @@ async function sendOnce(
 	if (untilDeadline <= 0) return { failure: { kind: 'timeout', timeoutMs: deadlineMs - startedMs } };
 	const remaining = Math.min(untilDeadline, call.attemptTimeoutMs ?? Number.POSITIVE_INFINITY);
 	const timeoutMs = remaining < untilDeadline ? remaining : deadlineMs - startedMs;
-	const deadlineSignal = AbortSignal.timeout(remaining);
+	const streamed = call.expect === 'stream';
+	// A streamed body outlives this function, and its deadline may move: it gets a watchdog of its own.
+	const watchdog = streamed ? new Watchdog(Date.now() + remaining) : undefined;
+	const deadlineSignal = watchdog ? watchdog.signal : AbortSignal.timeout(remaining);
 	const cancel = executionCancelSignal(context);
 	const signal = cancel ? AbortSignal.any([deadlineSignal, cancel]) : deadlineSignal;
 	const options: IHttpRequestOptions = {
 		method: call.method,
 		url,
-		headers: { Accept: 'application/json', ...call.headers },
+		headers: { Accept: streamed ? '*/*' : 'application/json', ...call.headers },
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		// Redirects are followed here, where the origin is checked, never by the HTTP client.
 		disableFollowRedirect: true,
-		encoding: 'text',
+		encoding: streamed ? 'stream' : 'text',
 		json: false,
 		abortSignal: signal,
 	};
@@ -220,14 +303,18 @@ async function sendOnce(
 					service.credentialType,
 					options,
 				)) as { statusCode?: unknown; headers?: unknown; body?: unknown };
-		return {
-			answer: {
-				status: Number(raw.statusCode),
-				headers: (raw.headers && typeof raw.headers === 'object' ? raw.headers : {}) as Record<string, unknown>,
-				text: bodyText(raw.body),
-			},
-		};
+		const status = Number(raw.statusCode);
+		const headers = (raw.headers && typeof raw.headers === 'object' ? raw.headers : {}) as Record<string, unknown>;
+		if (watchdog) {
+			const stream = raw.body as BinaryStream;
+			if (status >= 200 && status < 300) return { answer: { status, headers, text: '', stream, watchdog } };
+			const text = await readErrorText(stream);
+			watchdog.stop();
+			return { answer: { status, headers, text } };
+		}
+		return { answer: { status, headers, text: bodyText(raw.body) } };
 	} catch (error) {
+		watchdog?.stop();
 		if (cancel?.aborted) return { failure: { kind: 'cancelled' } };
 		if (deadlineSignal.aborted) return { failure: { kind: 'timeout', timeoutMs } };
 		const code = networkCode(error);
@@ -264,7 +351,7 @@ function readAnswer(
 		if (retryAfter !== undefined) failure.retryAfterSeconds = retryAfter;
 		return { failure };
 	}
-	if (call.expect === 'any') return { result: { status, headers, body: text, secrets } };
+	if (call.expect === 'any' || call.expect === 'stream') return { result: { status, headers, body: text, secrets } };
 	const parsed = parseJson(text);
 	if (!parsed.ok) return { failure: { kind: 'answer', status, problem: parsed.problem, detail: parsed.detail } };
 	if (call.isErrorAnswer?.(parsed.value)) return { failure: { kind: 'status', status, body: parsed.value } };
@@ -314,7 +401,24 @@ export async function httpCall<Scope>(context: HttpContext, service: Service<Sco
 	for (let attempt = 1; ; attempt++) {
 		const sent = await sendOnce(context, service as Service<unknown>, call as HttpCall<unknown>, url, deadlineMs, startedMs);
 		const outcome = 'failure' in sent ? sent : readAnswer(call as HttpCall<unknown>, sent.answer, url, secrets);
-		if ('result' in outcome) return outcome.result;
+		if ('result' in outcome) {
+			if ('answer' in sent && sent.answer.stream && sent.answer.watchdog) {
+				const stream = { stream: sent.answer.stream, watchdog: sent.answer.watchdog };
+				outcome.result.body = undefined;
+				outcome.result.download = streamedBody(
+					context,
+					service as Service<unknown>,
+					call as HttpCall<unknown>,
+					url,
+					outcome.result.headers,
+					stream,
+					attempt,
+					startedMs,
+					secrets,
+				);
+			}
+			return outcome.result;
+		}
 		if ('follow' in outcome) {
 			if (redirectsLeft-- > 0) {
 				url = outcome.follow;
@@ -337,6 +441,50 @@ export async function httpCall<Scope>(context: HttpContext, service: Service<Sco
 			call.itemIndex,
 		);
 	}
+}
+
+/**
+ * Hands a 2xx body over for reading, with its deadline moved to allow for its declared size, as an
+ * upload's is for its file. When the deadline passes the body is destroyed with the timeout error, so
+ * a reader that is trickled to stops there; a connection dropped mid-body reads as cut off.
+ */
+function streamedBody(
+	context: HttpContext,
+	service: Service<unknown>,
+	call: HttpCall<unknown>,
+	url: string,
+	headers: Record<string, unknown>,
+	received: { stream: BinaryStream; watchdog: Watchdog },
+	attempts: number,
+	startedMs: number,
+	secrets: string[],
+): Download {
+	const { stream, watchdog } = received;
+	const declaredBytes = declaredLength(headers['content-length']);
+	const fail = (failure: CallFailure) =>
+		callError(context, service, report(call, url, failure, attempts, 'final'), secrets, call.itemIndex);
+	const deadlineMs = downloadDeadline(startedMs, call.timeoutMs, call.deadlineMs, declaredBytes);
+	const timeout = () => fail({ kind: 'timeout', timeoutMs: deadlineMs - startedMs });
+	// Destroyed with our own error before the abort, so that the reader never sees the HTTP client's.
+	watchdog.moveTo(deadlineMs, () => stream.destroy(timeout()));
+	stream.once('close', () => watchdog.stop());
+	return {
+		stream,
+		declaredBytes,
+		contentType: header(headers, 'content-type'),
+		failed: (error: unknown) => {
+			watchdog.stop();
+			if (!stream.destroyed) stream.destroy();
+			if (error instanceof NodeApiError) return error;
+			if (watchdog.expired) return timeout();
+			const code = networkCode(error);
+			return fail(
+				code
+					? { kind: 'network', code }
+					: { kind: 'answer', status: 200, problem: 'truncated', detail: 'a download cut off before its end' },
+			);
+		},
+	};
 }
 
 function originOf(url: string): string {

@@ -6,6 +6,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import { readLocator } from '../../helpers/locator';
 import { slugify } from '../../helpers/slugify';
 import { createDataset, listMastheads, siteGeneration } from '../../transport';
 import { callOptions, parseJsonParameter } from '../common';
@@ -32,14 +33,22 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 	},
 	{
-		displayName: 'Team Name or ID',
+		displayName: 'Team',
 		name: 'team',
-		type: 'options',
-		typeOptions: { loadOptionsMethod: 'getTeams' },
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
 		required: true,
-		default: '',
-		description:
-			'The team (organisation) that owns the dataset. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		description: 'The team (organisation) that owns the dataset: from the list, or by its ID',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a team...',
+				typeOptions: { searchListMethod: 'searchTeams', searchable: true },
+			},
+			{ displayName: 'ID', name: 'id', type: 'string', placeholder: 'e.g. p9lan' },
+		],
 		displayOptions: { show },
 	},
 	{
@@ -87,7 +96,8 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const title = (this.getNodeParameter('title', itemIndex) as string).trim();
 	const givenSlug = (this.getNodeParameter('slug', itemIndex, '') as string).trim();
-	const team = String(this.getNodeParameter('team', itemIndex) ?? '').trim();
+	// A plain string is a team id from a workflow saved before the locator.
+	const team = readLocator(this.getNodeParameter('team', itemIndex)).value;
 	const sharing = this.getNodeParameter('sharing', itemIndex, 'private') as string;
 	const text = this.getNodeParameter('description', itemIndex, '') as string;
 	if (!title) {

@@ -1,11 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { datasetIdProperty, readDataset } from '../common';
+import { datasetIdProperty, readDataset, readDatasetId, simplifyProperty, simplified } from '../common';
 
-export const description: INodeProperties[] = [datasetIdProperty('dataset', ['get'])];
+export const description: INodeProperties[] = [datasetIdProperty('dataset', ['get']), simplifyProperty(['get'])];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
+	const datasetId = await readDatasetId.call(this, itemIndex);
 	const dataset = await readDataset.call(this, datasetId, itemIndex);
-	return [{ json: dataset, pairedItem: { item: itemIndex } }];
+	const [json] = await simplified.call(this, [dataset], itemIndex);
+	return [{ json, pairedItem: { item: itemIndex } }];
 }

@@ -17,7 +17,7 @@ import {
 } from '../../helpers/patch';
 import { datapress4Fields } from '../../helpers/fields';
 import { patchDataset, siteGeneration } from '../../transport';
-import { appliedOperations, callOptions, datasetIdProperty, parseJsonParameter, readDataset } from '../common';
+import { appliedOperations, callOptions, datasetIdProperty, parseJsonParameter, readDataset, readDatasetId } from '../common';
 
 const show = { resource: ['dataset'], operation: ['update'] };
 
@@ -262,7 +262,7 @@ function desiredFields(this: IExecuteFunctions, itemIndex: number): IDataObject 
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
+	const datasetId = await readDatasetId.call(this, itemIndex);
 	const mode = this.getNodeParameter('updateMode', itemIndex) as 'setFields' | 'jsonPatch';
 	const options = this.getNodeParameter('options', itemIndex, {}) as {
 		bumpUpdatedDate?: boolean;

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { patchDataset } from '../../transport';
-import { callOptions, datasetIdProperty, readDataset, resourceIdProperty } from '../common';
+import { callOptions, datasetIdProperty, readDataset, readDatasetId, readResourceId, resourceIdProperty } from '../common';
 import { requireResource } from './shared';
 
 export const description: INodeProperties[] = [
@@ -10,8 +10,8 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
-	const resourceId = String(this.getNodeParameter('resourceId', itemIndex)).trim();
+	const datasetId = await readDatasetId.call(this, itemIndex);
+	const resourceId = readResourceId.call(this, itemIndex);
 	const dataset = await readDataset.call(this, datasetId, itemIndex);
 	const resource = requireResource.call(this, dataset, datasetId, resourceId, itemIndex);
 	const updated = await patchDataset(

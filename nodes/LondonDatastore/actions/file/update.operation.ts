@@ -7,7 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import { patchDataset } from '../../transport';
-import { appliedOperations, callOptions, datasetIdProperty, readDataset, resourceIdProperty, resourcesOf } from '../common';
+import { appliedOperations, callOptions, datasetIdProperty, readDataset, readDatasetId, readResourceId, resourceIdProperty, resourcesOf } from '../common';
 import { requireResource } from './shared';
 
 export const description: INodeProperties[] = [
@@ -35,8 +35,8 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const datasetId = this.getNodeParameter('datasetId', itemIndex) as string;
-	const resourceId = String(this.getNodeParameter('resourceId', itemIndex)).trim();
+	const datasetId = await readDatasetId.call(this, itemIndex);
+	const resourceId = readResourceId.call(this, itemIndex);
 	const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 	const changes = Object.entries(fields).filter(([, value]) => value !== undefined);
 	if (!changes.length) {

@@ -31,6 +31,8 @@ import {
 	callOptions,
 	datasetIdProperty,
 	readDataset,
+	readDatasetId,
+	readResourceId,
 	resourceIdProperty,
 	resourcesOf,
 } from '../common';
@@ -195,12 +197,11 @@ function isTooLarge(error: unknown): boolean {
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
-	const datasetId = (this.getNodeParameter('datasetId', itemIndex) as string).trim();
+	const datasetId = await readDatasetId.call(this, itemIndex);
 	const calls = callOptions(this, itemIndex);
 	const propertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const mode = this.getNodeParameter('uploadMode', itemIndex, 'add') as 'add' | 'replace';
-	const resourceId =
-		mode === 'replace' ? String(this.getNodeParameter('resourceId', itemIndex)).trim() : undefined;
+	const resourceId = mode === 'replace' ? readResourceId.call(this, itemIndex) : undefined;
 	const options = this.getNodeParameter('options', itemIndex, {}) as UploadOptions;
 	const reply = (json: IDataObject): INodeExecutionData[] => [{ json, pairedItem: { item: itemIndex } }];
 

@@ -1,0 +1,105 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { readWholeNumber } from '../../../shared/parameters';
+import { filterDatasets, parseSince } from '../../helpers/datasetFilters';
+import { readLocator } from '../../helpers/locator';
+import { listDatasets, NO_DATASET_LIST } from '../../transport';
+import { callOptions, simplified, simplifyProperty } from '../common';
+
+const show = { resource: ['dataset'], operation: ['getAll'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { ...show, returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Search',
+				name: 'search',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. fertility',
+				description: 'Words that must all appear in the title, ID, address or tags (any case)',
+			},
+			{
+				displayName: 'Team',
+				name: 'team',
+				type: 'resourceLocator',
+				default: { mode: 'list', value: '' },
+				description: 'Only the datasets of this team',
+				modes: [
+					{
+						displayName: 'From List',
+						name: 'list',
+						type: 'list',
+						placeholder: 'Select a team...',
+						typeOptions: { searchListMethod: 'searchTeams', searchable: true },
+					},
+					{ displayName: 'ID', name: 'id', type: 'string', placeholder: 'e.g. p9lan' },
+				],
+			},
+			{
+				displayName: 'Updated Since',
+				name: 'updatedSince',
+				type: 'dateTime',
+				default: '',
+				description: 'Only the datasets updated at or after this time',
+			},
+		],
+	},
+	simplifyProperty(['getAll']),
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
+	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', 50);
+	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const since = parseSince(filters.updatedSince);
+	if ('problem' in since) {
+		throw new NodeOperationError(this.getNode(), `Invalid "Updated Since": ${since.problem}`, {
+			itemIndex,
+			description: 'No request was sent.',
+		});
+	}
+	const datasets = await listDatasets(this, callOptions(this, itemIndex));
+	if (!datasets) {
+		throw new NodeOperationError(this.getNode(), `Dataset → Get Many is not available on this site: ${NO_DATASET_LIST}`, {
+			itemIndex,
+			description: 'DataPress 4 sites (the London Datastore) list datasets; on a legacy site, read each dataset by its ID with Dataset → Get.',
+		});
+	}
+	// The export comes unpaged: the filters and the limit are applied here.
+	const chosen = filterDatasets(datasets, {
+		team: readLocator(filters.team).value || undefined,
+		search: typeof filters.search === 'string' ? filters.search : undefined,
+		updatedSinceMs: since.ms,
+	}).slice(0, limit) as IDataObject[];
+	return (await simplified.call(this, chosen, itemIndex)).map((json) => ({ json, pairedItem: { item: itemIndex } }));
+}

@@ -353,11 +353,11 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		expect(bottom.resource).toEqual(expect.objectContaining({ title: 'Last', description: 'At the end' }));
 		const after = await stored(dataset.id);
 		expect(Number(after.resources[bottom.resourceId].order)).toBeGreaterThan(Number(after.resources[top.resourceId].order));
-		const files = await runLoadOptions(LondonDatastore, 'getResources', {
+		const files = await runListSearch(LondonDatastore, 'searchFiles', {
 			parameters: { resource: 'file', operation: 'update', datasetId: dataset.id },
 			credentials: credentials(),
 		});
-		expect(files.map((option) => option.name)).toEqual(['First', 'Last']);
+		expect(files.results.map((option) => option.name)).toEqual(['First', 'Last']);
 	});
 
 	test(`a multipart post refused as too large (413) falls back to the ${largePath} path, nothing half-done`, async () => {

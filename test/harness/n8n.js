@@ -209,17 +209,21 @@ function nodeTypesFor(nodeType) {
 
 /**
  * Builds the workflow n8n would hold after a user placed the node in the editor: the given parameters
- * completed with the description's defaults (NodeHelpers.getNodeParameters, as the editor does).
+ * completed with the description's defaults (NodeHelpers.getNodeParameters, as the editor does). The node
+ * has the newest version of its type, as a node newly placed does, unless `typeVersion` names an older one
+ * (a saved workflow's).
  */
-function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail = false, staticData }) {
+function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail = false, staticData, typeVersion }) {
 	const { typeName, nodeTypes } = nodeTypesFor(nodeType);
 	const node = {
 		id: 'node-under-test',
 		name: nodeType.description.defaults?.name || nodeType.description.displayName,
 		type: typeName,
-		typeVersion: Array.isArray(nodeType.description.version)
-			? Math.max(...nodeType.description.version)
-			: nodeType.description.version,
+		typeVersion:
+			typeVersion ??
+			(Array.isArray(nodeType.description.version)
+				? Math.max(...nodeType.description.version)
+				: nodeType.description.version),
 		position: [0, 0],
 		parameters: {},
 		credentials: {},
@@ -243,10 +247,10 @@ function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail 
 }
 
 /** Runs an action node's `execute` in a real ExecuteContext. Returns `{ output, error }`; never throws. */
-async function runNode(NodeClass, { parameters = {}, credentials, items = [{ json: {} }], continueOnFail = false } = {}) {
+async function runNode(NodeClass, { parameters = {}, credentials, items = [{ json: {} }], continueOnFail = false, typeVersion } = {}) {
 	await ensureBinaryDataService();
 	const nodeType = typeof NodeClass === 'function' ? new NodeClass() : NodeClass;
-	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, continueOnFail });
+	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, continueOnFail, typeVersion });
 	const additionalData = createAdditionalData(credentials);
 	const runExecutionData = createRunExecutionData();
 	const inputData = { main: [items] };
@@ -275,10 +279,10 @@ async function runNode(NodeClass, { parameters = {}, credentials, items = [{ jso
  * Runs a polling trigger's `poll` in a real PollContext. Pass the same `staticData` object to consecutive
  * calls to play consecutive polls of one active workflow. Returns `{ output, staticData, error }`.
  */
-async function runPoll(TriggerClass, { parameters = {}, credentials, staticData = {}, mode = 'trigger', pollBudgetMs } = {}) {
+async function runPoll(TriggerClass, { parameters = {}, credentials, staticData = {}, mode = 'trigger', pollBudgetMs, typeVersion } = {}) {
 	await ensureBinaryDataService();
 	const nodeType = typeof TriggerClass === 'function' ? new TriggerClass() : TriggerClass;
-	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, staticData });
+	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, staticData, typeVersion });
 	const additionalData = createAdditionalData(credentials);
 	const activation = mode === 'manual' ? 'manual' : 'activate';
 	const emitted = [];

@@ -270,7 +270,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			const csv = fs.readFileSync(env.datastore.control.resourceFilePath(datasetId, resourceId), 'utf8');
 			expect(csv.trim().split('\n')).toHaveLength(fetched.length + 1);
 			// The example is UK Planning 2 with Simplify: the compact columns, no personal data under either naming.
-			expect(csv.split('\n')[0]).toMatch(/^reference,authority,title,address,postcode,validated,link,/);
+			expect(csv.split('\n')[0]).toMatch(/^\uFEFF?reference,authority,title,address,postcode,validated,link,location\.lat,location\.lng\r?$/);
 			expect(csv).not.toMatch(/applicant/i);
 			const storedHash = after.resources[resourceId].hash;
 			expect(storedHash).not.toBe(before.resources[resourceId].hash);

@@ -772,7 +772,9 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 			expect(json).toHaveProperty('applicantName');
 			expect(json).toHaveProperty('documents');
 			expect(Object.keys(json).some((field) => field.includes('_'))).toBe(false);
-			if (json.location !== null) expect(typeof json.location.lat).toBe('number');
+			expect(Object.keys(json.location)).toEqual(['lat', 'lng']);
+			expect(json.location.lat === null).toBe(json.location.lng === null);
+			if (json.location.lat !== null) expect(typeof json.location.lat).toBe('number');
 		}
 		for (const { json } of omitted.output[0]) {
 			for (const field of ['applicantName', 'applicantAddress', 'agentName', 'agentAddress', 'agentPhone', 'agentEmail']) {

@@ -61,13 +61,13 @@ describe('toOutputApplication', () => {
 		expect(Object.keys(full).some((field) => field.includes('_'))).toBe(false);
 	});
 
-	test('personal data left out stays out; a missing coordinate makes location null; unknown fields travel along', () => {
+	test('personal data left out stays out; a missing coordinate makes both null; unknown fields travel along', () => {
 		const app = normaliseApplication({ ...raw, lng: '', decision: 'Granted' }, { omitPersonalData: true });
 		const full = toOutputApplication(app, { simplify: false });
 		for (const field of ['applicantName', 'applicantAddress', 'agentName', 'agentAddress', 'agentPhone', 'agentEmail']) {
 			expect(full).not.toHaveProperty(field);
 		}
-		expect(full.location).toBeNull();
+		expect(full.location).toEqual({ lat: null, lng: null });
 		expect(full.decision).toBe('Granted');
 		expect(toOutputApplication(app, { simplify: true })).not.toHaveProperty('decision');
 	});

@@ -11,9 +11,10 @@
 import type { Application, Feature, FeatureCollection } from './normalise';
 import { PERSONAL_DATA_FIELDS } from './normalise';
 
+/** Both coordinates, or both null: one without the other places nothing. */
 export interface Location {
-	lat: number;
-	lng: number;
+	lat: number | null;
+	lng: number | null;
 }
 
 /** What Simplify keeps, in this order. */
@@ -47,17 +48,22 @@ export const OUTPUT_FIELD_NAMES: Record<string, string> = {
 	agent_email: 'agentEmail',
 };
 
-export type OutputApplication = Record<string, unknown> & { reference: string | null; location: Location | null };
+export type OutputApplication = Record<string, unknown> & { reference: string | null; location: Location };
 
 export interface OutputOptions {
 	/** Only SIMPLIFIED_FIELDS (the default of the nodes' Simplify). */
 	simplify: boolean;
 }
 
-/** A normalised application in version 2's names; lat and lng become one `location`, null when either is missing. */
+/**
+ * A normalised application in version 2's names. lat and lng become one `location`, always an object so
+ * that a spreadsheet made of the items has the same columns (location.lat, location.lng) whatever the
+ * first row holds.
+ */
 export function toOutputApplication(application: Application, { simplify }: OutputOptions): OutputApplication {
 	const { lat, lng } = application;
-	const location = typeof lat === 'number' && typeof lng === 'number' ? { lat, lng } : null;
+	const located = typeof lat === 'number' && typeof lng === 'number';
+	const location: Location = located ? { lat, lng } : { lat: null, lng: null };
 	const full: Record<string, unknown> = {};
 	for (const [apiName, outputName] of Object.entries(OUTPUT_FIELD_NAMES)) {
 		// Personal data left out by Omit Personal Data stays out: absent, not null.
@@ -88,7 +94,10 @@ export function toOutputFeatureCollection(applications: OutputApplication[]): Fe
 			const { location, ...properties } = application;
 			const feature: Feature = {
 				type: 'Feature',
-				geometry: location ? { type: 'Point', coordinates: [location.lng, location.lat] } : null,
+				geometry:
+					location.lat !== null && location.lng !== null
+						? { type: 'Point', coordinates: [location.lng, location.lat] }
+						: null,
 				properties,
 			};
 			if (application.reference) feature.id = application.reference;

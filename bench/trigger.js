@@ -178,7 +178,7 @@ function loadTrigger() {
 /** Node parameters of the trigger for a list of authorities (see nodes/UkPlanning/descriptions/filters). */
 function triggerParameters(lpaIds, lookbackDays, maxCredits) {
 	return {
-		lpaIds,
+		filters: { lpaIds },
 		lookbackDays,
 		triggerOptions: { maxCreditsPerPoll: maxCredits, backlogOrder: 'newestFirst' },
 	};
@@ -280,7 +280,7 @@ function ourPoller(name, key, baseUrl, harness, Trigger, parameters) {
 				return [];
 			}
 			const items = (result.output && result.output[0]) || [];
-			return items.map((item) => String(item.json.keyval ?? item.json.id));
+			return items.map((item) => String(item.json.reference ?? item.json.id));
 		},
 	};
 	return poller;

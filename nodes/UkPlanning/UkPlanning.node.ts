@@ -11,7 +11,9 @@ export class UkPlanning implements INodeType {
 		name: 'ukPlanning',
 		icon: { light: 'file:../../icons/ukPlanning.svg', dark: 'file:../../icons/ukPlanning.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: filters in one Filters collection, Simplify, camelCase output, newest first over Max Credits by default.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Search UK planning applications: count for free, fetch within a credit cap',
 		defaults: { name: 'UK Planning' },
@@ -74,19 +76,19 @@ export class UkPlanning implements INodeType {
 					{
 						name: 'Generate Key',
 						value: 'generateKey',
-						action: 'Generate an API key',
+						action: 'Generate API key',
 						description: 'Create a new API key for an email address',
 					},
 					{
 						name: 'Get Credits',
 						value: 'getCredits',
-						action: 'Get the credits left',
+						action: 'Get credits',
 						description: 'Return the credits left on the key (free)',
 					},
 					{
 						name: 'Get Top-Up Link',
 						value: 'getTopUpLink',
-						action: 'Get a top up link',
+						action: 'Get top up link',
 						description: 'Return the payment page for buying credits, with the price per credit',
 					},
 				],

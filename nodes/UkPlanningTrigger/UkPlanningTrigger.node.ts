@@ -10,7 +10,7 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import { getAuthorities } from '../UkPlanning/methods/loadOptions';
 import { readTriggerSettings, triggerProperties } from './settings';
 import { planPoll } from './planner/poll';
-import { findTestApplication } from './planner/testEvent';
+import { findTestApplication, testEventReport } from './planner/testEvent';
 import type { PlannerApplication } from './planner/types';
 import { createPlannerApi, pollBudgetMs } from './pollApi';
 
@@ -24,7 +24,9 @@ export class UkPlanningTrigger implements INodeType {
 		name: 'ukPlanningTrigger',
 		icon: { light: 'file:../../icons/ukPlanning.svg', dark: 'file:../../icons/ukPlanning.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 2: filters in one Filters collection, Simplify and camelCase output, as UK Planning 2.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{"Look back " + $parameter["lookbackDays"] + " days"}}',
 		description:
 			'Starts the workflow once for every new planning application matching the filters, paying about one credit each',
@@ -46,23 +48,19 @@ export class UkPlanningTrigger implements INodeType {
 
 		if (this.getMode() === 'manual') {
 			const test = await wrapErrors(this, async () => await findTestApplication(config, api, TEST_EVENT_CREDIT_CAP));
-			const testEvent: IDataObject = {
-				creditsSpent: test.creditsSpent,
-				freeRequests: test.freeRequests,
+			const report = testEventReport(test, {
+				lookbackDays: config.lookbackDays,
+				maxCredits: config.maxCredits,
 				creditCap: TEST_EVENT_CREDIT_CAP,
-				applicationsInWindow: test.windowCount,
-				activationCredits: test.activation.credits,
-				activationPolls: test.activation.polls,
-				note:
-					`Activation learns the ${test.windowCount} applications now in the ${config.lookbackDays}-day window ` +
-					`without emitting them: about ${test.activation.credits} credits over ${test.activation.polls} poll(s) ` +
-					`at Max Credits ${config.maxCredits}. The test event moved no state.`,
-			};
-			if (test.problem) testEvent.problem = test.problem;
-			const json: IDataObject = test.application
-				? { ...settings.output(test.application), testEvent }
-				: { testEvent };
-			return [[{ json }]];
+			});
+			if (!test.application) {
+				throw new NodeOperationError(this.getNode(), test.problem ?? 'No application was found for the test event', {
+					description: report,
+				});
+			}
+			// The item is what a poll would emit, nothing added; the cost report goes to the log.
+			this.logger.info(`UK Planning Trigger: ${report}`);
+			return [[{ json: settings.output(test.application) }]];
 		}
 
 		const staticData = this.getWorkflowStaticData('node');

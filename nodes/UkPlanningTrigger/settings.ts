@@ -2,9 +2,17 @@
 import type { IDataObject, INodeProperties, IPollFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { outputOptionProperties, readSearchFilters, searchFilterProperties } from '../UkPlanning/descriptions/filters';
+import {
+	outputOptionProperties,
+	readSearchFilters,
+	readSimplify,
+	searchFilterCollection,
+	searchFilterProperties,
+	simplifyProperty,
+} from '../UkPlanning/descriptions/filters';
 import { FilterValidationError, validateSearchFilters } from '../UkPlanning/helpers/filters';
 import { normaliseApplication } from '../UkPlanning/helpers/normalise';
+import { toOutputApplication } from '../UkPlanning/helpers/output';
 import { checkTimeout } from '../shared/http';
 import { checkWholeNumber } from '../shared/parameters';
 import { timeoutProperty } from '../shared/requestOptions';
@@ -13,16 +21,20 @@ import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './p
 /** Query parameters the trigger controls itself: the window sets the dates, counting sets return_data. */
 const TRIGGER_OWNED_PARAMETERS = ['date_from', 'date_to', 'return_data', 'key'];
 
+// Version 2 moved the filters into a collection and added Simplify; version 1 keeps what saved workflows hold.
+const V1 = { show: { '@version': [1] } };
+const V2_UP = { show: { '@version': [{ _cnd: { gte: 2 } }] } };
+
 export function triggerProperties(): INodeProperties[] {
 	return [
 		{
 			displayName:
-				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output); use Fetch Test Event to see that cost first.',
+				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output). Fetch Test Event spends at most 5 credits on one recent application, shaped as a poll emits it; what it spent and what activation would cost go to n8n\'s log.',
 			name: 'activationNotice',
 			type: 'notice',
 			default: '',
 		},
-		...searchFilterProperties(undefined, { dates: false }),
+		...searchFilterProperties(V1, { dates: false }),
 		{
 			displayName: 'Look-Back Window (Days)',
 			name: 'lookbackDays',
@@ -72,6 +84,8 @@ export function triggerProperties(): INodeProperties[] {
 				),
 			],
 		},
+		...simplifyProperty(V2_UP),
+		...searchFilterCollection(V2_UP, { dates: false }),
 		...outputOptionProperties(),
 	];
 }
@@ -130,6 +144,8 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 	if ('problem' in timeout) throw invalidOption(context, 'Timeout', timeout.problem);
 	const timeoutMs = timeout.timeoutMs;
 	const outputOptions = context.getNodeParameter('outputOptions', {}) as IDataObject;
+	const omitPersonalData = outputOptions.omitPersonalData === true;
+	const simplify = readSimplify(context, 0);
 	return {
 		planner: {
 			base,
@@ -140,9 +156,11 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 			fingerprint: `${stableJson(base)}#${lookbackDays}`,
 		},
 		timeoutMs,
-		output: (application) =>
-			normaliseApplication(application as never, {
-				omitPersonalData: outputOptions.omitPersonalData === true,
-			}) as unknown as IDataObject,
+		output: (application) => {
+			const normalised = normaliseApplication(application as never, { omitPersonalData });
+			// Version 1 emits the normalised application as saved workflows expect it.
+			if (simplify === undefined) return normalised as unknown as IDataObject;
+			return toOutputApplication(normalised, { simplify }) as IDataObject;
+		},
 	};
 }

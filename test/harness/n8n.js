@@ -209,7 +209,9 @@ function nodeTypesFor(nodeType) {
 
 /**
  * Builds the workflow n8n would hold after a user placed the node in the editor: the given parameters
- * completed with the description's defaults (NodeHelpers.getNodeParameters, as the editor does).
+ * completed with the description's defaults (NodeHelpers.getNodeParameters, as the editor does). The node
+ * has the newest version of its type, as a node newly placed does, unless `typeVersion` names an older one
+ * (a saved workflow's).
  */
 function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail = false, staticData, typeVersion }) {
 	const { typeName, nodeTypes } = nodeTypesFor(nodeType);
@@ -275,10 +277,10 @@ async function runNode(NodeClass, { parameters = {}, credentials, items = [{ jso
  * Runs a polling trigger's `poll` in a real PollContext. Pass the same `staticData` object to consecutive
  * calls to play consecutive polls of one active workflow. Returns `{ output, staticData, error }`.
  */
-async function runPoll(TriggerClass, { parameters = {}, credentials, staticData = {}, mode = 'trigger', pollBudgetMs } = {}) {
+async function runPoll(TriggerClass, { parameters = {}, credentials, staticData = {}, mode = 'trigger', pollBudgetMs, typeVersion } = {}) {
 	await ensureBinaryDataService();
 	const nodeType = typeof TriggerClass === 'function' ? new TriggerClass() : TriggerClass;
-	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, staticData });
+	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, staticData, typeVersion });
 	const additionalData = createAdditionalData(credentials);
 	const activation = mode === 'manual' ? 'manual' : 'activate';
 	const emitted = [];

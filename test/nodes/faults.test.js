@@ -62,7 +62,9 @@ async function datastore(parameters, { key = DATAPRESS_KEY, items, timeout } = {
 async function planning(parameters, { timeout } = {}) {
 	const withTimeout = timeout ? { ...parameters, requestOptions: { timeout } } : parameters;
 	return record(
+		// Version 1's parameters (top-level filters, Fail Without Spending by default), as saved workflows hold them.
 		await runNode(UkPlanning, {
+			typeVersion: 1,
 			parameters: withTimeout,
 			credentials: { ukPlanningApi: { apiKey: PLANNING_KEY, baseUrl: `${server.url}/v1` } },
 		}),
@@ -122,6 +124,7 @@ describe('no call hangs: one wall-clock deadline, across the whole body', () => 
 		server.answerWith((_request, response) => trickle(response, 200));
 		const staticData = { state: { untouched: true } };
 		const result = await runPoll(UkPlanningTrigger, {
+			typeVersion: 1,
 			parameters: { lpaIds: ['1'], triggerOptions: { timeout: 1000 } },
 			credentials: { ukPlanningApi: { apiKey: PLANNING_KEY, baseUrl: `${server.url}/v1` } },
 			staticData,
@@ -390,6 +393,7 @@ describe('validated before any request', () => {
 	test('the trigger refuses a negative Max Credits per Poll (it was clamped to 1)', async () => {
 		const result = record(
 			await runPoll(UkPlanningTrigger, {
+				typeVersion: 1,
 				parameters: { lpaIds: ['1'], triggerOptions: { maxCreditsPerPoll: -5 } },
 				credentials: { ukPlanningApi: { apiKey: PLANNING_KEY, baseUrl: `${server.url}/v1` } },
 				staticData: {},

@@ -45,7 +45,13 @@ function credentialsFor(key) {
 	return { ukPlanningApi: { apiKey: key, baseUrl: `${sandbox.url}/` } };
 }
 
+/** Version 1, as workflows saved before version 2 hold it: top-level filters, Fail Without Spending by default. */
 async function run(key, parameters, options = {}) {
+	return await runNode(UkPlanning, { parameters, credentials: credentialsFor(key), typeVersion: 1, ...options });
+}
+
+/** The newest version, as a node newly placed in the editor has it. */
+async function runV2(key, parameters, options = {}) {
 	return await runNode(UkPlanning, { parameters, credentials: credentialsFor(key), ...options });
 }
 
@@ -439,13 +445,18 @@ describe('bad input fails the item before any request', () => {
 		[{ radiusPostcode: 'GU16 7HF', radiusMiles: 0 }, /Radius \(Miles\)/],
 		[{ radiusMiles: 3 }, /Radius Postcode/],
 		[{ lpaIds: 'camden' }, /Planning Authority.*camden/],
-	])('%j', async (filters, message) => {
+	])('%j (top-level in version 1, in the Filters collection in version 2)', async (filters, message) => {
 		const key = await freshKey(100);
 		await control.clearLogs();
-		const result = await run(key, search({ mode: 'applications', ...filters }));
-		expect(result.error).toBeDefined();
-		expect(result.error.message).toMatch(message);
-		expect(result.error.constructor.name).toBe('NodeOperationError');
+		for (const result of [
+			await run(key, search({ mode: 'applications', ...filters })),
+			await runV2(key, search({ mode: 'applications', filters })),
+		]) {
+			expect(result.error).toBeDefined();
+			expect(result.error.message).toMatch(message);
+			expect(result.error.constructor.name).toBe('NodeOperationError');
+			expect(result.error.context.itemIndex).toBe(0);
+		}
 		expect(await control.requests()).toEqual([]);
 	});
 
@@ -661,5 +672,139 @@ describe('account', () => {
 		expect(result.error).toBeUndefined();
 		expect(result.output[0][0].json.creditsRemaining).toBe(4321);
 		expect(await control.charges(key)).toEqual([]);
+	});
+});
+
+describe('version 2: Filters collection, Simplify, newest first by default', () => {
+	const SIMPLIFIED = ['reference', 'authority', 'title', 'address', 'postcode', 'validated', 'link', 'location'];
+
+	test('the description: filters top-level in version 1 only, the collection and Simplify in version 2; If Over Max Credits defaults by version', () => {
+		const { properties, version, defaultVersion } = new UkPlanning().description;
+		expect(version).toEqual([1, 2]);
+		expect(defaultVersion).toBe(2);
+		const named = (name) => properties.filter((property) => property.name === name);
+		expect(named('lpaIds')[0].displayOptions.show['@version']).toEqual([1]);
+		expect(named('filters')[0].displayOptions.show['@version']).toEqual([{ _cnd: { gte: 2 } }]);
+		expect(named('simplify')[0].displayOptions.show['@version']).toEqual([{ _cnd: { gte: 2 } }]);
+		expect(named('overCap').map((property) => [property.displayOptions.show['@version'], property.default])).toEqual([
+			[[1], 'fail'],
+			[[{ _cnd: { gte: 2 } }], 'newestFirst'],
+		]);
+		// The choices every search makes stay above the Filters collection.
+		const order = properties.filter((property) => property.displayOptions?.show?.operation?.[0] === 'search').map((p) => p.name);
+		const filtersAt = order.indexOf('filters');
+		for (const name of ['mode', 'maxCredits', 'output', 'simplify']) expect(order.indexOf(name)).toBeLessThan(filtersAt);
+	});
+
+	test('the same filters, top-level in version 1 or in the collection in version 2, send the same query', async () => {
+		const key = await freshKey(0);
+		const filters = { lpaIds: [String(lpas[0].id)], dateFrom: '2026-10-01T00:00:00', postcodeStart: 'gu', keyword: 'extension' };
+		await control.clearLogs();
+		const v1 = await run(key, search({ mode: 'count', ...filters }));
+		const v2 = await runV2(key, search({ mode: 'count', filters }));
+		expect(v1.error).toBeUndefined();
+		expect(v2.error).toBeUndefined();
+		expect(v2.output[0][0].json).toEqual(v1.output[0][0].json);
+		const [first, second] = await searchRequests(key);
+		expect(second.query).toEqual(first.query);
+		expect(first.query).toMatchObject({ lpa_id: String(lpas[0].id), date_from: '2026-10-01', postcode_start: 'GU', keyword: 'extension' });
+	});
+
+	test('the first search of a new node (no filters, Max Credits 100) returns the newest 100, says what was left out, spends 100', async () => {
+		const key = await freshKey(5000);
+		const result = await runV2(key, search({}));
+		expect(result.error).toBeUndefined();
+		const items = result.output[0];
+		const spent = await chargedCredits(key);
+		expect(items.length).toBe(spent);
+		expect(spent).toBeLessThanOrEqual(100);
+		expect(spent).toBeGreaterThan(50);
+		for (const { json } of items) expect(Object.keys(json)).toEqual(SIMPLIFIED);
+		// Nothing left out is newer than what was returned.
+		const returned = new Set(items.map((item) => item.json.reference));
+		const oldestReturned = items.map((item) => item.json.validated).sort()[0];
+		const newestLeftOut = visible.filter((app) => !returned.has(app.keyval)).map((app) => app.validated).sort().pop();
+		expect(newestLeftOut <= oldestReturned).toBe(true);
+		const hints = result.context.hints.map((hint) => hint.message);
+		expect(hints).toContainEqual(
+			expect.stringMatching(
+				new RegExp(`^${visible.length} applications match, more than Max Credits \\(100\\): returned the newest ${spent}.*; ${visible.length - spent} older ones were left out and not charged`),
+			),
+		);
+	});
+
+	test('the summary of a narrowed search gives the count, what was fetched and what was left out', async () => {
+		const key = await freshKey(5000);
+		const result = await runV2(key, search({ maxCredits: 30, output: 'summary' }));
+		expect(result.error).toBeUndefined();
+		const summary = result.output[0][0].json;
+		expect(summary.count).toBe(visible.length);
+		expect(summary.fetched).toBe(await chargedCredits(key));
+		expect(summary.leftOut).toBe(visible.length - summary.fetched);
+		expect(summary.narrowed).toBe(true);
+		expect(summary.coverage.newestFirst).toBe(true);
+		expect(summary.applications).toHaveLength(summary.fetched);
+		for (const application of summary.applications) expect(Object.keys(application)).toEqual(SIMPLIFIED);
+	});
+
+	test('If Over Max Credits set to Fail Without Spending still refuses with nothing charged', async () => {
+		const key = await freshKey(5000);
+		const result = await runV2(key, search({ maxCredits: 10, overCap: 'fail' }));
+		expect(result.error.message).toContain('Max Credits (10)');
+		expect(await control.charges(key)).toEqual([]);
+	});
+
+	test('Simplify off: every field in camelCase, the same applications; Omit Personal Data still applies', async () => {
+		const slice = smallSlice(3, 30);
+		const filters = { lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to };
+		const key = await freshKey(300);
+		const simple = await runV2(key, search({ filters }));
+		const full = await runV2(key, search({ filters, simplify: false }));
+		const omitted = await runV2(key, search({ filters, simplify: false, outputOptions: { omitPersonalData: true } }));
+		for (const result of [simple, full, omitted]) expect(result.error).toBeUndefined();
+		const references = (result) => result.output[0].map((item) => item.json.reference).sort();
+		expect(references(simple)).toEqual(slice.matching.map((app) => app.keyval).sort());
+		expect(references(full)).toEqual(references(simple));
+		for (const [index, { json }] of full.output[0].entries()) {
+			expect(Object.keys(json).slice(0, SIMPLIFIED.length)).toEqual(SIMPLIFIED);
+			expect(json).toMatchObject(simple.output[0][index].json);
+			expect(json.authorityId).toBe(slice.lpaId);
+			expect(json).toHaveProperty('applicantName');
+			expect(json).toHaveProperty('documents');
+			expect(Object.keys(json).some((field) => field.includes('_'))).toBe(false);
+			expect(Object.keys(json.location)).toEqual(['lat', 'lng']);
+			expect(json.location.lat === null).toBe(json.location.lng === null);
+			if (json.location.lat !== null) expect(typeof json.location.lat).toBe('number');
+		}
+		for (const { json } of omitted.output[0]) {
+			for (const field of ['applicantName', 'applicantAddress', 'agentName', 'agentAddress', 'agentPhone', 'agentEmail']) {
+				expect(json).not.toHaveProperty(field);
+			}
+		}
+	});
+
+	test('GeoJSON: the location is the geometry, the simplified fields the properties', async () => {
+		const slice = smallSlice(3, 30);
+		const key = await freshKey(300);
+		const result = await runV2(key, search({ filters: { lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }, output: 'geojson' }));
+		expect(result.error).toBeUndefined();
+		const { features, search: summary } = result.output[0][0].json;
+		expect(features).toHaveLength(slice.matching.length);
+		expect(summary.leftOut).toBe(0);
+		for (const feature of features) {
+			expect(feature.id).toBe(feature.properties.reference);
+			expect(Object.keys(feature.properties)).toEqual(SIMPLIFIED.filter((field) => field !== 'location'));
+			if (feature.geometry) expect(feature.geometry.coordinates).toHaveLength(2);
+		}
+	});
+
+	test('Authority → Get Many names its count applicationCount', async () => {
+		const key = await freshKey(0);
+		const result = await runV2(key, { resource: 'authority', operation: 'getAll', limit: 3 });
+		expect(result.error).toBeUndefined();
+		for (const { json } of result.output[0]) {
+			expect(Object.keys(json)).toEqual(['id', 'name', 'applicationCount']);
+			expect(typeof json.applicationCount).toBe('number');
+		}
 	});
 });

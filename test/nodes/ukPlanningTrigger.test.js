@@ -38,9 +38,27 @@ function parameters(lpas, extra = {}) {
 
 const credentials = () => ({ ukPlanningApi: { apiKey: KEY, baseUrl: sandbox.url } });
 
-async function poll(params, staticData, mode = 'trigger', pollBudgetMs = undefined) {
-	const result = await runPoll(UkPlanningTrigger, { parameters: params, credentials: credentials(), staticData, mode, pollBudgetMs });
+/** A poll of version 1 (top-level filters, the normalised application), as workflows saved before version 2 hold it. */
+async function poll(params, staticData, mode = 'trigger', pollBudgetMs = undefined, typeVersion = 1) {
+	const result = await runPoll(UkPlanningTrigger, {
+		parameters: params,
+		credentials: credentials(),
+		staticData,
+		mode,
+		pollBudgetMs,
+		typeVersion,
+	});
 	return result;
+}
+
+/** A poll of the newest version: the filters in the Filters collection, Simplify on unless set. */
+async function pollV2(params, staticData, mode = 'trigger') {
+	return await runPoll(UkPlanningTrigger, { parameters: params, credentials: credentials(), staticData, mode });
+}
+
+/** Version 2's parameters for a list of authorities. */
+function parametersV2(lpas, extra = {}) {
+	return { filters: { lpaIds: lpas }, lookbackDays: 30, ...extra };
 }
 
 async function nowMs() {
@@ -108,20 +126,61 @@ describe('UK Planning Trigger', () => {
 		expect(again.output).toBeNull();
 	});
 
-	test('manual mode returns one recent application for at most 5 credits, says what it spent, and moves no state', async () => {
+	test('manual mode returns one recent application for at most 5 credits, logs what it spent, and moves no state', async () => {
 		const watched = lpaIds.slice(0, 3);
 		const staticData = {};
-		const result = await poll(parameters(watched), staticData, 'manual');
-		expect(result.error).toBeUndefined();
-		expect(result.output[0]).toHaveLength(1);
-		const { json } = result.output[0][0];
-		const charged = await creditsCharged();
-		expect(json.testEvent.creditsSpent).toBe(charged);
-		expect(charged).toBeGreaterThanOrEqual(1);
-		expect(charged).toBeLessThanOrEqual(5);
-		expect(json.testEvent.activationCredits).toBeGreaterThan(0);
-		expect(json.keyval).toBeDefined();
-		expect(result.staticData.state).toBeUndefined();
+		const info = jest.spyOn(n8nLogger(), 'info');
+		try {
+			const result = await poll(parameters(watched), staticData, 'manual');
+			expect(result.error).toBeUndefined();
+			expect(result.output[0]).toHaveLength(1);
+			const { json } = result.output[0][0];
+			const charged = await creditsCharged();
+			expect(charged).toBeGreaterThanOrEqual(1);
+			expect(charged).toBeLessThanOrEqual(5);
+			// The item is the application alone; the cost report is in n8n's log.
+			expect(json.testEvent).toBeUndefined();
+			expect(json.keyval).toBeDefined();
+			const report = info.mock.calls.map(([message]) => message).find((message) => /test event spent/.test(message));
+			expect(report).toMatch(new RegExp(`spent ${charged} credit\\(s\\) \\(at most 5\\)`));
+			expect(report).toMatch(/moved no state/);
+			expect(report).toMatch(/Activation learns the \d+ application\(s\) now in the 30-day window/);
+			expect(result.staticData.state).toBeUndefined();
+		} finally {
+			info.mockRestore();
+		}
+	});
+
+	test.each([
+		['version 1', 1, (lpas, extra) => parameters(lpas, extra), 'keyval'],
+		['version 2', 2, (lpas, extra) => parametersV2(lpas, extra), 'reference'],
+	])('%s: the test event is exactly the item a production poll emits for the same application', async (_name, version, params, idField) => {
+		const watched = lpaIds.slice(0, 2);
+		const manual = await poll(params(watched), {}, 'manual', undefined, version);
+		expect(manual.error).toBeUndefined();
+		const [testItem] = manual.output[0];
+		const day = testItem.json.validated;
+		// Backfill emits the most recent days on activation: enough of them to reach the test event's day.
+		const backfillDays = Math.round((Date.parse((await sandbox.control.now()).slice(0, 10)) - Date.parse(day)) / DAY) + 1;
+		const production = await poll(
+			params(watched, { triggerOptions: { backfillDays, maxCreditsPerPoll: 5000 } }),
+			{},
+			'trigger',
+			undefined,
+			version,
+		);
+		expect(production.error).toBeUndefined();
+		const same = production.output[0].find((item) => item.json[idField] === testItem.json[idField]);
+		expect(same).toBeDefined();
+		expect(testItem).toEqual(same);
+	});
+
+	test('manual mode that finds nothing fails with the reason and the cost report, charging nothing', async () => {
+		const result = await poll(parameters(lpaIds.slice(0, 1), { postcodeExact: 'ZE3 9JW' }), {}, 'manual');
+		expect(result.output).toBeUndefined();
+		expect(result.error.message).toBe('No application matches the filters in the last 30 days');
+		expect(result.error.description).toMatch(/spent 0 credit\(s\).*moved no state/);
+		expect(await creditsCharged()).toBe(0);
 	});
 
 	test('changing the filters starts afresh without a flood', async () => {
@@ -290,5 +349,70 @@ describe('UK Planning Trigger', () => {
 		const days = Object.keys(staticData.state.days);
 		expect(days.length).toBeLessThanOrEqual(6);
 		expect(days.every((day) => day >= staticData.state.from)).toBe(true);
+	});
+});
+
+describe('UK Planning Trigger, version 2 (Filters collection, Simplify)', () => {
+	const SIMPLIFIED = ['reference', 'authority', 'title', 'address', 'postcode', 'validated', 'link', 'location'];
+
+	async function lateApplication(params) {
+		let { staticData, error } = await pollV2(params, {});
+		expect(error).toBeUndefined();
+		const watched = params.filters.lpaIds;
+		const validated = isoDay((await nowMs()) - 4 * DAY);
+		const [added] = await publishLater([
+			{ lpa_id: watched[0], validated, postcode: 'SW1A 2ZZ', address: '1 Test Street SW1A 2ZZ', lat: '51.5', lng: '-0.12' },
+		]);
+		const late = await pollV2(params, staticData);
+		expect(late.error).toBeUndefined();
+		expect(late.output[0]).toHaveLength(1);
+		staticData = late.staticData;
+		return { added, json: late.output[0][0].json, staticData };
+	}
+
+	test('filters in the collection watch the same applications; Simplify (on by default) emits the compact fields', async () => {
+		const { added, json, staticData } = await lateApplication(parametersV2(lpaIds.slice(0, 2)));
+		expect(Object.keys(json)).toEqual(SIMPLIFIED);
+		expect(json.reference).toBe(String(added.keyval));
+		expect(json.postcode).toBe('SW1A 2ZZ');
+		expect(json.location).toEqual({ lat: 51.5, lng: -0.12 });
+		expect(typeof json.authority).toBe('string');
+		const again = await pollV2(parametersV2(lpaIds.slice(0, 2)), staticData);
+		expect(again.output).toBeNull();
+	});
+
+	test('Simplify off emits every field in camelCase; Omit Personal Data still leaves the personal ones out', async () => {
+		const full = await lateApplication(parametersV2(lpaIds.slice(0, 1), { simplify: false }));
+		expect(Object.keys(full.json).slice(0, SIMPLIFIED.length)).toEqual(SIMPLIFIED);
+		expect(full.json).toHaveProperty('authorityId', lpaIds[0]);
+		expect(full.json).toHaveProperty('applicantName');
+		expect(full.json).toHaveProperty('agentEmail');
+		expect(Object.keys(full.json).some((field) => field.includes('_'))).toBe(false);
+
+		await sandbox.control.reset({ seed: 3 });
+		await sandbox.control.setCredits(KEY, 100000);
+		const omitted = await lateApplication(
+			parametersV2(lpaIds.slice(0, 1), { simplify: false, outputOptions: { omitPersonalData: true } }),
+		);
+		expect(omitted.json).not.toHaveProperty('applicantName');
+		expect(omitted.json).not.toHaveProperty('agentEmail');
+		expect(omitted.json).toHaveProperty('address');
+	});
+
+	test('a bad filter in the collection fails naming the filter, before any request', async () => {
+		const result = await pollV2({ filters: { postcodeExact: 'NOT A POSTCODE' }, lookbackDays: 30 }, {});
+		expect(result.error.message).toBe('Invalid filter "Postcode (Exact)": "NOT A POSTCODE" is not a full UK postcode (e.g. "GU16 7HF")');
+		expect(await searchRequests()).toEqual([]);
+	});
+
+	test('version 1 still reads its top-level filters; version 2 ignores them and reads the collection', async () => {
+		const v1 = await poll({ lpaIds: [lpaIds[0]], lookbackDays: 30 }, {});
+		expect(v1.error).toBeUndefined();
+		const v1Query = (await searchRequests())[0].query;
+		expect(v1Query.lpa_id).toBe(lpaIds[0]);
+		await sandbox.control.clearLogs();
+		const v2 = await pollV2({ lpaIds: [lpaIds[0]], filters: { lpaIds: [lpaIds[1]] }, lookbackDays: 30 }, {});
+		expect(v2.error).toBeUndefined();
+		expect((await searchRequests())[0].query.lpa_id).toBe(lpaIds[1]);
 	});
 });

@@ -8,7 +8,7 @@ const {
 	childPrefixOf,
 } = require('../../nodes/UkPlanningTrigger/planner/poll');
 const { readState, STATE_VERSION } = require('../../nodes/UkPlanningTrigger/planner/state');
-const { findTestApplication } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
+const { findTestApplication, testEventReport } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
 const { shiftDay } = require('../../nodes/UkPlanningTrigger/planner/days');
 
 function memoryApi({ today = '2026-11-20', lpas = ['1', '2', '3', '4'], stripSpaces = false } = {}) {
@@ -455,6 +455,18 @@ describe('findTestApplication', () => {
 		expect(r.application).toBeUndefined();
 		expect(r.problem).toMatch('at most 5');
 		expect(api.credits).toBe(0);
+	});
+
+	test('testEventReport: what the test event spent and what activation would cost, in words', () => {
+		const report = testEventReport(
+			{ creditsSpent: 1, freeRequests: 9, windowCount: 450, activation: { credits: 450, polls: 3 } },
+			{ lookbackDays: 30, maxCredits: 200, creditCap: 5 },
+		);
+		expect(report).toBe(
+			'The test event spent 1 credit(s) (at most 5) and 9 free count(s), and moved no state. ' +
+				'Activation learns the 450 application(s) now in the 30-day window without emitting them: ' +
+				'about 450 credits over 3 poll(s) at Max Credits per Poll 200.',
+		);
 	});
 });
 

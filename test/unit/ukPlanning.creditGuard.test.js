@@ -1,5 +1,5 @@
 'use strict';
-const { planNewestFirst, capExceededMessage } = require('../../nodes/UkPlanning/helpers/creditGuard.ts');
+const { planNewestFirst, capExceededMessage, narrowedHint } = require('../../nodes/UkPlanning/helpers/creditGuard.ts');
 const { addDays } = require('../../nodes/UkPlanning/helpers/filters.ts');
 
 /** A tiny deterministic random source, so that failures reproduce. */
@@ -155,4 +155,18 @@ test('the refusal names the count, the cap and the cost', () => {
 	expect(message).toMatch(/Max Credits \(100\)/);
 	expect(message).toMatch(/nothing was fetched or charged/);
 	expect(description).toMatch(/250 credits \(£12.50–£25.00/);
+});
+
+describe('narrowedHint', () => {
+	test('says how many matched, what was returned, from when, and what was left out', () => {
+		expect(narrowedHint({ count: 2391, fetched: 117, maxCredits: 120, cap: 120, fullFrom: '2026-10-17', partialDay: '2026-10-16' })).toBe(
+			'2391 applications match, more than Max Credits (120): returned the newest 117, every one validated from 2026-10-17 and some of 2026-10-16; ' +
+				'2274 older ones were left out and not charged. Raise Max Credits or narrow the filters to get them.',
+		);
+	});
+
+	test('names the credits left when they, not Max Credits, were the limit; a partial day alone', () => {
+		const hint = narrowedHint({ count: 633, fetched: 30, maxCredits: 100, cap: 30, partialDay: '2026-10-09' });
+		expect(hint).toMatch(/^633 applications match, more than the 30 credits left on the key: returned the newest 30, some of 2026-10-09; 603 older ones/);
+	});
 });

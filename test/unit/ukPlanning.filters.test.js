@@ -191,3 +191,59 @@ describe('filter fields shared with the trigger', () => {
 		expect(names).toContain('lpaIds');
 	});
 });
+
+describe('version 2: the Filters collection', () => {
+	const { filterInputFrom, FILTER_NAMES, validateSearchFilters } = require('../../nodes/UkPlanning/helpers/filters.ts');
+	const { searchFilterCollection, searchFilterProperties, simplifyProperty } = require('../../nodes/UkPlanning/descriptions/filters.ts');
+
+	test('filterInputFrom keeps the filters the collection holds and nothing else', () => {
+		expect(filterInputFrom({ lpaIds: ['1'], keyword: 'porch', simplify: true, other: 1 })).toEqual({ lpaIds: ['1'], keyword: 'porch' });
+		expect(filterInputFrom({})).toEqual({});
+		expect(filterInputFrom(undefined)).toEqual({});
+		expect(filterInputFrom(null)).toEqual({});
+	});
+
+	test('a collection and the same top-level values give the same query', () => {
+		const values = {
+			lpaIds: ['2', '1'],
+			dateFrom: '2026-11-01T00:00:00',
+			dateTo: '2026-11-30',
+			postcodeStart: 'gu16',
+			radiusPostcode: 'gu16 7hf',
+			radiusMiles: 0.5,
+			address: 'High Street',
+			keyword: 'extension',
+		};
+		const topLevel = { radiusMiles: 0, postcodeExact: '', ...values, resource: 'application' };
+		expect(validateSearchFilters(filterInputFrom(values))).toEqual(validateSearchFilters(filterInputFrom(topLevel)));
+		expect(validateSearchFilters(filterInputFrom(values))).toEqual({
+			lpa_id: '2,1',
+			date_from: '2026-11-01',
+			date_to: '2026-11-30',
+			postcode_start: 'GU16',
+			postcode_radius: 'GU16 7HF,0.5',
+			address: 'High Street',
+			keyword: 'extension',
+		});
+	});
+
+	test('the collection holds the same fields as version 1, sorted, under Add Filter', () => {
+		const [collection] = searchFilterCollection();
+		expect(collection).toMatchObject({ displayName: 'Filters', name: 'filters', type: 'collection', placeholder: 'Add Filter', default: {} });
+		const names = collection.options.map((option) => option.name);
+		expect([...names].sort()).toEqual([...FILTER_NAMES].sort());
+		const displayNames = collection.options.map((option) => option.displayName);
+		expect(displayNames).toEqual([...displayNames].sort((a, b) => a.localeCompare(b)));
+		const [withoutDates] = searchFilterCollection(undefined, { dates: false });
+		expect(withoutDates.options.map((option) => option.name)).not.toContain('dateFrom');
+		expect(searchFilterProperties().map((property) => property.name)).toEqual([...FILTER_NAMES]);
+	});
+
+	test('placeholders read "e.g. ..."; Simplify is on by default', () => {
+		for (const property of searchFilterProperties()) {
+			if (property.placeholder !== undefined) expect(property.placeholder).toMatch(/^e\.g\. /);
+		}
+		const [simplify] = simplifyProperty();
+		expect(simplify).toMatchObject({ displayName: 'Simplify', name: 'simplify', type: 'boolean', default: true });
+	});
+});

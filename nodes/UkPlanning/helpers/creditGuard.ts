@@ -180,3 +180,26 @@ export function capExceededMessage(count: number, cap: number, costText: string)
 			'Narrow the filters, raise Max Credits, or set "If Over Max Credits" to "Fetch Newest up to Max Credits".',
 	};
 }
+
+/** What a search narrowed to the newest applications returned and left out, in words for the output pane. */
+export function narrowedHint(outcome: {
+	count: number;
+	fetched: number;
+	maxCredits: number;
+	/** What could be spent: Max Credits, or less when the key had fewer credits left. */
+	cap: number;
+	fullFrom?: string;
+	partialDay?: string;
+}): string {
+	const limit =
+		outcome.cap < outcome.maxCredits
+			? `more than the ${outcome.cap} credits left on the key`
+			: `more than Max Credits (${outcome.maxCredits})`;
+	const covered = outcome.fullFrom ? `, every one validated from ${outcome.fullFrom}` : '';
+	const partial = outcome.partialDay ? `${covered ? ' and' : ','} some of ${outcome.partialDay}` : '';
+	const leftOut = Math.max(0, outcome.count - outcome.fetched);
+	return (
+		`${outcome.count} applications match, ${limit}: returned the newest ${outcome.fetched}${covered}${partial}; ` +
+		`${leftOut} older ones were left out and not charged. Raise Max Credits or narrow the filters to get them.`
+	);
+}

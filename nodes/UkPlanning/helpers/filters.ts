@@ -29,6 +29,30 @@ export interface SearchQuery {
 	keyword?: string;
 }
 
+/** The filter names, in the order of the UI (version 1's top-level parameters, version 2's Filters collection). */
+export const FILTER_NAMES = [
+	'lpaIds',
+	'dateFrom',
+	'dateTo',
+	'postcodeExact',
+	'postcodeStart',
+	'radiusPostcode',
+	'radiusMiles',
+	'address',
+	'keyword',
+] as const;
+
+/**
+ * The filter values among a node's parameters or its Filters collection. A collection holds only the
+ * filters the user added; the others are left unset, as an empty field would be.
+ */
+export function filterInputFrom(values: Record<string, unknown> | null | undefined): SearchFilterInput {
+	const input: SearchFilterInput = {};
+	if (!values || typeof values !== 'object') return input;
+	for (const name of FILTER_NAMES) if (values[name] !== undefined) input[name] = values[name];
+	return input;
+}
+
 /** UI names of the filter fields, used in messages so that the user finds the field to fix. */
 export const FILTER_FIELD_NAMES = {
 	lpaIds: 'Planning Authority Names or IDs',

@@ -113,3 +113,18 @@ export async function findTestApplication(
 		creditsSpent: Number(answer.consumed) || 0,
 	});
 }
+
+/**
+ * What a test event spent and what activation would cost, in words. The test event's item is exactly what
+ * a poll emits, so this report goes to n8n's log (and into the error when no application was found).
+ */
+export function testEventReport(
+	test: TestEventResult,
+	settings: { lookbackDays: number; maxCredits: number; creditCap: number },
+): string {
+	return (
+		`The test event spent ${test.creditsSpent} credit(s) (at most ${settings.creditCap}) and ${test.freeRequests} free count(s), and moved no state. ` +
+		`Activation learns the ${test.windowCount} application(s) now in the ${settings.lookbackDays}-day window without emitting them: ` +
+		`about ${test.activation.credits} credits over ${test.activation.polls} poll(s) at Max Credits per Poll ${settings.maxCredits}.`
+	);
+}

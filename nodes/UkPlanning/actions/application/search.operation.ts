@@ -9,9 +9,17 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { outputOptionProperties, searchFilterProperties } from '../../descriptions/filters';
-import { capExceededMessage, planNewestFirst, type NarrowingPlan, type PlannedFetch, type Query } from '../../helpers/creditGuard';
+import {
+	nodeVersion,
+	outputOptionProperties,
+	readSimplify,
+	searchFilterCollection,
+	searchFilterProperties,
+	simplifyProperty,
+} from '../../descriptions/filters';
+import { capExceededMessage, narrowedHint, planNewestFirst, type NarrowingPlan, type PlannedFetch, type Query } from '../../helpers/creditGuard';
 import { normaliseApplication, toFeatureCollection, type RawApplication } from '../../helpers/normalise';
+import { toOutputApplication, toOutputFeatureCollection } from '../../helpers/output';
 import { costRangeText } from '../../helpers/pricing';
 import { readWholeNumber } from '../../../shared/parameters';
 import { readTimeoutMs } from '../../../shared/requestOptions';
@@ -22,6 +30,23 @@ const show: IDisplayOptions = { show: { resource: ['application'], operation: ['
 const showApplications: IDisplayOptions = {
 	show: { resource: ['application'], operation: ['search'], mode: ['applications'] },
 };
+// Version 2 moved the filters into a collection and changed defaults; version 1 keeps what saved workflows hold.
+const V1 = { '@version': [1] };
+const V2_UP = { '@version': [{ _cnd: { gte: 2 } }] };
+const overCapOptions = [
+	{
+		name: 'Fail Without Spending',
+		value: 'fail',
+		description: 'Stop with the count and the cost; nothing is charged',
+	},
+	{
+		name: 'Fetch Newest up to Max Credits',
+		value: 'newestFirst',
+		description:
+			'Narrow the search by free counts (dates, then authorities) and fetch the most recently validated applications that fit',
+	},
+];
+const overCapDescription = 'What to do when more applications match than Max Credits allows';
 
 export const description: INodeProperties[] = [
 	{
@@ -44,7 +69,7 @@ export const description: INodeProperties[] = [
 		],
 		default: 'applications',
 	},
-	...searchFilterProperties(show),
+	...searchFilterProperties({ show: { ...show.show, ...V1 } }),
 	{
 		displayName: 'Max Credits',
 		name: 'maxCredits',
@@ -59,21 +84,20 @@ export const description: INodeProperties[] = [
 		displayName: 'If Over Max Credits',
 		name: 'overCap',
 		type: 'options',
-		displayOptions: showApplications,
-		options: [
-			{
-				name: 'Fail Without Spending',
-				value: 'fail',
-				description: 'Stop with the count and the cost; nothing is charged',
-			},
-			{
-				name: 'Fetch Newest up to Max Credits',
-				value: 'newestFirst',
-				description:
-					'Narrow the search by free counts (dates, then authorities) and fetch the most recently validated applications that fit',
-			},
-		],
+		displayOptions: { show: { ...showApplications.show, ...V1 } },
+		options: overCapOptions,
 		default: 'fail',
+		description: overCapDescription,
+	},
+	{
+		// A new user's first search matches more than Max Credits: it returns the newest that fit, not an error.
+		displayName: 'If Over Max Credits',
+		name: 'overCap',
+		type: 'options',
+		displayOptions: { show: { ...showApplications.show, ...V2_UP } },
+		options: overCapOptions,
+		default: 'newestFirst',
+		description: overCapDescription,
 	},
 	{
 		displayName: 'Output',
@@ -95,6 +119,8 @@ export const description: INodeProperties[] = [
 		],
 		default: 'items',
 	},
+	...simplifyProperty({ show: { ...showApplications.show, ...V2_UP } }),
+	...searchFilterCollection({ show: { ...show.show, ...V2_UP } }),
 	...outputOptionProperties(showApplications),
 ];
 
@@ -182,7 +208,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		];
 	}
 
-	const overCap = this.getNodeParameter('overCap', itemIndex, 'fail') as string;
+	const version = nodeVersion(this);
+	const overCap = this.getNodeParameter('overCap', itemIndex, version >= 2 ? 'newestFirst' : 'fail') as string;
+	const simplify = readSimplify(this, itemIndex);
 	const output = this.getNodeParameter('output', itemIndex, 'items') as string;
 	const outputOptions = this.getNodeParameter('outputOptions', itemIndex, {}) as IDataObject;
 
@@ -239,10 +267,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		fetched = await fetchPlanned.call(this, plan.fetches, cap, itemIndex, timeoutMs);
 	}
 	const omitPersonalData = outputOptions.omitPersonalData === true;
-	const applications = fetched.applications.map((raw) => normaliseApplication(raw, { omitPersonalData }));
+	const normalised = fetched.applications.map((raw) => normaliseApplication(raw, { omitPersonalData }));
 	const summary: IDataObject = {
 		count: counted.count,
-		fetched: applications.length,
+		fetched: normalised.length,
+		leftOut: Math.max(0, counted.count - normalised.length),
 		creditsSpent: fetched.creditsSpent,
 		creditsRemaining: fetched.creditsRemaining ?? counted.creditsRemaining ?? null,
 		maxCredits,
@@ -259,6 +288,17 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			limitedByCreditsLeft: cap < maxCredits,
 			partsSkippedAfterRecount: fetched.skipped,
 		};
+		// One item per application has no room for what was left out: the output pane's hint says it.
+		const hint = narrowedHint({
+			count: counted.count,
+			fetched: normalised.length,
+			maxCredits,
+			cap,
+			fullFrom: plan.fullFrom,
+			partialDay: plan.partialDay,
+		});
+		this.logger.info(`UK Planning: ${hint}`);
+		this.addExecutionHints({ message: hint, type: 'info', location: 'outputPane' });
 	}
 	if (fetched.incomplete) summary.incomplete = fetched.incomplete;
 	if (fetched.creditsSpent > maxCredits) {
@@ -269,16 +309,24 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		this.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
 	}
 
+	if (simplify === undefined) {
+		// Version 1: the normalised application, as saved workflows expect it.
+		if (output === 'summary') {
+			return [{ json: { ...summary, applications: normalised as unknown as IDataObject[] }, pairedItem: paired }];
+		}
+		if (output === 'geojson') {
+			return [{ json: { ...toFeatureCollection(normalised), search: summary } as unknown as IDataObject, pairedItem: paired }];
+		}
+		return normalised.map((application) => ({ json: application as unknown as IDataObject, pairedItem: paired }));
+	}
+	const applications = normalised.map((application) => toOutputApplication(application, { simplify }));
 	if (output === 'summary') {
 		return [{ json: { ...summary, applications: applications as unknown as IDataObject[] }, pairedItem: paired }];
 	}
 	if (output === 'geojson') {
 		return [
-			{
-				json: { ...toFeatureCollection(applications), search: summary } as unknown as IDataObject,
-				pairedItem: paired,
-			},
+			{ json: { ...toOutputFeatureCollection(applications), search: summary } as unknown as IDataObject, pairedItem: paired },
 		];
 	}
-	return applications.map((application) => ({ json: application as unknown as IDataObject, pairedItem: paired }));
+	return applications.map((application) => ({ json: application as IDataObject, pairedItem: paired }));
 }

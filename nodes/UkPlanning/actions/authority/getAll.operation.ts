@@ -1,6 +1,7 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { readWholeNumber } from '../../../shared/parameters';
+import { nodeVersion } from '../../descriptions/filters';
 import { authoritiesOnce } from '../common';
 
 const show: IDisplayOptions = { show: { resource: ['authority'], operation: ['getAll'] } };
@@ -29,7 +30,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		displayOptions: show,
 		default: '',
-		placeholder: 'westminster',
+		placeholder: 'e.g. westminster',
 		description: 'Only authorities whose name contains this text (any case)',
 	},
 ];
@@ -41,11 +42,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		.trim()
 		.toLowerCase();
 	const authorities = await authoritiesOnce.call(this, itemIndex);
+	// Version 2 names every output field in camelCase; version 1 keeps the API's application_count.
+	const countField = nodeVersion(this) >= 2 ? 'applicationCount' : 'application_count';
 	return authorities
 		.filter((lpa) => !nameFilter || lpa.name.toLowerCase().includes(nameFilter))
 		.slice(0, limit)
 		.map((lpa) => ({
-			json: { id: lpa.id, name: lpa.name, application_count: lpa.applicationCount ?? null } as IDataObject,
+			json: { id: lpa.id, name: lpa.name, [countField]: lpa.applicationCount ?? null } as IDataObject,
 			pairedItem: { item: itemIndex },
 		}));
 }

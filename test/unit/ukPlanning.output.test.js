@@ -1,0 +1,105 @@
+'use strict';
+/** Version 2's output shape: camelCase names, Simplify, and its GeoJSON. */
+const { normaliseApplication } = require('../../nodes/UkPlanning/helpers/normalise.ts');
+const {
+	toOutputApplication,
+	toOutputFeatureCollection,
+	SIMPLIFIED_FIELDS,
+	OUTPUT_FIELD_NAMES,
+} = require('../../nodes/UkPlanning/helpers/output.ts');
+
+const raw = {
+	lpa_id: '2',
+	lpa_name: 'chichester',
+	keyval: 'S08U81GYK8S00',
+	externalLink: 'https://publicaccess.example.gov.uk/applicationDetails.do?keyVal=RX66U0SEIM600',
+	title: 'Two storey rear extension',
+	address: '21 Church Road Epsom Surrey KT17 4DZ',
+	postcode: 'KT17 4DZ',
+	lat: '51.333349',
+	lng: '-0.257361',
+	validated: '2023-10-10',
+	applicant_name: 'Mr Adrian Bailey',
+	applicant_address: '21 Church Road Epsom Surrey KT17 4DZ',
+	agent_name: null,
+	agent_address: null,
+	agent_phone: null,
+	agent_email: null,
+	docs: '11',
+};
+
+describe('toOutputApplication', () => {
+	test('Simplify keeps the eight fields people use, in order, under their output names', () => {
+		const simple = toOutputApplication(normaliseApplication(raw), { simplify: true });
+		expect(Object.keys(simple)).toEqual([...SIMPLIFIED_FIELDS]);
+		expect(simple).toEqual({
+			reference: 'S08U81GYK8S00',
+			authority: 'chichester',
+			title: 'Two storey rear extension',
+			address: '21 Church Road Epsom Surrey KT17 4DZ',
+			postcode: 'KT17 4DZ',
+			validated: '2023-10-10',
+			link: raw.externalLink,
+			location: { lat: 51.333349, lng: -0.257361 },
+		});
+	});
+
+	test('the full object: the simplified fields first, then every other field in camelCase', () => {
+		const full = toOutputApplication(normaliseApplication(raw), { simplify: false });
+		expect(Object.keys(full)).toEqual([
+			...SIMPLIFIED_FIELDS,
+			'authorityId',
+			'documents',
+			'applicantName',
+			'applicantAddress',
+			'agentName',
+			'agentAddress',
+			'agentPhone',
+			'agentEmail',
+		]);
+		expect(full).toMatchObject({ authorityId: '2', documents: 11, applicantName: 'Mr Adrian Bailey', agentEmail: null });
+		expect(Object.keys(full).some((field) => field.includes('_'))).toBe(false);
+	});
+
+	test('personal data left out stays out; a missing coordinate makes both null; unknown fields travel along', () => {
+		const app = normaliseApplication({ ...raw, lng: '', decision: 'Granted' }, { omitPersonalData: true });
+		const full = toOutputApplication(app, { simplify: false });
+		for (const field of ['applicantName', 'applicantAddress', 'agentName', 'agentAddress', 'agentPhone', 'agentEmail']) {
+			expect(full).not.toHaveProperty(field);
+		}
+		expect(full.location).toEqual({ lat: null, lng: null });
+		expect(full.decision).toBe('Granted');
+		expect(toOutputApplication(app, { simplify: true })).not.toHaveProperty('decision');
+	});
+
+	test('every API field has an output name, and no two share one', () => {
+		const names = Object.values(OUTPUT_FIELD_NAMES);
+		expect(new Set(names).size).toBe(names.length);
+		for (const field of Object.keys(raw)) {
+			if (field !== 'lat' && field !== 'lng') expect(OUTPUT_FIELD_NAMES).toHaveProperty(field);
+		}
+	});
+});
+
+test('toOutputFeatureCollection: location is the geometry (longitude first), the rest are properties', () => {
+	const located = toOutputApplication(normaliseApplication(raw), { simplify: true });
+	const unlocated = toOutputApplication(normaliseApplication({ ...raw, keyval: 'K2', lat: null }), { simplify: true });
+	const collection = toOutputFeatureCollection([located, unlocated]);
+	expect(collection.type).toBe('FeatureCollection');
+	expect(collection.features[0]).toEqual({
+		type: 'Feature',
+		id: 'S08U81GYK8S00',
+		geometry: { type: 'Point', coordinates: [-0.257361, 51.333349] },
+		properties: {
+			reference: 'S08U81GYK8S00',
+			authority: 'chichester',
+			title: 'Two storey rear extension',
+			address: '21 Church Road Epsom Surrey KT17 4DZ',
+			postcode: 'KT17 4DZ',
+			validated: '2023-10-10',
+			link: raw.externalLink,
+		},
+	});
+	expect(collection.features[1].geometry).toBeNull();
+	expect(collection.features[1].id).toBe('K2');
+});

@@ -16,7 +16,7 @@ export class LondonDatastoreApi implements ICredentialType {
 		dark: 'file:../icons/londonDatastore.dark.svg',
 	};
 
-	documentationUrl = 'https://data.london.gov.uk/about/api/';
+	documentationUrl = 'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore#using-the-nodes-with-the-real-services';
 
 	properties: INodeProperties[] = [
 		{

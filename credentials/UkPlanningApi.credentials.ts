@@ -17,7 +17,7 @@ export class UkPlanningApi implements ICredentialType {
 		dark: 'file:../icons/ukPlanning.dark.svg',
 	};
 
-	documentationUrl = 'https://api.planning.org.uk/';
+	documentationUrl = 'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore#using-the-nodes-with-the-real-services';
 
 	properties: INodeProperties[] = [
 		{

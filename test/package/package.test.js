@@ -29,6 +29,34 @@ function listFiles(dir, filter) {
 	return found;
 }
 
+describe('documentation that npmjs.com and n8n show', () => {
+	test('README links resolve outside the repository: absolute, to this repository or elsewhere', () => {
+		const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+		const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+		expect(targets.length).toBeGreaterThan(10);
+		for (const target of targets) expect(target).toMatch(/^(https:\/\/|#)/);
+		// Every link into this repository names a file or folder that exists.
+		for (const target of targets.filter((link) => link.startsWith(REPOSITORY) || link.includes('raw.githubusercontent.com'))) {
+			const relative = target.replace(/^.*?\/(?:blob|tree)\/main\//, '').replace(/^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/main\//, '').split('#')[0];
+			if (relative.startsWith('https://')) continue;
+			expect(fs.existsSync(path.join(root, relative))).toBe(true);
+		}
+	});
+
+	test("each node's codex and each credential point at the package's own documentation", () => {
+		for (const node of ['LondonDatastore', 'UkPlanning', 'UkPlanningTrigger']) {
+			const codex = JSON.parse(fs.readFileSync(path.join(root, 'nodes', node, `${node}.node.json`), 'utf8'));
+			expect(codex.resources.primaryDocumentation[0].url).toBe(`${REPOSITORY}/blob/main/nodes/${node}/README.md`);
+			expect(fs.existsSync(path.join(root, 'nodes', node, 'README.md'))).toBe(true);
+			expect(codex.resources.credentialDocumentation[0].url.startsWith(REPOSITORY)).toBe(true);
+		}
+		for (const credential of ['LondonDatastoreApi', 'UkPlanningApi']) {
+			const source = fs.readFileSync(path.join(root, 'credentials', `${credential}.credentials.ts`), 'utf8');
+			expect(source).toContain(`documentationUrl = '${REPOSITORY}#using-the-nodes-with-the-real-services'`);
+		}
+	});
+});
+
 describe('published package', () => {
 	const files = packedFiles();
 

@@ -10,13 +10,12 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import { getAuthorities } from '../UkPlanning/methods/loadOptions';
 import { readTriggerSettings, triggerProperties } from './settings';
 import { planPoll } from './planner/poll';
-import { findTestApplication, testEventReport } from './planner/testEvent';
+import { findTestApplication, TEST_EVENT_CREDIT_CAP, testEventReport } from './planner/testEvent';
 import type { PlannerApplication } from './planner/types';
 import { createPlannerApi, pollBudgetMs } from './pollApi';
 
 /** Part of the poll budget kept for returning what was fetched. */
 const BUDGET_RESERVE_SHARE = 0.2;
-const TEST_EVENT_CREDIT_CAP = 5;
 
 export class UkPlanningTrigger implements INodeType {
 	description: INodeTypeDescription = {

@@ -14,9 +14,13 @@ import { FilterValidationError, validateSearchFilters } from '../UkPlanning/help
 import { normaliseApplication } from '../UkPlanning/helpers/normalise';
 import { toOutputApplication } from '../UkPlanning/helpers/output';
 import { checkTimeout } from '../shared/http';
+import { TEST_EVENT_CREDIT_CAP } from './planner/testEvent';
 import { checkWholeNumber } from '../shared/parameters';
 import { timeoutProperty } from '../shared/requestOptions';
 import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './planner/types';
+
+const DEFAULT_LOOKBACK_DAYS = 30;
+const DEFAULT_MAX_CREDITS_PER_POLL = 200;
 
 /** Query parameters the trigger controls itself: the window sets the dates, counting sets return_data. */
 const TRIGGER_OWNED_PARAMETERS = ['date_from', 'date_to', 'return_data', 'key'];
@@ -29,7 +33,7 @@ export function triggerProperties(): INodeProperties[] {
 	return [
 		{
 			displayName:
-				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output). Fetch Test Event spends at most 5 credits on one recent application, shaped as a poll emits it; what it spent and what activation would cost go to n8n\'s log.',
+				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output). Fetch Test Event spends at most ' + String(TEST_EVENT_CREDIT_CAP) + ' credits on one recent application, shaped as a poll emits it; what it spent and what activation would cost go to n8n\'s log.',
 			name: 'activationNotice',
 			type: 'notice',
 			default: '',
@@ -40,7 +44,7 @@ export function triggerProperties(): INodeProperties[] {
 			name: 'lookbackDays',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 365 },
-			default: 30,
+			default: DEFAULT_LOOKBACK_DAYS,
 			description:
 				'Applications validated up to this many days ago are still caught when the council publishes them late',
 		},
@@ -76,7 +80,7 @@ export function triggerProperties(): INodeProperties[] {
 					name: 'maxCreditsPerPoll',
 					type: 'number',
 					typeOptions: { minValue: 1 },
-					default: 200,
+					default: DEFAULT_MAX_CREDITS_PER_POLL,
 					description: 'Most credits one poll may spend; the rest is carried over to the next polls',
 				},
 				timeoutProperty(
@@ -135,9 +139,9 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 		}
 		throw new NodeOperationError(context.getNode(), (error as Error)?.message ?? String(error));
 	}
-	const lookbackDays = wholeNumber(context, 'Look-Back Window (Days)', context.getNodeParameter('lookbackDays', 30), 1, 30);
+	const lookbackDays = wholeNumber(context, 'Look-Back Window (Days)', context.getNodeParameter('lookbackDays', DEFAULT_LOOKBACK_DAYS), 1, DEFAULT_LOOKBACK_DAYS);
 	const options = context.getNodeParameter('triggerOptions', {}) as IDataObject;
-	const maxCredits = wholeNumber(context, 'Max Credits per Poll', options.maxCreditsPerPoll, 1, 200);
+	const maxCredits = wholeNumber(context, 'Max Credits per Poll', options.maxCreditsPerPoll, 1, DEFAULT_MAX_CREDITS_PER_POLL);
 	const backfillDays = wholeNumber(context, 'Backfill Days', options.backfillDays, 0, 0);
 	const backlogOrder: BacklogOrder = options.backlogOrder === 'oldestFirst' ? 'oldestFirst' : 'newestFirst';
 	const timeout = checkTimeout(options.timeout);

@@ -1,6 +1,12 @@
 /** Reading numeric parameters the same way in every node: checked, never clamped or guessed. */
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
+/**
+ * Get Many operations return this many items unless Return All or another Limit is chosen. (n8n's lint
+ * wants the literal 50 in each Limit parameter's default; this is the same number for the code.)
+ */
+export const DEFAULT_LIMIT = 50;
+
 /** A whole number of at least `min`; absent (undefined or empty) means `fallback`. */
 export function checkWholeNumber(value: unknown, min: number, fallback: number): { value: number } | { problem: string } {
 	if (value === undefined || value === null || value === '') return { value: fallback };

@@ -6,6 +6,9 @@ import { dayIndex, serverDay, shiftDay } from './days';
 import { activationEstimate } from './poll';
 import type { PlannerApi, PlannerApplication, PlannerConfig, Query } from './types';
 
+/** Fetch Test Event spends at most this many credits on one recent application. */
+export const TEST_EVENT_CREDIT_CAP = 5;
+
 export interface TestEventResult {
 	application?: PlannerApplication;
 	day?: string;
@@ -23,7 +26,7 @@ const POSTCODE_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ';
 export async function findTestApplication(
 	cfg: PlannerConfig,
 	api: PlannerApi,
-	creditCap = 5,
+	creditCap = TEST_EVENT_CREDIT_CAP,
 	maxFreeRequests = 120,
 ): Promise<TestEventResult> {
 	let freeRequests = 0;

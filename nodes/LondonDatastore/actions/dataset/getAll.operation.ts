@@ -6,7 +6,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { readWholeNumber } from '../../../shared/parameters';
+import { DEFAULT_LIMIT, readWholeNumber } from '../../../shared/parameters';
 import { filterDatasets, parseSince } from '../../helpers/datasetFilters';
 import { readLocator } from '../../helpers/locator';
 import { listDatasets, NO_DATASET_LIST } from '../../transport';
@@ -79,7 +79,7 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', 50);
+	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const since = parseSince(filters.updatedSince);
 	if ('problem' in since) {

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { readWholeNumber } from '../../../shared/parameters';
+import { DEFAULT_LIMIT, readWholeNumber } from '../../../shared/parameters';
 import { listTeams } from '../../transport';
 import { callOptions } from '../common';
 
@@ -28,7 +28,7 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', 50);
+	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
 	// The teams come unpaged: the limit is applied here.
 	const teams = await listTeams(this, callOptions(this, itemIndex));
 	return teams.slice(0, limit).map((team) => ({ json: team, pairedItem: { item: itemIndex } }));

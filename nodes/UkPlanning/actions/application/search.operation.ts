@@ -26,6 +26,9 @@ import { readTimeoutMs } from '../../../shared/requestOptions';
 import { countApplications, fetchApplications } from '../../transport';
 import { authoritiesOnce, searchQueryFor } from '../common';
 
+/** Max Credits until changed: a search costs at most £10 unless asked to spend more. */
+const DEFAULT_MAX_CREDITS = 100;
+
 const show: IDisplayOptions = { show: { resource: ['application'], operation: ['search'] } };
 const showApplications: IDisplayOptions = {
 	show: { resource: ['application'], operation: ['search'], mode: ['applications'] },
@@ -76,7 +79,7 @@ export const description: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		displayOptions: showApplications,
-		default: 100,
+		default: DEFAULT_MAX_CREDITS,
 		description:
 			'Most credits this search may spend (one per application). The node counts for free first and only fetches what fits.',
 	},
@@ -187,7 +190,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const mode = this.getNodeParameter('mode', itemIndex) as string;
 	const timeoutMs = readTimeoutMs(this, itemIndex);
 	// Checked before any request, free ones included: a bad cap is an input error, whatever the count.
-	const maxCredits = mode === 'count' ? 0 : readWholeNumber(this, itemIndex, 'maxCredits', 'Max Credits', 100);
+	const maxCredits = mode === 'count' ? 0 : readWholeNumber(this, itemIndex, 'maxCredits', 'Max Credits', DEFAULT_MAX_CREDITS);
 	const query = await searchQueryFor.call(this, itemIndex);
 	const counted = await countApplications.call(this, query as IDataObject, { itemIndex, timeoutMs });
 	const paired = { item: itemIndex };

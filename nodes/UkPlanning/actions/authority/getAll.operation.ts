@@ -1,6 +1,6 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { readWholeNumber } from '../../../shared/parameters';
+import { DEFAULT_LIMIT, readWholeNumber } from '../../../shared/parameters';
 import { nodeVersion } from '../../descriptions/filters';
 import { authoritiesOnce } from '../common';
 
@@ -37,7 +37,7 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', 50);
+	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
 	const nameFilter = String(this.getNodeParameter('nameFilter', itemIndex, '') ?? '')
 		.trim()
 		.toLowerCase();

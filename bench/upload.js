@@ -495,22 +495,21 @@ async function parentMain() {
 			const transfer = (kind) => median(results[kind].map((result) => result.transferMs));
 			// The clients of one run went back to back: the median of per-run ratios cancels slow swings in machine load.
 			const paired = (kind) => median(results.node.map((result, index) => results[kind][index].transferMs / result.transferMs));
+			// BENCH_CLIENTS may leave out curl or undici: the row names the clients that ran.
+			const baselines = clients.filter((kind) => kind !== 'node');
 			const row = {
 				path: uploadPath,
 				size,
 				nodeGrowth: median(results.node.map((result) => result.growth)),
-				node: transfer('node'),
-				curl: transfer('curl'),
-				undici: transfer('undici'),
-				vsCurl: paired('curl'),
-				vsUndici: paired('undici'),
+				transfer: Object.fromEntries(clients.map((kind) => [kind, transfer(kind)])),
+				ratio: Object.fromEntries(baselines.map((kind) => [kind, paired(kind)])),
 				nodeTotal: median(results.node.map((result) => result.totalMs)),
 			};
 			rows.push(row);
 			console.log(
 				`${row.path.padEnd(9)} ${`${mib(size)} MiB`.padStart(10)}: node RSS growth ${mib(row.nodeGrowth)} MiB; ` +
-					`upload node ${rate(size, row.node)} MiB/s, curl ${rate(size, row.curl)} MiB/s, undici ${rate(size, row.undici)} MiB/s; ` +
-					`node/curl ${row.vsCurl.toFixed(2)}, node/undici ${row.vsUndici.toFixed(2)} (medians of per-run ratios); ` +
+					`upload ${clients.map((kind) => `${kind} ${rate(size, row.transfer[kind])} MiB/s`).join(', ')}; ` +
+					`${baselines.map((kind) => `node/${kind} ${row.ratio[kind].toFixed(2)}`).join(', ')} (medians of per-run ratios); ` +
 					`node's whole operation ${rate(size, row.nodeTotal)} MiB/s`,
 			);
 		}
@@ -529,7 +528,7 @@ async function parentMain() {
 		for (const row of rows) {
 			const verdict = (ratio) => `${ratio.toFixed(2)} (${ratio >= 0.8 ? 'met' : 'NOT met'})`;
 			console.log(
-				`- ${row.path} ${mib(row.size)} MiB: throughput node/curl ${verdict(row.vsCurl)}, node/undici ${verdict(row.vsUndici)} (target >= 0.80); ` +
+				`- ${row.path} ${mib(row.size)} MiB: throughput ${Object.entries(row.ratio).map(([kind, ratio]) => `node/${kind} ${verdict(ratio)}`).join(', ')} (target >= 0.80); ` +
 					`RSS growth / file size ${(row.nodeGrowth / row.size).toFixed(3)}`,
 			);
 		}

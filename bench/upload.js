@@ -162,7 +162,8 @@ async function childNode(job) {
 /**
  * curl posting forms, the files streamed from disk by curl itself; returns its own transfer time (the sum of
  * each transfer's time_total). Several transfers go in one curl process, joined by --next: curl keeps the
- * connection open between them, as the node's HTTP agent does.
+ * connection open between them, and the time it spends between transfers is not counted (a stricter
+ * baseline than the node's span, which counts its gaps).
  */
 function curlPosts(transfers) {
 	const args = [];

@@ -2,21 +2,25 @@
 /**
  * Benchmark of London Datastore → File → Upload (`npm run bench:upload`).
  *
- * Starts the DataPress and storage sandboxes, generates files on disk (streamed, never whole in memory) and,
- * in one run, uploads each of them:
+ * Starts the legacy DataPress and storage sandboxes and the DataPress 4 sandbox, generates files on disk
+ * (streamed, never whole in memory) and, in one run, uploads each of them:
  * - through the node (bundled from the TypeScript sources as the build does, in a real n8n-core
  *   ExecuteContext, from binary data stored by n8n's BinaryDataService in filesystem mode);
  * - with curl posting the same kind of request to the same sandbox (for the presigned path: its own
- *   presign through undici, then curl posts the presigned fields and the file, streamed from disk by curl),
- *   and with undici streaming the same form from a file stream (a minimal Node client, for reference).
+ *   presign through undici, then curl posts the presigned fields and the file, streamed from disk by curl;
+ *   for DataPress 4's chunked path: see chunkedRaw), and with undici streaming the same forms from file
+ *   streams (a minimal Node client, for reference).
  * Every upload runs in a child process of its own, so its RSS is its own: the sandboxes stay in this one.
  *
  * Prints per file size: peak RSS growth of the process running the node, the
- * throughput of each, and the ratios node / curl and node / undici. Presigned path at 100 MiB and 1 GiB by default, multipart
- * path at 90 MiB. Targets (from issue 4): RSS growth flat in the file size and <= 64 MiB at 1 GiB;
- * throughput >= 0.8 x the raw client. Ratios, not wall-clock limits: the machine decides the absolute figures.
+ * throughput of each, and the ratios node / curl and node / undici. Presigned path (legacy) and chunked
+ * path (DataPress 4, 5 MiB parts) at 100 MiB and 1 GiB by default, multipart path (legacy) at 90 MiB.
+ * Every stored file is checked against the one sent (size and MD5). Targets (issues 4 and 12): RSS growth
+ * flat in the file size and <= 64 MiB at 1 GiB; throughput >= 0.8 x curl. Ratios, not wall-clock limits:
+ * the machine decides the absolute figures.
  *
- * Options: --sizes 100,1024 (MiB, presigned path), --multipart 90 (MiB; 0 skips), --runs 5 (median),
+ * Options: --sizes 100,1024 (MiB, presigned path), --chunked 100,1024 (MiB, chunked path; default the
+ * --sizes; 0 skips), --multipart 90 (MiB; 0 skips), --runs 5 (median),
  * --verbose (every run's figures), --dir /dev/shm (where files, n8n's binary data and the sandbox's
  * storage go; default the OS temp dir. A RAM disk takes the disk's noise out of the comparison).
  */
@@ -84,25 +88,34 @@ function memoryWatch() {
 }
 
 /**
- * Times the request that carries the file, as seen from inside this process. Node publishes
- * `http.client.request.start` only once a request's body is fully written, so the span runs from the end
- * of the answer before it (reading the dataset, or the presign) to the end of the file request's answer.
+ * Times the requests that carry the file (one, or the chunks of a chunked upload), as seen from inside
+ * this process. Node publishes `http.client.request.start` only once a request's body is fully written, so
+ * the span runs from the end of the answer before the first (reading the dataset, the presign, creating
+ * the chunked upload) to the end of the last file request's answer.
  */
 function fileRequestTimer(isFileRequest) {
 	const diagnostics = require('node:diagnostics_channel');
 	let previousFinish;
-	let span;
+	let start;
+	let end;
 	const onFinish = ({ request }) => {
 		const now = performance.now();
-		if (span === undefined && isFileRequest(request) && previousFinish !== undefined) span = now - previousFinish;
+		if (isFileRequest(request) && previousFinish !== undefined) {
+			if (start === undefined) start = previousFinish;
+			end = now;
+		}
 		previousFinish = now;
 	};
 	diagnostics.subscribe('http.client.response.finish', onFinish);
 	return () => {
 		diagnostics.unsubscribe('http.client.response.finish', onFinish);
-		return span;
+		return start === undefined ? undefined : end - start;
 	};
 }
+
+/** The node's Upload Method for a path: DataPress 4 takes its chunked path under "Large File". */
+const UPLOAD_METHOD = { presigned: 'presigned', chunked: 'presigned', multipart: 'multipart' };
+const CHUNK_PATH = /^\/api\/v3\/upload\/[^/]+\/chunk$/;
 
 async function childNode(job) {
 	const harness = require(path.join(ROOT, 'test/harness/n8n.js'));
@@ -113,7 +126,7 @@ async function childNode(job) {
 		operation: 'upload',
 		datasetId: job.dataset,
 		binaryPropertyName: 'data',
-		options: { uploadMethod: job.path, bumpUpdatedDate: false },
+		options: { uploadMethod: UPLOAD_METHOD[job.path], bumpUpdatedDate: false },
 	};
 	// A warm-up upload loads every code path first, so that the baseline holds the code and not the file.
 	const warm = await harness.runNode(LondonDatastore, {
@@ -126,12 +139,13 @@ async function childNode(job) {
 	// Storing the item copied the file into n8n's binary data folder: flush that before timing the upload.
 	execFileSync('sync');
 
-	const storageHost = new URL(job.storageUrl).host;
-	const stopTimer = fileRequestTimer((request) =>
-		job.path === 'presigned'
-			? request.method === 'POST' && request.getHeader('host') === storageHost
-			: request.method === 'POST' && /\/resources$/.test(request.path),
-	);
+	const storageHost = job.storageUrl && new URL(job.storageUrl).host;
+	const stopTimer = fileRequestTimer((request) => {
+		if (request.method !== 'POST') return false;
+		if (job.path === 'presigned') return request.getHeader('host') === storageHost;
+		if (job.path === 'chunked') return CHUNK_PATH.test(request.path);
+		return /\/resources$/.test(request.path);
+	});
 	const stopWatch = memoryWatch();
 	const cpuBefore = process.cpuUsage();
 	const started = performance.now();
@@ -145,14 +159,31 @@ async function childNode(job) {
 	return { totalMs, transferMs, cpuMs: (cpu.user + cpu.system) / 1000, ...memory, method: json.method, resourceId: json.resourceId, bytes: json.bytes };
 }
 
-/** curl posting the form, the file streamed from disk by curl itself; returns its own transfer time. */
-function curlPost(url, formArguments, headers = []) {
-	const args = ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total}', '-H', 'Expect:'];
-	for (const header of headers) args.push('-H', header);
-	args.push(...formArguments, url);
-	const [status, seconds] = execFileSync('curl', args, { encoding: 'utf8' }).trim().split(' ');
-	if (Number(status) >= 300) throw new Error(`curl got HTTP ${status} from ${url}`);
-	return Number(seconds) * 1000;
+/**
+ * curl posting forms, the files streamed from disk by curl itself; returns its own transfer time (the sum of
+ * each transfer's time_total). Several transfers go in one curl process, joined by --next: curl keeps the
+ * connection open between them, and the time it spends between transfers is not counted (a stricter
+ * baseline than the node's span, which counts its gaps).
+ */
+function curlPosts(transfers) {
+	const args = [];
+	for (const [index, { url, form, headers = [] }] of transfers.entries()) {
+		if (index > 0) args.push('--next');
+		args.push('-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total}\\n', '-H', 'Expect:');
+		for (const header of headers) args.push('-H', header);
+		args.push(...form, url);
+	}
+	let ms = 0;
+	for (const line of execFileSync('curl', args, { encoding: 'utf8', maxBuffer: 16 * MIB }).trim().split('\n')) {
+		const [status, seconds] = line.split(' ');
+		if (!(Number(status) < 300)) throw new Error(`curl got HTTP ${status} from ${transfers[0].url}`);
+		ms += Number(seconds) * 1000;
+	}
+	return ms;
+}
+
+function curlPost(url, form, headers = []) {
+	return curlPosts([{ url, form, headers }]);
 }
 
 /** undici posting the form from a file stream (1 MiB reads), framed here with an exact Content-Length. */
@@ -182,6 +213,47 @@ async function undiciPost(url, fields, filePath, fileName, headers = {}) {
 	return { ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/** curl's form argument for a file part, streamed from disk by curl, sent under the original file's name. */
+function curlFilePart(filePath, fileName) {
+	return ['-F', `file=@${filePath};filename=${fileName};type=application/octet-stream`];
+}
+
+/**
+ * The raw clients on DataPress 4's chunked path. The upload is created with one request and completed with
+ * another (undici, outside the timed part); in between, every 5 MiB part is posted as the node posts it: a
+ * form with the field `part` (from 0), then `file`, the raw key in Authorization. The parts are the chunk
+ * files the parent split the file into before the runs (curl cannot send a byte range of a file as a form
+ * part). curl posts them all from one process, joined by --next on one kept-alive connection, and its time
+ * is the sum of its transfers' time_total; undici posts them one after the other, timed from the first
+ * part's send to the last one's answer.
+ */
+async function chunkedRaw(job, fileName) {
+	const dataset = encodeURIComponent(job.dataset);
+	const created = await json(`${job.url}/api/v3/dataset/${dataset}/upload`, {
+		method: 'POST',
+		body: JSON.stringify({ filename: fileName, parts: job.chunkFiles.length }),
+	});
+	let transferMs;
+	let cpuMs;
+	if (job.kind === 'curl') {
+		const headers = [`Authorization: ${EDITOR_KEY}`];
+		transferMs = curlPosts(
+			job.chunkFiles.map((chunkFile, part) => ({ url: created.urlChunk, form: ['-F', `part=${part}`, ...curlFilePart(chunkFile, fileName)], headers })),
+		);
+	} else {
+		const started = performance.now();
+		const cpuBefore = process.cpuUsage();
+		for (const [part, chunkFile] of job.chunkFiles.entries()) {
+			await undiciPost(created.urlChunk, [['part', String(part)]], chunkFile, fileName, { authorization: EDITOR_KEY });
+		}
+		transferMs = performance.now() - started;
+		const cpu = process.cpuUsage(cpuBefore);
+		cpuMs = (cpu.user + cpu.system) / 1000;
+	}
+	const completed = await json(created.urlComplete, { method: 'POST' });
+	return { transferMs, cpuMs, resourceId: completed.resource_id };
+}
+
 async function childRaw(job) {
 	if (job.kind === 'undici-in-n8n') {
 		// The same n8n-core and harness loaded as in the node's process, so both run with the same heap.
@@ -191,12 +263,15 @@ async function childRaw(job) {
 	}
 	const { request } = require('undici');
 	const fileName = path.basename(job.filePath);
-	const fileArgument = ['-F', `file=@${job.filePath};filename=${fileName};type=application/octet-stream`];
+	const fileArgument = curlFilePart(job.filePath, fileName);
 	const started = performance.now();
 	let transferMs;
 	let cpuMs;
 	let key;
-	if (job.path === 'presigned') {
+	let resourceId;
+	if (job.path === 'chunked') {
+		({ transferMs, cpuMs, resourceId } = await chunkedRaw(job, fileName));
+	} else if (job.path === 'presigned') {
 		const presign = await request(`${job.url}/api/dataset/${encodeURIComponent(job.dataset)}/presign/${encodeURIComponent(fileName)}`, {
 			method: 'POST',
 			headers: { authorization: EDITOR_KEY },
@@ -216,7 +291,7 @@ async function childRaw(job) {
 		if (job.kind === 'curl') transferMs = curlPost(url, fileArgument, [`Authorization: ${EDITOR_KEY}`]);
 		else ({ ms: transferMs, cpuMs } = await undiciPost(url, [], job.filePath, fileName, { authorization: EDITOR_KEY }));
 	}
-	return { totalMs: performance.now() - started, transferMs, cpuMs, key };
+	return { totalMs: performance.now() - started, transferMs, cpuMs, key, resourceId };
 }
 
 async function childMain() {
@@ -298,11 +373,59 @@ async function removeStored(control, key) {
 	}
 }
 
+/** Size and MD5 of a file, read as a stream. */
+async function digestOf(filePath) {
+	const hash = crypto.createHash('md5');
+	let size = 0;
+	for await (const bytes of fs.createReadStream(filePath, { highWaterMark: MIB })) {
+		hash.update(bytes);
+		size += bytes.length;
+	}
+	return { size, md5: hash.digest('hex') };
+}
+
+/**
+ * Checks that the sandbox stored the bytes sent: the file it keeps for an upload has the size and MD5 of
+ * the one on disk. Every node upload is checked, and the raw clients' where their file is known
+ * (presigned: the storage key; chunked: the resource completion made). A chunked upload's stored file is
+ * removed once checked (only disk space is at stake).
+ */
+async function checkStored(target, uploadPath, kind, result, expected) {
+	const { control } = target.sandbox;
+	let stored;
+	if (uploadPath === 'chunked') stored = control.resourceFilePath(target.dataset, result.resourceId);
+	else if (uploadPath === 'presigned') {
+		const key = kind === 'node' ? ((await control.dataset(target.dataset)).resources[result.resourceId] || {}).origin : result.key;
+		stored = key && (await control.storedObjectPath(key));
+	} else if (kind === 'node') stored = control.resourceFilePath(target.dataset, result.resourceId);
+	else return;
+	if (!stored) throw new Error(`${kind} on the ${uploadPath} path: the sandbox has no stored file for ${JSON.stringify(result.resourceId || result.key)}`);
+	const got = await digestOf(stored);
+	if (got.size !== expected.size || got.md5 !== expected.md5) {
+		throw new Error(`${kind} on the ${uploadPath} path stored ${got.size} bytes, MD5 ${got.md5}; sent ${expected.size} bytes, MD5 ${expected.md5}`);
+	}
+	if (uploadPath === 'chunked') fs.rmSync(stored, { force: true });
+}
+
+/** The file in 5 MiB chunk files (the chunked path's parts, for the raw clients), in order. */
+function splitIntoParts(filePath, directory) {
+	fs.mkdirSync(directory, { recursive: true });
+	execFileSync('split', ['-b', String(5 * MIB), '-a', '5', '-d', filePath, path.join(directory, 'part-')]);
+	return fs
+		.readdirSync(directory)
+		.sort()
+		.map((name) => path.join(directory, name));
+}
+
 const mib = (bytes) => (bytes / MIB).toFixed(1);
 const rate = (bytes, ms) => (bytes / MIB / (ms / 1000)).toFixed(0);
 
 async function parentMain() {
 	const sizes = String(argument('sizes', '100,1024'))
+		.split(',')
+		.map(Number)
+		.filter((size) => size > 0);
+	const chunkedSizes = String(argument('chunked', argument('sizes', '100,1024')))
 		.split(',')
 		.map(Number)
 		.filter((size) => size > 0);
@@ -314,6 +437,7 @@ async function parentMain() {
 	const { startDatastoreSandboxes } = require(path.join(ROOT, 'sandbox/datapress'));
 	const sandbox = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0, dataDir: path.join(tmpDir, 'sandbox') });
 	const { control } = sandbox;
+	const sandbox4 = await startDatastoreSandboxes({ api: 'v4', port: 0, dataDir: path.join(tmpDir, 'sandbox-v4') });
 	try {
 		const teams = await json(`${sandbox.url}/api/orgs`);
 		const team = (Array.isArray(teams) ? teams : Object.values(teams)).find((entry) => entry.slug === 'gla-demo');
@@ -321,9 +445,16 @@ async function parentMain() {
 			method: 'POST',
 			body: JSON.stringify({ title: 'Upload benchmark', slug: `upload-benchmark-${Date.now()}`, parent: team.id, sharing: 'private' }),
 		});
+		const dataset4 = await json(`${sandbox4.url}/api/v3/dataset`, {
+			method: 'POST',
+			body: JSON.stringify({ title: 'Upload benchmark', team: 'g7lad', masthead: 'gla', sharing: 'private' }),
+		});
+		const legacyTarget = { sandbox, dataset: dataset.slug };
+		const targets = { presigned: legacyTarget, multipart: legacyTarget, chunked: { sandbox: sandbox4, dataset: dataset4.dataset.id } };
 
 		const plan = [
 			...sizes.map((size) => ({ path: 'presigned', size: size * MIB })),
+			...chunkedSizes.map((size) => ({ path: 'chunked', size: size * MIB })),
 			...(multipartSize > 0 ? [{ path: 'multipart', size: multipartSize * MIB }] : []),
 		];
 		console.log(
@@ -335,14 +466,19 @@ async function parentMain() {
 		for (const { path: uploadPath, size } of plan) {
 			const filePath = path.join(tmpDir, `bench-${mib(size)}MiB.bin`);
 			await makeFile(filePath, size);
+			const expected = await digestOf(filePath);
+			const partsDir = path.join(tmpDir, 'parts');
+			const chunkFiles = uploadPath === 'chunked' ? splitIntoParts(filePath, partsDir) : undefined;
+			const target = targets[uploadPath];
 			const results = Object.fromEntries(clients.map((kind) => [kind, []]));
 			for (let run = 0; run < runs; run++) {
-				const job = { path: uploadPath, url: sandbox.url, storageUrl: sandbox.storageUrl, dataset: dataset.slug, filePath };
+				const job = { path: uploadPath, url: target.sandbox.url, storageUrl: target.sandbox.storageUrl, dataset: target.dataset, filePath, chunkFiles };
 				// Rotate the order so that no client always goes first (warm caches, flushes, load swings).
 				const order = clients.map((_, index) => clients[(index + run) % clients.length]);
 				for (const kind of order) {
 					const result = await runChild({ ...job, kind }, tmpDir);
 					if (kind === 'node' && result.method !== uploadPath) throw new Error(`the node took the ${result.method} path, not ${uploadPath}`);
+					await checkStored(target, uploadPath, kind, result, expected);
 					results[kind].push(result);
 					if (verbose) {
 						const cpu = result.cpuMs === undefined ? '' : `, CPU ${(result.cpuMs / (size / MIB)).toFixed(2)} ms/MiB`;
@@ -356,52 +492,55 @@ async function parentMain() {
 				}
 			}
 			fs.rmSync(filePath, { force: true });
+			fs.rmSync(partsDir, { recursive: true, force: true });
 			const transfer = (kind) => median(results[kind].map((result) => result.transferMs));
 			// The clients of one run went back to back: the median of per-run ratios cancels slow swings in machine load.
 			const paired = (kind) => median(results.node.map((result, index) => results[kind][index].transferMs / result.transferMs));
+			// BENCH_CLIENTS may leave out curl or undici: the row names the clients that ran.
+			const baselines = clients.filter((kind) => kind !== 'node');
 			const row = {
 				path: uploadPath,
 				size,
 				nodeGrowth: median(results.node.map((result) => result.growth)),
-				node: transfer('node'),
-				curl: transfer('curl'),
-				undici: transfer('undici'),
-				vsCurl: paired('curl'),
-				vsUndici: paired('undici'),
+				transfer: Object.fromEntries(clients.map((kind) => [kind, transfer(kind)])),
+				ratio: Object.fromEntries(baselines.map((kind) => [kind, paired(kind)])),
 				nodeTotal: median(results.node.map((result) => result.totalMs)),
 			};
 			rows.push(row);
 			console.log(
 				`${row.path.padEnd(9)} ${`${mib(size)} MiB`.padStart(10)}: node RSS growth ${mib(row.nodeGrowth)} MiB; ` +
-					`upload node ${rate(size, row.node)} MiB/s, curl ${rate(size, row.curl)} MiB/s, undici ${rate(size, row.undici)} MiB/s; ` +
-					`node/curl ${row.vsCurl.toFixed(2)}, node/undici ${row.vsUndici.toFixed(2)} (medians of per-run ratios); ` +
+					`upload ${clients.map((kind) => `${kind} ${rate(size, row.transfer[kind])} MiB/s`).join(', ')}; ` +
+					`${baselines.map((kind) => `node/${kind} ${row.ratio[kind].toFixed(2)}`).join(', ')} (medians of per-run ratios); ` +
 					`node's whole operation ${rate(size, row.nodeTotal)} MiB/s`,
 			);
 		}
 
-		const presigned = rows.filter((row) => row.path === 'presigned').sort((a, b) => a.size - b.size);
 		console.log('\nSummary');
-		if (presigned.length >= 2) {
-			const small = presigned[0];
-			const large = presigned[presigned.length - 1];
+		for (const largePath of ['presigned', 'chunked']) {
+			const sized = rows.filter((row) => row.path === largePath).sort((a, b) => a.size - b.size);
+			if (sized.length < 2) continue;
+			const small = sized[0];
+			const large = sized[sized.length - 1];
 			console.log(
-				`- RSS growth ${mib(small.nodeGrowth)} MiB at ${mib(small.size)} MiB vs ${mib(large.nodeGrowth)} MiB at ${mib(large.size)} MiB ` +
+				`- ${largePath}: RSS growth ${mib(small.nodeGrowth)} MiB at ${mib(small.size)} MiB vs ${mib(large.nodeGrowth)} MiB at ${mib(large.size)} MiB ` +
 					`for a file x${(large.size / small.size).toFixed(1)} larger (target: flat, and <= 64 MiB at 1 GiB: ${large.nodeGrowth <= 64 * MIB ? "at most 64 MiB here" : "OVER 64 MiB"})`,
 			);
 		}
 		for (const row of rows) {
 			const verdict = (ratio) => `${ratio.toFixed(2)} (${ratio >= 0.8 ? 'met' : 'NOT met'})`;
 			console.log(
-				`- ${row.path} ${mib(row.size)} MiB: throughput node/curl ${verdict(row.vsCurl)}, node/undici ${verdict(row.vsUndici)} (target >= 0.80); ` +
+				`- ${row.path} ${mib(row.size)} MiB: throughput ${Object.entries(row.ratio).map(([kind, ratio]) => `node/${kind} ${verdict(ratio)}`).join(', ')} (target >= 0.80); ` +
 					`RSS growth / file size ${(row.nodeGrowth / row.size).toFixed(3)}`,
 			);
 		}
 		console.log(
-			"(upload = the request carrying the file. node: from the answer before it to its own answer, seen inside the node's process; " +
-				"curl: its time_total; undici: send to answer, streaming the file with 1 MiB reads. Whole operation = read dataset, presign, storage POST, attach patch.)",
+			"(upload = the request carrying the file, or the chunked path's part requests. node: from the answer before the first to the last one's answer, seen inside the node's process; " +
+				"curl: its time_total (summed over the parts, one curl process); undici: send to answer, streaming the file with 1 MiB reads (the parts one after the other). " +
+				'Whole operation = read dataset, presign, storage POST, attach patch; chunked: read dataset, create, parts, complete. Every stored file was checked: same size and MD5.)',
 		);
 	} finally {
 		await sandbox.close();
+		await sandbox4.close();
 		fs.rmSync(tmpDir, { recursive: true, force: true });
 	}
 }

@@ -71,6 +71,12 @@ function requireBundled(entry) {
 		target: 'node20',
 		outfile,
 		external: ['n8n-workflow'],
+		// The node imports fast-json-patch's ES module files by names without an extension; the build
+		// resolves them with a plugin (scripts/build.mjs), which buildSync cannot run: an alias does it here.
+		alias: {
+			'fast-json-patch/module/core': 'fast-json-patch/module/core.mjs',
+			'fast-json-patch/module/duplex': 'fast-json-patch/module/duplex.mjs',
+		},
 		logLevel: 'silent',
 	});
 	return require(outfile);

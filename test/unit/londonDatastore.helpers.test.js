@@ -202,6 +202,26 @@ describe('parts and hashes of large files', () => {
 		expect(fromBuffer).toEqual(sizes);
 	});
 
+	test('parts in one reused buffer: the same bytes for a consumer done with each part before the next', async () => {
+		const file = crypto.randomBytes(2 * PART_BYTES + 4321);
+		const copies = [];
+		const backings = new Set();
+		for await (const part of partsOf(trickled(file, 1_048_576), PART_BYTES, true)) {
+			copies.push(Buffer.from(part));
+			backings.add(part.buffer);
+		}
+		expect(copies.map((part) => part.length)).toEqual([PART_BYTES, PART_BYTES, 4321]);
+		expect(Buffer.concat(copies).equals(file)).toBe(true);
+		expect(backings.size).toBe(1);
+		// A stream ending on a part boundary gives no empty last part; an empty stream gives one empty part.
+		const exact = [];
+		for await (const part of partsOf(trickled(file.subarray(0, PART_BYTES), 999_999), PART_BYTES, true)) exact.push(part.length);
+		expect(exact).toEqual([PART_BYTES]);
+		const empty = [];
+		for await (const part of partsOf(trickled(Buffer.alloc(0), 1), PART_BYTES, true)) empty.push(part.length);
+		expect(empty).toEqual([0]);
+	});
+
 	test('the multipart ETag and the MD5 in one pass; an unchanged file is recognised by either', async () => {
 		const file = crypto.randomBytes(PART_BYTES * 2 + 99);
 		const hashes = await fileHashes(trickled(file, 1_000_000));

@@ -200,7 +200,8 @@ export async function uploadChunked(
 	}, body)) as IDataObject;
 
 	let index = 0;
-	for await (const part of partsOf(await file.open())) {
+	// Each part is sent, retries included, before the next is read: one part buffer serves them all.
+	for await (const part of partsOf(await file.open(), PART_BYTES, true)) {
 		const partNumber = index;
 		await httpCall(context, DATAPRESS, {
 			method: 'POST',

@@ -2,14 +2,11 @@
  * The trigger's poll planner as pure logic. The planner talks to a plain `PlannerApi` interface; here it
  * is an in-memory model of /search (same filter semantics as the API facts), not a mock of HTTP.
  */
-const {
-	planPoll,
-	childPrefixes,
-	childPrefixOf,
-} = require('../../nodes/UkPlanningTrigger/planner/poll');
+const { planPoll } = require('../../nodes/UkPlanningTrigger/planner/poll');
+const { childPrefixes, childPrefixOf } = require('../../nodes/UkPlanning/domain/postcode');
 const { readState, STATE_VERSION } = require('../../nodes/UkPlanningTrigger/planner/state');
 const { findTestApplication, testEventReport } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
-const { shiftDay } = require('../../nodes/UkPlanningTrigger/planner/days');
+const { shiftDay } = require('../../nodes/UkPlanning/domain/days');
 
 function memoryApi({ today = '2026-11-20', lpas = ['1', '2', '3', '4'], stripSpaces = false } = {}) {
 	const apps = [];
@@ -446,6 +443,21 @@ describe('findTestApplication', () => {
 		expect(api.credits).toBe(1);
 		expect(r.windowCount).toBe(31 * 18);
 		expect(r.activation).toEqual({ credits: 31 * 18, polls: 1 });
+	});
+
+	test('narrows by the postcode grammar the planner uses: no prefix sent ends in a space', async () => {
+		const api = memoryApi();
+		// Two applications in one district: only the sector tells them apart.
+		api.add([
+			{ lpa_id: '1', validated: api.today, postcode: 'SW1A 1AA' },
+			{ lpa_id: '1', validated: api.today, postcode: 'SW1A 2BB' },
+		]);
+		const r = await findTestApplication(config({ base: { lpa_id: '1' } }), api);
+		expect(r.application).toBeDefined();
+		const prefixes = api.log.map((entry) => entry.q.postcode_start).filter(Boolean);
+		// The grammar's steps: area, district, "district sector"; never "SW " or "SW1A ".
+		for (const prefix of prefixes) expect(prefix).not.toMatch(/ $/);
+		expect(prefixes).toEqual(expect.arrayContaining(['S', 'SW', 'SW1', 'SW1A']));
 	});
 
 	test('never pays more than the cap', async () => {

@@ -1,6 +1,6 @@
 'use strict';
 const { planNewestFirst, capExceededMessage, narrowedHint } = require('../../nodes/UkPlanning/helpers/creditGuard.ts');
-const { addDays } = require('../../nodes/UkPlanning/helpers/filters.ts');
+const { shiftDay: addDays } = require('../../nodes/UkPlanning/domain/days.ts');
 
 /** A tiny deterministic random source, so that failures reproduce. */
 function random(seed) {

@@ -1,14 +1,7 @@
 'use strict';
-const {
-	validateSearchFilters,
-	FilterValidationError,
-	normalisePostcode,
-	normalisePostcodeStart,
-	isValidIsoDate,
-	addDays,
-	daysBetween,
-	parseLpaIds,
-} = require('../../nodes/UkPlanning/helpers/filters.ts');
+const { validateSearchFilters, FilterValidationError, parseLpaIds } = require('../../nodes/UkPlanning/helpers/filters.ts');
+const { normalisePostcode, normalisePostcodeStart } = require('../../nodes/UkPlanning/domain/postcode.ts');
+const { isValidIsoDate, shiftDay: addDays, daysBetween } = require('../../nodes/UkPlanning/domain/days.ts');
 
 function fieldOf(run) {
 	try {

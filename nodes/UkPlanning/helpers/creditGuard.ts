@@ -7,7 +7,7 @@
  * start date D whose range [D, end] still fits under the cap (exponential then binary search, each step
  * one free count), then fills what is left of the cap from the day before D, split by authorities.
  */
-import { addDays, daysBetween, isValidIsoDate } from './filters';
+import { daysBetween, isValidIsoDate, shiftDay } from '../domain/days';
 
 export type Query = Record<string, string>;
 
@@ -95,7 +95,7 @@ export async function planNewestFirst(input: NarrowingInput): Promise<NarrowingP
 	let good: string | undefined;
 	let bad: string | undefined;
 	for (let gap = 0; ; gap = gap * 2 + 1) {
-		let from = addDays(end, -gap);
+		let from = shiftDay(end, -gap);
 		if (from < floor) from = floor;
 		const value = await countFrom(from);
 		if (value === undefined) break;
@@ -108,14 +108,14 @@ export async function planNewestFirst(input: NarrowingInput): Promise<NarrowingP
 	}
 	if (bad !== undefined && good === undefined) {
 		// Even the newest day alone is over the cap: only applications after it may fit whole.
-		const after = addDays(bad, 1);
+		const after = shiftDay(bad, 1);
 		const value = await countFrom(after);
 		if (value !== undefined && value <= cap) good = after;
 	}
 	while (good !== undefined && bad !== undefined) {
 		const span = daysBetween(bad, good);
 		if (span <= 1) break;
-		const middle = addDays(bad, Math.floor(span / 2));
+		const middle = shiftDay(bad, Math.floor(span / 2));
 		const value = await countFrom(middle);
 		if (value === undefined) break;
 		if (value <= cap) good = middle;

@@ -3,6 +3,9 @@
  * expects. Pure (no n8n types), so both the node and the trigger use it and it is tested directly.
  */
 
+import { isValidIsoDate } from '../domain/days';
+import { normalisePostcode, normalisePostcodeStart } from '../domain/postcode';
+
 /** Raw filter values as read from the node parameters (see descriptions/filters.ts for the UI). */
 export interface SearchFilterInput {
 	/** Authority ids: an array from the multi-select, or a comma list / number from an expression. */
@@ -77,61 +80,11 @@ export class FilterValidationError extends Error {
 	}
 }
 
-const FULL_POSTCODE = /^(GIR 0AA|[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})$/;
-/** A start of a postcode: area ("GU"), district ("GU16"), sector ("GU16 7") or more ("GU16 7H"). */
-const POSTCODE_START = /^[A-Z]{1,2}([0-9][A-Z0-9]?( [0-9]([A-Z]{1,2})?)?)?$/;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 function text(value: unknown): string {
 	if (value === undefined || value === null) return '';
 	return String(value).trim();
 }
 
-/**
- * A full UK postcode in the form the API expects ("GU16 7HF"), from any spacing and case, or
- * undefined when the value is not a full postcode.
- */
-export function normalisePostcode(value: unknown): string | undefined {
-	const compact = text(value).replace(/\s+/g, '').toUpperCase();
-	if (compact.length < 5 || compact.length > 7) return undefined;
-	const spaced = `${compact.slice(0, -3)} ${compact.slice(-3)}`;
-	return FULL_POSTCODE.test(spaced) ? spaced : undefined;
-}
-
-/** The start of a postcode, upper case with single spaces; a complete postcode is spaced as one. */
-export function normalisePostcodeStart(value: unknown): string | undefined {
-	const raw = text(value).toUpperCase().replace(/\s+/g, ' ');
-	if (!raw) return undefined;
-	const full = normalisePostcode(raw);
-	if (full) return full;
-	return POSTCODE_START.test(raw) ? raw : undefined;
-}
-
-/** True for a real calendar date written yyyy-mm-dd. */
-export function isValidIsoDate(value: unknown): boolean {
-	if (typeof value !== 'string') return false;
-	const match = ISO_DATE.exec(value);
-	if (!match) return false;
-	const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-	const date = new Date(Date.UTC(year, month - 1, day));
-	return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
-function isoToMs(iso: string): number {
-	if (!isValidIsoDate(iso)) throw new RangeError(`"${iso}" is not a yyyy-mm-dd date`);
-	return Date.parse(`${iso}T00:00:00Z`);
-}
-
-/** The date `days` days after `iso` (negative: before). */
-export function addDays(iso: string, days: number): string {
-	return new Date(isoToMs(iso) + Math.round(days) * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Whole days from `from` to `to` (negative when `to` is earlier). */
-export function daysBetween(from: string, to: string): number {
-	return Math.round((isoToMs(to) - isoToMs(from)) / DAY_MS);
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

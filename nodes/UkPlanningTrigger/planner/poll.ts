@@ -4,7 +4,8 @@
  * given, so a failed poll leaves the stored state untouched and a poll run twice from the same state
  * plans the same thing.
  */
-import { dayIndex, serverDay, shiftDay } from './days';
+import { dayIndex, serverDay, shiftDay } from '../../UkPlanning/domain/days';
+import { childPrefixes, childPrefixOf, isFullPostcode, normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
 import { readState, STATE_VERSION } from './state';
 import type {
 	DayState,
@@ -49,10 +50,6 @@ const ADDRESS_KEEP = 120;
 /** A slice is fetched outright when the already-seen part would cost at most this share of it. */
 const TOLERATED_WASTE = 0.05;
 
-export function normalisePostcodeKey(postcode: unknown): string {
-	return typeof postcode === 'string' ? postcode.trim().toUpperCase().replace(/\s+/g, ' ') : '';
-}
-
 /** What is kept of a seen application: "lpa|postcode|address" (address lower-cased, shortened). */
 export function seenInfo(app: PlannerApplication): string {
 	const address = typeof app.address === 'string' ? app.address.toLowerCase().replace(/\|/g, ' ').slice(0, ADDRESS_KEEP) : '';
@@ -62,39 +59,6 @@ export function seenInfo(app: PlannerApplication): string {
 function splitInfo(info: string): { lpa: string; postcode: string; address: string } {
 	const [lpa = '', postcode = '', ...rest] = info.split('|');
 	return { lpa, postcode, address: rest.join('|') };
-}
-
-const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const DIGITS = '0123456789';
-
-/** A complete UK postcode: outward code, space, digit and two letters. */
-function isFullPostcode(prefix: string): boolean {
-	return /^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$/.test(prefix);
-}
-
-/**
- * The prefixes one step below `prefix`, following the postcode grammar so that siblings never overlap
- * and no prefix ends in a space (a server may trim it): area letters, district, then "district sector"
- * in one step, then the unit letters.
- */
-export function childPrefixes(prefix: string): string[] {
-	const add = (alphabet: string) => [...alphabet].map((c) => prefix + c);
-	const sectors = () => [...DIGITS].map((d) => `${prefix} ${d}`);
-	if (prefix === '') return add(LETTERS);
-	if (/^[A-Z]$/.test(prefix)) return [...add(LETTERS), ...add(DIGITS)];
-	if (/^[A-Z]{2}$/.test(prefix)) return add(DIGITS);
-	if (/^[A-Z]{1,2}[0-9]$/.test(prefix)) return [...add(DIGITS), ...add(LETTERS), ...sectors()];
-	if (/^[A-Z]{1,2}[0-9][A-Z0-9]$/.test(prefix)) return sectors();
-	if (/ [0-9][A-Z]?$/.test(prefix)) return add(LETTERS);
-	return [];
-}
-
-/** The child prefix of `prefix` that leads to `postcode`, in the same steps as childPrefixes. */
-export function childPrefixOf(prefix: string, postcode: string): string | undefined {
-	if (!postcode || postcode.length <= prefix.length || !postcode.startsWith(prefix)) return undefined;
-	const next = postcode[prefix.length];
-	if (next === ' ') return postcode.slice(0, prefix.length + 2);
-	return postcode.slice(0, prefix.length + 1);
 }
 
 function cloneState(state: TriggerState): TriggerState {

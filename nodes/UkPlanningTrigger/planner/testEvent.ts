@@ -2,7 +2,8 @@
  * "Fetch Test Event": one real recent application for at most a few credits, found with free counts.
  * Moves no state.
  */
-import { dayIndex, serverDay, shiftDay } from './days';
+import { dayIndex, serverDay, shiftDay } from '../../UkPlanning/domain/days';
+import { childPrefixes, normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
 import { activationEstimate } from './poll';
 import type { PlannerApi, PlannerApplication, PlannerConfig, Query } from './types';
 
@@ -21,7 +22,6 @@ export interface TestEventResult {
 	problem?: string;
 }
 
-const POSTCODE_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ';
 
 export async function findTestApplication(
 	cfg: PlannerConfig,
@@ -81,15 +81,14 @@ export async function findTestApplication(
 		query = { ...query, lpa_id: lpas.join(',') };
 	}
 
-	// Narrow by postcode prefix, one character at a time, keeping the smallest non-empty prefix.
+	// Narrow by postcode prefix, one step of the postcode grammar at a time (the planner's own steps, so
+	// no prefix ends in a space), keeping the smallest non-empty prefix.
 	if (!cfg.base.postcode_exact) {
-		let prefix = (cfg.base.postcode_start ?? '').toUpperCase();
-		while (current > 1 && prefix.length < 8 && freeRequests < maxFreeRequests) {
+		let prefix = normalisePostcodeKey(cfg.base.postcode_start ?? '');
+		while (current > 1 && freeRequests < maxFreeRequests) {
 			let best: { prefix: string; count: number } | undefined;
-			for (const character of POSTCODE_CHARACTERS) {
-				if (character === ' ' && (prefix.length < 2 || prefix.includes(' '))) continue;
+			for (const candidate of childPrefixes(prefix)) {
 				if (freeRequests >= maxFreeRequests) break;
-				const candidate = prefix + character;
 				const candidateCount = (await count({ ...query, postcode_start: candidate })).count;
 				if (candidateCount > 0 && (!best || candidateCount < best.count)) {
 					best = { prefix: candidate, count: candidateCount };

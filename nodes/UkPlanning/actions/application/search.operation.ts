@@ -22,6 +22,7 @@ import { normaliseApplication, toFeatureCollection, type RawApplication } from '
 import { toOutputApplication, toOutputFeatureCollection } from '../../helpers/output';
 import { costRangeText } from '../../helpers/pricing';
 import { readWholeNumber } from '../../../shared/parameters';
+import { serverDay } from '../../domain/days';
 import { readTimeoutMs } from '../../../shared/requestOptions';
 import { countApplications, fetchApplications } from '../../transport';
 import { authoritiesOnce, searchQueryFor } from '../common';
@@ -127,10 +128,6 @@ export const description: INodeProperties[] = [
 	...outputOptionProperties(showApplications),
 ];
 
-function serverDay(serverDateTime: string | undefined): string {
-	const day = /^\d{4}-\d{2}-\d{2}/.exec(serverDateTime ?? '')?.[0];
-	return day ?? new Date().toISOString().slice(0, 10);
-}
 
 interface FetchOutcome {
 	applications: RawApplication[];
@@ -244,7 +241,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			base: query as Query,
 			total,
 			cap,
-			today: serverDay(counted.serverDateTime),
+			today: serverDay(counted.serverDateTime, new Date().toISOString().slice(0, 10)),
 			count: async (part) => (await countApplications.call(this, part, { itemIndex, timeoutMs })).count,
 			authorityIds: async () => (await authoritiesOnce.call(this, itemIndex)).map((lpa) => lpa.id),
 		});

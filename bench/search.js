@@ -37,21 +37,8 @@ function loadNode() {
 		console.log('dist/ has no UK Planning credential: running npm run build');
 		execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 	}
-	const esbuild = require('esbuild');
-	const outDir = path.join(ROOT, 'node_modules', '.cache', 'bench-search');
-	fs.mkdirSync(outDir, { recursive: true });
-	const outfile = path.join(outDir, 'UkPlanning.node.js');
-	esbuild.buildSync({
-		entryPoints: [path.join(ROOT, 'nodes/UkPlanning/UkPlanning.node.ts')],
-		bundle: true,
-		platform: 'node',
-		format: 'cjs',
-		target: 'node20',
-		outfile,
-		external: ['n8n-workflow'],
-		logLevel: 'silent',
-	});
-	return require(outfile).UkPlanning;
+	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
+	return requireBundled(path.join(ROOT, 'nodes/UkPlanning/UkPlanning.node.ts')).UkPlanning;
 }
 
 function median(values) {

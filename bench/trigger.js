@@ -156,23 +156,10 @@ function arg(name, fallback) {
 	return value === undefined || value.startsWith('--') ? true : Number(value);
 }
 
-/** The trigger is TypeScript; bundle it once (n8n-workflow stays external, as in the package build). */
+/** The trigger is TypeScript; bundled as the package build does, by the test harness's one bundler. */
 function loadTrigger() {
-	const esbuild = require('esbuild');
-	const outDir = path.join(ROOT, 'node_modules', '.cache', 'bench-trigger');
-	fs.mkdirSync(outDir, { recursive: true });
-	const outfile = path.join(outDir, 'UkPlanningTrigger.node.js');
-	esbuild.buildSync({
-		entryPoints: [path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts')],
-		bundle: true,
-		platform: 'node',
-		format: 'cjs',
-		target: 'node20',
-		outfile,
-		external: ['n8n-workflow'],
-		logLevel: 'silent',
-	});
-	return require(outfile).UkPlanningTrigger;
+	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
+	return requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts')).UkPlanningTrigger;
 }
 
 /** Node parameters of the trigger for a list of authorities (see nodes/UkPlanning/descriptions/filters). */

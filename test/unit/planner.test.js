@@ -7,55 +7,11 @@ const { childPrefixes, childPrefixOf } = require('../../nodes/UkPlanning/domain/
 const { readState, STATE_VERSION } = require('../../nodes/UkPlanningTrigger/planner/state');
 const { findTestApplication, testEventReport } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
 const { shiftDay } = require('../../nodes/UkPlanning/domain/days');
+const { searchModel } = require('../harness/searchModel');
 
-function memoryApi({ today = '2026-11-20', lpas = ['1', '2', '3', '4'], stripSpaces = false } = {}) {
-	const apps = [];
-	const log = [];
-	let failNext = null;
-	let seq = 0;
-	const matches = (app, q) => {
-		if (!app.published) return false;
-		if (q.date_from && app.validated < q.date_from) return false;
-		if (q.date_to && app.validated > q.date_to) return false;
-		if (q.lpa_id && !q.lpa_id.split(',').includes(app.lpa_id)) return false;
-		const pc = (app.postcode || '').toUpperCase();
-		const squash = (v) => (stripSpaces ? v.replace(/ /g, '') : v);
-		if (q.postcode_start && !squash(pc).startsWith(squash(q.postcode_start.toUpperCase()))) return false;
-		if (q.postcode_exact && pc !== q.postcode_exact.toUpperCase()) return false;
-		if (q.address && !(app.address || '').toLowerCase().includes(q.address.toLowerCase())) return false;
-		return true;
-	};
-	const api = {
-		today,
-		log,
-		apps,
-		credits: 0,
-		add(list) {
-			for (const a of list) apps.push({ keyval: `K${++seq}`, published: true, lpa_id: '1', postcode: null, ...a });
-		},
-		failOn(kind, times = 1) {
-			failNext = { kind, times };
-		},
-		async count(q) {
-			log.push({ kind: 'count', q });
-			if (failNext && failNext.kind === 'count' && failNext.times-- > 0) throw new Error('HTTP 503');
-			return { count: apps.filter((a) => matches(a, q)).length, serverDateTime: `${api.today} 12:00:00` };
-		},
-		async fetch(q) {
-			log.push({ kind: 'fetch', q });
-			if (failNext && failNext.kind === 'fetch' && failNext.times-- > 0) throw new Error('HTTP 503');
-			const found = apps
-				.filter((a) => matches(a, q))
-				.sort((a, b) => (a.validated === b.validated ? (a.keyval < b.keyval ? -1 : 1) : a.validated < b.validated ? -1 : 1));
-			api.credits += found.length;
-			return { applications: found.map((a) => ({ ...a })), consumed: found.length, serverDateTime: `${api.today} 12:00:00` };
-		},
-		async lpaIds() {
-			return lpas;
-		},
-		timeLeftMs: () => 60000,
-	};
-	return api;
+/** The planner's API over an in-memory /search (test/harness/searchModel.js). */
+function memoryApi(options = {}) {
+	return searchModel(options);
 }
 
 const config = (over = {}) => ({

@@ -1,43 +1,14 @@
 /**
- * The poll planner over the benchmark's feed (bench/trigger.js generateFeed), hourly for 70 simulated
+ * The poll planner over the benchmark's feed (sandbox/planning/feed.js), hourly for 70 simulated
  * days, against an in-memory model of /search that hides applications until they are published. The
  * HTTP benchmark runs the whole node against the sandbox; this keeps the planner's exactness and credit
  * efficiency under test on every run.
  */
 const { planPoll } = require('../../nodes/UkPlanningTrigger/planner/poll');
-const { generateFeed } = require('../../bench/trigger.js');
+const { generateFeed } = require('../../sandbox/planning/feed.js');
+const { searchModel } = require('../harness/searchModel');
 
 const DAY = 86400000;
-
-function feedApi(apps, lpaIds, clock) {
-	const tally = { credits: 0, requests: 0 };
-	const match = (a, q) =>
-		a.pub <= clock.now &&
-		(!q.date_from || a.validated >= q.date_from) &&
-		(!q.date_to || a.validated <= q.date_to) &&
-		(!q.lpa_id || q.lpa_id.split(',').includes(a.lpa_id)) &&
-		(!q.postcode_start || (a.postcode || '').startsWith(q.postcode_start)) &&
-		(!q.postcode_exact || a.postcode === q.postcode_exact) &&
-		(!q.address || (a.address || '').toLowerCase().includes(q.address.toLowerCase()));
-	const at = () => new Date(clock.now).toISOString().replace('T', ' ').slice(0, 19);
-	return {
-		tally,
-		async count(q) {
-			tally.requests++;
-			return { count: apps.filter((a) => match(a, q)).length, serverDateTime: at() };
-		},
-		async fetch(q) {
-			tally.requests++;
-			const found = apps.filter((a) => match(a, q));
-			tally.credits += found.length;
-			return { applications: found.map((a) => ({ ...a })), consumed: found.length, serverDateTime: at() };
-		},
-		async lpaIds() {
-			return lpaIds;
-		},
-		timeLeftMs: () => 60000,
-	};
-}
 
 test.each([7, 11])('feed seed %i: every application once, steady state at most 1.10 credits each', async (seed) => {
 	const start = Date.parse('2026-11-20T12:00:00Z');
@@ -47,7 +18,7 @@ test.each([7, 11])('feed seed %i: every application once, steady state at most 1
 	const watched = ['1', '2', '9', '10'];
 	const mine = feed.filter((a) => watched.includes(a.lpa_id));
 	const clock = { now: start };
-	const api = feedApi(mine, lpaIds, clock);
+	const api = searchModel({ apps: mine, lpaIds, clock });
 	const config = {
 		base: { lpa_id: watched.join(',') },
 		lookbackDays: 30,
@@ -63,12 +34,12 @@ test.each([7, 11])('feed seed %i: every application once, steady state at most 1
 	const steady = { credits: 0, delivered: 0 };
 	let state;
 	for (clock.now = start; clock.now <= end; clock.now += 3600000) {
-		const before = api.tally.credits;
+		const before = api.credits;
 		const result = await planPoll(state, config, api);
 		state = result.state;
 		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
 		if (clock.now >= steadyFrom) {
-			steady.credits += api.tally.credits - before;
+			steady.credits += api.credits - before;
 			steady.delivered += result.emitted.length;
 		}
 	}

@@ -1,6 +1,7 @@
 'use strict';
 const { planNewestFirst, capExceededMessage, narrowedHint } = require('../../nodes/UkPlanning/helpers/creditGuard.ts');
 const { shiftDay: addDays } = require('../../nodes/UkPlanning/domain/days.ts');
+const { matchesQuery } = require('../harness/searchModel');
 
 /** A tiny deterministic random source, so that failures reproduce. */
 function random(seed) {
@@ -22,13 +23,9 @@ function dataset({ seed = 1, size = 2000, days = 400, lpas = 12, today = '2026-1
 	return apps;
 }
 
-function matches(app, query) {
-	if (query.lpa_id && !query.lpa_id.split(',').includes(app.lpa_id)) return false;
-	if (query.date_from && app.validated < query.date_from) return false;
-	if (query.date_to && app.validated > query.date_to) return false;
-	return true;
-}
+const matches = matchesQuery;
 
+/** The credit guard's free count and the paid fetch, over the shared /search semantics (test/harness/searchModel.js). */
 function fakeApi(apps, lpaCount) {
 	const api = {
 		counts: 0,

@@ -1,0 +1,134 @@
+/**
+ * A realistic feed of planning applications for the Planning sandbox: councils that publish in batches
+ * and trickles, mostly days late, in office hours, with bursts and quiet nights, several applications per
+ * address and some without a postcode. Deterministic for a seed. Used by the trigger's benchmark and by
+ * the planner's feed test.
+ */
+'use strict';
+
+function mulberry32(seed) {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const DAY_MS = 86400000;
+/** The poll budget the bench gives the trigger in both passes, as the node defaults to without one. */
+const AREAS = ['E', 'N', 'SE', 'SW', 'W', 'NW', 'EC', 'WC', 'BR', 'CR', 'DA', 'EN', 'HA', 'IG', 'KT', 'RM', 'SM', 'TW', 'UB'];
+const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
+const STREET_NAMES = ['High', 'Church', 'Station', 'Park', 'Mill', 'Victoria', 'Green', 'Manor', 'Kings', 'Queens', 'Albert', 'Grove', 'Windsor', 'Springfield', 'Orchard', 'Chestnut', 'Elm', 'Beech', 'Cedar', 'Meadow', 'Brook', 'Hill', 'Cross', 'Market', 'Bridge', 'North', 'South', 'West', 'Alexandra', 'Clarence', 'Stanley', 'Warwick', 'Lancaster', 'York', 'Grange', 'Vicarage', 'Rectory', 'Nelson', 'Wellington', 'Marlborough'];
+const STREET_KINDS = ['Road', 'Street', 'Lane', 'Avenue', 'Close', 'Gardens', 'Way', 'Crescent'];
+const WORKS = ['Single storey rear extension', 'Loft conversion with rear dormer', 'Change of use to residential', 'Replacement windows', 'Erection of a garden outbuilding', 'Demolition and erection of a three storey building', 'Installation of solar panels', 'Tree works (TPO)'];
+
+function dayOf(ms) {
+	return new Date(ms).toISOString().slice(0, 10);
+}
+
+function isWeekend(ms) {
+	const wd = new Date(ms).getUTCDay();
+	return wd === 0 || wd === 6;
+}
+
+/** Moves a publication into office hours (08:00-19:00 UTC) on a working day: quiet nights and weekends. */
+function officeHours(ms, rand) {
+	let t = ms;
+	const hour = new Date(t).getUTCHours();
+	if (hour < 8) t = Math.floor(t / DAY_MS) * DAY_MS + (8 + rand() * 2) * 3600000;
+	if (hour >= 19) t = (Math.floor(t / DAY_MS) + 1) * DAY_MS + (8 + rand() * 2) * 3600000;
+	while (isWeekend(t) && rand() < 0.95) t += DAY_MS;
+	return t;
+}
+
+/**
+ * @param {object} o
+ * @param {number} o.seed
+ * @param {string[]} o.lpaIds authorities; the first `busy` are busy ones (15-30 a working day)
+ * @param {number} o.busy
+ * @param {number} o.startMs first validated day of the feed
+ * @param {number} o.days number of validated days
+ * @returns {Array<object>} applications with lpa_id, validated, published_at, postcode, address, title
+ */
+function generateFeed({ seed, lpaIds, busy, startMs, days }) {
+	const rand = mulberry32(seed);
+	const pick = (list) => list[Math.floor(rand() * list.length)];
+	const apps = [];
+	const burstEvery = 9;
+	lpaIds.forEach((lpaId, index) => {
+		const isBusy = index < busy;
+		const area = AREAS[index % AREAS.length];
+		const districts = Array.from({ length: isBusy ? 10 : 6 }, (_, k) => `${area}${index * 2 + k + 1}`);
+		const recent = [];
+		// Each authority has its own streets (some names recur between authorities, as they do).
+		const STREETS = Array.from({ length: 60 }, () => `${pick(STREET_NAMES)} ${pick(STREET_KINDS)}`);
+		for (let d = 0; d < days; d++) {
+			const dayMs = Math.floor(startMs / DAY_MS) * DAY_MS + d * DAY_MS;
+			const weekend = isWeekend(dayMs);
+			const volume = weekend
+				? Math.floor(rand() * (isBusy ? 3 : 2))
+				: isBusy
+					? 15 + Math.floor(rand() * 16)
+					: 2 + Math.floor(rand() * 7);
+			if (!volume) continue;
+			// How this authority-day gets published.
+			const batch = rand() < 0.5;
+			const late = rand() < 0.45;
+			const lateDays = late ? 1 + Math.floor(24 * rand() * rand()) : 0;
+			let batchAt = officeHours(dayMs + lateDays * DAY_MS + (9 + rand() * 9) * 3600000, rand);
+			if (batch && rand() < 0.15) {
+				// A burst: this authority clears its backlog on its next burst day, several days at once.
+				const burstDay = Math.ceil((dayMs / DAY_MS + 1) / burstEvery) * burstEvery + (index % burstEvery);
+				batchAt = officeHours(burstDay * DAY_MS + 10 * 3600000, rand);
+			}
+			for (let i = 0; i < volume; i++) {
+				let postcode;
+				let address;
+				const roll = rand();
+				if (roll < 0.02) {
+					postcode = null;
+					address = pick([
+						`Land adjacent to ${1 + Math.floor(rand() * 200)} ${pick(STREETS)}`,
+						`Land at rear of ${1 + Math.floor(rand() * 200)} ${pick(STREETS)}`,
+						`Site of former garages, ${pick(STREETS)}`,
+						`Telecommunications mast, ${pick(STREETS)} junction`,
+						`Allotments off ${pick(STREETS)}`,
+					]);
+				} else if (roll < 0.08 && recent.length) {
+					// Several applications at one address.
+					const earlier = pick(recent);
+					postcode = earlier.postcode;
+					address = earlier.address;
+				} else {
+					postcode = `${pick(districts)} ${Math.floor(rand() * 10)}${pick(UNIT_LETTERS)}${pick(UNIT_LETTERS)}`;
+					address = `${1 + Math.floor(rand() * 200)} ${pick(STREETS)} ${postcode}`;
+				}
+				let publishedMs = batchAt;
+				if (!batch) {
+					// Trickled: one by one over hours and days.
+					const own = rand() < 0.3 ? 1 + Math.floor(24 * rand() * rand()) : lateDays;
+					publishedMs = officeHours(dayMs + own * DAY_MS + (8 + rand() * 60) * 3600000, rand);
+				}
+				const app = {
+					lpa_id: String(lpaId),
+					validated: dayOf(dayMs),
+					published_at: new Date(publishedMs).toISOString(),
+					postcode,
+					address,
+					title: pick(WORKS),
+				};
+				apps.push(app);
+				if (postcode) {
+					recent.push(app);
+					if (recent.length > 60) recent.shift();
+				}
+			}
+		}
+	});
+	return apps;
+}
+
+module.exports = { generateFeed, mulberry32 };

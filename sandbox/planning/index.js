@@ -11,6 +11,7 @@
 const crypto = require('node:crypto');
 const http = require('node:http');
 
+const { applyFault, createFaults } = require('../faults');
 const { listen } = require('../listen');
 const { AUTHORITIES, generateSeedData, createRandom, makeKeyval, isoDay } = require('./data');
 
@@ -73,6 +74,7 @@ async function startPlanningSandbox({
 } = {}) {
 	const initial = { seed, now, demoKeys };
 	const state = {};
+	const faults = createFaults({ server: 'planning' });
 
 	function reset({ seed: newSeed } = {}) {
 		if (newSeed !== undefined) initial.seed = newSeed;
@@ -85,7 +87,7 @@ async function startPlanningSandbox({
 		state.payments = new Map();
 		state.charges = [];
 		state.requests = [];
-		state.faults = [];
+		faults.clear();
 		state.random = createRandom(initial.seed * 31 + 5);
 		setNow(initial.now);
 	}
@@ -152,33 +154,6 @@ async function startPlanningSandbox({
 		account.credits = Number(credits);
 		state.keys.set(key, account);
 		return account.credits;
-	}
-
-	/**
-	 * Faults the next `times` requests matching `path` and `returnData` (paid or free), after letting
-	 * `skip` of them through: with a status (and `retryAfter`), a dropped connection, or a delay.
-	 */
-	function injectFault(fault) {
-		state.faults.push({ times: 1, skip: 0, ...fault });
-	}
-
-	function takeFault(path, query) {
-		const returnData = query.return_data === '1' ? '1' : '0';
-		const index = state.faults.findIndex(
-			(fault) =>
-				fault.times > 0 &&
-				(!fault.path || fault.path === path) &&
-				(fault.returnData === undefined || String(fault.returnData) === returnData),
-		);
-		if (index === -1) return undefined;
-		const fault = state.faults[index];
-		if (fault.skip > 0) {
-			fault.skip -= 1;
-			return undefined;
-		}
-		fault.times -= 1;
-		if (fault.times <= 0) state.faults.splice(index, 1);
-		return fault;
 	}
 
 	reset();
@@ -355,9 +330,9 @@ async function startPlanningSandbox({
 			state.charges = [];
 			state.requests = [];
 		},
-		injectFault: (fault) => injectFault(fault),
+		injectFault: (fault) => faults.add(fault),
 		clearFaults: () => {
-			state.faults = [];
+			faults.clear();
 		},
 		lpas: () =>
 			AUTHORITIES.map((authority) => ({
@@ -420,18 +395,12 @@ async function startPlanningSandbox({
 			const query = Object.fromEntries(url.searchParams.entries());
 			state.requests.push({ at: nowIso(), method: request.method, path, query: { ...query } });
 
-			const fault = takeFault(path, query);
-			if (fault && fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-			if (fault && fault.drop) {
-				request.socket.destroy();
-				return undefined;
-			}
-			if (fault && fault.status) {
-				const headers = { 'content-type': 'application/json' };
-				if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-				response.writeHead(fault.status, headers);
-				return response.end(JSON.stringify({ response: errorResponse(fault.status === 429 ? 'Too many requests' : `Injected HTTP ${fault.status}`) }));
-			}
+			const fault = faults.take('planning', request.method, path, { returnData: query.return_data === '1' ? '1' : '0' });
+			const errorAnswer = (status) => ({
+				contentType: 'application/json',
+				body: JSON.stringify({ response: errorResponse(status === 429 ? 'Too many requests' : `Injected HTTP ${status}`) }),
+			});
+			if (await applyFault(fault, request, response, { errorAnswer })) return undefined;
 
 			const answer = handleApi(request, path, query, origin);
 			response.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers || {}) });

@@ -14,6 +14,7 @@ const path = require('node:path');
 
 const busboy = require('busboy');
 
+const { applyFault } = require('../faults');
 const { listen } = require('../listen');
 const { verifyPost, errorXml } = require('./sigv4');
 
@@ -180,34 +181,22 @@ async function startStorageSandbox({
 		const url = new URL(request.url, 'http://storage');
 		const entry = { method: request.method, path: url.pathname, hadAuthorization: request.headers.authorization !== undefined, status: 0, bytes: 0 };
 		const fault = faults ? faults.take('storage', request.method, url.pathname) : undefined;
-		if (fault && fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-		if (fault && fault.drop) {
-			entry.status = 'dropped';
-			record(entry);
-			request.socket.destroy();
-			return;
-		}
-		if (fault && fault.dropAfterBytes !== undefined) {
-			let seen = 0;
-			request.on('data', (chunk) => {
-				seen += chunk.length;
-				if (seen >= fault.dropAfterBytes && !request.socket.destroyed) {
-					entry.status = 'dropped';
-					record(entry);
-					request.socket.destroy();
-				}
-			});
-		}
-		if (fault && fault.status) {
-			entry.status = fault.status;
-			record(entry);
-			request.resume();
-			const headers = { 'content-type': 'application/xml', connection: 'close' };
-			if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-			response.writeHead(fault.status, headers);
-			response.end(errorXml({ code: fault.status === 503 ? 'SlowDown' : 'InternalError', message: `Injected HTTP ${fault.status}` }));
-			return;
-		}
+		const answered = await applyFault(fault, request, response, {
+			errorAnswer: (status) => {
+				entry.status = status;
+				record(entry);
+				return {
+					contentType: 'application/xml',
+					headers: { connection: 'close' },
+					body: errorXml({ code: status === 503 ? 'SlowDown' : 'InternalError', message: `Injected HTTP ${status}` }),
+				};
+			},
+			onDropped: () => {
+				entry.status = 'dropped';
+				record(entry);
+			},
+		});
+		if (answered) return;
 		if (request.method === 'POST' && (url.pathname === `/${bucket}` || url.pathname === `/${bucket}/`)) {
 			handleUpload(request, response, entry);
 			return;

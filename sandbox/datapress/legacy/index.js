@@ -18,7 +18,7 @@ const jsonpatch = require('fast-json-patch');
 
 const { presignPost } = require('../../storage/sigv4');
 const { startStorageSandbox } = require('../../storage');
-const { createFaults } = require('../shared/faults');
+const { createFaults } = require('../../faults');
 const { receiveFile } = require('../shared/multipart');
 const { patchShapeError } = require('../shared/patchShape');
 const { sendJson, readBody, sendFile, createRequestLog, startApiServer } = require('../shared/server');
@@ -54,7 +54,7 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 	const ownsDataDir = !dataDir;
 	fs.mkdirSync(root, { recursive: true });
 	const filesDir = path.join(root, 'resources');
-	const faults = createFaults();
+	const faults = createFaults({ server: 'datapress' });
 	const requestLog = createRequestLog();
 	const storage = await startStorageSandbox({
 		port: storagePort,

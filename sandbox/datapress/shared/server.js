@@ -1,6 +1,6 @@
 /**
  * The HTTP shell both DataPress generations run in: JSON answers, bodies read with a limit, the request
- * log, injected faults (shared/faults.js) and the control API under `/_sandbox/` (not part of the real
+ * log, injected faults (sandbox/faults.js) and the control API under `/_sandbox/` (not part of the real
  * APIs). Each generation supplies its request handler and its control object.
  */
 'use strict';
@@ -8,6 +8,7 @@
 const fs = require('node:fs');
 const http = require('node:http');
 
+const { applyFault } = require('../../faults');
 const { listen } = require('../../listen');
 
 function sendJson(response, status, value) {
@@ -66,36 +67,6 @@ async function answerControl(request, response, url, control, extra = {}) {
 	return sendJson(response, 404, { error: `Unknown control route ${route}` });
 }
 
-/** Applies an injected fault; true when it answered (or dropped) the request itself. */
-async function applyFault(fault, request, response, entry) {
-	if (!fault) return false;
-	if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-	if (fault.drop) {
-		entry.status = 'dropped';
-		request.socket.destroy();
-		return true;
-	}
-	if (fault.dropAfterBytes !== undefined) {
-		let seen = 0;
-		request.on('data', (chunk) => {
-			seen += chunk.length;
-			if (seen >= fault.dropAfterBytes && !request.socket.destroyed) {
-				entry.status = 'dropped';
-				request.socket.destroy();
-			}
-		});
-	}
-	if (fault.status) {
-		request.resume();
-		const headers = { 'content-type': 'application/json' };
-		if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-		response.writeHead(fault.status, headers);
-		response.end(JSON.stringify({ error: `Injected HTTP ${fault.status}` }));
-		return true;
-	}
-	return false;
-}
-
 /**
  * Starts the server: `handle(request, response, url)` answers the API, `control` and `controlRoutes` the
  * `/_sandbox/` calls. Resolves `{ origin, port, close }`.
@@ -110,7 +81,14 @@ async function startApiServer({ port, host, faults, requestLog, control, control
 		try {
 			if (url.pathname.startsWith('/_sandbox/')) return await answerControl(request, response, url, control, controlRoutes);
 			requestLog.push(entry);
-			if (await applyFault(faults.take('datapress', request.method, url.pathname), request, response, entry)) return undefined;
+			const fault = faults.take('datapress', request.method, url.pathname);
+			const answered = await applyFault(fault, request, response, {
+				errorAnswer: (status) => ({ contentType: 'application/json', body: JSON.stringify({ error: `Injected HTTP ${status}` }) }),
+				onDropped: () => {
+					entry.status = 'dropped';
+				},
+			});
+			if (answered) return undefined;
 			return await handle(request, response, url);
 		} catch (error) {
 			if (!response.headersSent) sendJson(response, error.status || 500, { error: String(error && error.message) });

@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { createFaults } = require('../shared/faults');
+const { createFaults } = require('../../faults');
 const { createRequestLog, startApiServer } = require('../shared/server');
 const { createRouter } = require('./routes');
 const { createState } = require('./state');
@@ -23,7 +23,7 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 	const ownsDataDir = !dataDir;
 	fs.mkdirSync(root, { recursive: true });
 	const state = createState({ root });
-	const faults = createFaults();
+	const faults = createFaults({ server: 'datapress' });
 	const requestLog = createRequestLog();
 	const handle = createRouter(state, createUploads(state));
 	let origin = '';

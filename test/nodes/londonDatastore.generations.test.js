@@ -131,6 +131,33 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		}
 	});
 
+	test('Create with a description and Additional Fields (JSON); File Update of description and order', async () => {
+		const [dataset] = await ok({
+			resource: 'dataset',
+			operation: 'create',
+			title: `Described ${crypto.randomBytes(2).toString('hex')}`,
+			team,
+			masthead: api === 'v4' ? 'gla-planning' : '',
+			description: '<p>What it holds</p>',
+			additionalFieldsJson: '{"tags": ["planning", "extract"]}',
+		});
+		const created = await stored(dataset.id);
+		expect(created.description).toBe('<p>What it holds</p>');
+		expect(created.tags).toEqual(['planning', 'extract']);
+		const [a] = await ok(upload(dataset.id, { options: { title: 'A' } }), { items: [await binaryItem(Buffer.from('a'), { fileName: 'a.csv' })] });
+		const [b] = await ok(upload(dataset.id, { options: { title: 'B' } }), { items: [await binaryItem(Buffer.from('b'), { fileName: 'b.csv' })] });
+		const [moved] = await ok({
+			resource: 'file',
+			operation: 'update',
+			datasetId: dataset.id,
+			resourceId: b.resourceId,
+			updateFields: { description: 'Moved down', order: 5 },
+		});
+		expect(moved.resource.description).toBe('Moved down');
+		const after = await stored(dataset.id);
+		expect(Number(after.resources[b.resourceId].order)).toBeGreaterThan(Number(after.resources[a.resourceId].order));
+	});
+
 	test('Team Get Many lists the teams with their ids', async () => {
 		const teams = await ok({ resource: 'team', operation: 'getAll', returnAll: true });
 		expect(teams.map((entry) => entry.id)).toContain(team);

@@ -3,10 +3,11 @@
  * Installs a real n8n (and, for 2.x, the Node.js 24 it needs) into a cache folder outside the repo, from the
  * npm registry only. Idempotent: a finished install leaves a marker and a second run returns at once.
  *
- *   node scripts/install-n8n.mjs            # n8n 2.x (pinned) on Node 24
- *   node scripts/install-n8n.mjs --v1       # the last n8n 1.x, on this machine's Node.js
+ *   node scripts/install-n8n.mjs               # n8n 2.x (pinned) on Node 24
+ *   node scripts/install-n8n.mjs --line 2.41   # the newest 2.x that installs here, on Node 24
+ *   node scripts/install-n8n.mjs --v1          # the last n8n 1.x, on this machine's Node.js
  *
- * Other scripts import `ensureN8n({ line: '2' | '1' })`, which returns the binaries to run.
+ * Other scripts import `ensureN8n({ line: '2' | '2.41' | '1' })`, which returns the binaries to run.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Versions seen installing and running on these machines (see docs/ARCHITECTURE.md). */
 export const N8N_V2_VERSION = '2.40.7';
+/** The newest 2.x the npm registry serves that installs: 2.41.3 needs @n8n/agents@0.26.2, which it lacks. */
+export const N8N_V2_NEWEST_VERSION = '2.41.1';
 export const N8N_V1_VERSION = '1.123.81';
 export const NODE_24_VERSION = '24.9.0';
 
@@ -82,7 +85,9 @@ export function ensureNode24() {
  */
 export function ensureN8n({ line = '2' } = {}) {
 	const isV1 = line === '1';
-	const version = isV1 ? N8N_V1_VERSION : N8N_V2_VERSION;
+	const versions = { 1: N8N_V1_VERSION, 2: N8N_V2_VERSION, 2.41: N8N_V2_NEWEST_VERSION };
+	const version = versions[line];
+	if (!version) throw new Error(`Unknown n8n line "${line}": one of ${Object.keys(versions).join(', ')}`);
 	const nodeFolder = isV1 ? null : ensureNode24();
 	const nodeBinDir = nodeFolder ? path.join(nodeFolder, 'bin') : path.dirname(process.execPath);
 	const folder = path.join(cacheRoot, `n8n-${version}`);
@@ -125,7 +130,8 @@ export function ensureN8n({ line = '2' } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-	const line = process.argv.includes('--v1') ? '1' : '2';
+	const lineIndex = process.argv.indexOf('--line');
+	const line = process.argv.includes('--v1') ? '1' : lineIndex > 0 ? process.argv[lineIndex + 1] : '2';
 	const installed = ensureN8n({ line });
 	process.stdout.write(`${JSON.stringify(installed, null, 2)}\n`);
 }

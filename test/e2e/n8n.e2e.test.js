@@ -3,7 +3,8 @@
  * (import, execute) and a running `n8n start`, against the sandboxes. Assertions cover node outputs and the
  * sandboxes' own state (credits charged, bytes stored, patches applied, mails received).
  *
- * Runs on the pinned n8n 2.x, then on the last n8n 1.x that installs here (E2E_N8N_LINES=2 to skip 1.x).
+ * Runs on the pinned n8n 2.x (2.40.7), the newest 2.x that installs here (2.41.1) and the last n8n 1.x
+ * (1.123.81); E2E_N8N_LINES (e.g. "2") picks some of them.
  */
 'use strict';
 
@@ -22,7 +23,8 @@ const {
 	nodeError,
 } = require('./support');
 
-const LINES = (process.env.E2E_N8N_LINES || '2,1').split(',').map((line) => line.trim());
+// 2: n8n 2.40.7, 2.41: the newest 2.x that installs here (2.41.1), 1: the last 1.x (1.123.81).
+const LINES = (process.env.E2E_N8N_LINES || '2,2.41,1').split(',').map((line) => line.trim());
 const PLANNING_KEY = 'demo-planning-key';
 const DATAPRESS_KEY = 'demo-editor-key';
 // Installing n8n the first time takes minutes; every CLI command boots n8n (a few seconds).
@@ -33,6 +35,8 @@ const planningType = `${PACKAGE}.ukPlanning`;
 const datastoreType = `${PACKAGE}.londonDatastore`;
 
 describe.each(LINES)('n8n %s.x', (line) => {
+	/** The line in workflow ids, which take letters and digits only. */
+	const lineId = line.replace(/\W/g, '');
 	let env;
 
 	beforeAll(async () => {
@@ -53,7 +57,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		async () => {
 			const lpas = await env.planning.control.lpas();
 			const lpaId = String(lpas[0].id);
-			const id = `pdsE2eP${line}`;
+			const id = `pdsE2eP${lineId}`;
 			await env.importWorkflows([
 				chainWorkflow(`${id}count`, 'e2e count', [
 					{ name: 'Count', type: planningType, parameters: { resource: 'application', operation: 'search', mode: 'count', lpaIds: [lpaId] } },
@@ -112,7 +116,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test(
 		'a Planning API error surfaces in the execution data with a clear message and without the key',
 		async () => {
-			const id = `pdsE2eErr${line}`;
+			const id = `pdsE2eErr${lineId}`;
 			await env.planning.control.injectFault({ path: '/search', status: 503, times: 10 });
 			await env.importWorkflows([
 				chainWorkflow(id, 'e2e error', [
@@ -132,7 +136,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test(
 		'London Datastore on DataPress 4: create, update (Set Fields), get, uploads on both paths byte-identical, file update and delete, teams',
 		async () => {
-			const id = `pdsE2eD${line}`;
+			const id = `pdsE2eD${lineId}`;
 			const smallFile = path.join(env.filesFolder, 'small.csv');
 			fs.writeFileSync(smallFile, 'reference,units\nA1,12\nB2,7\n');
 			const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large.bin'), 100 * 1024 * 1024 + 4096);

@@ -19,6 +19,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 function installN8n(line) {
 	const args = [path.join(repoRoot, 'scripts', 'install-n8n.mjs')];
 	if (line === '1') args.push('--v1');
+	else args.push('--line', line);
 	const stdout = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 	return JSON.parse(stdout);
 }

@@ -212,6 +212,9 @@ function queueEnvironment({ postgresPort, redisPort, extraEnv = {} }) {
 		QUEUE_BULL_REDIS_PORT: String(redisPort),
 		// Runs from the editor (and the tests' REST runs) go to the workers as well, not only triggered ones.
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+		// Each finished node is saved as the execution goes: an execution whose worker died can then be retried
+		// from the node that was running (without it n8n refuses: "aborted before starting").
+		EXECUTIONS_DATA_SAVE_ON_PROGRESS: 'true',
 		// n8n's own default for queue mode (the single-process setup pins filesystem); see README, Scaling out.
 		N8N_DEFAULT_BINARY_DATA_MODE: null,
 		...extraEnv,

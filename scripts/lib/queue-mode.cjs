@@ -24,7 +24,7 @@ function track(child, lastResortSignal) {
 	child.once('close', () => running.delete(child.pid));
 	if (!exitHookInstalled) {
 		exitHookInstalled = true;
-		process.once('exit', () => {
+		const killAll = () => {
 			for (const [pid, signal] of running) {
 				try {
 					process.kill(pid, signal);
@@ -32,7 +32,17 @@ function track(child, lastResortSignal) {
 					// already gone
 				}
 			}
-		});
+		};
+		process.once('exit', killAll);
+		// A signal ends Node without 'exit' unless someone listens; when only we listen (a script without its
+		// own handler), end the children, then exit as the signal would have.
+		for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+			process.on(signal, () => {
+				if (process.listenerCount(signal) > 1) return;
+				killAll();
+				process.exit(128 + require('node:os').constants.signals[signal]);
+			});
+		}
 	}
 }
 

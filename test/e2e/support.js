@@ -151,6 +151,8 @@ async function startQueueEnvironment({ concurrency = 5 } = {}) {
 		async close() {
 			await cluster.stop();
 			await sandboxes.close();
+			// The databases and the large files of a run come to about half a gigabyte.
+			fs.rmSync(folder, { recursive: true, force: true });
 		},
 	};
 	return env;

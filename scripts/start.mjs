@@ -4,6 +4,9 @@
  * Node.js 24 and n8n into a cache folder), builds and installs this package into an isolated n8n user
  * folder the way n8n installs community packages, starts the sandboxes of both APIs and a local mailbox,
  * imports credentials and the example workflows, and starts n8n. Ctrl-C stops everything it started.
+ *
+ * `npm start -- --queue`: the same demo on n8n's queue mode (PostgreSQL, Redis, a main and two workers; see
+ * scripts/lib/queue-mode.cjs), its folder `.demo-queue/`.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,7 +26,8 @@ const PORTS = {
 	mailbox: Number(process.env.MAILBOX_PORT || 4026),
 };
 const OWNER = { email: 'demo@example.com', password: 'Demo-password-1', firstName: 'Demo', lastName: 'User' };
-const demoFolder = process.env.DEMO_FOLDER || path.join(repoRoot, '.demo');
+const queueMode = process.argv.includes('--queue');
+const demoFolder = process.env.DEMO_FOLDER || path.join(repoRoot, queueMode ? '.demo-queue' : '.demo');
 // The only folder n8n's file nodes may read in the demo (N8N_RESTRICT_FILE_ACCESS_TO).
 const filesFolder = path.join(demoFolder, 'files');
 const n8nEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
@@ -39,10 +43,12 @@ const { demoCredentials, preparedExamples, ensureLargeFile } = require('./lib/de
 say('building and packing the package');
 const tarball = instance.packPackage({ build: true });
 
-const firstRun = !fs.existsSync(path.join(demoFolder, '.n8n', 'database.sqlite'));
+const firstRun = !fs.existsSync(path.join(demoFolder, queueMode ? path.join('postgres', 'data', 'PG_VERSION') : path.join('.n8n', 'database.sqlite')));
 fs.mkdirSync(demoFolder, { recursive: true });
-instance.createUserFolder({ tarball, folder: demoFolder });
-say(`installed ${path.basename(tarball)} into ${path.join(demoFolder, '.n8n', 'nodes')}`);
+if (!queueMode) {
+	instance.createUserFolder({ tarball, folder: demoFolder });
+	say(`installed ${path.basename(tarball)} into ${path.join(demoFolder, '.n8n', 'nodes')}`);
+}
 
 const started = [];
 async function stopAll() {
@@ -72,6 +78,16 @@ try {
 	const mailbox = await startMailSink({ smtpPort: PORTS.smtp, httpPort: PORTS.mailbox });
 	started.push(() => mailbox.close());
 
+	// Queue mode: the database must exist before anything is imported, so the cluster comes up first.
+	let cluster = null;
+	if (queueMode) {
+		const { startQueueCluster } = require('./lib/queue-mode.cjs');
+		cluster = await startQueueCluster({ installed, tarball, folder: demoFolder, extraEnv: n8nEnv, mainPort: PORTS.n8n, say });
+		started.push(() => cluster.stop());
+	}
+	const importJson = (kind, data) =>
+		cluster ? cluster.importJson(kind, data) : instance.importJson({ installed, userFolder: demoFolder, kind, data });
+
 	if (firstRun) {
 		say('importing demo credentials and the example workflows');
 		const credentials = demoCredentials({
@@ -80,16 +96,21 @@ try {
 			smtpHost: mailbox.smtpHost,
 			smtpPort: mailbox.smtpPort,
 		});
-		await instance.importJson({ installed, userFolder: demoFolder, kind: 'credentials', data: credentials });
+		await importJson('credentials', credentials);
 		// Example 3 publishes a file over 100 MB; make one (about 120 MB of CSV) where n8n may read it.
 		const largeFilePath = await ensureLargeFile(path.join(filesFolder, 'large-extract.csv'), 120 * 1024 * 1024);
 		const workflows = preparedExamples({ largeFilePath });
-		if (workflows.length) await instance.importJson({ installed, userFolder: demoFolder, kind: 'workflow', data: workflows });
+		if (workflows.length) await importJson('workflow', workflows);
 	}
 
-	say('starting n8n');
-	const server = await instance.startServer({ installed, userFolder: demoFolder, port: PORTS.n8n, extraEnv: n8nEnv });
-	started.push(() => server.stop());
+	let server;
+	if (cluster) {
+		server = cluster.main;
+	} else {
+		say('starting n8n');
+		server = await instance.startServer({ installed, userFolder: demoFolder, port: PORTS.n8n, extraEnv: n8nEnv });
+		started.push(() => server.stop());
+	}
 	if (firstRun) {
 		const answer = await fetch(`${server.url}/rest/owner/setup`, {
 			method: 'POST',
@@ -99,8 +120,15 @@ try {
 		if (!answer.ok) say(`owner setup answered ${answer.status}; log in with the account you created before`);
 	}
 
+	const queueLines = cluster
+		? `
+Queue mode: the editor and polling triggers on the main (pid ${cluster.main.process.pid}); executions on
+${cluster.workers.map((worker) => `${worker.name} (pid ${worker.process.pid})`).join(' and ')}; PostgreSQL on port ${cluster.postgres.port},
+Redis on port ${cluster.redis.port}; binary data in n8n's queue-mode default (database).
+`
+		: '';
 	console.log(`
-n8n is running with the planning and datastore nodes:  ${server.url}
+n8n is running with the planning and datastore nodes:  ${server.url}${queueLines}
   log in as ${OWNER.email} / ${OWNER.password}
 
 Sandboxes (local stand-ins for the real services, demo data):

@@ -82,6 +82,8 @@ function n8nEnvironment({ installed, userFolder, port = 5678, brokerPort, extra 
 		...extra,
 	};
 	if (brokerPort) env.N8N_RUNNERS_BROKER_PORT = String(brokerPort);
+	// A null in `extra` removes a setting, so that n8n's own default applies (queue mode's binary data mode).
+	for (const [key, value] of Object.entries(extra)) if (value === null) delete env[key];
 	// Nothing of the calling process's tooling leaks in: jest sets NODE_ENV=test, which silences n8n's CLI output.
 	for (const key of Object.keys(env)) if (key.startsWith('npm_') || key.startsWith('JEST_')) delete env[key];
 	delete env.NODE_ENV;
@@ -107,12 +109,12 @@ async function runCli({ installed, userFolder, args, extraEnv = {} }) {
 }
 
 /** Writes JSON to a temp file and imports it with `n8n import:<kind>`. */
-async function importJson({ installed, userFolder, kind, data }) {
+async function importJson({ installed, userFolder, kind, data, extraEnv = {} }) {
 	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pds-import-'));
 	const file = path.join(folder, `${kind}.json`);
 	fs.writeFileSync(file, JSON.stringify(data));
 	try {
-		return await runCli({ installed, userFolder, args: [`import:${kind}`, `--input=${file}`] });
+		return await runCli({ installed, userFolder, args: [`import:${kind}`, `--input=${file}`], extraEnv });
 	} finally {
 		// The file holds credentials in plain text until n8n has encrypted them.
 		fs.rmSync(folder, { recursive: true, force: true });
@@ -120,13 +122,14 @@ async function importJson({ installed, userFolder, kind, data }) {
 }
 
 /**
- * Starts `n8n start` and resolves once the editor answers. Returns `{ url, process, stop(), output() }`.
- * `stop()` sends SIGTERM and waits for the exit, so static data and executions are flushed to the database.
+ * Starts a long-running n8n command (`start` or `worker`) and resolves once its log shows `readyPattern`.
+ * Returns `{ url, port, process, output(), stop() }`. `stop()` sends SIGTERM and waits for the exit, so
+ * static data and executions are flushed to the database.
  */
-async function startServer({ installed, userFolder, port, extraEnv = {}, onLine }) {
+async function startProcess({ installed, userFolder, command, args = [], readyPattern, port, extraEnv = {}, onLine }) {
 	const listenPort = port || (await freePort());
 	const env = n8nEnvironment({ installed, userFolder, port: listenPort, brokerPort: await freePort(), extra: extraEnv });
-	const child = spawn(installed.nodeBin, [installed.n8nEntry, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(installed.nodeBin, [installed.n8nEntry, command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let log = '';
 	const collect = (chunk) => {
 		const text = String(chunk);
@@ -135,30 +138,36 @@ async function startServer({ installed, userFolder, port, extraEnv = {}, onLine 
 	};
 	child.stdout.on('data', collect);
 	child.stderr.on('data', collect);
-	const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+	const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve(code === null ? signal : code)));
 	const url = `http://127.0.0.1:${listenPort}`;
 	await new Promise((resolve, reject) => {
 		const check = setInterval(() => {
-			if (/Editor is now accessible/.test(log)) {
+			if (readyPattern.test(log)) {
 				clearInterval(check);
 				resolve();
 			}
 		}, 100);
 		exited.then((code) => {
 			clearInterval(check);
-			reject(new Error(`n8n start exited ${code} before the editor was up:\n${log}`));
+			reject(new Error(`n8n ${command} exited ${code} before it was ready:\n${log}`));
 		});
 	});
 	return {
 		url,
 		port: listenPort,
 		process: child,
+		exited,
 		output: () => log,
 		async stop() {
-			if (child.exitCode === null) child.kill('SIGTERM');
+			if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 			return await exited;
 		},
 	};
+}
+
+/** Starts `n8n start` and resolves once the editor answers (see startProcess). */
+async function startServer(options) {
+	return await startProcess({ ...options, command: 'start', readyPattern: /Editor is now accessible/ });
 }
 
 module.exports = {
@@ -171,6 +180,7 @@ module.exports = {
 	n8nEnvironment,
 	runCli,
 	importJson,
+	startProcess,
 	startServer,
 };
 

@@ -21,6 +21,8 @@ const {
 	md5OfFile,
 	nodeItems,
 	nodeError,
+	totalCharged: totalChargedIn,
+	checkExamples,
 } = require('./support');
 
 // 2: n8n 2.40.7, 2.41: the newest 2.x that installs here (2.41.1), 1: the last 1.x (1.123.81).
@@ -47,10 +49,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		if (env) await env.close();
 	});
 
-	async function totalCharged() {
-		const charges = await env.planning.control.charges(PLANNING_KEY);
-		return charges.reduce((sum, charge) => sum + Number(charge.consumed), 0);
-	}
+	const totalCharged = () => totalChargedIn(env);
 
 	test(
 		'UK Planning: every operation runs in n8n and the credits charged equal what the node reports',
@@ -234,65 +233,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test(
 		'the examples run: count before you pay, the monthly extract (twice: the second upload is skipped), the large file',
 		async () => {
-			const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large-extract.csv'), 100 * 1024 * 1024 + 65536);
-			const examples = preparedExamples({ largeFilePath: largeFile });
-			expect(examples.map((workflow) => workflow.id)).toEqual([
-				'pdsExample1Email',
-				'pdsExample2Monthly',
-				'pdsExample3Large',
-				'pdsExample4Count',
-			]);
-			await env.importWorkflows(examples);
-			const listed = await env.cli(['list:workflow']);
-			for (const workflow of examples) expect(listed).toContain(workflow.id);
-			await env.planning.control.clearLogs();
-
-			// 4. Count before you pay: the count is free; the fetch runs only within budget and costs what it returns.
-			const counted = await env.execute('pdsExample4Count');
-			const [count] = nodeItems(counted, 'Count (free)');
-			expect(count.count).toBeGreaterThan(0);
-			if (count.count <= 100) {
-				expect(nodeItems(counted, 'Fetch applications')).toHaveLength(count.count);
-				expect(await totalCharged()).toBe(count.count);
-			} else {
-				expect(nodeItems(counted, 'Over budget: nothing spent')).toHaveLength(1);
-				expect(await totalCharged()).toBe(0);
-			}
-
-			// 2. Monthly extract: the CSV replaces the dataset's file byte for byte, the description gives the count.
-			const datasetId = 'c5ext';
-			const resourceId = 'm8x';
-			const before = await env.datastore.control.dataset(datasetId);
-			await env.planning.control.clearLogs();
-			const monthly = await env.execute('pdsExample2Monthly');
-			const fetched = nodeItems(monthly, "Last month's applications");
-			expect(fetched.length).toBeGreaterThan(0);
-			expect(await totalCharged()).toBe(fetched.length);
-			const after = await env.datastore.control.dataset(datasetId);
-			expect(after.description).toContain(`<p>${fetched.length} planning applications validated from`);
-			expect(after.updatedAt > before.updatedAt).toBe(true);
-			const csv = fs.readFileSync(env.datastore.control.resourceFilePath(datasetId, resourceId), 'utf8');
-			expect(csv.trim().split('\n')).toHaveLength(fetched.length + 1);
-			// The example is UK Planning 2 with Simplify: the compact columns, no personal data under either naming.
-			expect(csv.split('\n')[0]).toMatch(/^\uFEFF?reference,authority,title,address,postcode,validated,link,location\.lat,location\.lng\r?$/);
-			expect(csv).not.toMatch(/applicant/i);
-			const storedHash = after.resources[resourceId].hash;
-			expect(storedHash).not.toBe(before.resources[resourceId].hash);
-			const again = await env.execute('pdsExample2Monthly');
-			expect(nodeItems(again, 'Replace the CSV')[0].skipped).toBe(true);
-			expect((await env.datastore.control.dataset(datasetId)).resources[resourceId].hash).toBe(storedHash);
-
-			// 3. Large file: over 100 MB, so DataPress 4's chunked path; the stored file is the file, byte for byte.
-			await env.datastore.control.clearLogs();
-			const large = await env.execute('pdsExample3Large');
-			expect(nodeError(large, 'Upload (chunked)')).toBeUndefined();
-			expect(nodeItems(large, 'Upload (chunked)')[0].method).toBe('chunked');
-			const created = nodeItems(large, 'Create dataset')[0];
-			const dataset = await env.datastore.control.dataset(created.id);
-			const [[largeId, resource]] = Object.entries(dataset.resources);
-			expect(resource.size).toBe(fs.statSync(largeFile).size);
-			expect(resource.hash).toMatch(/-21$/);
-			expect(await md5OfFile(env.datastore.control.resourceFilePath(created.id, largeId))).toBe(await md5OfFile(largeFile));
+			await checkExamples(env);
 		},
 		STEP_TIMEOUT,
 	);

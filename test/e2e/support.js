@@ -32,35 +32,43 @@ function packedPackage() {
 }
 
 /**
- * Starts everything one suite needs. The Planning sandbox's clock runs in real time, because n8n's `$now` in
- * the examples and the running trigger's poll times are real time too.
+ * The sandboxes of both APIs and the mailbox on random ports. The Planning sandbox's clock runs in real time,
+ * because n8n's `$now` in the examples and the running trigger's poll times are real time too.
  */
-async function startEnvironment({ line }) {
+async function startSandboxes() {
 	const { startPlanningSandbox } = require('../../sandbox/planning');
 	const { startDatastoreSandboxes } = require('../../sandbox/datapress');
 	const { startMailSink } = require('../../sandbox/mail');
-
-	const installed = installN8n(line);
-	const userFolder = instance.createUserFolder({ tarball: packedPackage() });
-	const filesFolder = path.join(userFolder, 'files');
-	fs.mkdirSync(filesFolder, { recursive: true });
 	const planning = await startPlanningSandbox({ port: 0, now: new Date().toISOString(), tick: true });
 	const datastore = await startDatastoreSandboxes({ port: 0, storagePort: 0 });
 	const mailbox = await startMailSink();
-	// n8n 2.x only reads files under N8N_RESTRICT_FILE_ACCESS_TO; 1.x honours the same setting.
-	const extraEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
-
-	await instance.importJson({
-		installed,
-		userFolder,
-		kind: 'credentials',
-		data: demoCredentials({
+	return {
+		planning,
+		datastore,
+		mailbox,
+		credentials: demoCredentials({
 			planningUrl: planning.url,
 			datapressUrl: datastore.url,
 			smtpHost: mailbox.smtpHost,
 			smtpPort: mailbox.smtpPort,
 		}),
-	});
+		async close() {
+			await Promise.allSettled([planning.close(), datastore.close(), mailbox.close()]);
+		},
+	};
+}
+
+/** Starts everything one single-process suite needs: one n8n user folder, the sandboxes, the credentials. */
+async function startEnvironment({ line }) {
+	const installed = installN8n(line);
+	const userFolder = instance.createUserFolder({ tarball: packedPackage() });
+	const filesFolder = path.join(userFolder, 'files');
+	fs.mkdirSync(filesFolder, { recursive: true });
+	const { planning, datastore, mailbox, credentials } = await startSandboxes();
+	// n8n 2.x only reads files under N8N_RESTRICT_FILE_ACCESS_TO; 1.x honours the same setting.
+	const extraEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
+
+	await instance.importJson({ installed, userFolder, kind: 'credentials', data: credentials });
 
 	return {
 		installed,
@@ -86,6 +94,144 @@ async function startEnvironment({ line }) {
 			await Promise.allSettled([planning.close(), datastore.close(), mailbox.close()]);
 		},
 	};
+}
+
+/**
+ * The same for n8n's queue mode (scripts/lib/queue-mode.cjs): PostgreSQL, Redis, a main and two workers.
+ * `execute(id)` runs a workflow through the main's REST API, as the editor's Execute button does; the
+ * execution runs on a worker, and `executions` records which one (from the workers' logs).
+ */
+async function startQueueEnvironment({ concurrency = 5 } = {}) {
+	const { startQueueCluster, restClient, workerOf } = require('../../scripts/lib/queue-mode.cjs');
+	const installed = installN8n('2');
+	const folder = tempFolder('pds-queue-');
+	const filesFolder = path.join(folder, 'files');
+	fs.mkdirSync(filesFolder, { recursive: true });
+	const sandboxes = await startSandboxes();
+	const extraEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
+	let cluster;
+	let rest;
+	try {
+		cluster = await startQueueCluster({ installed, tarball: packedPackage(), folder, extraEnv, concurrency });
+		await cluster.importJson('credentials', sandboxes.credentials);
+		rest = await restClient({ url: cluster.main.url, installed }).login();
+	} catch (error) {
+		if (cluster) await cluster.stop();
+		await sandboxes.close();
+		throw error;
+	}
+	const executions = [];
+	const env = {
+		installed,
+		folder,
+		filesFolder,
+		extraEnv,
+		cluster,
+		planning: sandboxes.planning,
+		datastore: sandboxes.datastore,
+		mailbox: sandboxes.mailbox,
+		executions,
+		rest: () => rest,
+		workerOf: (executionId) => workerOf(cluster, executionId),
+		/** After a restart of the main: a fresh session with it. */
+		async reconnect() {
+			rest = await restClient({ url: cluster.main.url, installed }).login();
+			return rest;
+		},
+		async importWorkflows(workflows) {
+			await cluster.importJson('workflow', workflows);
+		},
+		async execute(id) {
+			const run = await rest.runAndWait(id);
+			executions.push({ workflowId: id, executionId: run.executionId, status: run.status, worker: workerOf(cluster, run.executionId) });
+			return run;
+		},
+		async cli(args) {
+			return await cluster.cli(args);
+		},
+		async close() {
+			await cluster.stop();
+			await sandboxes.close();
+			// The databases and the large files of a run come to about half a gigabyte.
+			fs.rmSync(folder, { recursive: true, force: true });
+		},
+	};
+	return env;
+}
+
+const { nodeItems, nodeError } = instance;
+
+/** Credits the demo key has been charged since the sandbox's last reset. */
+async function totalCharged(env, key = 'demo-planning-key') {
+	const charges = await env.planning.control.charges(key);
+	return charges.reduce((sum, charge) => sum + Number(charge.consumed), 0);
+}
+
+/**
+ * The example workflows' checks, shared by the single-process and the queue-mode suites: `env.execute(id)`
+ * runs a stored workflow in whichever n8n the suite started and returns the run. Examples 2 to 4 run here;
+ * example 1 (the trigger) has its own tests.
+ */
+async function checkExamples(env) {
+	const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large-extract.csv'), 100 * 1024 * 1024 + 65536);
+	const examples = preparedExamples({ largeFilePath: largeFile });
+	expect(examples.map((workflow) => workflow.id)).toEqual([
+		'pdsExample1Email',
+		'pdsExample2Monthly',
+		'pdsExample3Large',
+		'pdsExample4Count',
+	]);
+	await env.importWorkflows(examples);
+	const listed = await env.cli(['list:workflow']);
+	for (const workflow of examples) expect(listed).toContain(workflow.id);
+	await env.planning.control.clearLogs();
+
+	// 4. Count before you pay: the count is free; the fetch runs only within budget and costs what it returns.
+	const counted = await env.execute('pdsExample4Count');
+	const [count] = nodeItems(counted, 'Count (free)');
+	expect(count.count).toBeGreaterThan(0);
+	if (count.count <= 100) {
+		expect(nodeItems(counted, 'Fetch applications')).toHaveLength(count.count);
+		expect(await totalCharged(env)).toBe(count.count);
+	} else {
+		expect(nodeItems(counted, 'Over budget: nothing spent')).toHaveLength(1);
+		expect(await totalCharged(env)).toBe(0);
+	}
+
+	// 2. Monthly extract: the CSV replaces the dataset's file byte for byte, the description gives the count.
+	const datasetId = 'c5ext';
+	const resourceId = 'm8x';
+	const before = await env.datastore.control.dataset(datasetId);
+	await env.planning.control.clearLogs();
+	const monthly = await env.execute('pdsExample2Monthly');
+	const fetched = nodeItems(monthly, "Last month's applications");
+	expect(fetched.length).toBeGreaterThan(0);
+	expect(await totalCharged(env)).toBe(fetched.length);
+	const after = await env.datastore.control.dataset(datasetId);
+	expect(after.description).toContain(`<p>${fetched.length} planning applications validated from`);
+	expect(after.updatedAt > before.updatedAt).toBe(true);
+	const csv = fs.readFileSync(env.datastore.control.resourceFilePath(datasetId, resourceId), 'utf8');
+	expect(csv.trim().split('\n')).toHaveLength(fetched.length + 1);
+	// The example is UK Planning 2 with Simplify: the compact columns, no personal data under either naming.
+	expect(csv.split('\n')[0]).toMatch(/^\uFEFF?reference,authority,title,address,postcode,validated,link,location\.lat,location\.lng\r?$/);
+	expect(csv).not.toMatch(/applicant/i);
+	const storedHash = after.resources[resourceId].hash;
+	expect(storedHash).not.toBe(before.resources[resourceId].hash);
+	const again = await env.execute('pdsExample2Monthly');
+	expect(nodeItems(again, 'Replace the CSV')[0].skipped).toBe(true);
+	expect((await env.datastore.control.dataset(datasetId)).resources[resourceId].hash).toBe(storedHash);
+
+	// 3. Large file: over 100 MB, so DataPress 4's chunked path; the stored file is the file, byte for byte.
+	await env.datastore.control.clearLogs();
+	const large = await env.execute('pdsExample3Large');
+	expect(nodeError(large, 'Upload (chunked)')).toBeUndefined();
+	expect(nodeItems(large, 'Upload (chunked)')[0].method).toBe('chunked');
+	const created = nodeItems(large, 'Create dataset')[0];
+	const dataset = await env.datastore.control.dataset(created.id);
+	const [[largeId, resource]] = Object.entries(dataset.resources);
+	expect(resource.size).toBe(fs.statSync(largeFile).size);
+	expect(resource.hash).toMatch(/-21$/);
+	expect(await md5OfFile(env.datastore.control.resourceFilePath(created.id, largeId))).toBe(await md5OfFile(largeFile));
 }
 
 let nodeCounter = 0;
@@ -153,11 +299,14 @@ function tempFolder(prefix) {
 module.exports = {
 	PACKAGE,
 	startEnvironment,
+	startQueueEnvironment,
 	chainWorkflow,
 	preparedExamples,
 	writeLargeFile,
 	md5OfFile,
 	tempFolder,
+	totalCharged,
+	checkExamples,
 	nodeItems: instance.nodeItems,
 	nodeError: instance.nodeError,
 };

@@ -29,7 +29,9 @@ const { execFileSync } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..');
 const MIB = 1024 * 1024;
 const instance = require(path.join(ROOT, 'scripts', 'lib', 'n8n-instance.cjs'));
-const { startQueueCluster, restClient } = require(path.join(ROOT, 'scripts', 'lib', 'queue-mode.cjs'));
+const { startQueueCluster, restClient } = require(
+	path.join(ROOT, 'scripts', 'lib', 'queue-mode.cjs'),
+);
 const { demoCredentials } = require(path.join(ROOT, 'scripts', 'lib', 'demo.cjs'));
 const { startDatastoreSandboxes } = require(path.join(ROOT, 'sandbox', 'datapress'));
 
@@ -55,9 +57,12 @@ async function writeFile(filePath, bytes) {
 	for (let index = 0; index < block.length; index++) block[index] = (index * 7 + 13) % 251;
 	for (let written = 0; written < bytes; written += block.length) {
 		const part = Math.min(block.length, bytes - written);
-		if (!stream.write(part === block.length ? block : block.subarray(0, part))) await new Promise((resolve) => stream.once('drain', resolve));
+		if (!stream.write(part === block.length ? block : block.subarray(0, part)))
+			await new Promise((resolve) => stream.once('drain', resolve));
 	}
-	await new Promise((resolve, reject) => stream.end((error) => (error ? reject(error) : resolve())));
+	await new Promise((resolve, reject) =>
+		stream.end((error) => (error ? reject(error) : resolve())),
+	);
 	return filePath;
 }
 
@@ -76,25 +81,51 @@ async function runMode(mode, installed, tarball, datastore) {
 	const onLine = (name, line) => {
 		if (/error|fail|heap/i.test(line)) console.error(`[${mode}] ${name}: ${line.slice(0, 300)}`);
 	};
-	const cluster = await startQueueCluster({ installed, tarball, folder, extraEnv, workers: 1, say, onLine });
+	const cluster = await startQueueCluster({
+		installed,
+		tarball,
+		folder,
+		extraEnv,
+		workers: 1,
+		say,
+		onLine,
+	});
 	const results = [];
 	try {
-		await cluster.importJson('credentials', demoCredentials({ planningUrl: 'http://127.0.0.1:9/v1', datapressUrl: datastore.url, smtpHost: '127.0.0.1', smtpPort: 9 }));
+		await cluster.importJson(
+			'credentials',
+			demoCredentials({
+				planningUrl: 'http://127.0.0.1:9/v1',
+				datapressUrl: datastore.url,
+				smtpHost: '127.0.0.1',
+				smtpPort: 9,
+			}),
+		);
 		const rest = await restClient({ url: cluster.main.url, installed }).login();
 		// A 1 MiB upload first, not reported: a worker's first execution loads code that later ones reuse.
 		const sizes = [1, ...argument(`${mode}-sizes`, SIZES).split(',').map(Number)];
 		for (const [index, mib] of sizes.entries()) {
 			const file = path.join(filesFolder, `bench-${mib}.bin`);
-			if (!fs.existsSync(file) || fs.statSync(file).size !== mib * MIB) await writeFile(file, mib * MIB);
+			if (!fs.existsSync(file) || fs.statSync(file).size !== mib * MIB)
+				await writeFile(file, mib * MIB);
 			const id = `pdsBench${mode}${mib}`;
-			const credentials = { londonDatastoreApi: { id: 'pdsDatastoreCred1', name: 'London Datastore API (sandbox)' } };
+			const credentials = {
+				londonDatastoreApi: { id: 'pdsDatastoreCred1', name: 'London Datastore API (sandbox)' },
+			};
 			const workflow = {
 				id,
 				name: `bench ${mode} ${mib} MiB`,
 				active: false,
 				settings: { executionOrder: 'v1' },
 				nodes: [
-					{ id: `${id}a`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+					{
+						id: `${id}a`,
+						name: 'Start',
+						type: 'n8n-nodes-base.manualTrigger',
+						typeVersion: 1,
+						position: [0, 0],
+						parameters: {},
+					},
 					{
 						id: `${id}b`,
 						name: 'Create',
@@ -102,7 +133,13 @@ async function runMode(mode, installed, tarball, datastore) {
 						typeVersion: 1,
 						position: [200, 0],
 						credentials,
-						parameters: { resource: 'dataset', operation: 'create', title: `Bench ${mode} ${mib}`, team: 'g7lad', masthead: 'gla' },
+						parameters: {
+							resource: 'dataset',
+							operation: 'create',
+							title: `Bench ${mode} ${mib}`,
+							team: 'g7lad',
+							masthead: 'gla',
+						},
 					},
 					{
 						id: `${id}c`,
@@ -119,7 +156,12 @@ async function runMode(mode, installed, tarball, datastore) {
 						typeVersion: 1,
 						position: [600, 0],
 						credentials,
-						parameters: { resource: 'file', operation: 'upload', datasetId: "={{ $('Create').item.json.id }}", options: { title: `bench ${mib}` } },
+						parameters: {
+							resource: 'file',
+							operation: 'upload',
+							datasetId: "={{ $('Create').item.json.id }}",
+							options: { title: `bench ${mib}` },
+						},
 					},
 				],
 				connections: {
@@ -142,13 +184,19 @@ async function runMode(mode, installed, tarball, datastore) {
 				run = await rest.waitForExecution(executionId, LIMIT_MS);
 			} catch (error) {
 				// An execution that never ends is a result too: say so, with the worker's memory at that point.
-				run = { status: `not ended after ${LIMIT_MS / 60000} min`, data: { resultData: { runData: {}, error } } };
+				run = {
+					status: `not ended after ${LIMIT_MS / 60000} min`,
+					data: { resultData: { runData: {}, error } },
+				};
 			}
 			const seconds = (Date.now() - started) / 1000;
 			const peak = kib(procStatus(pid), 'VmHWM');
 			const uploadRun = run.data.resultData.runData.Upload;
 			const readRun = run.data.resultData.runData.Read;
-			const error = run.data.resultData.error || (readRun && readRun[0].error) || (uploadRun && uploadRun[0].error);
+			const error =
+				run.data.resultData.error ||
+				(readRun && readRun[0].error) ||
+				(uploadRun && uploadRun[0].error);
 			let arrived = false;
 			if (run.status === 'success') {
 				const created = run.data.resultData.runData.Create[0].data.main[0][0].json.id;
@@ -183,7 +231,11 @@ async function main() {
 	const installed = ensureN8n({ line: '2' });
 	fs.mkdirSync(path.join(baseDir, 'files'), { recursive: true });
 	const tarball = instance.packPackage({ build: true });
-	const datastore = await startDatastoreSandboxes({ port: 0, storagePort: 0, dataDir: path.join(baseDir, 'datastore') });
+	const datastore = await startDatastoreSandboxes({
+		port: 0,
+		storagePort: 0,
+		dataDir: path.join(baseDir, 'datastore'),
+	});
 	const all = [];
 	try {
 		for (const mode of MODES) all.push(...(await runMode(mode, installed, tarball, datastore)));
@@ -191,7 +243,9 @@ async function main() {
 		await datastore.close();
 		fs.rmSync(baseDir, { recursive: true, force: true });
 	}
-	console.log('\nmode        size (MiB)  status   arrived  worker RSS before  peak growth  seconds');
+	console.log(
+		'\nmode        size (MiB)  status   arrived  worker RSS before  peak growth  seconds',
+	);
 	for (const result of all) {
 		console.log(
 			`${result.mode.padEnd(11)} ${String(result.sizeMiB).padStart(10)}  ${result.status.padEnd(8)} ${String(result.arrivedByteForByte).padEnd(8)} ${String(result.rssBeforeMiB).padStart(13)} MiB ${String(result.peakGrowthMiB).padStart(8)} MiB ${String(result.seconds).padStart(8)}${result.error ? `  ${result.error}` : ''}`,

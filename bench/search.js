@@ -35,7 +35,10 @@ function loadNode() {
 	const credential = path.join(ROOT, 'dist/credentials/UkPlanningApi.credentials.js');
 	if (!fs.existsSync(credential)) {
 		console.log('dist/ has no UK Planning credential: running npm run build');
-		execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+		execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], {
+			cwd: ROOT,
+			stdio: 'inherit',
+		});
 	}
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
 	return requireBundled(path.join(ROOT, 'nodes/UkPlanning/UkPlanning.node.ts')).UkPlanning;
@@ -84,7 +87,13 @@ async function main() {
 		await control.setCredits(key, 1e9);
 
 		// Simplify off: every field is normalised and renamed, the most work the node does per application.
-		const parameters = { resource: 'application', operation: 'search', filters: { keyword: KEYWORD }, maxCredits: appCount, simplify: false };
+		const parameters = {
+			resource: 'application',
+			operation: 'search',
+			filters: { keyword: KEYWORD },
+			maxCredits: appCount,
+			simplify: false,
+		};
 		const credentials = { ukPlanningApi: { apiKey: key, baseUrl: sandbox.url } };
 		const rawUrl = `${sandbox.url}/search?${new URLSearchParams({ keyword: KEYWORD, return_data: '1', key })}`;
 
@@ -93,7 +102,8 @@ async function main() {
 			const result = await runNode(UkPlanning, { parameters, credentials });
 			const elapsed = performance.now() - started;
 			if (result.error) throw new Error(`node failed: ${result.error.message}`);
-			if (result.output[0].length !== appCount) throw new Error(`node returned ${result.output[0].length} items`);
+			if (result.output[0].length !== appCount)
+				throw new Error(`node returned ${result.output[0].length} items`);
 			return elapsed;
 		};
 		const timeRaw = async () => {
@@ -101,7 +111,8 @@ async function main() {
 			const answer = await request(rawUrl);
 			const body = await answer.body.json();
 			const elapsed = performance.now() - started;
-			if (body.response.data.length !== appCount) throw new Error(`raw fetch returned ${body.response.data.length}`);
+			if (body.response.data.length !== appCount)
+				throw new Error(`raw fetch returned ${body.response.data.length}`);
 			return elapsed;
 		};
 
@@ -126,11 +137,19 @@ async function main() {
 		}
 		const nodeMs = median(nodeTimes);
 		const rawMs = median(rawTimes);
-		console.log(`search returning ${appCount} applications, median of ${runs} runs after a warm-up`);
-		console.log(`node (count + paid fetch + normalise, n8n-core ExecuteContext): ${nodeMs.toFixed(1)} ms`);
-		console.log(`raw undici GET of the same paid URL, JSON parsed:              ${rawMs.toFixed(1)} ms`);
+		console.log(
+			`search returning ${appCount} applications, median of ${runs} runs after a warm-up`,
+		);
+		console.log(
+			`node (count + paid fetch + normalise, n8n-core ExecuteContext): ${nodeMs.toFixed(1)} ms`,
+		);
+		console.log(
+			`raw undici GET of the same paid URL, JSON parsed:              ${rawMs.toFixed(1)} ms`,
+		);
 		// For reading the ratio: the node also sends the free count its credit guard needs first.
-		console.log(`(raw undici GET of that free count alone:                      ${median(countTimes).toFixed(1)} ms)`);
+		console.log(
+			`(raw undici GET of that free count alone:                      ${median(countTimes).toFixed(1)} ms)`,
+		);
 		console.log(`ratio node / raw: ${(nodeMs / rawMs).toFixed(2)}`);
 	} finally {
 		await sandbox.close();

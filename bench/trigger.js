@@ -36,7 +36,8 @@ function arg(name, fallback) {
 /** The trigger is TypeScript; bundled as the package build does, by the test harness's one bundler. */
 function loadTrigger() {
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
-	return requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts')).UkPlanningTrigger;
+	return requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts'))
+		.UkPlanningTrigger;
 }
 
 /** Node parameters of the trigger for a list of authorities (see nodes/UkPlanning/descriptions/filters). */
@@ -69,16 +70,20 @@ async function startFaultProxy(target, control, rate, rand) {
 			if (kind === '503') await control.injectFault({ status: 503, times: 1 });
 			if (kind === 'drop') await control.injectFault({ drop: true, times: 1 });
 		}
-		const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-			if (kind === 'lost' || kind === 'timeout') {
-				answer.resume();
-				// A timeout: the client gives up and closes the socket itself.
-				if (kind === 'lost') answer.on('end', () => req.socket.destroy());
-				return;
-			}
-			res.writeHead(answer.statusCode, answer.headers);
-			answer.pipe(res);
-		});
+		const upstream = http.request(
+			`${target}${req.url}`,
+			{ method: req.method, headers: req.headers },
+			(answer) => {
+				if (kind === 'lost' || kind === 'timeout') {
+					answer.resume();
+					// A timeout: the client gives up and closes the socket itself.
+					if (kind === 'lost') answer.on('end', () => req.socket.destroy());
+					return;
+				}
+				res.writeHead(answer.statusCode, answer.headers);
+				answer.pipe(res);
+			},
+		);
 		upstream.on('error', () => req.socket.destroy());
 		req.pipe(upstream);
 	});
@@ -139,7 +144,9 @@ function ourPoller(name, key, baseUrl, harness, Trigger, parameters) {
 			if (result.staticData) poller.staticData = result.staticData;
 			if (result.error) {
 				poller.errors++;
-				const text = harness.serializeError ? harness.serializeError(result.error) : String(result.error);
+				const text = harness.serializeError
+					? harness.serializeError(result.error)
+					: String(result.error);
 				if (text.includes(key)) throw new Error('the API key leaked into an error');
 				return [];
 			}
@@ -161,7 +168,15 @@ function newTally() {
 }
 
 /** Runs the pollers hour by hour over the feed; returns one tally per poller. */
-async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events = {}, progressDays = 7 }) {
+async function simulate({
+	sandbox,
+	pollers,
+	startMs,
+	days,
+	lookbackDays,
+	events = {},
+	progressDays = 7,
+}) {
 	const { control } = sandbox;
 	const tallies = new Map(pollers.map((p) => [p.name, newTally()]));
 	const steadyFrom = startMs + lookbackDays * DAY_MS;
@@ -173,7 +188,9 @@ async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events 
 		// A progress line a simulated week (on stderr, so the figures on stdout stay clean).
 		if (hour % (24 * progressDays) === 0) {
 			const requests = pollers.map((p) => `${tallies.get(p.name).requests} requests`).join(', ');
-			process.stderr.write(`  ${pollers.map((p) => p.name).join(', ')}: day ${hour / 24} of ${days}, ${Math.round((Date.now() - began) / 1000)} s, ${requests}\n`);
+			process.stderr.write(
+				`  ${pollers.map((p) => p.name).join(', ')}: day ${hour / 24} of ${days}, ${Math.round((Date.now() - began) / 1000)} s, ${requests}\n`,
+			);
 		}
 		await control.setNow(new Date(now).toISOString());
 		for (const poller of pollers) {
@@ -192,8 +209,13 @@ async function simulate({ sandbox, pollers, startMs, days, lookbackDays, events 
 					phase.deliveredKeys = phase.deliveredKeys || [];
 					phase.deliveredKeys.push(keyval);
 				}
-				const requests = (await control.requests()).filter((r) => r.query && r.query.key === poller.key).length;
-				const charges = (await control.charges(poller.key)).reduce((sum, c) => sum + (Number(c.consumed) || 0), 0);
+				const requests = (await control.requests()).filter(
+					(r) => r.query && r.query.key === poller.key,
+				).length;
+				const charges = (await control.charges(poller.key)).reduce(
+					(sum, c) => sum + (Number(c.consumed) || 0),
+					0,
+				);
 				await control.clearLogs();
 				phase.credits += charges;
 				tally.polls++;
@@ -214,9 +236,13 @@ function score(tally, expected) {
 		duplicated += times - 1;
 		if (!expected.has(keyval)) spurious++;
 	}
-	const deliveredIn = (phase) => new Set((phase.deliveredKeys || []).filter((k) => expected.has(k))).size;
+	const deliveredIn = (phase) =>
+		new Set((phase.deliveredKeys || []).filter((k) => expected.has(k))).size;
 	const first = { credits: tally.phase.first.credits, delivered: deliveredIn(tally.phase.first) };
-	const steady = { credits: tally.phase.steady.credits, delivered: deliveredIn(tally.phase.steady) };
+	const steady = {
+		credits: tally.phase.steady.credits,
+		delivered: deliveredIn(tally.phase.steady),
+	};
 	return {
 		delivered: [...tally.emitted.keys()].filter((k) => expected.has(k)).length,
 		missed,
@@ -263,10 +289,18 @@ function printRow(label, s) {
 async function setUpFeed(sandbox, { seed, days, startMs }) {
 	const { control } = sandbox;
 	const lpas = await control.lpas();
-	if (lpas.length < 15) throw new Error(`the sandbox knows ${lpas.length} authorities; the benchmark needs 15`);
+	if (lpas.length < 15)
+		throw new Error(`the sandbox knows ${lpas.length} authorities; the benchmark needs 15`);
 	const lpaIds = lpas.slice(0, 16).map((lpa) => String(lpa.id));
-	const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: startMs - 25 * DAY_MS, days: days + 25 });
-	for (let i = 0; i < feed.length; i += 1000) await control.addApplications(feed.slice(i, i + 1000));
+	const feed = generateFeed({
+		seed,
+		lpaIds,
+		busy: 5,
+		startMs: startMs - 25 * DAY_MS,
+		days: days + 25,
+	});
+	for (let i = 0; i < feed.length; i += 1000)
+		await control.addApplications(feed.slice(i, i + 1000));
 	return { lpaIds, feed };
 }
 
@@ -292,22 +326,33 @@ async function main() {
 		// The watched authorities: two busy ones and two quieter ones.
 		const watched = [lpaIds[0], lpaIds[1], lpaIds[8], lpaIds[9]];
 		const lateShare =
-			feed.filter((a) => Date.parse(a.published_at) - Date.parse(`${a.validated}T00:00:00Z`) >= DAY_MS).length / feed.length;
+			feed.filter(
+				(a) => Date.parse(a.published_at) - Date.parse(`${a.validated}T00:00:00Z`) >= DAY_MS,
+			).length / feed.length;
 		console.log(
 			`feed: ${feed.length} applications of ${lpaIds.length} authorities over ${days + 25} validated days, ${(lateShare * 100).toFixed(0)}% published 1+ days late, ${feed.filter((a) => !a.postcode).length} without postcode; ${days} simulated days, hourly polls; watching authorities ${watched.join(',')}; look-back ${lookbackDays} days; Max Credits per Poll ${maxCredits}`,
 		);
-		const keys = { ours: 'bench-ours', naive: 'bench-naive', pub: 'bench-public', faults: 'bench-ours-faults' };
+		const keys = {
+			ours: 'bench-ours',
+			naive: 'bench-naive',
+			pub: 'bench-public',
+			faults: 'bench-ours-faults',
+		};
 		for (const key of Object.values(keys)) await sandbox.control.setCredits(key, 1e9);
 		const parameters = triggerParameters(watched, lookbackDays, maxCredits);
 		const ours = ourPoller('our trigger', keys.ours, sandbox.url, harness, Trigger, parameters);
 		const pollers = [ours];
 		if (withBaselines) {
-			pollers.push(plainPoller('naive poller (30 days)', keys.naive, sandbox.url, watched, lookbackDays));
+			pollers.push(
+				plainPoller('naive poller (30 days)', keys.naive, sandbox.url, watched, lookbackDays),
+			);
 			pollers.push(plainPoller('public client (48 hours)', keys.pub, sandbox.url, watched, 2));
 		}
 		const tallies = await simulate({ sandbox, pollers, startMs, days, lookbackDays, progressDays });
 		const expected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
-		console.log(`\napplications to deliver (published while active, within the look-back window): ${expected.size}`);
+		console.log(
+			`\napplications to deliver (published while active, within the look-back window): ${expected.size}`,
+		);
 		const results = {};
 		for (const poller of pollers) {
 			results[poller.name] = score(tallies.get(poller.name), expected);
@@ -322,9 +367,24 @@ async function main() {
 			await sandbox.control.setNow(new Date(startMs).toISOString());
 			await setUpFeed(sandbox, { seed, days, startMs });
 			await sandbox.control.setCredits(keys.faults, 1e9);
-			const proxy = await startFaultProxy(sandbox.origin, sandbox.control, 0.1, mulberry32(seed + 1));
-			const faultParameters = { ...parameters, triggerOptions: { ...parameters.triggerOptions, timeout: faultTimeoutMs } };
-			const faultedPoller = ourPoller('our trigger, faults', keys.faults, `${proxy.url}/v1`, harness, Trigger, faultParameters);
+			const proxy = await startFaultProxy(
+				sandbox.origin,
+				sandbox.control,
+				0.1,
+				mulberry32(seed + 1),
+			);
+			const faultParameters = {
+				...parameters,
+				triggerOptions: { ...parameters.triggerOptions, timeout: faultTimeoutMs },
+			};
+			const faultedPoller = ourPoller(
+				'our trigger, faults',
+				keys.faults,
+				`${proxy.url}/v1`,
+				harness,
+				Trigger,
+				faultParameters,
+			);
 			faultedPoller.restartable = true;
 			const restartAt = [Math.floor(days * 24 * 0.3), Math.floor(days * 24 * 0.65)];
 			const offlineHours = [];
@@ -339,7 +399,13 @@ async function main() {
 				progressDays,
 			});
 			await proxy.close();
-			const faultExpected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
+			const faultExpected = await expectedSet(
+				sandbox.control,
+				watched,
+				startMs,
+				endMs,
+				lookbackDays,
+			);
 			console.log(
 				`\nfault pass: ${proxy.stats.faults} of ${proxy.stats.requests} requests faulted (${((proxy.stats.faults / proxy.stats.requests) * 100).toFixed(1)}%: ${JSON.stringify(proxy.stats.byKind)}), Timeout ${faultTimeoutMs / 1000} s, poll budget ${POLL_BUDGET_MS / 1000} s, ${faultedPoller.errors} polls failed and were retried by the next poll, restarts at hours ${restartAt.join(' and ')} after 5 hours offline, poll at hour ${Math.floor(days * 24 * 0.5)} run twice; ${faultExpected.size} applications to deliver`,
 			);
@@ -356,7 +422,6 @@ async function main() {
 		await sandbox.close();
 	}
 }
-
 
 if (require.main === module) {
 	main().catch((error) => {

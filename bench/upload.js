@@ -74,7 +74,11 @@ function memoryWatch() {
 	}
 	const baseline = process.memoryUsage.rss();
 	if (kernelPeak) {
-		return () => ({ baseline, growth: Math.max(0, peakFromKernel() - baseline), peakSource: 'VmHWM' });
+		return () => ({
+			baseline,
+			growth: Math.max(0, peakFromKernel() - baseline),
+			peakSource: 'VmHWM',
+		});
 	}
 	let sampledPeak = baseline;
 	const timer = setInterval(() => {
@@ -119,7 +123,9 @@ const CHUNK_PATH = /^\/api\/v3\/upload\/[^/]+\/chunk$/;
 
 async function childNode(job) {
 	const harness = require(path.join(ROOT, 'test/harness/n8n.js'));
-	const { LondonDatastore } = harness.requireBundled(path.join(ROOT, 'nodes/LondonDatastore/LondonDatastore.node.ts'));
+	const { LondonDatastore } = harness.requireBundled(
+		path.join(ROOT, 'nodes/LondonDatastore/LondonDatastore.node.ts'),
+	);
 	const credentials = { londonDatastoreApi: { apiKey: EDITOR_KEY, baseUrl: job.url } };
 	const parameters = {
 		resource: 'file',
@@ -149,14 +155,26 @@ async function childNode(job) {
 	const stopWatch = memoryWatch();
 	const cpuBefore = process.cpuUsage();
 	const started = performance.now();
-	const { output, error } = await harness.runNode(LondonDatastore, { parameters, credentials, items: [item] });
+	const { output, error } = await harness.runNode(LondonDatastore, {
+		parameters,
+		credentials,
+		items: [item],
+	});
 	const totalMs = performance.now() - started;
 	const memory = stopWatch();
 	const transferMs = stopTimer();
 	if (error) throw new Error(harness.serializeError(error));
 	const json = output[0][0].json;
 	const cpu = process.cpuUsage(cpuBefore);
-	return { totalMs, transferMs, cpuMs: (cpu.user + cpu.system) / 1000, ...memory, method: json.method, resourceId: json.resourceId, bytes: json.bytes };
+	return {
+		totalMs,
+		transferMs,
+		cpuMs: (cpu.user + cpu.system) / 1000,
+		...memory,
+		method: json.method,
+		resourceId: json.resourceId,
+		bytes: json.bytes,
+	};
 }
 
 /**
@@ -174,9 +192,12 @@ function curlPosts(transfers) {
 		args.push(...form, url);
 	}
 	let ms = 0;
-	for (const line of execFileSync('curl', args, { encoding: 'utf8', maxBuffer: 16 * MIB }).trim().split('\n')) {
+	for (const line of execFileSync('curl', args, { encoding: 'utf8', maxBuffer: 16 * MIB })
+		.trim()
+		.split('\n')) {
 		const [status, seconds] = line.split(' ');
-		if (!(Number(status) < 300)) throw new Error(`curl got HTTP ${status} from ${transfers[0].url}`);
+		if (!(Number(status) < 300))
+			throw new Error(`curl got HTTP ${status} from ${transfers[0].url}`);
 		ms += Number(seconds) * 1000;
 	}
 	return ms;
@@ -191,7 +212,8 @@ async function undiciPost(url, fields, filePath, fileName, headers = {}) {
 	const { request } = require('undici');
 	const boundary = `----bench${crypto.randomBytes(8).toString('hex')}`;
 	let head = '';
-	for (const [name, value] of fields) head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+	for (const [name, value] of fields)
+		head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
 	head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
 	const tail = `\r\n--${boundary}--\r\n`;
 	const length = Buffer.byteLength(head) + fs.statSync(filePath).size + Buffer.byteLength(tail);
@@ -204,11 +226,16 @@ async function undiciPost(url, fields, filePath, fileName, headers = {}) {
 	const cpuBefore = process.cpuUsage();
 	const answer = await request(url, {
 		method: 'POST',
-		headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) },
+		headers: {
+			...headers,
+			'content-type': `multipart/form-data; boundary=${boundary}`,
+			'content-length': String(length),
+		},
 		body: body(),
 	});
 	const text = await answer.body.text();
-	if (answer.statusCode >= 300) throw new Error(`undici got HTTP ${answer.statusCode} from ${url}: ${text.slice(0, 300)}`);
+	if (answer.statusCode >= 300)
+		throw new Error(`undici got HTTP ${answer.statusCode} from ${url}: ${text.slice(0, 300)}`);
 	const cpu = process.cpuUsage(cpuBefore);
 	return { ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
@@ -238,13 +265,19 @@ async function chunkedRaw(job, fileName) {
 	if (job.kind === 'curl') {
 		const headers = [`Authorization: ${EDITOR_KEY}`];
 		transferMs = curlPosts(
-			job.chunkFiles.map((chunkFile, part) => ({ url: created.urlChunk, form: ['-F', `part=${part}`, ...curlFilePart(chunkFile, fileName)], headers })),
+			job.chunkFiles.map((chunkFile, part) => ({
+				url: created.urlChunk,
+				form: ['-F', `part=${part}`, ...curlFilePart(chunkFile, fileName)],
+				headers,
+			})),
 		);
 	} else {
 		const started = performance.now();
 		const cpuBefore = process.cpuUsage();
 		for (const [part, chunkFile] of job.chunkFiles.entries()) {
-			await undiciPost(created.urlChunk, [['part', String(part)]], chunkFile, fileName, { authorization: EDITOR_KEY });
+			await undiciPost(created.urlChunk, [['part', String(part)]], chunkFile, fileName, {
+				authorization: EDITOR_KEY,
+			});
 		}
 		transferMs = performance.now() - started;
 		const cpu = process.cpuUsage(cpuBefore);
@@ -272,24 +305,38 @@ async function childRaw(job) {
 	if (job.path === 'chunked') {
 		({ transferMs, cpuMs, resourceId } = await chunkedRaw(job, fileName));
 	} else if (job.path === 'presigned') {
-		const presign = await request(`${job.url}/api/dataset/${encodeURIComponent(job.dataset)}/presign/${encodeURIComponent(fileName)}`, {
-			method: 'POST',
-			headers: { authorization: EDITOR_KEY },
-		});
-		if (presign.statusCode !== 200) throw new Error(`presign answered ${presign.statusCode}: ${await presign.body.text()}`);
+		const presign = await request(
+			`${job.url}/api/dataset/${encodeURIComponent(job.dataset)}/presign/${encodeURIComponent(fileName)}`,
+			{
+				method: 'POST',
+				headers: { authorization: EDITOR_KEY },
+			},
+		);
+		if (presign.statusCode !== 200)
+			throw new Error(`presign answered ${presign.statusCode}: ${await presign.body.text()}`);
 		const { url, fields } = await presign.body.json();
 		key = fields.key;
 		if (job.kind === 'curl') {
 			const form = [];
-			for (const [name, value] of Object.entries(fields)) form.push('--form-string', `${name}=${value}`);
+			for (const [name, value] of Object.entries(fields))
+				form.push('--form-string', `${name}=${value}`);
 			transferMs = curlPost(url, [...form, ...fileArgument]);
 		} else {
-			({ ms: transferMs, cpuMs } = await undiciPost(url, Object.entries(fields), job.filePath, fileName));
+			({ ms: transferMs, cpuMs } = await undiciPost(
+				url,
+				Object.entries(fields),
+				job.filePath,
+				fileName,
+			));
 		}
 	} else {
 		const url = `${job.url}/api/dataset/${encodeURIComponent(job.dataset)}/resources`;
-		if (job.kind === 'curl') transferMs = curlPost(url, fileArgument, [`Authorization: ${EDITOR_KEY}`]);
-		else ({ ms: transferMs, cpuMs } = await undiciPost(url, [], job.filePath, fileName, { authorization: EDITOR_KEY }));
+		if (job.kind === 'curl')
+			transferMs = curlPost(url, fileArgument, [`Authorization: ${EDITOR_KEY}`]);
+		else
+			({ ms: transferMs, cpuMs } = await undiciPost(url, [], job.filePath, fileName, {
+				authorization: EDITOR_KEY,
+			}));
 	}
 	return { totalMs: performance.now() - started, transferMs, cpuMs, key, resourceId };
 }
@@ -301,7 +348,9 @@ async function childMain() {
 		process.stdout.write(`\nRESULT ${JSON.stringify(result)}\n`);
 		process.exit(0);
 	} catch (error) {
-		process.stdout.write(`\nFAILED ${JSON.stringify(String(error && error.stack ? error.stack : error))}\n`);
+		process.stdout.write(
+			`\nFAILED ${JSON.stringify(String(error && error.stack ? error.stack : error))}\n`,
+		);
 		process.exit(1);
 	}
 }
@@ -314,12 +363,21 @@ async function runChild(job, tmpDir) {
 	// Dirty pages from the last upload would be flushed during this one: start each from a clean disk.
 	execFileSync('sync');
 	return await new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [...(process.env.BENCH_CHILD_FLAGS ? process.env.BENCH_CHILD_FLAGS.split(' ') : []), __filename, '--child', JSON.stringify(job)], {
-			cwd: ROOT,
-			// The child's binary data store and harness folders go under our temp dir and are removed with it.
-			env: { ...process.env, TMPDIR: tmpDir },
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
+		const child = spawn(
+			process.execPath,
+			[
+				...(process.env.BENCH_CHILD_FLAGS ? process.env.BENCH_CHILD_FLAGS.split(' ') : []),
+				__filename,
+				'--child',
+				JSON.stringify(job),
+			],
+			{
+				cwd: ROOT,
+				// The child's binary data store and harness folders go under our temp dir and are removed with it.
+				env: { ...process.env, TMPDIR: tmpDir },
+				stdio: ['ignore', 'pipe', 'inherit'],
+			},
+		);
 		let out = '';
 		child.stdout.on('data', (chunk) => {
 			out += chunk;
@@ -327,11 +385,16 @@ async function runChild(job, tmpDir) {
 		child.on('error', reject);
 		child.on('close', () => {
 			// For profiling runs (BENCH_CHILD_FLAGS=--trace-gc ...): keep what the child printed.
-			if (process.env.BENCH_CHILD_LOG) fs.appendFileSync(process.env.BENCH_CHILD_LOG, `== ${job.kind}\n${out}`);
+			if (process.env.BENCH_CHILD_LOG)
+				fs.appendFileSync(process.env.BENCH_CHILD_LOG, `== ${job.kind}\n${out}`);
 			const result = /\nRESULT (.*)\n/.exec(out);
 			if (result) return resolve(JSON.parse(result[1]));
 			const failed = /\nFAILED (.*)\n/.exec(out);
-			reject(new Error(`${job.kind} upload of ${path.basename(job.filePath)} failed: ${failed ? JSON.parse(failed[1]) : out.slice(-2000)}`));
+			reject(
+				new Error(
+					`${job.kind} upload of ${path.basename(job.filePath)} failed: ${failed ? JSON.parse(failed[1]) : out.slice(-2000)}`,
+				),
+			);
 		});
 	});
 }
@@ -356,9 +419,13 @@ async function makeFile(filePath, size) {
 
 async function json(url, options = {}) {
 	const { request } = require('undici');
-	const answer = await request(url, { ...options, headers: { authorization: EDITOR_KEY, 'content-type': 'application/json', ...options.headers } });
+	const answer = await request(url, {
+		...options,
+		headers: { authorization: EDITOR_KEY, 'content-type': 'application/json', ...options.headers },
+	});
 	const text = await answer.body.text();
-	if (answer.statusCode >= 300) throw new Error(`${options.method || 'GET'} ${url} answered ${answer.statusCode}: ${text}`);
+	if (answer.statusCode >= 300)
+		throw new Error(`${options.method || 'GET'} ${url} answered ${answer.statusCode}: ${text}`);
 	return JSON.parse(text);
 }
 
@@ -393,16 +460,25 @@ async function digestOf(filePath) {
 async function checkStored(target, uploadPath, kind, result, expected) {
 	const { control } = target.sandbox;
 	let stored;
-	if (uploadPath === 'chunked') stored = control.resourceFilePath(target.dataset, result.resourceId);
+	if (uploadPath === 'chunked')
+		stored = control.resourceFilePath(target.dataset, result.resourceId);
 	else if (uploadPath === 'presigned') {
-		const key = kind === 'node' ? ((await control.dataset(target.dataset)).resources[result.resourceId] || {}).origin : result.key;
+		const key =
+			kind === 'node'
+				? ((await control.dataset(target.dataset)).resources[result.resourceId] || {}).origin
+				: result.key;
 		stored = key && (await control.storedObjectPath(key));
 	} else if (kind === 'node') stored = control.resourceFilePath(target.dataset, result.resourceId);
 	else return;
-	if (!stored) throw new Error(`${kind} on the ${uploadPath} path: the sandbox has no stored file for ${JSON.stringify(result.resourceId || result.key)}`);
+	if (!stored)
+		throw new Error(
+			`${kind} on the ${uploadPath} path: the sandbox has no stored file for ${JSON.stringify(result.resourceId || result.key)}`,
+		);
 	const got = await digestOf(stored);
 	if (got.size !== expected.size || got.md5 !== expected.md5) {
-		throw new Error(`${kind} on the ${uploadPath} path stored ${got.size} bytes, MD5 ${got.md5}; sent ${expected.size} bytes, MD5 ${expected.md5}`);
+		throw new Error(
+			`${kind} on the ${uploadPath} path stored ${got.size} bytes, MD5 ${got.md5}; sent ${expected.size} bytes, MD5 ${expected.md5}`,
+		);
 	}
 	if (uploadPath === 'chunked') fs.rmSync(stored, { force: true });
 }
@@ -410,7 +486,15 @@ async function checkStored(target, uploadPath, kind, result, expected) {
 /** The file in 5 MiB chunk files (the chunked path's parts, for the raw clients), in order. */
 function splitIntoParts(filePath, directory) {
 	fs.mkdirSync(directory, { recursive: true });
-	execFileSync('split', ['-b', String(5 * MIB), '-a', '5', '-d', filePath, path.join(directory, 'part-')]);
+	execFileSync('split', [
+		'-b',
+		String(5 * MIB),
+		'-a',
+		'5',
+		'-d',
+		filePath,
+		path.join(directory, 'part-'),
+	]);
 	return fs
 		.readdirSync(directory)
 		.sort()
@@ -435,22 +519,47 @@ async function parentMain() {
 
 	const tmpDir = fs.mkdtempSync(path.join(argument('dir', os.tmpdir()), 'bench-upload-'));
 	const { startDatastoreSandboxes } = require(path.join(ROOT, 'sandbox/datapress'));
-	const sandbox = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0, dataDir: path.join(tmpDir, 'sandbox') });
+	const sandbox = await startDatastoreSandboxes({
+		api: 'legacy',
+		port: 0,
+		storagePort: 0,
+		dataDir: path.join(tmpDir, 'sandbox'),
+	});
 	const { control } = sandbox;
-	const sandbox4 = await startDatastoreSandboxes({ api: 'v4', port: 0, dataDir: path.join(tmpDir, 'sandbox-v4') });
+	const sandbox4 = await startDatastoreSandboxes({
+		api: 'v4',
+		port: 0,
+		dataDir: path.join(tmpDir, 'sandbox-v4'),
+	});
 	try {
 		const teams = await json(`${sandbox.url}/api/orgs`);
-		const team = (Array.isArray(teams) ? teams : Object.values(teams)).find((entry) => entry.slug === 'gla-demo');
+		const team = (Array.isArray(teams) ? teams : Object.values(teams)).find(
+			(entry) => entry.slug === 'gla-demo',
+		);
 		const dataset = await json(`${sandbox.url}/api/dataset`, {
 			method: 'POST',
-			body: JSON.stringify({ title: 'Upload benchmark', slug: `upload-benchmark-${Date.now()}`, parent: team.id, sharing: 'private' }),
+			body: JSON.stringify({
+				title: 'Upload benchmark',
+				slug: `upload-benchmark-${Date.now()}`,
+				parent: team.id,
+				sharing: 'private',
+			}),
 		});
 		const dataset4 = await json(`${sandbox4.url}/api/v3/dataset`, {
 			method: 'POST',
-			body: JSON.stringify({ title: 'Upload benchmark', team: 'g7lad', masthead: 'gla', sharing: 'private' }),
+			body: JSON.stringify({
+				title: 'Upload benchmark',
+				team: 'g7lad',
+				masthead: 'gla',
+				sharing: 'private',
+			}),
 		});
 		const legacyTarget = { sandbox, dataset: dataset.slug };
-		const targets = { presigned: legacyTarget, multipart: legacyTarget, chunked: { sandbox: sandbox4, dataset: dataset4.dataset.id } };
+		const targets = {
+			presigned: legacyTarget,
+			multipart: legacyTarget,
+			chunked: { sandbox: sandbox4, dataset: dataset4.dataset.id },
+		};
 
 		const plan = [
 			...sizes.map((size) => ({ path: 'presigned', size: size * MIB })),
@@ -462,7 +571,9 @@ async function parentMain() {
 				`load average ${os.loadavg()[0].toFixed(1)}, files in ${tmpDir}`,
 		);
 		const rows = [];
-		const clients = process.env.BENCH_CLIENTS ? process.env.BENCH_CLIENTS.split(',') : ['node', 'curl', 'undici'];
+		const clients = process.env.BENCH_CLIENTS
+			? process.env.BENCH_CLIENTS.split(',')
+			: ['node', 'curl', 'undici'];
 		for (const { path: uploadPath, size } of plan) {
 			const filePath = path.join(tmpDir, `bench-${mib(size)}MiB.bin`);
 			await makeFile(filePath, size);
@@ -472,30 +583,48 @@ async function parentMain() {
 			const target = targets[uploadPath];
 			const results = Object.fromEntries(clients.map((kind) => [kind, []]));
 			for (let run = 0; run < runs; run++) {
-				const job = { path: uploadPath, url: target.sandbox.url, storageUrl: target.sandbox.storageUrl, dataset: target.dataset, filePath, chunkFiles };
+				const job = {
+					path: uploadPath,
+					url: target.sandbox.url,
+					storageUrl: target.sandbox.storageUrl,
+					dataset: target.dataset,
+					filePath,
+					chunkFiles,
+				};
 				// Rotate the order so that no client always goes first (warm caches, flushes, load swings).
 				const order = clients.map((_, index) => clients[(index + run) % clients.length]);
 				for (const kind of order) {
 					const result = await runChild({ ...job, kind }, tmpDir);
-					if (kind === 'node' && result.method !== uploadPath) throw new Error(`the node took the ${result.method} path, not ${uploadPath}`);
+					if (kind === 'node' && result.method !== uploadPath)
+						throw new Error(`the node took the ${result.method} path, not ${uploadPath}`);
 					await checkStored(target, uploadPath, kind, result, expected);
 					results[kind].push(result);
 					if (verbose) {
-						const cpu = result.cpuMs === undefined ? '' : `, CPU ${(result.cpuMs / (size / MIB)).toFixed(2)} ms/MiB`;
-						console.log(`  run ${run + 1} ${kind}: ${rate(size, result.transferMs)} MiB/s${cpu}${kind === 'node' ? `, RSS growth ${mib(result.growth)} MiB` : ''}`);
+						const cpu =
+							result.cpuMs === undefined
+								? ''
+								: `, CPU ${(result.cpuMs / (size / MIB)).toFixed(2)} ms/MiB`;
+						console.log(
+							`  run ${run + 1} ${kind}: ${rate(size, result.transferMs)} MiB/s${cpu}${kind === 'node' ? `, RSS growth ${mib(result.growth)} MiB` : ''}`,
+						);
 					}
-					if (uploadPath === 'presigned' && kind !== 'node') await removeStored(control, result.key);
+					if (uploadPath === 'presigned' && kind !== 'node')
+						await removeStored(control, result.key);
 				}
 				if (uploadPath === 'presigned') {
 					const stored = await control.dataset(dataset.slug);
-					for (const resource of Object.values(stored.resources || {})) await removeStored(control, resource.origin || resource.key);
+					for (const resource of Object.values(stored.resources || {}))
+						await removeStored(control, resource.origin || resource.key);
 				}
 			}
 			fs.rmSync(filePath, { force: true });
 			fs.rmSync(partsDir, { recursive: true, force: true });
 			const transfer = (kind) => median(results[kind].map((result) => result.transferMs));
 			// The clients of one run went back to back: the median of per-run ratios cancels slow swings in machine load.
-			const paired = (kind) => median(results.node.map((result, index) => results[kind][index].transferMs / result.transferMs));
+			const paired = (kind) =>
+				median(
+					results.node.map((result, index) => results[kind][index].transferMs / result.transferMs),
+				);
 			// BENCH_CLIENTS may leave out curl or undici: the row names the clients that ran.
 			const baselines = clients.filter((kind) => kind !== 'node');
 			const row = {
@@ -523,19 +652,21 @@ async function parentMain() {
 			const large = sized[sized.length - 1];
 			console.log(
 				`- ${largePath}: RSS growth ${mib(small.nodeGrowth)} MiB at ${mib(small.size)} MiB vs ${mib(large.nodeGrowth)} MiB at ${mib(large.size)} MiB ` +
-					`for a file x${(large.size / small.size).toFixed(1)} larger (target: flat, and <= 64 MiB at 1 GiB: ${large.nodeGrowth <= 64 * MIB ? "at most 64 MiB here" : "OVER 64 MiB"})`,
+					`for a file x${(large.size / small.size).toFixed(1)} larger (target: flat, and <= 64 MiB at 1 GiB: ${large.nodeGrowth <= 64 * MIB ? 'at most 64 MiB here' : 'OVER 64 MiB'})`,
 			);
 		}
 		for (const row of rows) {
 			const verdict = (ratio) => `${ratio.toFixed(2)} (${ratio >= 0.8 ? 'met' : 'NOT met'})`;
 			console.log(
-				`- ${row.path} ${mib(row.size)} MiB: throughput ${Object.entries(row.ratio).map(([kind, ratio]) => `node/${kind} ${verdict(ratio)}`).join(', ')} (target >= 0.80); ` +
+				`- ${row.path} ${mib(row.size)} MiB: throughput ${Object.entries(row.ratio)
+					.map(([kind, ratio]) => `node/${kind} ${verdict(ratio)}`)
+					.join(', ')} (target >= 0.80); ` +
 					`RSS growth / file size ${(row.nodeGrowth / row.size).toFixed(3)}`,
 			);
 		}
 		console.log(
 			"(upload = the request carrying the file, or the chunked path's part requests. node: from the answer before the first to the last one's answer, seen inside the node's process; " +
-				"curl: its time_total (summed over the parts, one curl process); undici: send to answer, streaming the file with 1 MiB reads (the parts one after the other). " +
+				'curl: its time_total (summed over the parts, one curl process); undici: send to answer, streaming the file with 1 MiB reads (the parts one after the other). ' +
 				'Whole operation = read dataset, presign, storage POST, attach patch; chunked: read dataset, create, parts, complete. Every stored file was checked: same size and MD5.)',
 		);
 	} finally {

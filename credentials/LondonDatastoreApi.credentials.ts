@@ -16,7 +16,8 @@ export class LondonDatastoreApi implements ICredentialType {
 		dark: 'file:../icons/londonDatastore.dark.svg',
 	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore#using-the-nodes-with-the-real-services';
+	documentationUrl =
+		'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore#using-the-nodes-with-the-real-services';
 
 	properties: INodeProperties[] = [
 		{
@@ -27,7 +28,7 @@ export class LondonDatastoreApi implements ICredentialType {
 			default: '',
 			required: true,
 			description:
-				'The API key shown on your DataPress profile page. Reading public datasets needs none; every edit needs a key whose user is an editor of the dataset\'s team.',
+				"The API key shown on your DataPress profile page. Reading public datasets needs none; every edit needs a key whose user is an editor of the dataset's team.",
 		},
 		{
 			displayName: 'Base URL',
@@ -47,11 +48,15 @@ export class LondonDatastoreApi implements ICredentialType {
 					description: 'Asks the site once per execution (DataPress 4 answers /api/v3/whoami)',
 				},
 				{ name: 'DataPress 4', value: 'v4', description: 'The London Datastore since 2025' },
-				{ name: 'Legacy', value: 'legacy', description: 'DataPress sites that still run the older API' },
+				{
+					name: 'Legacy',
+					value: 'legacy',
+					description: 'DataPress sites that still run the older API',
+				},
 			],
 			default: 'auto',
 			description:
-				'Which DataPress API the site serves. Automatic suits both; the credential test asks DataPress 4\'s whoami unless Legacy is chosen.',
+				"Which DataPress API the site serves. Automatic suits both; the credential test asks DataPress 4's whoami unless Legacy is chosen.",
 		},
 	];
 

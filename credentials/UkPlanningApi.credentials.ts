@@ -17,7 +17,8 @@ export class UkPlanningApi implements ICredentialType {
 		dark: 'file:../icons/ukPlanning.dark.svg',
 	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore#using-the-nodes-with-the-real-services';
+	documentationUrl =
+		'https://github.com/n8n-nodes-planning-datastore/n8n-nodes-planning-datastore#using-the-nodes-with-the-real-services';
 
 	properties: INodeProperties[] = [
 		{
@@ -27,7 +28,7 @@ export class UkPlanningApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Your Planning API key. Get one with the UK Planning node\'s Account → Generate Key (leave this empty for that).',
+				"Your Planning API key. Get one with the UK Planning node's Account → Generate Key (leave this empty for that).",
 		},
 		{
 			displayName: 'Base URL',
@@ -61,7 +62,8 @@ export class UkPlanningApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 403,
-					message: 'The Planning API rejected this API key (HTTP 403). Check the key, or create one with Account → Generate Key.',
+					message:
+						'The Planning API rejected this API key (HTTP 403). Check the key, or create one with Account → Generate Key.',
 				},
 			},
 			{
@@ -69,7 +71,8 @@ export class UkPlanningApi implements ICredentialType {
 				properties: {
 					key: 'response.status',
 					value: 'ERROR',
-					message: 'The Planning API answered with an error for this key. Check the key and the Base URL.',
+					message:
+						'The Planning API answered with an error for this key. Check the key and the Base URL.',
 				},
 			},
 		] as unknown as IAuthenticateRuleResponseCode[],

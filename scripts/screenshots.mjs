@@ -37,7 +37,12 @@ const CHROMIUM_ARGS = [
 	'--disable-sync',
 ];
 const VIEWPORT = { width: 1440, height: 900 };
-const OWNER = { email: 'screenshots@example.com', password: 'Screenshots-password-1', firstName: 'Demo', lastName: 'User' };
+const OWNER = {
+	email: 'screenshots@example.com',
+	password: 'Screenshots-password-1',
+	firstName: 'Demo',
+	lastName: 'User',
+};
 
 const say = (message) => console.log(`screenshots: ${message}`);
 
@@ -109,7 +114,8 @@ export async function startEnvironment({ build = true } = {}) {
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify(OWNER),
 		});
-		if (!answer.ok) throw new Error(`owner setup answered ${answer.status}: ${await answer.text()}`);
+		if (!answer.ok)
+			throw new Error(`owner setup answered ${answer.status}: ${await answer.text()}`);
 		return { url: server.url, workflows, planning, datastore, mailbox, stop };
 	} catch (error) {
 		await stop();
@@ -120,7 +126,8 @@ export async function startEnvironment({ build = true } = {}) {
 /** A Chromium page logged in to the editor (the login cookie is shared by the context's request API). */
 export async function openEditor(url) {
 	const { chromium } = require('playwright-core');
-	if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+	if (!fs.existsSync(CHROMIUM))
+		throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 	// launch() gives the browser a new, empty profile folder of its own and removes it on close.
 	// Playwright's own signal handlers would exit the process before n8n and the sandboxes are stopped.
 	const browser = await chromium.launch({
@@ -132,7 +139,12 @@ export async function openEditor(url) {
 		handleSIGHUP: false,
 	});
 	try {
-		const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: 'UTC' });
+		const context = await browser.newContext({
+			viewport: VIEWPORT,
+			deviceScaleFactor: 1,
+			locale: 'en-GB',
+			timezoneId: 'UTC',
+		});
 		const login = await context.request.post(`${url}/rest/login`, {
 			data: { emailOrLdapLoginId: OWNER.email, password: OWNER.password },
 		});
@@ -169,7 +181,9 @@ async function main() {
 		say(`wrote ${written.length} file(s):`);
 		for (const file of written) console.log(`  ${path.relative(instance.repoRoot, file)}`);
 		if (failed.length) {
-			say(`failed: ${failed.join(', ')} (what the page showed: ${path.join(os.tmpdir(), 'screenshots-failed-<name>.png')})`);
+			say(
+				`failed: ${failed.join(', ')} (what the page showed: ${path.join(os.tmpdir(), 'screenshots-failed-<name>.png')})`,
+			);
 			process.exitCode = 1;
 		}
 	} finally {
@@ -215,7 +229,9 @@ async function openWorkflow(page, url, id) {
 }
 
 function canvasNode(page, name) {
-	return page.locator(`[data-test-id="canvas-node"][data-node-name="${name.replace(/"/g, '\\"')}"]`);
+	return page.locator(
+		`[data-test-id="canvas-node"][data-node-name="${name.replace(/"/g, '\\"')}"]`,
+	);
 }
 
 /**
@@ -256,7 +272,9 @@ async function fitPanelHeight(page, maxHeight = 2000) {
 
 /** Picks an option of an `options` parameter in the open panel, by its display name. */
 async function chooseOption(page, parameterName, optionName) {
-	await page.locator(`[data-test-id="ndv"] [data-test-id="parameter-input-${parameterName}"]`).click();
+	await page
+		.locator(`[data-test-id="ndv"] [data-test-id="parameter-input-${parameterName}"]`)
+		.click();
 	await page.locator('.el-select-dropdown__item:visible', { hasText: optionName }).first().click();
 	await page.waitForTimeout(500);
 }
@@ -276,7 +294,10 @@ async function widenOutput(page) {
 
 /** Switches the output panel to Schema, Table or JSON and moves the pointer where it shows no tooltip. */
 async function showOutputAs(page, mode) {
-	await page.locator('[data-test-id="output-panel"] [data-test-id="ndv-run-data-display-mode"]').getByText(mode, { exact: true }).click();
+	await page
+		.locator('[data-test-id="output-panel"] [data-test-id="ndv-run-data-display-mode"]')
+		.getByText(mode, { exact: true })
+		.click();
 	await page.mouse.move(page.viewportSize().width / 2, 20);
 	await page.waitForTimeout(800);
 }
@@ -292,8 +313,14 @@ async function showNodeActions(page, displayName) {
 	await page.locator('[data-test-id="node-creator-plus-button"]').click();
 	await page.locator('[data-test-id="node-creator"]').waitFor();
 	await page.locator('[data-test-id="node-creator-search-bar"]').fill(displayName);
-	await page.locator('[data-test-id="node-creator-item-name"]', { hasText: new RegExp(`^${displayName}$`) }).first().click();
-	await page.getByText(/actions/i).first().waitFor();
+	await page
+		.locator('[data-test-id="node-creator-item-name"]', { hasText: new RegExp(`^${displayName}$`) })
+		.first()
+		.click();
+	await page
+		.getByText(/actions/i)
+		.first()
+		.waitFor();
 	// A node with a trigger lists it in a section that opens on a click ("On new ... event").
 	const triggers = page.locator('[data-test-id="node-creator"]').getByText(/^Triggers \(\d+\)/);
 	if (await triggers.count()) {
@@ -314,7 +341,8 @@ async function showNodeActions(page, displayName) {
 export async function captureAll(page, environment, { only } = {}) {
 	const written = [];
 	const failed = [];
-	const wanted = (name) => !only || only.some((prefix) => name.startsWith(prefix) || prefix.startsWith(name));
+	const wanted = (name) =>
+		!only || only.some((prefix) => name.startsWith(prefix) || prefix.startsWith(name));
 	// One failing picture (a changed selector, say) must not cost the others; failures are listed at the end.
 	const section = async (name, capture) => {
 		if (!wanted(name)) return;
@@ -323,7 +351,9 @@ export async function captureAll(page, environment, { only } = {}) {
 		} catch (error) {
 			failed.push(name);
 			say(`FAILED ${name}: ${error.message.split('\n')[0]}`);
-			await page.screenshot({ path: path.join(os.tmpdir(), `screenshots-failed-${name}.png`) }).catch(() => {});
+			await page
+				.screenshot({ path: path.join(os.tmpdir(), `screenshots-failed-${name}.png`) })
+				.catch(() => {});
 		}
 	};
 	const shoot = async (name, description) => {
@@ -350,29 +380,44 @@ export async function captureAll(page, environment, { only } = {}) {
 	await section('actions', async () => {
 		await openWorkflow(page, url, example('4-').id);
 		await showNodeActions(page, 'UK Planning');
-		await shoot('actions-uk-planning', 'the node creator listing the UK Planning actions and trigger');
+		await shoot(
+			'actions-uk-planning',
+			'the node creator listing the UK Planning actions and trigger',
+		);
 		await openWorkflow(page, url, example('4-').id);
 		await showNodeActions(page, 'London Datastore');
-		await shoot('actions-london-datastore', 'the node creator listing the London Datastore actions');
+		await shoot(
+			'actions-london-datastore',
+			'the node creator listing the London Datastore actions',
+		);
 	});
 
 	await section('panel-uk-planning-search', async () => {
 		await openWorkflow(page, url, example('2-').id);
 		await openNodePanel(page, "Last month's applications");
-		await shoot('panel-uk-planning-search', 'UK Planning, Application → Search: authorities, dates, filters, credit guard');
+		await shoot(
+			'panel-uk-planning-search',
+			'UK Planning, Application → Search: authorities, dates, filters, credit guard',
+		);
 		await closeNodePanel(page);
 	});
 
 	await section('panel-london-datastore', async () => {
 		await openWorkflow(page, url, example('2-').id);
 		await openNodePanel(page, 'Replace the CSV');
-		await shoot('panel-london-datastore-file-upload', 'London Datastore, File → Upload (replace, skip if unchanged) with its options');
+		await shoot(
+			'panel-london-datastore-file-upload',
+			'London Datastore, File → Upload (replace, skip if unchanged) with its options',
+		);
 		await closeNodePanel(page);
 		await openNodePanel(page, 'Describe the extract');
 		// Chosen explicitly so the picture shows the Set Fields form whatever the example stores.
 		await chooseOption(page, 'updateMode', 'Set Fields');
 		await fitPanelHeight(page);
-		await shoot('panel-london-datastore-dataset-update', 'London Datastore, Dataset → Update with Set Fields');
+		await shoot(
+			'panel-london-datastore-dataset-update',
+			'London Datastore, Dataset → Update with Set Fields',
+		);
 		await closeNodePanel(page);
 	});
 
@@ -384,7 +429,10 @@ export async function captureAll(page, environment, { only } = {}) {
 	await section('panel-uk-planning-trigger', async () => {
 		await openWorkflow(page, url, example('1-').id);
 		await openNodePanel(page, triggerName());
-		await shoot('panel-uk-planning-trigger', 'UK Planning Trigger: poll times, postcode and radius, look-back, credit cap');
+		await shoot(
+			'panel-uk-planning-trigger',
+			'UK Planning Trigger: poll times, postcode and radius, look-back, credit cap',
+		);
 		await closeNodePanel(page);
 	});
 
@@ -393,10 +441,15 @@ export async function captureAll(page, environment, { only } = {}) {
 		await page.setViewportSize({ width: VIEWPORT.width, height: 1000 });
 		await openNodePanel(page, triggerName(), { maxHeight: 1000 });
 		await page.locator('[data-test-id="ndv"] [data-test-id="node-execute-button"]').first().click();
-		await page.locator('[data-test-id="output-panel"] [data-test-id="ndv-items-count"]').waitFor({ timeout: 120_000 });
+		await page
+			.locator('[data-test-id="output-panel"] [data-test-id="ndv-items-count"]')
+			.waitFor({ timeout: 120_000 });
 		await widenOutput(page);
 		await showOutputAs(page, 'JSON');
-		await shoot('output-uk-planning-trigger', 'the trigger\'s "Fetch Test Event": the newest application near GU16 7HF, as JSON');
+		await shoot(
+			'output-uk-planning-trigger',
+			'the trigger\'s "Fetch Test Event": the newest application near GU16 7HF, as JSON',
+		);
 		await closeNodePanel(page);
 	});
 
@@ -410,19 +463,28 @@ export async function captureAll(page, environment, { only } = {}) {
 		if (!/successfully/.test(message)) throw new Error(`the run failed: ${message}`);
 		await page.mouse.move(VIEWPORT.width - 20, VIEWPORT.height / 2);
 		await page.waitForTimeout(1_000);
-		await shoot('execution-count-before-you-pay', '"Count before you pay" after "Execute workflow": item counts on every connection');
+		await shoot(
+			'execution-count-before-you-pay',
+			'"Count before you pay" after "Execute workflow": item counts on every connection',
+		);
 
 		await page.setViewportSize({ width: VIEWPORT.width, height: 1000 });
 		await openNodePanel(page, 'Count (free)', { maxHeight: 1000 });
 		await widenOutput(page);
 		await showOutputAs(page, 'JSON');
-		await shoot('execution-count-output', 'the Count step\'s output: matches, credits left, cost of fetching them');
+		await shoot(
+			'execution-count-output',
+			"the Count step's output: matches, credits left, cost of fetching them",
+		);
 		await closeNodePanel(page);
 
 		await page.setViewportSize({ width: VIEWPORT.width, height: 1000 });
 		await openNodePanel(page, 'Fetch applications', { maxHeight: 1000 });
 		await showOutputAs(page, 'Table');
-		await shoot('execution-fetch-applications-output', 'the Search step\'s output: one item per application, as a table');
+		await shoot(
+			'execution-fetch-applications-output',
+			"the Search step's output: one item per application, as a table",
+		);
 		await closeNodePanel(page);
 	});
 

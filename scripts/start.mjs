@@ -25,9 +25,15 @@ const PORTS = {
 	smtp: Number(process.env.SMTP_PORT || 4025),
 	mailbox: Number(process.env.MAILBOX_PORT || 4026),
 };
-const OWNER = { email: 'demo@example.com', password: 'Demo-password-1', firstName: 'Demo', lastName: 'User' };
+const OWNER = {
+	email: 'demo@example.com',
+	password: 'Demo-password-1',
+	firstName: 'Demo',
+	lastName: 'User',
+};
 const queueMode = process.argv.includes('--queue');
-const demoFolder = process.env.DEMO_FOLDER || path.join(repoRoot, queueMode ? '.demo-queue' : '.demo');
+const demoFolder =
+	process.env.DEMO_FOLDER || path.join(repoRoot, queueMode ? '.demo-queue' : '.demo');
 // The only folder n8n's file nodes may read in the demo (N8N_RESTRICT_FILE_ACCESS_TO).
 const filesFolder = path.join(demoFolder, 'files');
 const n8nEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
@@ -43,7 +49,12 @@ const { demoCredentials, preparedExamples, ensureLargeFile } = require('./lib/de
 say('building and packing the package');
 const tarball = instance.packPackage({ build: true });
 
-const firstRun = !fs.existsSync(path.join(demoFolder, queueMode ? path.join('postgres', 'data', 'PG_VERSION') : path.join('.n8n', 'database.sqlite')));
+const firstRun = !fs.existsSync(
+	path.join(
+		demoFolder,
+		queueMode ? path.join('postgres', 'data', 'PG_VERSION') : path.join('.n8n', 'database.sqlite'),
+	),
+);
 fs.mkdirSync(demoFolder, { recursive: true });
 if (!queueMode) {
 	instance.createUserFolder({ tarball, folder: demoFolder });
@@ -67,7 +78,11 @@ try {
 	const { startDatastoreSandboxes } = require('../sandbox/datapress');
 	const { startMailSink } = require('../sandbox/mail');
 	// The demo's Planning sandbox clock runs in real time, as n8n's $now does.
-	const planning = await startPlanningSandbox({ port: PORTS.planning, now: new Date().toISOString(), tick: true });
+	const planning = await startPlanningSandbox({
+		port: PORTS.planning,
+		now: new Date().toISOString(),
+		tick: true,
+	});
 	started.push(() => planning.close());
 	const datastore = await startDatastoreSandboxes({
 		port: PORTS.datapress,
@@ -82,11 +97,20 @@ try {
 	let cluster = null;
 	if (queueMode) {
 		const { startQueueCluster } = require('./lib/queue-mode.cjs');
-		cluster = await startQueueCluster({ installed, tarball, folder: demoFolder, extraEnv: n8nEnv, mainPort: PORTS.n8n, say });
+		cluster = await startQueueCluster({
+			installed,
+			tarball,
+			folder: demoFolder,
+			extraEnv: n8nEnv,
+			mainPort: PORTS.n8n,
+			say,
+		});
 		started.push(() => cluster.stop());
 	}
 	const importJson = (kind, data) =>
-		cluster ? cluster.importJson(kind, data) : instance.importJson({ installed, userFolder: demoFolder, kind, data });
+		cluster
+			? cluster.importJson(kind, data)
+			: instance.importJson({ installed, userFolder: demoFolder, kind, data });
 
 	if (firstRun) {
 		say('importing demo credentials and the example workflows');
@@ -98,7 +122,10 @@ try {
 		});
 		await importJson('credentials', credentials);
 		// Example 3 publishes a file over 100 MB; make one (about 120 MB of CSV) where n8n may read it.
-		const largeFilePath = await ensureLargeFile(path.join(filesFolder, 'large-extract.csv'), 120 * 1024 * 1024);
+		const largeFilePath = await ensureLargeFile(
+			path.join(filesFolder, 'large-extract.csv'),
+			120 * 1024 * 1024,
+		);
 		const workflows = preparedExamples({ largeFilePath });
 		if (workflows.length) await importJson('workflow', workflows);
 	}
@@ -108,7 +135,12 @@ try {
 		server = cluster.main;
 	} else {
 		say('starting n8n');
-		server = await instance.startServer({ installed, userFolder: demoFolder, port: PORTS.n8n, extraEnv: n8nEnv });
+		server = await instance.startServer({
+			installed,
+			userFolder: demoFolder,
+			port: PORTS.n8n,
+			extraEnv: n8nEnv,
+		});
 		started.push(() => server.stop());
 	}
 	if (firstRun) {
@@ -117,7 +149,8 @@ try {
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify(OWNER),
 		});
-		if (!answer.ok) say(`owner setup answered ${answer.status}; log in with the account you created before`);
+		if (!answer.ok)
+			say(`owner setup answered ${answer.status}; log in with the account you created before`);
 	}
 
 	const queueLines = cluster

@@ -1,5 +1,5 @@
-// `npm test`: installs the project's own dependencies when missing, builds, lints, runs n8n's scanner
-// rules on the packed tarball (scripts/scan.mjs), then runs every test with jest. jest runs last so that
+// `npm test`: installs the project's own dependencies when missing, builds, lints, checks the formatting
+// (prettier), runs n8n's scanner rules on the packed tarball (scripts/scan.mjs), then runs every test with jest. jest runs last so that
 // the output ends with its summary.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -13,6 +13,7 @@ ensureDependencies('test');
 try {
 	run(npm, ['run', '--silent', 'build']);
 	run(npm, ['run', '--silent', 'lint']);
+	run(npm, ['run', '--silent', 'format:check']);
 	run(npm, ['run', '--silent', 'scan']);
 	run(path.join(repoRoot, 'node_modules', '.bin', 'jest'), process.argv.slice(2));
 } catch (error) {

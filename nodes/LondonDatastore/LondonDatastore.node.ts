@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestOptionsProperty } from '../shared/requestOptions';
@@ -10,13 +15,17 @@ export class LondonDatastore implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'London Datastore',
 		name: 'londonDatastore',
-		icon: { light: 'file:../../icons/londonDatastore.svg', dark: 'file:../../icons/londonDatastore.dark.svg' },
+		icon: {
+			light: 'file:../../icons/londonDatastore.svg',
+			dark: 'file:../../icons/londonDatastore.dark.svg',
+		},
 		group: ['transform'],
 		// 1.1: Simplify on Dataset Get and Get Many, on by default (version 1 keeps the full output).
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Create, patch and upload files to datasets on the London Datastore or any DataPress site',
+		description:
+			'Create, patch and upload files to datasets on the London Datastore or any DataPress site',
 		defaults: { name: 'London Datastore' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -42,8 +51,18 @@ export class LondonDatastore implements INodeType {
 				noDataExpression: true,
 				displayOptions: { show: { resource: ['dataset'] } },
 				options: [
-					{ name: 'Create', value: 'create', action: 'Create a dataset', description: 'Create a dataset' },
-					{ name: 'Get', value: 'get', action: 'Get a dataset', description: 'Get a dataset by its ID, page address or from the list' },
+					{
+						name: 'Create',
+						value: 'create',
+						action: 'Create a dataset',
+						description: 'Create a dataset',
+					},
+					{
+						name: 'Get',
+						value: 'get',
+						action: 'Get a dataset',
+						description: 'Get a dataset by its ID, page address or from the list',
+					},
 					{
 						name: 'Get Many',
 						value: 'getAll',
@@ -66,8 +85,18 @@ export class LondonDatastore implements INodeType {
 				noDataExpression: true,
 				displayOptions: { show: { resource: ['file'] } },
 				options: [
-					{ name: 'Delete', value: 'delete', action: 'Delete a file', description: 'Remove a file from a dataset' },
-					{ name: 'Download', value: 'download', action: 'Download a file', description: 'Download a file of a dataset, private ones included' },
+					{
+						name: 'Delete',
+						value: 'delete',
+						action: 'Delete a file',
+						description: 'Remove a file from a dataset',
+					},
+					{
+						name: 'Download',
+						value: 'download',
+						action: 'Download a file',
+						description: 'Download a file of a dataset, private ones included',
+					},
 					{
 						name: 'Update',
 						value: 'update',
@@ -90,7 +119,12 @@ export class LondonDatastore implements INodeType {
 				noDataExpression: true,
 				displayOptions: { show: { resource: ['team'] } },
 				options: [
-					{ name: 'Get Many', value: 'getAll', action: 'Get many teams', description: 'List the teams (organisations)' },
+					{
+						name: 'Get Many',
+						value: 'getAll',
+						action: 'Get many teams',
+						description: 'List the teams (organisations)',
+					},
 				],
 				default: 'getAll',
 			},

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestOptionsProperty } from '../shared/requestOptions';
@@ -9,7 +14,10 @@ export class UkPlanning implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'UK Planning',
 		name: 'ukPlanning',
-		icon: { light: 'file:../../icons/ukPlanning.svg', dark: 'file:../../icons/ukPlanning.dark.svg' },
+		icon: {
+			light: 'file:../../icons/ukPlanning.svg',
+			dark: 'file:../../icons/ukPlanning.dark.svg',
+		},
 		group: ['transform'],
 		// 2: filters in one Filters collection, Simplify, camelCase output, newest first over Max Credits by default.
 		version: [1, 2],

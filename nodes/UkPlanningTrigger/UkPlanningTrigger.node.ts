@@ -21,7 +21,10 @@ export class UkPlanningTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'UK Planning Trigger',
 		name: 'ukPlanningTrigger',
-		icon: { light: 'file:../../icons/ukPlanning.svg', dark: 'file:../../icons/ukPlanning.dark.svg' },
+		icon: {
+			light: 'file:../../icons/ukPlanning.svg',
+			dark: 'file:../../icons/ukPlanning.dark.svg',
+		},
 		group: ['trigger'],
 		// 2: filters in one Filters collection, Simplify and camelCase output, as UK Planning 2.
 		version: [1, 2],
@@ -46,16 +49,23 @@ export class UkPlanningTrigger implements INodeType {
 		const config = { ...settings.planner, reserveMs: Math.round(budgetMs * BUDGET_RESERVE_SHARE) };
 
 		if (this.getMode() === 'manual') {
-			const test = await wrapErrors(this, async () => await findTestApplication(config, api, TEST_EVENT_CREDIT_CAP));
+			const test = await wrapErrors(
+				this,
+				async () => await findTestApplication(config, api, TEST_EVENT_CREDIT_CAP),
+			);
 			const report = testEventReport(test, {
 				lookbackDays: config.lookbackDays,
 				maxCredits: config.maxCredits,
 				creditCap: TEST_EVENT_CREDIT_CAP,
 			});
 			if (!test.application) {
-				throw new NodeOperationError(this.getNode(), test.problem ?? 'No application was found for the test event', {
-					description: report,
-				});
+				throw new NodeOperationError(
+					this.getNode(),
+					test.problem ?? 'No application was found for the test event',
+					{
+						description: report,
+					},
+				);
 			}
 			// The item is what a poll would emit, nothing added; the cost report goes to the log.
 			this.logger.info(`UK Planning Trigger: ${report}`);
@@ -63,7 +73,10 @@ export class UkPlanningTrigger implements INodeType {
 		}
 
 		const staticData = this.getWorkflowStaticData('node');
-		const result = await wrapErrors(this, async () => await planPoll(staticData.state, config, api));
+		const result = await wrapErrors(
+			this,
+			async () => await planPoll(staticData.state, config, api),
+		);
 		if (result.stats.partialError) {
 			this.logger.warn(
 				`UK Planning Trigger: a paid request failed after ${result.stats.emitted} new application(s) were fetched; the rest is carried over to the next poll: ${result.stats.partialError}`,
@@ -83,7 +96,11 @@ export class UkPlanningTrigger implements INodeType {
 		// The state moves only now, after every application it covers was fetched.
 		staticData.state = result.state as unknown as IDataObject;
 		if (!result.emitted.length) return null;
-		return [result.emitted.map((application: PlannerApplication) => ({ json: settings.output(application) }))];
+		return [
+			result.emitted.map((application: PlannerApplication) => ({
+				json: settings.output(application),
+			})),
+		];
 	}
 }
 

@@ -12,7 +12,11 @@ export function pollBudgetMs(context: IPollFunctions): number {
 	return Number.isFinite(budget) && budget > 0 ? budget : DEFAULT_POLL_BUDGET_MS;
 }
 
-export function createPlannerApi(context: IPollFunctions, budgetMs: number, attemptTimeoutMs: number): PlannerApi {
+export function createPlannerApi(
+	context: IPollFunctions,
+	budgetMs: number,
+	attemptTimeoutMs: number,
+): PlannerApi {
 	// A request that hangs, or retries, must not hold the poll past its budget: the call fails at the
 	// deadline and the next poll does its part again. The Timeout option bounds each attempt below that,
 	// so that a slow attempt of a free count is retried within the budget.

@@ -33,7 +33,9 @@ export function triggerProperties(): INodeProperties[] {
 	return [
 		{
 			displayName:
-				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output). Fetch Test Event spends at most ' + String(TEST_EVENT_CREDIT_CAP) + ' credits on one recent application, shaped as a poll emits it; what it spent and what activation would cost go to n8n\'s log.',
+				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output). Fetch Test Event spends at most ' +
+				String(TEST_EVENT_CREDIT_CAP) +
+				" credits on one recent application, shaped as a poll emits it; what it spent and what activation would cost go to n8n's log.",
 			name: 'activationNotice',
 			type: 'notice',
 			default: '',
@@ -73,7 +75,8 @@ export function triggerProperties(): INodeProperties[] {
 						{ name: 'Oldest First', value: 'oldestFirst' },
 					],
 					default: 'newestFirst',
-					description: 'Which applications come first when more are new than Max Credits per Poll allows',
+					description:
+						'Which applications come first when more are new than Max Credits per Poll allows',
 				},
 				{
 					displayName: 'Max Credits per Poll',
@@ -81,7 +84,8 @@ export function triggerProperties(): INodeProperties[] {
 					type: 'number',
 					typeOptions: { minValue: 1 },
 					default: DEFAULT_MAX_CREDITS_PER_POLL,
-					description: 'Most credits one poll may spend; the rest is carried over to the next polls',
+					description:
+						'Most credits one poll may spend; the rest is carried over to the next polls',
 				},
 				timeoutProperty(
 					'Milliseconds one attempt of a request may take, its whole answer included. A free count that takes longer is retried within the poll budget; a paid search is repeated only after a refusal or an error page (which charge nothing), and one whose answer was lost is left to the next poll.',
@@ -109,14 +113,24 @@ function stableJson(value: Query): string {
 	);
 }
 
-function invalidOption(context: IPollFunctions, field: string, problem: string): NodeOperationError {
+function invalidOption(
+	context: IPollFunctions,
+	field: string,
+	problem: string,
+): NodeOperationError {
 	return new NodeOperationError(context.getNode(), `Invalid option "${field}": ${problem}`, {
 		description: 'Fix the option; the trigger cannot run with it.',
 	});
 }
 
 /** A whole-number option: absent means its default; a bad value is refused, not clamped. */
-function wholeNumber(context: IPollFunctions, field: string, value: unknown, min: number, fallback: number): number {
+function wholeNumber(
+	context: IPollFunctions,
+	field: string,
+	value: unknown,
+	min: number,
+	fallback: number,
+): number {
 	const checked = checkWholeNumber(value, min, fallback);
 	if ('problem' in checked) throw invalidOption(context, field, checked.problem);
 	return checked.value;
@@ -125,25 +139,50 @@ function wholeNumber(context: IPollFunctions, field: string, value: unknown, min
 export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 	let base: Query;
 	try {
-		const validated = validateSearchFilters(readSearchFilters(context as never, 0)) as unknown as IDataObject;
+		const validated = validateSearchFilters(
+			readSearchFilters(context as never, 0),
+		) as unknown as IDataObject;
 		base = {};
 		for (const [key, value] of Object.entries(validated)) {
-			if (TRIGGER_OWNED_PARAMETERS.includes(key) || value === undefined || value === null || value === '') continue;
+			if (
+				TRIGGER_OWNED_PARAMETERS.includes(key) ||
+				value === undefined ||
+				value === null ||
+				value === ''
+			)
+				continue;
 			base[key] = String(value);
 		}
 	} catch (error) {
 		if (error instanceof FilterValidationError) {
-			throw new NodeOperationError(context.getNode(), `Invalid filter "${error.field}": ${error.message}`, {
-				description: 'Fix the filter; the trigger cannot be activated with it.',
-			});
+			throw new NodeOperationError(
+				context.getNode(),
+				`Invalid filter "${error.field}": ${error.message}`,
+				{
+					description: 'Fix the filter; the trigger cannot be activated with it.',
+				},
+			);
 		}
 		throw new NodeOperationError(context.getNode(), (error as Error)?.message ?? String(error));
 	}
-	const lookbackDays = wholeNumber(context, 'Look-Back Window (Days)', context.getNodeParameter('lookbackDays', DEFAULT_LOOKBACK_DAYS), 1, DEFAULT_LOOKBACK_DAYS);
+	const lookbackDays = wholeNumber(
+		context,
+		'Look-Back Window (Days)',
+		context.getNodeParameter('lookbackDays', DEFAULT_LOOKBACK_DAYS),
+		1,
+		DEFAULT_LOOKBACK_DAYS,
+	);
 	const options = context.getNodeParameter('triggerOptions', {}) as IDataObject;
-	const maxCredits = wholeNumber(context, 'Max Credits per Poll', options.maxCreditsPerPoll, 1, DEFAULT_MAX_CREDITS_PER_POLL);
+	const maxCredits = wholeNumber(
+		context,
+		'Max Credits per Poll',
+		options.maxCreditsPerPoll,
+		1,
+		DEFAULT_MAX_CREDITS_PER_POLL,
+	);
 	const backfillDays = wholeNumber(context, 'Backfill Days', options.backfillDays, 0, 0);
-	const backlogOrder: BacklogOrder = options.backlogOrder === 'oldestFirst' ? 'oldestFirst' : 'newestFirst';
+	const backlogOrder: BacklogOrder =
+		options.backlogOrder === 'oldestFirst' ? 'oldestFirst' : 'newestFirst';
 	const timeout = checkTimeout(options.timeout);
 	if ('problem' in timeout) throw invalidOption(context, 'Timeout', timeout.problem);
 	const timeoutMs = timeout.timeoutMs;

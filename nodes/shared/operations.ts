@@ -55,7 +55,8 @@ export async function runOperations(
 				continue;
 			}
 			// The transports' errors are already scrubbed NodeApiErrors; both constructors return them unchanged.
-			if (error instanceof NodeApiError) throw new NodeApiError(this.getNode(), error as unknown as JsonObject);
+			if (error instanceof NodeApiError)
+				throw new NodeApiError(this.getNode(), error as unknown as JsonObject);
 			throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 		}
 	}

@@ -8,7 +8,11 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 export const DEFAULT_LIMIT = 50;
 
 /** A whole number of at least `min`; absent (undefined or empty) means `fallback`. */
-export function checkWholeNumber(value: unknown, min: number, fallback: number): { value: number } | { problem: string } {
+export function checkWholeNumber(
+	value: unknown,
+	min: number,
+	fallback: number,
+): { value: number } | { problem: string } {
 	if (value === undefined || value === null || value === '') return { value: fallback };
 	const parsed = Number(value);
 	if (!Number.isInteger(parsed) || parsed < min) {
@@ -26,7 +30,11 @@ export function readWholeNumber(
 	fallback: number,
 	min = 1,
 ): number {
-	const checked = checkWholeNumber(context.getNodeParameter(name, itemIndex, fallback), min, fallback);
+	const checked = checkWholeNumber(
+		context.getNodeParameter(name, itemIndex, fallback),
+		min,
+		fallback,
+	);
 	if ('problem' in checked) {
 		throw new NodeOperationError(context.getNode(), `Invalid "${label}": ${checked.problem}`, {
 			itemIndex,

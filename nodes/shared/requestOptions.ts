@@ -30,13 +30,19 @@ export const requestOptionsProperty: INodeProperties = {
 
 /** The item's Timeout in ms; a value below the minimum fails the item before any request. */
 export function readTimeoutMs(context: IExecuteFunctions, itemIndex: number): number {
-	const options = context.getNodeParameter('requestOptions', itemIndex, {}) as { timeout?: unknown };
+	const options = context.getNodeParameter('requestOptions', itemIndex, {}) as {
+		timeout?: unknown;
+	};
 	const checked = checkTimeout(options.timeout);
 	if ('problem' in checked) {
-		throw new NodeOperationError(context.getNode(), `Invalid option "Timeout": ${checked.problem}`, {
-			itemIndex,
-			description: 'No request was sent.',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`Invalid option "Timeout": ${checked.problem}`,
+			{
+				itemIndex,
+				description: 'No request was sent.',
+			},
+		);
 	}
 	return checked.timeoutMs;
 }

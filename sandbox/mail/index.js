@@ -15,22 +15,31 @@ function parseMessage(raw) {
 	const headers = {};
 	for (const line of headerText.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
 		const colon = line.indexOf(':');
-		if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+		if (colon > 0)
+			headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 	}
 	return { headers, body };
 }
 
 /** Decodes RFC 2047 encoded words (=?utf-8?B?...?= / =?utf-8?Q?...?=) as mail clients do for subjects. */
 function decodeWords(value) {
-	return String(value || '').replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_match, _charset, encoding, text) => {
-		if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
-		const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex) => String.fromCharCode(parseInt(hex, 16)));
-		return Buffer.from(bytes, 'latin1').toString('utf8');
-	});
+	return String(value || '').replace(
+		/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g,
+		(_match, _charset, encoding, text) => {
+			if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
+			const bytes = text
+				.replace(/_/g, ' ')
+				.replace(/=([0-9A-Fa-f]{2})/g, (_m, hex) => String.fromCharCode(parseInt(hex, 16)));
+			return Buffer.from(bytes, 'latin1').toString('utf8');
+		},
+	);
 }
 
 function escapeHtml(text) {
-	return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+	return String(text).replace(
+		/[&<>"]/g,
+		(c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
+	);
 }
 
 async function startMailSink({ smtpPort = 0, httpPort = 0, host = '127.0.0.1' } = {}) {

@@ -27,24 +27,211 @@ function createRandom(seed) {
  * Ids are strings, as the API gives them. Rates are mean applications validated per day.
  */
 const AUTHORITIES = [
-	{ id: '1', name: 'bromsgrove', town: 'Bromsgrove', host: 'publicaccess.bromsgroveandredditch.gov.uk', rate: 0.9, districts: [['B60', 52.335, -2.058], ['B61', 52.34, -2.07]] },
-	{ id: '2', name: 'chichester', town: 'Chichester', host: 'publicaccess.chichester.gov.uk', rate: 1.0, districts: [['PO19', 50.837, -0.779], ['PO20', 50.79, -0.8]] },
-	{ id: '3', name: 'epsom-and-ewell', town: 'Epsom', host: 'eplanning.epsom-ewell.gov.uk', rate: 0.7, districts: [['KT17', 51.3333, -0.2574], ['KT19', 51.34, -0.27]] },
-	{ id: '4', name: 'surrey-heath', town: 'Camberley', host: 'planning.surreyheath.gov.uk', rate: 0.7, districts: [['GU16', 51.319, -0.732], ['GU15', 51.336, -0.747]] },
-	{ id: '5', name: 'camden', town: 'London', host: 'planningrecords.camden.gov.uk', rate: 1.4, districts: [['NW1', 51.5362, -0.1433], ['NW3', 51.553, -0.17], ['WC1', 51.523, -0.123]] },
-	{ id: '6', name: 'hackney', town: 'London', host: 'planning.hackney.gov.uk', rate: 1.2, districts: [['E8', 51.544, -0.063], ['E5', 51.559, -0.056], ['N16', 51.562, -0.076]] },
-	{ id: '7', name: 'islington', town: 'London', host: 'planning.islington.gov.uk', rate: 1.2, districts: [['N1', 51.538, -0.099], ['N7', 51.552, -0.117], ['EC1', 51.526, -0.102]] },
-	{ id: '8', name: 'westminster', town: 'London', host: 'idoxpa.westminster.gov.uk', rate: 1.6, districts: [['W1', 51.514, -0.146], ['SW1', 51.497, -0.137], ['W2', 51.515, -0.18]] },
-	{ id: '9', name: 'southwark', town: 'London', host: 'planning.southwark.gov.uk', rate: 1.2, districts: [['SE1', 51.501, -0.094], ['SE15', 51.47, -0.065], ['SE22', 51.456, -0.07]] },
-	{ id: '10', name: 'lambeth', town: 'London', host: 'planning.lambeth.gov.uk', rate: 1.1, districts: [['SE11', 51.488, -0.11], ['SW9', 51.47, -0.114], ['SW2', 51.45, -0.12]] },
-	{ id: '11', name: 'tower-hamlets', town: 'London', host: 'development.towerhamlets.gov.uk', rate: 1.1, districts: [['E1', 51.517, -0.059], ['E14', 51.505, -0.02], ['E3', 51.528, -0.025]] },
-	{ id: '12', name: 'greenwich', town: 'London', host: 'planning.royalgreenwich.gov.uk', rate: 0.8, districts: [['SE10', 51.482, -0.005], ['SE18', 51.487, 0.071]] },
-	{ id: '13', name: 'lewisham', town: 'London', host: 'planning.lewisham.gov.uk', rate: 0.8, districts: [['SE13', 51.46, -0.01], ['SE4', 51.46, -0.036]] },
-	{ id: '14', name: 'haringey', town: 'London', host: 'publicregister.haringey.gov.uk', rate: 0.8, districts: [['N8', 51.585, -0.115], ['N17', 51.597, -0.07]] },
-	{ id: '15', name: 'bristol', town: 'Bristol', host: 'planningonline.bristol.gov.uk', rate: 1.0, districts: [['BS1', 51.454, -2.593], ['BS6', 51.47, -2.6]] },
-	{ id: '16', name: 'manchester', town: 'Manchester', host: 'pa.manchester.gov.uk', rate: 1.0, districts: [['M1', 53.478, -2.235], ['M14', 53.447, -2.22]] },
-	{ id: '17', name: 'leeds', town: 'Leeds', host: 'publicaccess.leeds.gov.uk', rate: 1.0, districts: [['LS1', 53.797, -1.547], ['LS6', 53.82, -1.575]] },
-	{ id: '18', name: 'oxford', town: 'Oxford', host: 'public.oxford.gov.uk', rate: 0.7, districts: [['OX1', 51.75, -1.258], ['OX4', 51.734, -1.217]] },
+	{
+		id: '1',
+		name: 'bromsgrove',
+		town: 'Bromsgrove',
+		host: 'publicaccess.bromsgroveandredditch.gov.uk',
+		rate: 0.9,
+		districts: [
+			['B60', 52.335, -2.058],
+			['B61', 52.34, -2.07],
+		],
+	},
+	{
+		id: '2',
+		name: 'chichester',
+		town: 'Chichester',
+		host: 'publicaccess.chichester.gov.uk',
+		rate: 1.0,
+		districts: [
+			['PO19', 50.837, -0.779],
+			['PO20', 50.79, -0.8],
+		],
+	},
+	{
+		id: '3',
+		name: 'epsom-and-ewell',
+		town: 'Epsom',
+		host: 'eplanning.epsom-ewell.gov.uk',
+		rate: 0.7,
+		districts: [
+			['KT17', 51.3333, -0.2574],
+			['KT19', 51.34, -0.27],
+		],
+	},
+	{
+		id: '4',
+		name: 'surrey-heath',
+		town: 'Camberley',
+		host: 'planning.surreyheath.gov.uk',
+		rate: 0.7,
+		districts: [
+			['GU16', 51.319, -0.732],
+			['GU15', 51.336, -0.747],
+		],
+	},
+	{
+		id: '5',
+		name: 'camden',
+		town: 'London',
+		host: 'planningrecords.camden.gov.uk',
+		rate: 1.4,
+		districts: [
+			['NW1', 51.5362, -0.1433],
+			['NW3', 51.553, -0.17],
+			['WC1', 51.523, -0.123],
+		],
+	},
+	{
+		id: '6',
+		name: 'hackney',
+		town: 'London',
+		host: 'planning.hackney.gov.uk',
+		rate: 1.2,
+		districts: [
+			['E8', 51.544, -0.063],
+			['E5', 51.559, -0.056],
+			['N16', 51.562, -0.076],
+		],
+	},
+	{
+		id: '7',
+		name: 'islington',
+		town: 'London',
+		host: 'planning.islington.gov.uk',
+		rate: 1.2,
+		districts: [
+			['N1', 51.538, -0.099],
+			['N7', 51.552, -0.117],
+			['EC1', 51.526, -0.102],
+		],
+	},
+	{
+		id: '8',
+		name: 'westminster',
+		town: 'London',
+		host: 'idoxpa.westminster.gov.uk',
+		rate: 1.6,
+		districts: [
+			['W1', 51.514, -0.146],
+			['SW1', 51.497, -0.137],
+			['W2', 51.515, -0.18],
+		],
+	},
+	{
+		id: '9',
+		name: 'southwark',
+		town: 'London',
+		host: 'planning.southwark.gov.uk',
+		rate: 1.2,
+		districts: [
+			['SE1', 51.501, -0.094],
+			['SE15', 51.47, -0.065],
+			['SE22', 51.456, -0.07],
+		],
+	},
+	{
+		id: '10',
+		name: 'lambeth',
+		town: 'London',
+		host: 'planning.lambeth.gov.uk',
+		rate: 1.1,
+		districts: [
+			['SE11', 51.488, -0.11],
+			['SW9', 51.47, -0.114],
+			['SW2', 51.45, -0.12],
+		],
+	},
+	{
+		id: '11',
+		name: 'tower-hamlets',
+		town: 'London',
+		host: 'development.towerhamlets.gov.uk',
+		rate: 1.1,
+		districts: [
+			['E1', 51.517, -0.059],
+			['E14', 51.505, -0.02],
+			['E3', 51.528, -0.025],
+		],
+	},
+	{
+		id: '12',
+		name: 'greenwich',
+		town: 'London',
+		host: 'planning.royalgreenwich.gov.uk',
+		rate: 0.8,
+		districts: [
+			['SE10', 51.482, -0.005],
+			['SE18', 51.487, 0.071],
+		],
+	},
+	{
+		id: '13',
+		name: 'lewisham',
+		town: 'London',
+		host: 'planning.lewisham.gov.uk',
+		rate: 0.8,
+		districts: [
+			['SE13', 51.46, -0.01],
+			['SE4', 51.46, -0.036],
+		],
+	},
+	{
+		id: '14',
+		name: 'haringey',
+		town: 'London',
+		host: 'publicregister.haringey.gov.uk',
+		rate: 0.8,
+		districts: [
+			['N8', 51.585, -0.115],
+			['N17', 51.597, -0.07],
+		],
+	},
+	{
+		id: '15',
+		name: 'bristol',
+		town: 'Bristol',
+		host: 'planningonline.bristol.gov.uk',
+		rate: 1.0,
+		districts: [
+			['BS1', 51.454, -2.593],
+			['BS6', 51.47, -2.6],
+		],
+	},
+	{
+		id: '16',
+		name: 'manchester',
+		town: 'Manchester',
+		host: 'pa.manchester.gov.uk',
+		rate: 1.0,
+		districts: [
+			['M1', 53.478, -2.235],
+			['M14', 53.447, -2.22],
+		],
+	},
+	{
+		id: '17',
+		name: 'leeds',
+		town: 'Leeds',
+		host: 'publicaccess.leeds.gov.uk',
+		rate: 1.0,
+		districts: [
+			['LS1', 53.797, -1.547],
+			['LS6', 53.82, -1.575],
+		],
+	},
+	{
+		id: '18',
+		name: 'oxford',
+		town: 'Oxford',
+		host: 'public.oxford.gov.uk',
+		rate: 0.7,
+		districts: [
+			['OX1', 51.75, -1.258],
+			['OX4', 51.734, -1.217],
+		],
+	},
 ];
 
 /** Postcodes of the seed's own examples, placed where they really are. */
@@ -53,7 +240,28 @@ const FIXED_POSTCODES = [
 	['KT17 4DZ', '3', 51.333349, -0.257361],
 ];
 
-const STREETS = ['High Street', 'Church Road', 'Station Road', 'Victoria Road', 'Park Road', 'Green Lane', 'Manor Road', 'Mill Lane', 'Queens Road', 'The Avenue', 'Kings Road', 'London Road', 'Albert Road', 'Grove Road', 'New Road', 'Springfield Road', 'Chapel Street', 'Elm Grove', 'Canal Walk', 'Market Place'];
+const STREETS = [
+	'High Street',
+	'Church Road',
+	'Station Road',
+	'Victoria Road',
+	'Park Road',
+	'Green Lane',
+	'Manor Road',
+	'Mill Lane',
+	'Queens Road',
+	'The Avenue',
+	'Kings Road',
+	'London Road',
+	'Albert Road',
+	'Grove Road',
+	'New Road',
+	'Springfield Road',
+	'Chapel Street',
+	'Elm Grove',
+	'Canal Walk',
+	'Market Place',
+];
 const PROPOSALS = [
 	'Two storey rear extension, following demolition of the existing ground floor rear addition.',
 	'Single storey rear extension and alterations to the side elevation.',
@@ -76,9 +284,48 @@ const PROPOSALS = [
 	'Certificate of lawfulness for a proposed hip to gable roof extension.',
 	'Change of use of ground floor retail unit to a cafe with outdoor seating.',
 ];
-const FIRST_NAMES = ['Adrian', 'Priya', 'Tom', 'Amara', 'Sophie', 'Chen', 'Oliver', 'Fatima', 'James', 'Grace', 'Mohammed', 'Ella', 'David', 'Zara', 'Liam'];
-const LAST_NAMES = ['Bailey', 'Patel', 'Okafor', 'Smith', 'Jones', 'Williams', 'Wong', 'Brown', 'Khan', 'Taylor', 'Evans', 'Murphy', 'Clarke', 'Hughes', 'Nowak'];
-const AGENTS = ['Urban Design Studio Ltd', 'Hart Planning Consultants', 'Northfield Architects', 'Greenline Drawings', 'Cedar & Co Architects', 'Riverside Planning LLP'];
+const FIRST_NAMES = [
+	'Adrian',
+	'Priya',
+	'Tom',
+	'Amara',
+	'Sophie',
+	'Chen',
+	'Oliver',
+	'Fatima',
+	'James',
+	'Grace',
+	'Mohammed',
+	'Ella',
+	'David',
+	'Zara',
+	'Liam',
+];
+const LAST_NAMES = [
+	'Bailey',
+	'Patel',
+	'Okafor',
+	'Smith',
+	'Jones',
+	'Williams',
+	'Wong',
+	'Brown',
+	'Khan',
+	'Taylor',
+	'Evans',
+	'Murphy',
+	'Clarke',
+	'Hughes',
+	'Nowak',
+];
+const AGENTS = [
+	'Urban Design Studio Ltd',
+	'Hart Planning Consultants',
+	'Northfield Architects',
+	'Greenline Drawings',
+	'Cedar & Co Architects',
+	'Riverside Planning LLP',
+];
 const TITLES = ['Mr', 'Mrs', 'Ms', 'Dr'];
 const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
 const KEYVAL_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -163,7 +410,10 @@ function generateSeedData({ seed = 1, nowMs, days = 730 }) {
 				const hasAgent = random.chance(0.6);
 				const agentName = hasAgent ? random.pick(AGENTS) : null;
 				const lagDays = Math.min(21, Math.floor(-Math.log(1 - random.next()) * 5));
-				const publishedMs = Math.min(dayMs + lagDays * DAY_MS + random.int(8, 18) * 3600000, nowMs - 60000);
+				const publishedMs = Math.min(
+					dayMs + lagDays * DAY_MS + random.int(8, 18) * 3600000,
+					nowMs - 60000,
+				);
 				applications.push({
 					lpa_id: authority.id,
 					lpa_name: authority.name,
@@ -178,11 +428,19 @@ function generateSeedData({ seed = 1, nowMs, days = 730 }) {
 					applicant_name: hasApplicant ? personName(random) : null,
 					applicant_address: hasApplicant ? address : null,
 					agent_name: agentName,
-					agent_address: hasAgent ? `${random.int(1, 90)} ${random.pick(STREETS)} London EC1V ${random.int(1, 9)}AB` : null,
-					agent_phone: hasAgent && random.chance(0.7) ? `020 7${random.int(100, 999)} ${random.int(1000, 9999)}` : null,
+					agent_address: hasAgent
+						? `${random.int(1, 90)} ${random.pick(STREETS)} London EC1V ${random.int(1, 9)}AB`
+						: null,
+					agent_phone:
+						hasAgent && random.chance(0.7)
+							? `020 7${random.int(100, 999)} ${random.int(1000, 9999)}`
+							: null,
 					agent_email:
 						hasAgent && random.chance(0.6)
-							? `${agentName.toLowerCase().replace(/[^a-z]+/g, '.').replace(/^\.|\.$/g, '')}@example.co.uk`
+							? `${agentName
+									.toLowerCase()
+									.replace(/[^a-z]+/g, '.')
+									.replace(/^\.|\.$/g, '')}@example.co.uk`
 							: null,
 					docs: String(random.int(0, 48)),
 					published_at: new Date(publishedMs).toISOString(),
@@ -193,4 +451,12 @@ function generateSeedData({ seed = 1, nowMs, days = 730 }) {
 	return { postcodes, applications };
 }
 
-module.exports = { AUTHORITIES, FIXED_POSTCODES, createRandom, generateSeedData, makeKeyval, isoDay, DAY_MS };
+module.exports = {
+	AUTHORITIES,
+	FIXED_POSTCODES,
+	createRandom,
+	generateSeedData,
+	makeKeyval,
+	isoDay,
+	DAY_MS,
+};

@@ -19,11 +19,81 @@ function mulberry32(seed) {
 
 const DAY_MS = 86400000;
 /** The poll budget the bench gives the trigger in both passes, as the node defaults to without one. */
-const AREAS = ['E', 'N', 'SE', 'SW', 'W', 'NW', 'EC', 'WC', 'BR', 'CR', 'DA', 'EN', 'HA', 'IG', 'KT', 'RM', 'SM', 'TW', 'UB'];
+const AREAS = [
+	'E',
+	'N',
+	'SE',
+	'SW',
+	'W',
+	'NW',
+	'EC',
+	'WC',
+	'BR',
+	'CR',
+	'DA',
+	'EN',
+	'HA',
+	'IG',
+	'KT',
+	'RM',
+	'SM',
+	'TW',
+	'UB',
+];
 const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
-const STREET_NAMES = ['High', 'Church', 'Station', 'Park', 'Mill', 'Victoria', 'Green', 'Manor', 'Kings', 'Queens', 'Albert', 'Grove', 'Windsor', 'Springfield', 'Orchard', 'Chestnut', 'Elm', 'Beech', 'Cedar', 'Meadow', 'Brook', 'Hill', 'Cross', 'Market', 'Bridge', 'North', 'South', 'West', 'Alexandra', 'Clarence', 'Stanley', 'Warwick', 'Lancaster', 'York', 'Grange', 'Vicarage', 'Rectory', 'Nelson', 'Wellington', 'Marlborough'];
+const STREET_NAMES = [
+	'High',
+	'Church',
+	'Station',
+	'Park',
+	'Mill',
+	'Victoria',
+	'Green',
+	'Manor',
+	'Kings',
+	'Queens',
+	'Albert',
+	'Grove',
+	'Windsor',
+	'Springfield',
+	'Orchard',
+	'Chestnut',
+	'Elm',
+	'Beech',
+	'Cedar',
+	'Meadow',
+	'Brook',
+	'Hill',
+	'Cross',
+	'Market',
+	'Bridge',
+	'North',
+	'South',
+	'West',
+	'Alexandra',
+	'Clarence',
+	'Stanley',
+	'Warwick',
+	'Lancaster',
+	'York',
+	'Grange',
+	'Vicarage',
+	'Rectory',
+	'Nelson',
+	'Wellington',
+	'Marlborough',
+];
 const STREET_KINDS = ['Road', 'Street', 'Lane', 'Avenue', 'Close', 'Gardens', 'Way', 'Crescent'];
-const WORKS = ['Single storey rear extension', 'Loft conversion with rear dormer', 'Change of use to residential', 'Replacement windows', 'Erection of a garden outbuilding', 'Demolition and erection of a three storey building', 'Installation of solar panels', 'Tree works (TPO)'];
+const WORKS = [
+	'Single storey rear extension',
+	'Loft conversion with rear dormer',
+	'Change of use to residential',
+	'Replacement windows',
+	'Erection of a garden outbuilding',
+	'Demolition and erection of a three storey building',
+	'Installation of solar panels',
+	'Tree works (TPO)',
+];
 
 function dayOf(ms) {
 	return new Date(ms).toISOString().slice(0, 10);
@@ -61,7 +131,10 @@ function generateFeed({ seed, lpaIds, busy, startMs, days }) {
 	lpaIds.forEach((lpaId, index) => {
 		const isBusy = index < busy;
 		const area = AREAS[index % AREAS.length];
-		const districts = Array.from({ length: isBusy ? 10 : 6 }, (_, k) => `${area}${index * 2 + k + 1}`);
+		const districts = Array.from(
+			{ length: isBusy ? 10 : 6 },
+			(_, k) => `${area}${index * 2 + k + 1}`,
+		);
 		const recent = [];
 		// Each authority has its own streets (some names recur between authorities, as they do).
 		const STREETS = Array.from({ length: 60 }, () => `${pick(STREET_NAMES)} ${pick(STREET_KINDS)}`);
@@ -81,7 +154,8 @@ function generateFeed({ seed, lpaIds, busy, startMs, days }) {
 			let batchAt = officeHours(dayMs + lateDays * DAY_MS + (9 + rand() * 9) * 3600000, rand);
 			if (batch && rand() < 0.15) {
 				// A burst: this authority clears its backlog on its next burst day, several days at once.
-				const burstDay = Math.ceil((dayMs / DAY_MS + 1) / burstEvery) * burstEvery + (index % burstEvery);
+				const burstDay =
+					Math.ceil((dayMs / DAY_MS + 1) / burstEvery) * burstEvery + (index % burstEvery);
 				batchAt = officeHours(burstDay * DAY_MS + 10 * 3600000, rand);
 			}
 			for (let i = 0; i < volume; i++) {

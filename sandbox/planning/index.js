@@ -39,7 +39,8 @@ function milesBetween(lat1, lng1, lat2, lng2) {
 	const rad = Math.PI / 180;
 	const dLat = (lat2 - lat1) * rad;
 	const dLng = (lng2 - lng1) * rad;
-	const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
+	const a =
+		Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
 	return 2 * EARTH_RADIUS_MILES * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
@@ -83,7 +84,12 @@ async function startPlanningSandbox({
 		state.postcodes = postcodes;
 		state.applications = applications;
 		state.keyvals = new Set(applications.map((application) => application.keyval));
-		state.keys = new Map(Object.entries(initial.demoKeys).map(([key, credits]) => [key, { email: 'demo@example.org', credits }]));
+		state.keys = new Map(
+			Object.entries(initial.demoKeys).map(([key, credits]) => [
+				key,
+				{ email: 'demo@example.org', credits },
+			]),
+		);
 		state.payments = new Map();
 		state.charges = [];
 		state.requests = [];
@@ -108,7 +114,9 @@ async function startPlanningSandbox({
 
 	function visibleApplications() {
 		const cutoff = nowMs();
-		return state.applications.filter((application) => Date.parse(application.published_at) <= cutoff);
+		return state.applications.filter(
+			(application) => Date.parse(application.published_at) <= cutoff,
+		);
 	}
 
 	function addApplications(list) {
@@ -116,7 +124,8 @@ async function startPlanningSandbox({
 		for (const input of list) {
 			const authority = AUTHORITIES.find((candidate) => candidate.id === String(input.lpa_id));
 			if (!authority) throw new Error(`Unknown lpa_id ${input.lpa_id}`);
-			if (!isIsoDate(String(input.validated))) throw new Error(`validated must be yyyy-mm-dd, got ${input.validated}`);
+			if (!isIsoDate(String(input.validated)))
+				throw new Error(`validated must be yyyy-mm-dd, got ${input.validated}`);
 			let keyval = input.keyval || makeKeyval(state.random);
 			while (!input.keyval && state.keyvals.has(keyval)) keyval = makeKeyval(state.random);
 			if (state.keyvals.has(keyval)) throw new Error(`keyval ${keyval} exists already`);
@@ -129,10 +138,26 @@ async function startPlanningSandbox({
 				keyval,
 				externalLink: `https://${authority.host}/online-applications/applicationDetails.do?activeTab=summary&keyVal=${keyval}`,
 				title: input.title || 'Single storey rear extension.',
-				address: input.address || `${postcode ? `1 High Street ${authority.town} ${postcode}` : `Land at High Street ${authority.town}`}`,
+				address:
+					input.address ||
+					`${postcode ? `1 High Street ${authority.town} ${postcode}` : `Land at High Street ${authority.town}`}`,
 				postcode,
-				lat: input.lat !== undefined ? (input.lat === null ? null : String(input.lat)) : known ? String(known.lat) : null,
-				lng: input.lng !== undefined ? (input.lng === null ? null : String(input.lng)) : known ? String(known.lng) : null,
+				lat:
+					input.lat !== undefined
+						? input.lat === null
+							? null
+							: String(input.lat)
+						: known
+							? String(known.lat)
+							: null,
+				lng:
+					input.lng !== undefined
+						? input.lng === null
+							? null
+							: String(input.lng)
+						: known
+							? String(known.lng)
+							: null,
 				validated: String(input.validated),
 				applicant_name: input.applicant_name === undefined ? null : input.applicant_name,
 				applicant_address: input.applicant_address === undefined ? null : input.applicant_address,
@@ -161,7 +186,11 @@ async function startPlanningSandbox({
 	// ---- The API ----
 
 	function envelope(endpoint, request, query, response, echoKeys) {
-		const echo = { api_endpoint: endpoint, ip_address: request.socket.remoteAddress || '', datetime: envelopeDateTime(nowMs()) };
+		const echo = {
+			api_endpoint: endpoint,
+			ip_address: request.socket.remoteAddress || '',
+			datetime: envelopeDateTime(nowMs()),
+		};
 		for (const name of echoKeys) if (query[name] !== undefined) echo[name] = query[name];
 		return { request: echo, response: { api_version: '1.0', ...response } };
 	}
@@ -174,29 +203,46 @@ async function startPlanningSandbox({
 	function parseSearch(query) {
 		const filter = {};
 		if (query.lpa_id !== undefined && query.lpa_id !== '') {
-			const ids = String(query.lpa_id).split(',').map((id) => id.trim());
+			const ids = String(query.lpa_id)
+				.split(',')
+				.map((id) => id.trim());
 			for (const id of ids) {
-				if (!/^\d+$/.test(id)) return { error: `Invalid lpa_id "${id}": LPA ids are numbers (see /lpas)` };
-				if (!AUTHORITIES.some((authority) => authority.id === id)) return { error: `Unknown lpa_id ${id} (see /lpas)` };
+				if (!/^\d+$/.test(id))
+					return { error: `Invalid lpa_id "${id}": LPA ids are numbers (see /lpas)` };
+				if (!AUTHORITIES.some((authority) => authority.id === id))
+					return { error: `Unknown lpa_id ${id} (see /lpas)` };
 			}
 			filter.lpaIds = new Set(ids);
 		}
 		for (const name of ['date_from', 'date_to']) {
 			if (query[name] !== undefined && query[name] !== '') {
-				if (!isIsoDate(query[name])) return { error: `Invalid ${name} "${query[name]}": the format is yyyy-mm-dd` };
+				if (!isIsoDate(query[name]))
+					return { error: `Invalid ${name} "${query[name]}": the format is yyyy-mm-dd` };
 				filter[name] = query[name];
 			}
 		}
-		if (query.postcode_exact) filter.postcodeExact = String(query.postcode_exact).trim().toUpperCase();
-		if (query.postcode_start) filter.postcodeStart = String(query.postcode_start).trim().toUpperCase();
+		if (query.postcode_exact)
+			filter.postcodeExact = String(query.postcode_exact).trim().toUpperCase();
+		if (query.postcode_start)
+			filter.postcodeStart = String(query.postcode_start).trim().toUpperCase();
 		if (query.postcode_radius) {
 			const [postcode, milesText, ...rest] = String(query.postcode_radius).split(',');
 			const miles = Number(milesText);
-			if (rest.length || milesText === undefined || milesText.trim() === '' || !Number.isFinite(miles) || miles <= 0) {
-				return { error: 'Invalid postcode_radius: give a full postcode and a positive radius in miles, such as "GU16 7HF,0.5"' };
+			if (
+				rest.length ||
+				milesText === undefined ||
+				milesText.trim() === '' ||
+				!Number.isFinite(miles) ||
+				miles <= 0
+			) {
+				return {
+					error:
+						'Invalid postcode_radius: give a full postcode and a positive radius in miles, such as "GU16 7HF,0.5"',
+				};
 			}
 			const centre = state.postcodes.get(normalisePostcodeKey(postcode));
-			if (!centre) return { error: `Invalid postcode_radius: unknown postcode "${postcode.trim()}"` };
+			if (!centre)
+				return { error: `Invalid postcode_radius: unknown postcode "${postcode.trim()}"` };
 			filter.radius = { lat: centre.lat, lng: centre.lng, miles };
 		}
 		if (query.address) filter.address = String(query.address).toLowerCase();
@@ -209,15 +255,27 @@ async function startPlanningSandbox({
 		if (filter.date_from && application.validated < filter.date_from) return false;
 		if (filter.date_to && application.validated > filter.date_to) return false;
 		// "Exact postcode (with space)": compared as written, case aside.
-		if (filter.postcodeExact && (application.postcode || '').toUpperCase() !== filter.postcodeExact) return false;
-		if (filter.postcodeStart && !(application.postcode || '').toUpperCase().startsWith(filter.postcodeStart)) return false;
+		if (filter.postcodeExact && (application.postcode || '').toUpperCase() !== filter.postcodeExact)
+			return false;
+		if (
+			filter.postcodeStart &&
+			!(application.postcode || '').toUpperCase().startsWith(filter.postcodeStart)
+		)
+			return false;
 		if (filter.radius) {
 			if (application.lat === null || application.lng === null) return false;
-			const distance = milesBetween(filter.radius.lat, filter.radius.lng, Number(application.lat), Number(application.lng));
+			const distance = milesBetween(
+				filter.radius.lat,
+				filter.radius.lng,
+				Number(application.lat),
+				Number(application.lng),
+			);
 			if (distance > filter.radius.miles) return false;
 		}
-		if (filter.address && !(application.address || '').toLowerCase().includes(filter.address)) return false;
-		if (filter.keyword && !(application.title || '').toLowerCase().includes(filter.keyword)) return false;
+		if (filter.address && !(application.address || '').toLowerCase().includes(filter.address))
+			return false;
+		if (filter.keyword && !(application.title || '').toLowerCase().includes(filter.keyword))
+			return false;
 		return true;
 	}
 
@@ -226,23 +284,47 @@ async function startPlanningSandbox({
 		if (parsed.error) return { status: 400, body: errorResponse(parsed.error) };
 		const results = visibleApplications()
 			.filter((application) => matches(application, parsed.filter))
-			.sort((a, b) => (a.validated === b.validated ? (a.keyval < b.keyval ? -1 : 1) : a.validated < b.validated ? -1 : 1));
+			.sort((a, b) =>
+				a.validated === b.validated
+					? a.keyval < b.keyval
+						? -1
+						: 1
+					: a.validated < b.validated
+						? -1
+						: 1,
+			);
 		const account = state.keys.get(query.key);
 		const count = results.length;
 		if (query.return_data !== '1') {
-			return { status: 200, body: { credits: { consumed: 0, remaining: String(account.credits) }, status: 'OK', application_count: count } };
+			return {
+				status: 200,
+				body: {
+					credits: { consumed: 0, remaining: String(account.credits) },
+					status: 'OK',
+					application_count: count,
+				},
+			};
 		}
 		if (count > account.credits) {
 			return {
 				status: 200,
 				body: errorResponse(
 					`Not enough credits: this search returns ${count} applications and the key has ${account.credits} credits. Top up with /topup.`,
-					{ credits: { consumed: 0, remaining: String(account.credits) }, application_count: count },
+					{
+						credits: { consumed: 0, remaining: String(account.credits) },
+						application_count: count,
+					},
 				),
 			};
 		}
 		account.credits -= count;
-		state.charges.push({ at: nowIso(), key: query.key, query: { ...query }, application_count: count, consumed: count });
+		state.charges.push({
+			at: nowIso(),
+			key: query.key,
+			query: { ...query },
+			application_count: count,
+			consumed: count,
+		});
 		return {
 			status: 200,
 			body: {
@@ -255,46 +337,100 @@ async function startPlanningSandbox({
 	}
 
 	function handleApi(request, path, query, origin) {
-		const searchEcho = ['key', 'lpa_id', 'date_from', 'date_to', 'postcode_exact', 'postcode_start', 'postcode_radius', 'address', 'keyword', 'return_data'];
+		const searchEcho = [
+			'key',
+			'lpa_id',
+			'date_from',
+			'date_to',
+			'postcode_exact',
+			'postcode_start',
+			'postcode_radius',
+			'address',
+			'keyword',
+			'return_data',
+		];
 		const rejectKey = (endpoint) => {
-			const message = query.key ? 'Invalid API key' : 'Missing API key: add key= to the query string';
-			return { status: 403, body: envelope(endpoint, request, query, errorResponse(message), ['key']) };
+			const message = query.key
+				? 'Invalid API key'
+				: 'Missing API key: add key= to the query string';
+			return {
+				status: 403,
+				body: envelope(endpoint, request, query, errorResponse(message), ['key']),
+			};
 		};
 		switch (path) {
 			case '/generatekey': {
 				const email = String(query.email || '').trim();
 				if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-					return { status: 400, body: envelope(path, request, query, errorResponse('Invalid email: an email address is required'), ['email']) };
+					return {
+						status: 400,
+						body: envelope(
+							path,
+							request,
+							query,
+							errorResponse('Invalid email: an email address is required'),
+							['email'],
+						),
+					};
 				}
 				const key = crypto.randomBytes(8).toString('hex');
 				state.keys.set(key, { email, credits: 0 });
-				return { status: 200, body: envelope(path, request, query, { status: 'OK', key }, ['email']) };
+				return {
+					status: 200,
+					body: envelope(path, request, query, { status: 'OK', key }, ['email']),
+				};
 			}
 			case '/topup': {
 				if (!query.key || !state.keys.has(query.key)) return rejectKey(path);
 				const credits = Number(query.credits);
 				if (!/^\d+$/.test(String(query.credits || '')) || credits < 1) {
-					return { status: 400, body: envelope(path, request, query, errorResponse('Invalid credits: a whole number of credits to buy is required'), ['key', 'credits']) };
+					return {
+						status: 400,
+						body: envelope(
+							path,
+							request,
+							query,
+							errorResponse('Invalid credits: a whole number of credits to buy is required'),
+							['key', 'credits'],
+						),
+					};
 				}
 				const token = crypto.randomBytes(12).toString('hex');
 				const price = pricePerCredit(credits);
-				state.payments.set(token, { key: query.key, credits, pricePerCredit: price, amount: +(credits * price).toFixed(2), paid: false });
+				state.payments.set(token, {
+					key: query.key,
+					credits,
+					pricePerCredit: price,
+					amount: +(credits * price).toFixed(2),
+					paid: false,
+				});
 				return { status: 302, headers: { location: `${origin}/pay/${token}` }, body: null };
 			}
 			case '/lpas': {
 				const visible = visibleApplications();
 				const counts = new Map();
-				for (const application of visible) counts.set(application.lpa_id, (counts.get(application.lpa_id) || 0) + 1);
-				const data = AUTHORITIES.map((authority) => ({ id: authority.id, name: authority.name, application_count: String(counts.get(authority.id) || 0) }));
+				for (const application of visible)
+					counts.set(application.lpa_id, (counts.get(application.lpa_id) || 0) + 1);
+				const data = AUTHORITIES.map((authority) => ({
+					id: authority.id,
+					name: authority.name,
+					application_count: String(counts.get(authority.id) || 0),
+				}));
 				return { status: 200, body: envelope(path, request, query, { status: 'OK', data }, []) };
 			}
 			case '/search': {
 				if (!query.key || !state.keys.has(query.key)) return rejectKey(path);
 				const answer = search(query);
-				return { status: answer.status, body: envelope(path, request, query, answer.body, searchEcho) };
+				return {
+					status: answer.status,
+					body: envelope(path, request, query, answer.body, searchEcho),
+				};
 			}
 			default:
-				return { status: 404, body: envelope(path, request, query, errorResponse(`Unknown endpoint ${path}`), []) };
+				return {
+					status: 404,
+					body: envelope(path, request, query, errorResponse(`Unknown endpoint ${path}`), []),
+				};
 		}
 	}
 
@@ -324,7 +460,8 @@ async function startPlanningSandbox({
 		addApplications: (list) => addApplications(list),
 		setCredits: (key, credits) => setCredits(key, credits),
 		credits: (key) => (state.keys.has(key) ? state.keys.get(key).credits : undefined),
-		charges: (key) => state.charges.filter((charge) => !key || charge.key === key).map((charge) => ({ ...charge })),
+		charges: (key) =>
+			state.charges.filter((charge) => !key || charge.key === key).map((charge) => ({ ...charge })),
 		requests: () => state.requests.map((entry) => ({ ...entry, query: { ...entry.query } })),
 		clearLogs: () => {
 			state.charges = [];
@@ -338,12 +475,17 @@ async function startPlanningSandbox({
 			AUTHORITIES.map((authority) => ({
 				id: authority.id,
 				name: authority.name,
-				postcodes: [...state.postcodes.values()].filter((entry) => entry.lpa_id === authority.id).map((entry) => ({ ...entry })),
+				postcodes: [...state.postcodes.values()]
+					.filter((entry) => entry.lpa_id === authority.id)
+					.map((entry) => ({ ...entry })),
 			})),
 		postcodes: () => [...state.postcodes.values()].map((entry) => ({ ...entry })),
 		applications: ({ includeUnpublished = false } = {}) =>
-			(includeUnpublished ? state.applications : visibleApplications()).map((application) => ({ ...application })),
-		payments: () => [...state.payments.entries()].map(([token, payment]) => ({ token, ...payment })),
+			(includeUnpublished ? state.applications : visibleApplications()).map((application) => ({
+				...application,
+			})),
+		payments: () =>
+			[...state.payments.entries()].map(([token, payment]) => ({ token, ...payment })),
 	};
 
 	async function readJson(request) {
@@ -361,17 +503,33 @@ async function startPlanningSandbox({
 		const body = request.method === 'POST' ? await readJson(request) : {};
 		const route = `${request.method} ${path}`;
 		if (route === 'POST /_sandbox/reset') return send(200, control.reset(body) || { ok: true });
-		if (route === 'POST /_sandbox/clock') return send(200, (control.setNow(body.now), { now: control.now() }));
+		if (route === 'POST /_sandbox/clock')
+			return send(200, (control.setNow(body.now), { now: control.now() }));
 		if (route === 'GET /_sandbox/clock') return send(200, { now: control.now() });
-		if (route === 'POST /_sandbox/applications') return send(200, control.addApplications(body.applications || []));
-		if (route === 'GET /_sandbox/applications') return send(200, control.applications({ includeUnpublished: url.searchParams.get('includeUnpublished') === 'true' }));
-		if (route === 'POST /_sandbox/keys') return send(200, { key: body.key, credits: control.setCredits(body.key, body.credits) });
+		if (route === 'POST /_sandbox/applications')
+			return send(200, control.addApplications(body.applications || []));
+		if (route === 'GET /_sandbox/applications')
+			return send(
+				200,
+				control.applications({
+					includeUnpublished: url.searchParams.get('includeUnpublished') === 'true',
+				}),
+			);
+		if (route === 'POST /_sandbox/keys')
+			return send(200, { key: body.key, credits: control.setCredits(body.key, body.credits) });
 		const keyMatch = path.match(/^\/_sandbox\/keys\/([^/]+)$/);
-		if (request.method === 'GET' && keyMatch) return send(200, { key: decodeURIComponent(keyMatch[1]), credits: control.credits(decodeURIComponent(keyMatch[1])) });
-		if (route === 'GET /_sandbox/charges') return send(200, control.charges(url.searchParams.get('key') || undefined));
+		if (request.method === 'GET' && keyMatch)
+			return send(200, {
+				key: decodeURIComponent(keyMatch[1]),
+				credits: control.credits(decodeURIComponent(keyMatch[1])),
+			});
+		if (route === 'GET /_sandbox/charges')
+			return send(200, control.charges(url.searchParams.get('key') || undefined));
 		if (route === 'GET /_sandbox/requests') return send(200, control.requests());
-		if (route === 'POST /_sandbox/logs/clear') return send(200, (control.clearLogs(), { ok: true }));
-		if (route === 'POST /_sandbox/faults') return send(200, (control.injectFault(body), { ok: true }));
+		if (route === 'POST /_sandbox/logs/clear')
+			return send(200, (control.clearLogs(), { ok: true }));
+		if (route === 'POST /_sandbox/faults')
+			return send(200, (control.injectFault(body), { ok: true }));
 		if (route === 'GET /_sandbox/lpas') return send(200, control.lpas());
 		return send(404, { error: `Unknown control route ${route}` });
 	}
@@ -380,7 +538,8 @@ async function startPlanningSandbox({
 		const url = new URL(request.url, 'http://sandbox');
 		const origin = `http://${request.headers.host || `${host}:${server.address().port}`}`;
 		try {
-			if (url.pathname.startsWith('/_sandbox/')) return await handleControl(request, response, url.pathname, url);
+			if (url.pathname.startsWith('/_sandbox/'))
+				return await handleControl(request, response, url.pathname, url);
 			const payMatch = url.pathname.match(/^\/pay\/([0-9a-f]+)$/);
 			if (payMatch) {
 				const page = paymentPage(payMatch[1]);
@@ -389,21 +548,32 @@ async function startPlanningSandbox({
 			}
 			if (!url.pathname.startsWith('/v1/') || request.method !== 'GET') {
 				response.writeHead(404, { 'content-type': 'application/json' });
-				return response.end(JSON.stringify({ response: errorResponse('Not found: the API lives under /v1 and takes GET requests') }));
+				return response.end(
+					JSON.stringify({
+						response: errorResponse('Not found: the API lives under /v1 and takes GET requests'),
+					}),
+				);
 			}
 			const path = url.pathname.slice(3).replace(/\/+$/, '');
 			const query = Object.fromEntries(url.searchParams.entries());
 			state.requests.push({ at: nowIso(), method: request.method, path, query: { ...query } });
 
-			const fault = faults.take('planning', request.method, path, { returnData: query.return_data === '1' ? '1' : '0' });
+			const fault = faults.take('planning', request.method, path, {
+				returnData: query.return_data === '1' ? '1' : '0',
+			});
 			const errorAnswer = (status) => ({
 				contentType: 'application/json',
-				body: JSON.stringify({ response: errorResponse(status === 429 ? 'Too many requests' : `Injected HTTP ${status}`) }),
+				body: JSON.stringify({
+					response: errorResponse(status === 429 ? 'Too many requests' : `Injected HTTP ${status}`),
+				}),
 			});
 			if (await applyFault(fault, request, response, { errorAnswer })) return undefined;
 
 			const answer = handleApi(request, path, query, origin);
-			response.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers || {}) });
+			response.writeHead(answer.status, {
+				'content-type': 'application/json',
+				...(answer.headers || {}),
+			});
 			return response.end(answer.body === null ? '' : JSON.stringify(answer.body));
 		} catch (error) {
 			response.writeHead(500, { 'content-type': 'application/json' });
@@ -424,4 +594,11 @@ async function startPlanningSandbox({
 	};
 }
 
-module.exports = { startPlanningSandbox, PRICE_TABLE, pricePerCredit, milesBetween, DEFAULT_NOW, isoDay };
+module.exports = {
+	startPlanningSandbox,
+	PRICE_TABLE,
+	pricePerCredit,
+	milesBetween,
+	DEFAULT_NOW,
+	isoDay,
+};

@@ -54,7 +54,14 @@ async function startStorageSandbox({
 			entry.status = 400;
 			record(entry);
 			request.resume();
-			return sendXml(response, 400, errorXml({ code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' }));
+			return sendXml(
+				response,
+				400,
+				errorXml({
+					code: 'MalformedPOSTRequest',
+					message: 'The body of your POST request is not well-formed multipart/form-data.',
+				}),
+			);
 		}
 		const fields = {};
 		let fileSeen = false;
@@ -112,7 +119,13 @@ async function startStorageSandbox({
 					stream.resume();
 					return answer(
 						400,
-						errorXml({ code: 'EntityTooLarge', message: 'Your proposed upload exceeds the maximum allowed size' }, { MaxSizeAllowed: max }),
+						errorXml(
+							{
+								code: 'EntityTooLarge',
+								message: 'Your proposed upload exceeds the maximum allowed size',
+							},
+							{ MaxSizeAllowed: max },
+						),
 					);
 				}
 				hash.update(chunk);
@@ -134,7 +147,13 @@ async function startStorageSandbox({
 					}
 					if (size < min) {
 						fs.rm(partialPath, { force: true }, () => {});
-						return answer(400, errorXml({ code: 'EntityTooSmall', message: 'Your proposed upload is smaller than the minimum allowed size' }));
+						return answer(
+							400,
+							errorXml({
+								code: 'EntityTooSmall',
+								message: 'Your proposed upload is smaller than the minimum allowed size',
+							}),
+						);
 					}
 					fs.renameSync(partialPath, finalPath);
 					const etag = hash.digest('hex');
@@ -148,7 +167,12 @@ async function startStorageSandbox({
 						storedAt: new Date(nowMs()).toISOString(),
 					});
 					entry.bytes = size;
-					const status = verdict.successActionStatus === '201' ? 201 : verdict.successActionStatus === '200' ? 200 : 204;
+					const status =
+						verdict.successActionStatus === '201'
+							? 201
+							: verdict.successActionStatus === '200'
+								? 200
+								: 204;
 					if (status === 201) {
 						const location = `http://${request.headers.host}/${bucket}/${encodeURIComponent(key)}`;
 						return answer(
@@ -168,18 +192,41 @@ async function startStorageSandbox({
 			if (!fileSeen) {
 				const verdict = verifyPost(fields, { bucket, region, secrets, nowMs: nowMs() });
 				if (verdict.error) return answer(verdict.error.status, errorXml(verdict.error));
-				return answer(400, errorXml({ code: 'InvalidArgument', message: 'POST requires exactly one file upload per request.' }, { ArgumentName: 'file' }));
+				return answer(
+					400,
+					errorXml(
+						{
+							code: 'InvalidArgument',
+							message: 'POST requires exactly one file upload per request.',
+						},
+						{ ArgumentName: 'file' },
+					),
+				);
 			}
 			return undefined;
 		});
-		parser.on('error', () => answer(400, errorXml({ code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' })));
+		parser.on('error', () =>
+			answer(
+				400,
+				errorXml({
+					code: 'MalformedPOSTRequest',
+					message: 'The body of your POST request is not well-formed multipart/form-data.',
+				}),
+			),
+		);
 		request.pipe(parser);
 		return undefined;
 	}
 
 	const server = http.createServer(async (request, response) => {
 		const url = new URL(request.url, 'http://storage');
-		const entry = { method: request.method, path: url.pathname, hadAuthorization: request.headers.authorization !== undefined, status: 0, bytes: 0 };
+		const entry = {
+			method: request.method,
+			path: url.pathname,
+			hadAuthorization: request.headers.authorization !== undefined,
+			status: 0,
+			bytes: 0,
+		};
 		const fault = faults ? faults.take('storage', request.method, url.pathname) : undefined;
 		const answered = await applyFault(fault, request, response, {
 			errorAnswer: (status) => {
@@ -188,7 +235,10 @@ async function startStorageSandbox({
 				return {
 					contentType: 'application/xml',
 					headers: { connection: 'close' },
-					body: errorXml({ code: status === 503 ? 'SlowDown' : 'InternalError', message: `Injected HTTP ${status}` }),
+					body: errorXml({
+						code: status === 503 ? 'SlowDown' : 'InternalError',
+						message: `Injected HTTP ${status}`,
+					}),
 				};
 			},
 			onDropped: () => {
@@ -197,14 +247,24 @@ async function startStorageSandbox({
 			},
 		});
 		if (answered) return;
-		if (request.method === 'POST' && (url.pathname === `/${bucket}` || url.pathname === `/${bucket}/`)) {
+		if (
+			request.method === 'POST' &&
+			(url.pathname === `/${bucket}` || url.pathname === `/${bucket}/`)
+		) {
 			handleUpload(request, response, entry);
 			return;
 		}
 		entry.status = request.method === 'POST' ? 404 : 405;
 		record(entry);
 		request.resume();
-		sendXml(response, entry.status, errorXml({ code: entry.status === 404 ? 'NoSuchBucket' : 'MethodNotAllowed', message: 'Only presigned POST uploads are served here' }));
+		sendXml(
+			response,
+			entry.status,
+			errorXml({
+				code: entry.status === 404 ? 'NoSuchBucket' : 'MethodNotAllowed',
+				message: 'Only presigned POST uploads are served here',
+			}),
+		);
 	});
 	const listening = await listen(server, port, host);
 	const { origin } = listening;

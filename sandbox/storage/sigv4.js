@@ -17,7 +17,10 @@ function hmac(key, text) {
 
 /** yyyymmddThhmmssZ */
 function amzDate(ms) {
-	return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+	return new Date(ms)
+		.toISOString()
+		.replace(/[-:]/g, '')
+		.replace(/\.\d{3}/, '');
 }
 
 function signingKey(secretAccessKey, day, region) {
@@ -25,7 +28,10 @@ function signingKey(secretAccessKey, day, region) {
 }
 
 function signPolicy(policyBase64, { secretAccessKey, day, region }) {
-	return crypto.createHmac('sha256', signingKey(secretAccessKey, day, region)).update(policyBase64, 'utf8').digest('hex');
+	return crypto
+		.createHmac('sha256', signingKey(secretAccessKey, day, region))
+		.update(policyBase64, 'utf8')
+		.digest('hex');
 }
 
 /**
@@ -33,7 +39,17 @@ function signPolicy(policyBase64, { secretAccessKey, day, region }) {
  * `maxBytes` becomes a content-length-range condition; the client may add `success_action_status` and
  * `Content-Type` (the policy allows any value for them, as boto3's Conditions commonly do).
  */
-function presignPost({ url, bucket, key, region, accessKeyId, secretAccessKey, nowMs, expiresInSeconds, maxBytes }) {
+function presignPost({
+	url,
+	bucket,
+	key,
+	region,
+	accessKeyId,
+	secretAccessKey,
+	nowMs,
+	expiresInSeconds,
+	maxBytes,
+}) {
 	const date = amzDate(nowMs);
 	const day = date.slice(0, 8);
 	const credential = `${accessKeyId}/${day}/${region}/s3/aws4_request`;
@@ -54,7 +70,10 @@ function presignPost({ url, bucket, key, region, accessKeyId, secretAccessKey, n
 		{ 'X-Amz-Credential': credential },
 		{ 'X-Amz-Date': date },
 	];
-	const policy = { expiration: new Date(nowMs + expiresInSeconds * 1000).toISOString(), conditions };
+	const policy = {
+		expiration: new Date(nowMs + expiresInSeconds * 1000).toISOString(),
+		conditions,
+	};
 	const policyBase64 = Buffer.from(JSON.stringify(policy)).toString('base64');
 	fields.Policy = policyBase64;
 	fields['X-Amz-Signature'] = signPolicy(policyBase64, { secretAccessKey, day, region });
@@ -74,12 +93,20 @@ function verifyPost(rawFields, { bucket, region, secrets, nowMs }) {
 	const fields = {};
 	for (const [name, value] of Object.entries(rawFields)) fields[name.toLowerCase()] = value;
 	if (fields.key === undefined) {
-		return { error: s3Error(400, 'InvalidArgument', "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.") };
+		return {
+			error: s3Error(
+				400,
+				'InvalidArgument',
+				"Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+			),
+		};
 	}
 	// A POST without a policy is anonymous; the bucket is not publicly writable.
 	if (!fields.policy) return { error: s3Error(403, 'AccessDenied', 'Access Denied') };
 	if (fields['x-amz-algorithm'] !== ALGORITHM) {
-		return { error: s3Error(400, 'InvalidArgument', `Only ${ALGORITHM} is supported for x-amz-algorithm`) };
+		return {
+			error: s3Error(400, 'InvalidArgument', `Only ${ALGORITHM} is supported for x-amz-algorithm`),
+		};
 	}
 	const credential = String(fields['x-amz-credential'] || '').split('/');
 	if (credential.length !== 5 || credential[3] !== 's3' || credential[4] !== 'aws4_request') {
@@ -87,15 +114,35 @@ function verifyPost(rawFields, { bucket, region, secrets, nowMs }) {
 	}
 	const [accessKeyId, day, credentialRegion] = credential;
 	const secretAccessKey = secrets[accessKeyId];
-	if (!secretAccessKey) return { error: s3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.') };
+	if (!secretAccessKey)
+		return {
+			error: s3Error(
+				403,
+				'InvalidAccessKeyId',
+				'The AWS Access Key Id you provided does not exist in our records.',
+			),
+		};
 	if (credentialRegion !== region) {
-		return { error: s3Error(400, 'AuthorizationQueryParametersError', `The region '${credentialRegion}' is wrong; expecting '${region}'`) };
+		return {
+			error: s3Error(
+				400,
+				'AuthorizationQueryParametersError',
+				`The region '${credentialRegion}' is wrong; expecting '${region}'`,
+			),
+		};
 	}
 	const expected = signPolicy(fields.policy, { secretAccessKey, day, region });
 	const given = String(fields['x-amz-signature'] || '');
-	if (given.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+	if (
+		given.length !== expected.length ||
+		!crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+	) {
 		return {
-			error: s3Error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'),
+			error: s3Error(
+				403,
+				'SignatureDoesNotMatch',
+				'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+			),
 		};
 	}
 
@@ -105,10 +152,22 @@ function verifyPost(rawFields, { bucket, region, secrets, nowMs }) {
 	} catch {
 		return { error: s3Error(400, 'InvalidPolicyDocument', 'Invalid Policy: Invalid JSON.') };
 	}
-	if (!policy || !policy.expiration || Number.isNaN(Date.parse(policy.expiration)) || !Array.isArray(policy.conditions)) {
-		return { error: s3Error(400, 'InvalidPolicyDocument', 'Invalid Policy: expiration and conditions are required.') };
+	if (
+		!policy ||
+		!policy.expiration ||
+		Number.isNaN(Date.parse(policy.expiration)) ||
+		!Array.isArray(policy.conditions)
+	) {
+		return {
+			error: s3Error(
+				400,
+				'InvalidPolicyDocument',
+				'Invalid Policy: expiration and conditions are required.',
+			),
+		};
 	}
-	if (Date.parse(policy.expiration) <= nowMs) return { error: s3Error(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.') };
+	if (Date.parse(policy.expiration) <= nowMs)
+		return { error: s3Error(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.') };
 
 	const covered = new Set();
 	let lengthRange;
@@ -133,16 +192,35 @@ function verifyPost(rawFields, { bucket, region, secrets, nowMs }) {
 			check = (actual) => actual !== undefined && String(actual) === String(value);
 		}
 		covered.add(name);
-		const actual = name === 'bucket' ? (fields.bucket !== undefined ? fields.bucket : bucket) : fields[name];
+		const actual =
+			name === 'bucket' ? (fields.bucket !== undefined ? fields.bucket : bucket) : fields[name];
 		if (!check(actual)) {
-			return { error: s3Error(403, 'AccessDenied', `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`) };
+			return {
+				error: s3Error(
+					403,
+					'AccessDenied',
+					`Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`,
+				),
+			};
 		}
 	}
 	for (const name of Object.keys(fields)) {
-		if (UNCONDITIONED_FIELDS.has(name) || name.startsWith('x-ignore-') || covered.has(name)) continue;
-		return { error: s3Error(403, 'AccessDenied', `Invalid according to Policy: Extra input fields: ${name}`) };
+		if (UNCONDITIONED_FIELDS.has(name) || name.startsWith('x-ignore-') || covered.has(name))
+			continue;
+		return {
+			error: s3Error(
+				403,
+				'AccessDenied',
+				`Invalid according to Policy: Extra input fields: ${name}`,
+			),
+		};
 	}
-	return { key: fields.key, lengthRange, successActionStatus: fields.success_action_status, contentType: fields['content-type'] };
+	return {
+		key: fields.key,
+		lengthRange,
+		successActionStatus: fields.success_action_status,
+		contentType: fields['content-type'],
+	};
 }
 
 function errorXml({ code, message }, extra = {}) {

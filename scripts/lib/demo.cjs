@@ -16,7 +16,14 @@ const CREDENTIAL_IDS = {
 };
 
 /** Credentials for `n8n import:credentials` (plain `data`; n8n encrypts it on import). */
-function demoCredentials({ planningUrl, datapressUrl, smtpHost, smtpPort, planningKey = 'demo-planning-key', datapressKey = 'demo-editor-key' }) {
+function demoCredentials({
+	planningUrl,
+	datapressUrl,
+	smtpHost,
+	smtpPort,
+	planningKey = 'demo-planning-key',
+	datapressKey = 'demo-editor-key',
+}) {
 	return [
 		{
 			id: CREDENTIAL_IDS.ukPlanningApi,
@@ -34,7 +41,14 @@ function demoCredentials({ planningUrl, datapressUrl, smtpHost, smtpPort, planni
 			id: CREDENTIAL_IDS.smtp,
 			name: 'Demo mailbox (local SMTP sink)',
 			type: 'smtp',
-			data: { user: '', password: '', host: smtpHost, port: smtpPort, secure: false, disableStartTls: true },
+			data: {
+				user: '',
+				password: '',
+				host: smtpHost,
+				port: smtpPort,
+				secure: false,
+				disableStartTls: true,
+			},
 		},
 	];
 }
@@ -46,7 +60,10 @@ function exampleWorkflows() {
 		.readdirSync(examplesFolder)
 		.filter((file) => file.endsWith('.json'))
 		.sort()
-		.map((file) => ({ file, workflow: JSON.parse(fs.readFileSync(path.join(examplesFolder, file), 'utf8')) }));
+		.map((file) => ({
+			file,
+			workflow: JSON.parse(fs.readFileSync(path.join(examplesFolder, file), 'utf8')),
+		}));
 }
 
 /** The node of example 3 that reads the large file; its path is set to a real file at import time. */
@@ -60,8 +77,10 @@ function preparedExamples({ largeFilePath, triggerPollTimes } = {}) {
 	return exampleWorkflows().map(({ workflow }) => {
 		const copy = JSON.parse(JSON.stringify(workflow));
 		for (const node of copy.nodes) {
-			if (largeFilePath && node.name === LARGE_FILE_NODE) node.parameters.fileSelector = largeFilePath;
-			if (triggerPollTimes && node.type.endsWith('.ukPlanningTrigger')) node.parameters.pollTimes = triggerPollTimes;
+			if (largeFilePath && node.name === LARGE_FILE_NODE)
+				node.parameters.fileSelector = largeFilePath;
+			if (triggerPollTimes && node.type.endsWith('.ukPlanningTrigger'))
+				node.parameters.pollTimes = triggerPollTimes;
 		}
 		return copy;
 	});
@@ -77,7 +96,10 @@ async function ensureLargeFile(filePath, bytes) {
 	let written = 0;
 	const block = () => {
 		const lines = [];
-		for (let i = 0; i < 4096; i++, row++) lines.push(`R${String(row).padStart(9, '0')},Borough ${row % 33},${row % 250},Synthetic row for the large-file example`);
+		for (let i = 0; i < 4096; i++, row++)
+			lines.push(
+				`R${String(row).padStart(9, '0')},Borough ${row % 33},${row % 250},Synthetic row for the large-file example`,
+			);
 		return `${lines.join('\n')}\n`;
 	};
 	let chunk = Buffer.from(header);
@@ -87,8 +109,18 @@ async function ensureLargeFile(filePath, bytes) {
 		written += part.length;
 		chunk = Buffer.from(block());
 	}
-	await new Promise((resolve, reject) => stream.end((error) => (error ? reject(error) : resolve())));
+	await new Promise((resolve, reject) =>
+		stream.end((error) => (error ? reject(error) : resolve())),
+	);
 	return filePath;
 }
 
-module.exports = { CREDENTIAL_IDS, LARGE_FILE_NODE, demoCredentials, exampleWorkflows, preparedExamples, ensureLargeFile, examplesFolder };
+module.exports = {
+	CREDENTIAL_IDS,
+	LARGE_FILE_NODE,
+	demoCredentials,
+	exampleWorkflows,
+	preparedExamples,
+	ensureLargeFile,
+	examplesFolder,
+};

@@ -12,10 +12,15 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export function ensureDependencies(label) {
 	const installedLock = path.join(repoRoot, 'node_modules', '.package-lock.json');
 	const lock = path.join(repoRoot, 'package-lock.json');
-	if (existsSync(installedLock) && statSync(installedLock).mtimeMs >= statSync(lock).mtimeMs) return;
+	if (existsSync(installedLock) && statSync(installedLock).mtimeMs >= statSync(lock).mtimeMs)
+		return;
 	console.log(`${label}: installing dependencies (npm ci, from package-lock.json)`);
-	execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--no-audit', '--no-fund'], {
-		cwd: repoRoot,
-		stdio: 'inherit',
-	});
+	execFileSync(
+		process.platform === 'win32' ? 'npm.cmd' : 'npm',
+		['ci', '--no-audit', '--no-fund'],
+		{
+			cwd: repoRoot,
+			stdio: 'inherit',
+		},
+	);
 }

@@ -17,8 +17,15 @@ const PACKAGE_NAME = require(path.join(repoRoot, 'package.json')).name;
 const ENCRYPTION_KEY = 'planning-datastore-local-encryption-key';
 
 /** Builds the package and packs it; returns the tarball path. */
-function packPackage({ build = true, destination = fs.mkdtempSync(path.join(os.tmpdir(), 'pds-pack-')) } = {}) {
-	if (build) execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+function packPackage({
+	build = true,
+	destination = fs.mkdtempSync(path.join(os.tmpdir(), 'pds-pack-')),
+} = {}) {
+	if (build)
+		execFileSync('npm', ['run', 'build', '--silent'], {
+			cwd: repoRoot,
+			stdio: ['ignore', 'ignore', 'inherit'],
+		});
 	const output = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
 		cwd: repoRoot,
 		encoding: 'utf8',
@@ -27,7 +34,10 @@ function packPackage({ build = true, destination = fs.mkdtempSync(path.join(os.t
 }
 
 /** A fresh n8n user folder with the packed package installed as a community package. */
-function createUserFolder({ tarball, folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pds-n8n-')) }) {
+function createUserFolder({
+	tarball,
+	folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pds-n8n-')),
+}) {
 	const nodesFolder = path.join(folder, '.n8n', 'nodes');
 	const packageFolder = path.join(nodesFolder, 'node_modules', PACKAGE_NAME);
 	fs.rmSync(packageFolder, { recursive: true, force: true });
@@ -85,7 +95,8 @@ function n8nEnvironment({ installed, userFolder, port = 5678, brokerPort, extra 
 	// A null in `extra` removes a setting, so that n8n's own default applies (queue mode's binary data mode).
 	for (const [key, value] of Object.entries(extra)) if (value === null) delete env[key];
 	// Nothing of the calling process's tooling leaks in: jest sets NODE_ENV=test, which silences n8n's CLI output.
-	for (const key of Object.keys(env)) if (key.startsWith('npm_') || key.startsWith('JEST_')) delete env[key];
+	for (const key of Object.keys(env))
+		if (key.startsWith('npm_') || key.startsWith('JEST_')) delete env[key];
 	delete env.NODE_ENV;
 	return env;
 }
@@ -93,9 +104,18 @@ function n8nEnvironment({ installed, userFolder, port = 5678, brokerPort, extra 
 /** Runs one n8n CLI command to completion; returns its stdout. Throws with stderr on a non-zero exit. */
 async function runCli({ installed, userFolder, args, extraEnv = {} }) {
 	const brokerPort = await freePort();
-	const env = n8nEnvironment({ installed, userFolder, brokerPort, port: await freePort(), extra: extraEnv });
+	const env = n8nEnvironment({
+		installed,
+		userFolder,
+		brokerPort,
+		port: await freePort(),
+		extra: extraEnv,
+	});
 	return await new Promise((resolve, reject) => {
-		const child = spawn(installed.nodeBin, [installed.n8nEntry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(installed.nodeBin, [installed.n8nEntry, ...args], {
+			env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -103,7 +123,14 @@ async function runCli({ installed, userFolder, args, extraEnv = {} }) {
 		child.on('error', reject);
 		child.on('close', (code) => {
 			if (code === 0) resolve(stdout);
-			else reject(Object.assign(new Error(`n8n ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout}`), { stdout, stderr, code }));
+			else
+				reject(
+					Object.assign(new Error(`n8n ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout}`), {
+						stdout,
+						stderr,
+						code,
+					}),
+				);
 		});
 	});
 }
@@ -114,7 +141,12 @@ async function importJson({ installed, userFolder, kind, data, extraEnv = {} }) 
 	const file = path.join(folder, `${kind}.json`);
 	fs.writeFileSync(file, JSON.stringify(data));
 	try {
-		return await runCli({ installed, userFolder, args: [`import:${kind}`, `--input=${file}`], extraEnv });
+		return await runCli({
+			installed,
+			userFolder,
+			args: [`import:${kind}`, `--input=${file}`],
+			extraEnv,
+		});
 	} finally {
 		// The file holds credentials in plain text until n8n has encrypted them.
 		fs.rmSync(folder, { recursive: true, force: true });
@@ -126,10 +158,28 @@ async function importJson({ installed, userFolder, kind, data, extraEnv = {} }) 
  * Returns `{ url, port, process, output(), stop() }`. `stop()` sends SIGTERM and waits for the exit, so
  * static data and executions are flushed to the database.
  */
-async function startProcess({ installed, userFolder, command, args = [], readyPattern, port, extraEnv = {}, onLine }) {
+async function startProcess({
+	installed,
+	userFolder,
+	command,
+	args = [],
+	readyPattern,
+	port,
+	extraEnv = {},
+	onLine,
+}) {
 	const listenPort = port || (await freePort());
-	const env = n8nEnvironment({ installed, userFolder, port: listenPort, brokerPort: await freePort(), extra: extraEnv });
-	const child = spawn(installed.nodeBin, [installed.n8nEntry, command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const env = n8nEnvironment({
+		installed,
+		userFolder,
+		port: listenPort,
+		brokerPort: await freePort(),
+		extra: extraEnv,
+	});
+	const child = spawn(installed.nodeBin, [installed.n8nEntry, command, ...args], {
+		env,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let log = '';
 	const collect = (chunk) => {
 		const text = String(chunk);
@@ -138,7 +188,9 @@ async function startProcess({ installed, userFolder, command, args = [], readyPa
 	};
 	child.stdout.on('data', collect);
 	child.stderr.on('data', collect);
-	const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve(code === null ? signal : code)));
+	const exited = new Promise((resolve) =>
+		child.on('close', (code, signal) => resolve(code === null ? signal : code)),
+	);
 	const url = `http://127.0.0.1:${listenPort}`;
 	await new Promise((resolve, reject) => {
 		const check = setInterval(() => {
@@ -167,7 +219,11 @@ async function startProcess({ installed, userFolder, command, args = [], readyPa
 
 /** Starts `n8n start` and resolves once the editor answers (see startProcess). */
 async function startServer(options) {
-	return await startProcess({ ...options, command: 'start', readyPattern: /Editor is now accessible/ });
+	return await startProcess({
+		...options,
+		command: 'start',
+		readyPattern: /Editor is now accessible/,
+	});
 }
 
 module.exports = {
@@ -198,7 +254,12 @@ function parseRawOutput(stdout) {
 async function executeWorkflow({ installed, userFolder, id, extraEnv }) {
 	let stdout;
 	try {
-		stdout = await runCli({ installed, userFolder, args: ['execute', `--id=${id}`, '--rawOutput'], extraEnv });
+		stdout = await runCli({
+			installed,
+			userFolder,
+			args: ['execute', `--id=${id}`, '--rawOutput'],
+			extraEnv,
+		});
 	} catch (error) {
 		// A failed workflow exits non-zero but still prints its run; keep it for the assertions.
 		if (error.stdout && error.stdout.includes('\n{')) return parseRawOutput(error.stdout);
@@ -210,7 +271,10 @@ async function executeWorkflow({ installed, userFolder, id, extraEnv }) {
 /** The items a node produced in a parsed run (first run, first output), as plain JSON. */
 function nodeItems(run, nodeName, outputIndex = 0) {
 	const runs = run.data.resultData.runData[nodeName];
-	if (!runs) throw new Error(`Node "${nodeName}" did not run; ran: ${Object.keys(run.data.resultData.runData).join(', ')}`);
+	if (!runs)
+		throw new Error(
+			`Node "${nodeName}" did not run; ran: ${Object.keys(run.data.resultData.runData).join(', ')}`,
+		);
 	const items = runs[0].data && runs[0].data.main && runs[0].data.main[outputIndex];
 	return (items || []).map((item) => item.json);
 }

@@ -57,7 +57,9 @@ function findPostgresBin() {
 }
 
 function findRedisServer() {
-	for (const folder of (process.env.PATH || '').split(path.delimiter).concat(['/usr/bin', '/usr/sbin'])) {
+	for (const folder of (process.env.PATH || '')
+		.split(path.delimiter)
+		.concat(['/usr/bin', '/usr/sbin'])) {
 		const candidate = path.join(folder, 'redis-server');
 		if (folder && fs.existsSync(candidate)) return candidate;
 	}
@@ -84,17 +86,25 @@ function ensureServices({ say = () => {} } = {}) {
 		say(`installing ${missing.join(' and ')} from Debian's packages (apt-get, about a minute)`);
 		const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 		execFileSync('apt-get', ['update'], { stdio: ['ignore', 2, 2], env });
-		execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: ['ignore', 2, 2], env });
+		execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+			stdio: ['ignore', 2, 2],
+			env,
+		});
 		pgBin = findPostgresBin();
 		redisServer = findRedisServer();
-		if (!pgBin || !redisServer) throw new Error(`apt-get installed ${missing.join(', ')} but ${!pgBin ? 'initdb' : 'redis-server'} is still missing`);
+		if (!pgBin || !redisServer)
+			throw new Error(
+				`apt-get installed ${missing.join(', ')} but ${!pgBin ? 'initdb' : 'redis-server'} is still missing`,
+			);
 	}
 	return { pgBin, redisServer, versions: serviceVersions({ pgBin, redisServer }) };
 }
 
 function serviceVersions({ pgBin, redisServer }) {
 	return {
-		postgres: execFileSync(path.join(pgBin, 'postgres'), ['--version'], { encoding: 'utf8' }).trim(),
+		postgres: execFileSync(path.join(pgBin, 'postgres'), ['--version'], {
+			encoding: 'utf8',
+		}).trim(),
 		redis: execFileSync(redisServer, ['--version'], { encoding: 'utf8' }).trim().split(' sha=')[0],
 	};
 }
@@ -116,7 +126,9 @@ function waitForLine(child, pattern, what) {
 		};
 		child.stdout.on('data', onData);
 		child.stderr.on('data', onData);
-		child.once('close', (code) => reject(new Error(`${what} exited ${code} before it was ready:\n${log}`)));
+		child.once('close', (code) =>
+			reject(new Error(`${what} exited ${code} before it was ready:\n${log}`)),
+		);
 	});
 }
 
@@ -154,7 +166,18 @@ async function startPostgres({ pgBin, folder }) {
 	const port = await instance.freePort();
 	const child = spawn(
 		path.join(pgBin, 'postgres'),
-		['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+		[
+			'-D',
+			dataDir,
+			'-p',
+			String(port),
+			'-c',
+			'listen_addresses=127.0.0.1',
+			'-c',
+			'unix_socket_directories=',
+			'-c',
+			'max_connections=200',
+		],
 		{ stdio: ['ignore', 'pipe', 'pipe'], cwd: folder, ...owner },
 	);
 	// SIGQUIT (immediate shutdown) as a last resort also ends the server's own children.
@@ -163,11 +186,16 @@ async function startPostgres({ pgBin, folder }) {
 	try {
 		await waitForLine(child, /database system is ready to accept connections/, 'postgres');
 		const psql = (sql) =>
-			execFileSync(path.join(pgBin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', DB_USER, '-d', 'postgres', '-tAc', sql], {
-				encoding: 'utf8',
-				cwd: folder,
-			}).trim();
-		if (psql(`SELECT 1 FROM pg_database WHERE datname = '${DB_NAME}'`) !== '1') psql(`CREATE DATABASE ${DB_NAME}`);
+			execFileSync(
+				path.join(pgBin, 'psql'),
+				['-h', '127.0.0.1', '-p', String(port), '-U', DB_USER, '-d', 'postgres', '-tAc', sql],
+				{
+					encoding: 'utf8',
+					cwd: folder,
+				},
+			).trim();
+		if (psql(`SELECT 1 FROM pg_database WHERE datname = '${DB_NAME}'`) !== '1')
+			psql(`CREATE DATABASE ${DB_NAME}`);
 	} catch (error) {
 		await stop();
 		throw error;
@@ -178,11 +206,15 @@ async function startPostgres({ pgBin, folder }) {
 		process: child,
 		/** Runs one SQL statement against n8n's database; returns psql's unaligned rows. */
 		query(sql) {
-			return execFileSync(path.join(pgBin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', DB_USER, '-d', DB_NAME, '-tAc', sql], {
-				encoding: 'utf8',
-				cwd: folder,
-				maxBuffer: 256 * 1024 * 1024,
-			}).trim();
+			return execFileSync(
+				path.join(pgBin, 'psql'),
+				['-h', '127.0.0.1', '-p', String(port), '-U', DB_USER, '-d', DB_NAME, '-tAc', sql],
+				{
+					encoding: 'utf8',
+					cwd: folder,
+					maxBuffer: 256 * 1024 * 1024,
+				},
+			).trim();
 		},
 		stop,
 	};
@@ -194,7 +226,20 @@ async function startRedis({ redisServer, folder }) {
 	const port = await instance.freePort();
 	const child = spawn(
 		redisServer,
-		['--port', String(port), '--bind', '127.0.0.1', '--dir', folder, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+		[
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--dir',
+			folder,
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--daemonize',
+			'no',
+		],
 		{ stdio: ['ignore', 'pipe', 'pipe'], cwd: folder },
 	);
 	track(child, 'SIGKILL');
@@ -235,7 +280,17 @@ function queueEnvironment({ postgresPort, redisPort, extraEnv = {} }) {
  * Brings up the whole cluster under `folder`. Returns `{ env, main, workers, postgres, redis, cli(),
  * importJson(), startMain(), stop() }`; `env` is what n8n CLI commands against the cluster need.
  */
-async function startQueueCluster({ installed, tarball, folder, extraEnv = {}, mainPort, workers = 2, concurrency = 10, say = () => {}, onLine }) {
+async function startQueueCluster({
+	installed,
+	tarball,
+	folder,
+	extraEnv = {},
+	mainPort,
+	workers = 2,
+	concurrency = 10,
+	say = () => {},
+	onLine,
+}) {
 	const services = ensureServices({ say });
 	fs.mkdirSync(folder, { recursive: true });
 	const stops = [];
@@ -254,22 +309,43 @@ async function startQueueCluster({ installed, tarball, folder, extraEnv = {}, ma
 		},
 	};
 	try {
-		say(`starting PostgreSQL (${services.versions.postgres}) and Redis (${services.versions.redis})`);
-		cluster.postgres = await startPostgres({ pgBin: services.pgBin, folder: path.join(folder, 'postgres') });
+		say(
+			`starting PostgreSQL (${services.versions.postgres}) and Redis (${services.versions.redis})`,
+		);
+		cluster.postgres = await startPostgres({
+			pgBin: services.pgBin,
+			folder: path.join(folder, 'postgres'),
+		});
 		stops.push(() => cluster.postgres.stop());
-		cluster.redis = await startRedis({ redisServer: services.redisServer, folder: path.join(folder, 'redis') });
+		cluster.redis = await startRedis({
+			redisServer: services.redisServer,
+			folder: path.join(folder, 'redis'),
+		});
 		stops.push(() => cluster.redis.stop());
-		cluster.env = queueEnvironment({ postgresPort: cluster.postgres.port, redisPort: cluster.redis.port, extraEnv });
+		cluster.env = queueEnvironment({
+			postgresPort: cluster.postgres.port,
+			redisPort: cluster.redis.port,
+			extraEnv,
+		});
 
 		const userFolders = { main: path.join(folder, 'main') };
-		for (let index = 1; index <= workers; index++) userFolders[`worker${index}`] = path.join(folder, `worker${index}`);
+		for (let index = 1; index <= workers; index++)
+			userFolders[`worker${index}`] = path.join(folder, `worker${index}`);
 		for (const userFolder of Object.values(userFolders)) {
 			fs.mkdirSync(userFolder, { recursive: true });
 			instance.createUserFolder({ tarball, folder: userFolder });
 		}
 		cluster.userFolders = userFolders;
-		cluster.cli = (args) => instance.runCli({ installed, userFolder: userFolders.main, args, extraEnv: cluster.env });
-		cluster.importJson = (kind, data) => instance.importJson({ installed, userFolder: userFolders.main, kind, data, extraEnv: cluster.env });
+		cluster.cli = (args) =>
+			instance.runCli({ installed, userFolder: userFolders.main, args, extraEnv: cluster.env });
+		cluster.importJson = (kind, data) =>
+			instance.importJson({
+				installed,
+				userFolder: userFolders.main,
+				kind,
+				data,
+				extraEnv: cluster.env,
+			});
 
 		let mainStop = null;
 		cluster.startMain = async () => {
@@ -313,7 +389,8 @@ async function startQueueCluster({ installed, tarball, folder, extraEnv = {}, ma
 				cluster.workers[index] = worker;
 			}
 			if (!workersStop) {
-				workersStop = () => Promise.allSettled(cluster.workers.map((candidate) => candidate.stop()));
+				workersStop = () =>
+					Promise.allSettled(cluster.workers.map((candidate) => candidate.stop()));
 				stops.push(() => workersStop());
 			}
 			return worker;
@@ -326,7 +403,12 @@ async function startQueueCluster({ installed, tarball, folder, extraEnv = {}, ma
 	}
 }
 
-const OWNER = { email: 'demo@example.com', password: 'Demo-password-1', firstName: 'Demo', lastName: 'User' };
+const OWNER = {
+	email: 'demo@example.com',
+	password: 'Demo-password-1',
+	firstName: 'Demo',
+	lastName: 'User',
+};
 // n8n binds its session to the browser id it was issued with; one constant id for every request.
 const BROWSER_ID = 'pds-queue-client';
 
@@ -341,13 +423,21 @@ function restClient({ url, installed, owner = OWNER }) {
 	async function call(method, route, body) {
 		const answer = await fetch(`${url}/rest${route}`, {
 			method,
-			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, ...(cookie ? { cookie } : {}) },
+			headers: {
+				'content-type': 'application/json',
+				'browser-id': BROWSER_ID,
+				...(cookie ? { cookie } : {}),
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await answer.text();
 		const setCookie = answer.headers.get('set-cookie');
 		if (setCookie && /n8n-auth=/.test(setCookie)) cookie = setCookie.match(/n8n-auth=[^;]*/)[0];
-		if (!answer.ok) throw Object.assign(new Error(`${method} /rest${route} answered ${answer.status}: ${text.slice(0, 500)}`), { status: answer.status });
+		if (!answer.ok)
+			throw Object.assign(
+				new Error(`${method} /rest${route} answered ${answer.status}: ${text.slice(0, 500)}`),
+				{ status: answer.status },
+			);
 		return text ? JSON.parse(text).data : undefined;
 	}
 	const client = {
@@ -365,23 +455,34 @@ function restClient({ url, installed, owner = OWNER }) {
 		/** Starts a manual run of a stored workflow from its trigger node; resolves to the execution id. */
 		async run(workflowId, triggerName) {
 			const workflow = await call('GET', `/workflows/${workflowId}`);
-			const trigger = triggerName || workflow.nodes.find((node) => /manualTrigger$/.test(node.type)).name;
-			const started = await call('POST', `/workflows/${workflowId}/run`, { triggerToStartFrom: { name: trigger } });
-			if (!started || !started.executionId) throw new Error(`n8n started no execution of ${workflowId}: ${JSON.stringify(started)}`);
+			const trigger =
+				triggerName || workflow.nodes.find((node) => /manualTrigger$/.test(node.type)).name;
+			const started = await call('POST', `/workflows/${workflowId}/run`, {
+				triggerToStartFrom: { name: trigger },
+			});
+			if (!started || !started.executionId)
+				throw new Error(`n8n started no execution of ${workflowId}: ${JSON.stringify(started)}`);
 			return String(started.executionId);
 		},
 		/** The execution as `{ status, finished, data }`, `data` in the shape `n8n execute --rawOutput` prints. */
 		async execution(executionId) {
 			const record = await call('GET', `/executions/${executionId}`);
-			return { ...record, data: typeof record.data === 'string' ? flatted.parse(record.data) : record.data };
+			return {
+				...record,
+				data: typeof record.data === 'string' ? flatted.parse(record.data) : record.data,
+			};
 		},
 		/** Waits until the execution has ended (generous bound: a 1 GiB upload on a busy machine). */
 		async waitForExecution(executionId, limitMs = 15 * 60 * 1000) {
 			const started = Date.now();
 			for (;;) {
 				const record = await call('GET', `/executions/${executionId}`);
-				if (record && !['new', 'running', 'waiting'].includes(record.status)) return await client.execution(executionId);
-				if (Date.now() - started > limitMs) throw new Error(`execution ${executionId} still ${record && record.status} after ${limitMs} ms`);
+				if (record && !['new', 'running', 'waiting'].includes(record.status))
+					return await client.execution(executionId);
+				if (Date.now() - started > limitMs)
+					throw new Error(
+						`execution ${executionId} still ${record && record.status} after ${limitMs} ms`,
+					);
 				await new Promise((resolve) => setTimeout(resolve, 500));
 			}
 		},
@@ -396,7 +497,9 @@ function restClient({ url, installed, owner = OWNER }) {
 		/** Activates (publishes) a stored workflow on the main, as the editor's toggle does. */
 		async activate(workflowId) {
 			const workflow = await call('GET', `/workflows/${workflowId}`);
-			return await call('POST', `/workflows/${workflowId}/activate`, { versionId: workflow.versionId });
+			return await call('POST', `/workflows/${workflowId}/activate`, {
+				versionId: workflow.versionId,
+			});
 		},
 	};
 	return client;
@@ -405,8 +508,19 @@ function restClient({ url, installed, owner = OWNER }) {
 /** Which worker's log says it started the execution, or undefined. */
 function workerOf(cluster, executionId) {
 	const pattern = new RegExp(`Worker started execution ${executionId} \\(`);
-	const worker = cluster.workers.find((candidate) => pattern.test(`${candidate.previousOutput || ''}${candidate.output()}`));
+	const worker = cluster.workers.find((candidate) =>
+		pattern.test(`${candidate.previousOutput || ''}${candidate.output()}`),
+	);
 	return worker && worker.name;
 }
 
-module.exports = { OWNER, ensureServices, startPostgres, startRedis, queueEnvironment, startQueueCluster, restClient, workerOf };
+module.exports = {
+	OWNER,
+	ensureServices,
+	startPostgres,
+	startRedis,
+	queueEnvironment,
+	startQueueCluster,
+	restClient,
+	workerOf,
+};

@@ -16,7 +16,12 @@ afterAll(async () => {
 });
 
 test('a mail sent over SMTP is listed as JSON and as HTML, subject decoded', async () => {
-	const transport = nodemailer.createTransport({ host: sink.smtpHost, port: sink.smtpPort, secure: false, ignoreTLS: true });
+	const transport = nodemailer.createTransport({
+		host: sink.smtpHost,
+		port: sink.smtpPort,
+		secure: false,
+		ignoreTLS: true,
+	});
 	await transport.sendMail({
 		from: 'trigger@example.org',
 		to: 'planner@example.org',
@@ -39,5 +44,7 @@ test('a mail sent over SMTP is listed as JSON and as HTML, subject decoded', asy
 });
 
 test('encoded words decode in both encodings', () => {
-	expect(decodeWords('=?UTF-8?B?wqMxMDA=?= and =?utf-8?Q?caf=C3=A9_bar?=')).toBe('£100 and café bar');
+	expect(decodeWords('=?UTF-8?B?wqMxMDA=?= and =?utf-8?Q?caf=C3=A9_bar?=')).toBe(
+		'£100 and café bar',
+	);
 });

@@ -83,7 +83,9 @@ function haversineMiles(lat1, lng1, lat2, lng2) {
 	const toRad = (degrees) => (degrees * Math.PI) / 180;
 	const dLat = toRad(lat2 - lat1);
 	const dLng = toRad(lng2 - lng1);
-	const h = Math.sin(dLat / 2) ** 2 + Math.cos(toRad(lat1)) * Math.cos(toRad(lat2)) * Math.sin(dLng / 2) ** 2;
+	const h =
+		Math.sin(dLat / 2) ** 2 +
+		Math.cos(toRad(lat1)) * Math.cos(toRad(lat2)) * Math.sin(dLng / 2) ** 2;
 	return 2 * 3958.8 * Math.asin(Math.sqrt(h));
 }
 
@@ -113,7 +115,18 @@ describe('seed data', () => {
 		const lpas = await control.lpas();
 		expect(lpas.length).toBeGreaterThanOrEqual(15);
 		const names = lpas.map((lpa) => lpa.name);
-		for (const name of ['camden', 'hackney', 'islington', 'westminster', 'southwark', 'lambeth', 'tower-hamlets', 'bromsgrove', 'chichester', 'epsom-and-ewell']) {
+		for (const name of [
+			'camden',
+			'hackney',
+			'islington',
+			'westminster',
+			'southwark',
+			'lambeth',
+			'tower-hamlets',
+			'bromsgrove',
+			'chichester',
+			'epsom-and-ewell',
+		]) {
 			expect(names).toContain(name);
 		}
 		const all = await control.applications({ includeUnpublished: true });
@@ -135,14 +148,22 @@ describe('seed data', () => {
 				publishedMs >= validatedMs + 22 * dayMs
 			);
 		});
-		expect(outOfRange.map((app) => `${app.keyval} validated ${app.validated} published ${app.published_at}`)).toEqual([]);
+		expect(
+			outOfRange.map(
+				(app) => `${app.keyval} validated ${app.validated} published ${app.published_at}`,
+			),
+		).toEqual([]);
 		// Councils in more than one part of the country, and personal data sometimes absent.
 		expect(new Set(all.map((app) => app.lpa_id)).size).toBe(lpas.length);
 		expect(all.some((app) => app.applicant_name === null)).toBe(true);
 		expect(all.some((app) => app.agent_email === null)).toBe(true);
 		expect(all.some((app) => app.agent_email !== null)).toBe(true);
 		// Postcodes look like UK postcodes, and each application's coordinates are its postcode's.
-		const known = new Map((await control.lpas()).flatMap((lpa) => lpa.postcodes.map((entry) => [entry.postcode, entry])));
+		const known = new Map(
+			(await control.lpas()).flatMap((lpa) =>
+				lpa.postcodes.map((entry) => [entry.postcode, entry]),
+			),
+		);
 		const misplaced = all.filter((app) => {
 			if (app.postcode === null) return app.lat !== null || app.lng !== null;
 			const entry = known.get(app.postcode);
@@ -153,9 +174,13 @@ describe('seed data', () => {
 				Math.abs(Number(app.lng) - entry.lng) > 1e-6
 			);
 		});
-		expect(misplaced.map((app) => `${app.keyval} ${app.postcode} ${app.lat},${app.lng}`)).toEqual([]);
+		expect(misplaced.map((app) => `${app.keyval} ${app.postcode} ${app.lat},${app.lng}`)).toEqual(
+			[],
+		);
 		expect(all.filter((app) => app.postcode !== null).length).toBeGreaterThan(all.length * 0.9);
-		expect(known.get('GU16 7HF')).toMatchObject({ lpa_id: lpas.find((lpa) => lpa.name === 'surrey-heath').id });
+		expect(known.get('GU16 7HF')).toMatchObject({
+			lpa_id: lpas.find((lpa) => lpa.name === 'surrey-heath').id,
+		});
 	});
 
 	test('the same seed gives the same data; another seed gives other data', async () => {
@@ -178,7 +203,11 @@ describe('/generatekey', () => {
 	test('gives a new key with 0 credits in the envelope of the seed', async () => {
 		const answer = await api('/generatekey', { email: 'planner@example.org' });
 		expect(answer.status).toBe(200);
-		expect(answer.json.request).toMatchObject({ api_endpoint: '/generatekey', datetime: '2026-11-20 12:00:00', email: 'planner@example.org' });
+		expect(answer.json.request).toMatchObject({
+			api_endpoint: '/generatekey',
+			datetime: '2026-11-20 12:00:00',
+			email: 'planner@example.org',
+		});
 		expect(typeof answer.json.request.ip_address).toBe('string');
 		expect(answer.json.response).toMatchObject({ api_version: '1.0', status: 'OK' });
 		const key = answer.json.response.key;
@@ -190,13 +219,16 @@ describe('/generatekey', () => {
 		expect(another.json.response.key).not.toBe(key);
 	});
 
-	test.each([[{}], [{ email: '' }], [{ email: 'not-an-email' }], [{ email: 'a@b' }]])('refuses a bad email %j with 400 ERROR', async (query) => {
-		const answer = await api('/generatekey', query);
-		expect(answer.status).toBe(400);
-		expect(answer.json.response.status).toBe('ERROR');
-		expect(answer.json.response.message).toMatch(/email/i);
-		expect(answer.json.response.key).toBeUndefined();
-	});
+	test.each([[{}], [{ email: '' }], [{ email: 'not-an-email' }], [{ email: 'a@b' }]])(
+		'refuses a bad email %j with 400 ERROR',
+		async (query) => {
+			const answer = await api('/generatekey', query);
+			expect(answer.status).toBe(400);
+			expect(answer.json.response.status).toBe('ERROR');
+			expect(answer.json.response.message).toMatch(/email/i);
+			expect(answer.json.response.key).toBeUndefined();
+		},
+	);
 });
 
 describe('/topup and the payment page', () => {
@@ -265,7 +297,10 @@ describe('/lpas', () => {
 	test('lists the LPAs with string ids and counts of published applications', async () => {
 		const answer = await api('/lpas');
 		expect(answer.status).toBe(200);
-		expect(answer.json.request).toMatchObject({ api_endpoint: '/lpas', datetime: '2026-11-20 12:00:00' });
+		expect(answer.json.request).toMatchObject({
+			api_endpoint: '/lpas',
+			datetime: '2026-11-20 12:00:00',
+		});
 		expect(answer.json.response).toMatchObject({ api_version: '1.0', status: 'OK' });
 		const data = answer.json.response.data;
 		expect(data.length).toBeGreaterThanOrEqual(15);
@@ -273,14 +308,18 @@ describe('/lpas', () => {
 		for (const lpa of data) {
 			expect(Object.keys(lpa)).toEqual(['id', 'name', 'application_count']);
 			expect(typeof lpa.id).toBe('string');
-			expect(lpa.application_count).toBe(String(visible.filter((app) => app.lpa_id === lpa.id).length));
+			expect(lpa.application_count).toBe(
+				String(visible.filter((app) => app.lpa_id === lpa.id).length),
+			);
 		}
 		expect(data.find((lpa) => lpa.id === '1').name).toBe('bromsgrove');
 	});
 
 	test('counts an application only once it is published', async () => {
 		const before = (await api('/lpas')).json.response.data.find((lpa) => lpa.name === 'camden');
-		await control.addApplications([{ lpa_id: before.id, validated: '2026-11-10', published_at: '2026-11-22T09:00:00Z' }]);
+		await control.addApplications([
+			{ lpa_id: before.id, validated: '2026-11-10', published_at: '2026-11-22T09:00:00Z' },
+		]);
 		const still = (await api('/lpas')).json.response.data.find((lpa) => lpa.name === 'camden');
 		expect(still.application_count).toBe(before.application_count);
 		await control.setNow('2026-11-22T09:00:00Z');
@@ -291,7 +330,13 @@ describe('/lpas', () => {
 
 describe('/search', () => {
 	test('return_data=0: the envelope echoes the parameters, counts, and charges nothing', async () => {
-		const answer = await api('/search', { key: DEMO_KEY, lpa_id: 2, date_from: '2026-10-10', date_to: '2026-10-21', return_data: 0 });
+		const answer = await api('/search', {
+			key: DEMO_KEY,
+			lpa_id: 2,
+			date_from: '2026-10-10',
+			date_to: '2026-10-21',
+			return_data: 0,
+		});
 		expect(answer.status).toBe(200);
 		expect(answer.json.request).toEqual({
 			api_endpoint: '/search',
@@ -303,7 +348,9 @@ describe('/search', () => {
 			date_to: '2026-10-21',
 			return_data: '0',
 		});
-		const expected = (await visibleApps()).filter((app) => app.lpa_id === '2' && app.validated >= '2026-10-10' && app.validated <= '2026-10-21');
+		const expected = (await visibleApps()).filter(
+			(app) => app.lpa_id === '2' && app.validated >= '2026-10-10' && app.validated <= '2026-10-21',
+		);
 		expect(expected.length).toBeGreaterThan(0);
 		expect(answer.json.response).toEqual({
 			api_version: '1.0',
@@ -317,7 +364,13 @@ describe('/search', () => {
 
 	test('return_data=1: data in the seed shape, charged one credit per application', async () => {
 		await control.setCredits(DEMO_KEY, 1000);
-		const query = { key: DEMO_KEY, lpa_id: '3', date_from: '2026-09-01', date_to: '2026-10-31', return_data: 1 };
+		const query = {
+			key: DEMO_KEY,
+			lpa_id: '3',
+			date_from: '2026-09-01',
+			date_to: '2026-10-31',
+			return_data: 1,
+		};
 		const answer = await api('/search', query);
 		const { response } = answer.json;
 		const count = response.application_count;
@@ -327,11 +380,13 @@ describe('/search', () => {
 		expect(response.data).toHaveLength(count);
 		for (const app of response.data) {
 			expect(Object.keys(app)).toEqual(DATA_FIELDS);
-			for (const field of DATA_FIELDS) expect(app[field] === null || typeof app[field] === 'string').toBe(true);
+			for (const field of DATA_FIELDS)
+				expect(app[field] === null || typeof app[field] === 'string').toBe(true);
 			expect(app.lpa_name).toBe('epsom-and-ewell');
 			expect(app.externalLink).toContain(app.keyval);
 			expect(app.docs).toMatch(/^\d+$/);
-			if (app.lat !== null) expect(Number.isFinite(Number(app.lat)) && Number.isFinite(Number(app.lng))).toBe(true);
+			if (app.lat !== null)
+				expect(Number.isFinite(Number(app.lat)) && Number.isFinite(Number(app.lng))).toBe(true);
 		}
 		// Ascending validated date, then keyval.
 		const order = response.data.map((app) => `${app.validated} ${app.keyval}`);
@@ -339,13 +394,23 @@ describe('/search', () => {
 		expect(await control.credits(DEMO_KEY)).toBe(1000 - count);
 		const charges = await control.charges(DEMO_KEY);
 		expect(charges).toHaveLength(1);
-		expect(charges[0]).toMatchObject({ key: DEMO_KEY, application_count: count, consumed: count, at: '2026-11-20T12:00:00.000Z' });
+		expect(charges[0]).toMatchObject({
+			key: DEMO_KEY,
+			application_count: count,
+			consumed: count,
+			at: '2026-11-20T12:00:00.000Z',
+		});
 		expect(charges[0].query).toMatchObject({ lpa_id: '3', return_data: '1' });
 
 		// The same paid search again costs the same again: remaining keeps decreasing.
 		const second = await api('/search', query);
-		expect(second.json.response.credits).toEqual({ consumed: count, remaining: String(1000 - 2 * count) });
-		expect((await control.charges()).reduce((sum, charge) => sum + charge.consumed, 0)).toBe(2 * count);
+		expect(second.json.response.credits).toEqual({
+			consumed: count,
+			remaining: String(1000 - 2 * count),
+		});
+		expect((await control.charges()).reduce((sum, charge) => sum + charge.consumed, 0)).toBe(
+			2 * count,
+		);
 	});
 
 	test('lpa_id: one id or a comma list', async () => {
@@ -354,26 +419,47 @@ describe('/search', () => {
 		const one = await searchData(key, { lpa_id: '5', date_from: '2026-06-01' });
 		expect(one.length).toBeGreaterThan(0);
 		expect(one.every((app) => app.lpa_id === '5' && app.lpa_name === 'camden')).toBe(true);
-		expect(sortedKeyvals(one)).toEqual(sortedKeyvals(visible.filter((app) => app.lpa_id === '5' && app.validated >= '2026-06-01')));
+		expect(sortedKeyvals(one)).toEqual(
+			sortedKeyvals(visible.filter((app) => app.lpa_id === '5' && app.validated >= '2026-06-01')),
+		);
 		const several = await searchData(key, { lpa_id: '5,6,7', date_from: '2026-06-01' });
 		expect(new Set(several.map((app) => app.lpa_id))).toEqual(new Set(['5', '6', '7']));
-		expect(sortedKeyvals(several)).toEqual(sortedKeyvals(visible.filter((app) => ['5', '6', '7'].includes(app.lpa_id) && app.validated >= '2026-06-01')));
+		expect(sortedKeyvals(several)).toEqual(
+			sortedKeyvals(
+				visible.filter(
+					(app) => ['5', '6', '7'].includes(app.lpa_id) && app.validated >= '2026-06-01',
+				),
+			),
+		);
 	});
 
 	test('date_from and date_to are inclusive bounds on the validated date', async () => {
 		const key = await richKey();
 		const visible = await visibleApps();
-		const day = visible.find((app) => app.lpa_id === '8' && app.validated.startsWith('2026-03')).validated;
+		const day = visible.find(
+			(app) => app.lpa_id === '8' && app.validated.startsWith('2026-03'),
+		).validated;
 		const sameDay = await searchData(key, { lpa_id: '8', date_from: day, date_to: day });
 		expect(sameDay.length).toBeGreaterThan(0);
 		expect(sameDay.every((app) => app.validated === day)).toBe(true);
-		expect(sortedKeyvals(sameDay)).toEqual(sortedKeyvals(visible.filter((app) => app.lpa_id === '8' && app.validated === day)));
+		expect(sortedKeyvals(sameDay)).toEqual(
+			sortedKeyvals(visible.filter((app) => app.lpa_id === '8' && app.validated === day)),
+		);
 		const fromOnly = await api('/search', { key, date_from: '2026-11-01', return_data: 0 });
-		expect(fromOnly.json.response.application_count).toBe(visible.filter((app) => app.validated >= '2026-11-01').length);
+		expect(fromOnly.json.response.application_count).toBe(
+			visible.filter((app) => app.validated >= '2026-11-01').length,
+		);
 		const toOnly = await api('/search', { key, date_to: '2025-01-31', return_data: 0 });
-		expect(toOnly.json.response.application_count).toBe(visible.filter((app) => app.validated <= '2025-01-31').length);
+		expect(toOnly.json.response.application_count).toBe(
+			visible.filter((app) => app.validated <= '2025-01-31').length,
+		);
 		// Decided: an empty range is not an error, it matches nothing.
-		const reversed = await api('/search', { key, date_from: '2026-10-02', date_to: '2026-10-01', return_data: 0 });
+		const reversed = await api('/search', {
+			key,
+			date_from: '2026-10-02',
+			date_to: '2026-10-01',
+			return_data: 0,
+		});
 		expect(reversed.status).toBe(200);
 		expect(reversed.json.response.application_count).toBe(0);
 	});
@@ -381,11 +467,15 @@ describe('/search', () => {
 	test('postcode_exact matches the whole postcode; postcode_start its beginning', async () => {
 		const key = await richKey();
 		const visible = await visibleApps();
-		const postcode = visible.find((app) => app.postcode && app.postcode.startsWith('GU16')).postcode;
+		const postcode = visible.find(
+			(app) => app.postcode && app.postcode.startsWith('GU16'),
+		).postcode;
 		const exact = await searchData(key, { postcode_exact: postcode });
 		expect(exact.length).toBeGreaterThan(0);
 		expect(exact.every((app) => app.postcode === postcode)).toBe(true);
-		expect(sortedKeyvals(exact)).toEqual(sortedKeyvals(visible.filter((app) => app.postcode === postcode)));
+		expect(sortedKeyvals(exact)).toEqual(
+			sortedKeyvals(visible.filter((app) => app.postcode === postcode)),
+		);
 
 		const start = await api('/search', { key, postcode_start: 'GU16', return_data: 0 });
 		const expectedStart = visible.filter((app) => app.postcode && app.postcode.startsWith('GU16'));
@@ -395,10 +485,16 @@ describe('/search', () => {
 		expect(startData.every((app) => app.postcode.startsWith('GU16'))).toBe(true);
 		// "GU1" is a prefix of GU15 and GU16 postcodes: a prefix, not a district match.
 		const shorter = await api('/search', { key, postcode_start: 'GU1', return_data: 0 });
-		expect(shorter.json.response.application_count).toBe(visible.filter((app) => app.postcode && app.postcode.startsWith('GU1')).length);
+		expect(shorter.json.response.application_count).toBe(
+			visible.filter((app) => app.postcode && app.postcode.startsWith('GU1')).length,
+		);
 
 		// Decided: a malformed postcode_exact or postcode_start is no error; it matches nothing.
-		for (const query of [{ postcode_exact: 'not a postcode' }, { postcode_exact: 'GU167HF' }, { postcode_start: 'ZZ9' }]) {
+		for (const query of [
+			{ postcode_exact: 'not a postcode' },
+			{ postcode_exact: 'GU167HF' },
+			{ postcode_start: 'ZZ9' },
+		]) {
 			const none = await api('/search', { key, ...query, return_data: 0 });
 			expect(none.status).toBe(200);
 			expect(none.json.response).toMatchObject({ status: 'OK', application_count: 0 });
@@ -408,12 +504,16 @@ describe('/search', () => {
 	test('postcode_radius: great-circle miles from a full postcode, checked independently', async () => {
 		const key = await richKey();
 		const visible = await visibleApps();
-		const centre = (await control.lpas()).flatMap((lpa) => lpa.postcodes).find((entry) => entry.postcode === 'GU16 7HF');
+		const centre = (await control.lpas())
+			.flatMap((lpa) => lpa.postcodes)
+			.find((entry) => entry.postcode === 'GU16 7HF');
 		for (const miles of [0.5, 1.5]) {
 			const data = await searchData(key, { postcode_radius: `GU16 7HF,${miles}` });
 			expect(data.length).toBeGreaterThan(0);
 			for (const app of data) {
-				expect(haversineMiles(centre.lat, centre.lng, Number(app.lat), Number(app.lng))).toBeLessThanOrEqual(miles + 1e-9);
+				expect(
+					haversineMiles(centre.lat, centre.lng, Number(app.lat), Number(app.lng)),
+				).toBeLessThanOrEqual(miles + 1e-9);
 			}
 			const returned = new Set(data.map((app) => app.keyval));
 			// Everything clearly inside the circle is returned (1e-6 miles of slack for rounding at the edge).
@@ -425,7 +525,9 @@ describe('/search', () => {
 		// A bigger circle holds strictly more here, and spaces/case in the postcode do not matter.
 		const small = await api('/search', { key, postcode_radius: 'GU16 7HF,0.5', return_data: 0 });
 		const big = await api('/search', { key, postcode_radius: 'gu16 7hf, 1.5', return_data: 0 });
-		expect(big.json.response.application_count).toBeGreaterThan(small.json.response.application_count);
+		expect(big.json.response.application_count).toBeGreaterThan(
+			small.json.response.application_count,
+		);
 	});
 
 	test('address and keyword match a contained string, case-insensitively', async () => {
@@ -434,18 +536,36 @@ describe('/search', () => {
 		const address = await searchData(key, { address: 'CHURCH road', lpa_id: '9' });
 		expect(address.length).toBeGreaterThan(0);
 		expect(address.every((app) => app.address.toLowerCase().includes('church road'))).toBe(true);
-		expect(sortedKeyvals(address)).toEqual(sortedKeyvals(visible.filter((app) => app.lpa_id === '9' && app.address.toLowerCase().includes('church road'))));
+		expect(sortedKeyvals(address)).toEqual(
+			sortedKeyvals(
+				visible.filter(
+					(app) => app.lpa_id === '9' && app.address.toLowerCase().includes('church road'),
+				),
+			),
+		);
 
 		const keyword = await searchData(key, { keyword: 'HEAT PUMP', lpa_id: '10' });
 		expect(keyword.length).toBeGreaterThan(0);
 		expect(keyword.every((app) => app.title.toLowerCase().includes('heat pump'))).toBe(true);
-		expect(sortedKeyvals(keyword)).toEqual(sortedKeyvals(visible.filter((app) => app.lpa_id === '10' && app.title.toLowerCase().includes('heat pump'))));
+		expect(sortedKeyvals(keyword)).toEqual(
+			sortedKeyvals(
+				visible.filter(
+					(app) => app.lpa_id === '10' && app.title.toLowerCase().includes('heat pump'),
+				),
+			),
+		);
 	});
 
 	test('all filters combine with AND', async () => {
 		const key = await richKey();
 		const visible = await visibleApps();
-		const query = { lpa_id: '5,6', date_from: '2025-06-01', date_to: '2026-06-01', keyword: 'extension', address: 'road' };
+		const query = {
+			lpa_id: '5,6',
+			date_from: '2025-06-01',
+			date_to: '2026-06-01',
+			keyword: 'extension',
+			address: 'road',
+		};
 		const data = await searchData(key, query);
 		const expected = visible.filter(
 			(app) =>
@@ -461,7 +581,13 @@ describe('/search', () => {
 
 	test('decided: an unknown parameter is ignored and not echoed', async () => {
 		const plain = await api('/search', { key: DEMO_KEY, lpa_id: '1', return_data: 0 });
-		const extra = await api('/search', { key: DEMO_KEY, lpa_id: '1', page: '2', limit: '5', return_data: 0 });
+		const extra = await api('/search', {
+			key: DEMO_KEY,
+			lpa_id: '1',
+			page: '2',
+			limit: '5',
+			return_data: 0,
+		});
 		expect(extra.status).toBe(200);
 		expect(extra.json.response.application_count).toBe(plain.json.response.application_count);
 		expect(extra.json.request.page).toBeUndefined();
@@ -470,17 +596,28 @@ describe('/search', () => {
 	test('some personal data fields come back null', async () => {
 		const data = await searchData(await richKey(), { lpa_id: '7', date_from: '2026-01-01' });
 		expect(data.some((app) => app.applicant_name === null)).toBe(true);
-		expect(data.some((app) => app.agent_name === null && app.agent_phone === null && app.agent_email === null)).toBe(true);
+		expect(
+			data.some(
+				(app) => app.agent_name === null && app.agent_phone === null && app.agent_email === null,
+			),
+		).toBe(true);
 		expect(data.some((app) => app.applicant_name !== null)).toBe(true);
 	});
 });
 
 describe('ERROR answers', () => {
 	test('a missing or unknown key: 403 with status ERROR', async () => {
-		for (const query of [{ lpa_id: '1', return_data: 0 }, { key: 'no-such-key', lpa_id: '1', return_data: 1 }]) {
+		for (const query of [
+			{ lpa_id: '1', return_data: 0 },
+			{ key: 'no-such-key', lpa_id: '1', return_data: 1 },
+		]) {
 			const answer = await api('/search', query);
 			expect(answer.status).toBe(403);
-			expect(answer.json.response).toMatchObject({ api_version: '1.0', status: 'ERROR', message: expect.stringMatching(/key/i) });
+			expect(answer.json.response).toMatchObject({
+				api_version: '1.0',
+				status: 'ERROR',
+				message: expect.stringMatching(/key/i),
+			});
 			expect(answer.json.response.data).toBeUndefined();
 		}
 		expect(await control.charges()).toEqual([]);
@@ -493,14 +630,26 @@ describe('ERROR answers', () => {
 		const { response } = answer.json;
 		expect(response.status).toBe('ERROR');
 		expect(response.message).toMatch(/credits/i);
-		expect(response.application_count).toBe((await visibleApps()).filter((app) => app.lpa_id === '8').length);
+		expect(response.application_count).toBe(
+			(await visibleApps()).filter((app) => app.lpa_id === '8').length,
+		);
 		expect(response.data).toBeUndefined();
 		expect(await control.credits(DEMO_KEY)).toBe(3);
 		expect(await control.charges()).toEqual([]);
 		// Exactly enough is enough.
-		const small = await api('/search', { key: DEMO_KEY, postcode_exact: 'GU16 7HF', date_from: '2026-01-01', return_data: 0 });
+		const small = await api('/search', {
+			key: DEMO_KEY,
+			postcode_exact: 'GU16 7HF',
+			date_from: '2026-01-01',
+			return_data: 0,
+		});
 		await control.setCredits(DEMO_KEY, small.json.response.application_count);
-		const exact = await api('/search', { key: DEMO_KEY, postcode_exact: 'GU16 7HF', date_from: '2026-01-01', return_data: 1 });
+		const exact = await api('/search', {
+			key: DEMO_KEY,
+			postcode_exact: 'GU16 7HF',
+			date_from: '2026-01-01',
+			return_data: 1,
+		});
 		expect(exact.json.response.status).toBe('OK');
 		expect(exact.json.response.credits.remaining).toBe('0');
 	});
@@ -541,21 +690,34 @@ describe('publication time (councils publish late)', () => {
 	test('an added application with an earlier validated date appears only once published', async () => {
 		const key = await richKey();
 		const [added] = await control.addApplications([
-			{ lpa_id: '11', validated: '2026-11-05', published_at: '2026-11-21T10:00:00Z', postcode: 'E1 6AN', title: 'Roof terrace with glass balustrade' },
+			{
+				lpa_id: '11',
+				validated: '2026-11-05',
+				published_at: '2026-11-21T10:00:00Z',
+				postcode: 'E1 6AN',
+				title: 'Roof terrace with glass balustrade',
+			},
 		]);
 		expect(added.keyval).toMatch(/^[0-9A-Z]{13}$/);
 		expect(added.lpa_name).toBe('tower-hamlets');
 		const query = { lpa_id: '11', date_from: '2026-11-05', date_to: '2026-11-05' };
 		const before = await searchData(key, query);
 		expect(before.map((app) => app.keyval)).not.toContain(added.keyval);
-		expect((await control.applications({ includeUnpublished: true })).map((app) => app.keyval)).toContain(added.keyval);
+		expect(
+			(await control.applications({ includeUnpublished: true })).map((app) => app.keyval),
+		).toContain(added.keyval);
 
 		await control.setNow('2026-11-21T10:00:00Z');
 		expect(await control.now()).toBe('2026-11-21T10:00:00.000Z');
 		const after = await api('/search', { key, ...query, return_data: 1 });
 		expect(after.json.request.datetime).toBe('2026-11-21 10:00:00');
 		const found = after.json.response.data.find((app) => app.keyval === added.keyval);
-		expect(found).toMatchObject({ title: 'Roof terrace with glass balustrade', postcode: 'E1 6AN', validated: '2026-11-05', lpa_id: '11' });
+		expect(found).toMatchObject({
+			title: 'Roof terrace with glass balustrade',
+			postcode: 'E1 6AN',
+			validated: '2026-11-05',
+			lpa_id: '11',
+		});
 		expect(found.published_at).toBeUndefined();
 		expect(after.json.response.application_count).toBe(before.length + 1);
 		const keyword = await api('/search', { key, keyword: 'glass balustrade', return_data: 0 });
@@ -563,17 +725,25 @@ describe('publication time (councils publish late)', () => {
 	});
 
 	test('moving the clock back hides applications published after it', async () => {
-		const all = (await api('/search', { key: DEMO_KEY, return_data: 0 })).json.response.application_count;
+		const all = (await api('/search', { key: DEMO_KEY, return_data: 0 })).json.response
+			.application_count;
 		await control.setNow('2026-11-01T00:00:00Z');
-		const earlier = (await api('/search', { key: DEMO_KEY, return_data: 0 })).json.response.application_count;
-		const expected = (await control.applications({ includeUnpublished: true })).filter((app) => Date.parse(app.published_at) <= Date.parse('2026-11-01T00:00:00Z')).length;
+		const earlier = (await api('/search', { key: DEMO_KEY, return_data: 0 })).json.response
+			.application_count;
+		const expected = (await control.applications({ includeUnpublished: true })).filter(
+			(app) => Date.parse(app.published_at) <= Date.parse('2026-11-01T00:00:00Z'),
+		).length;
 		expect(earlier).toBe(expected);
 		expect(earlier).toBeLessThan(all);
 	});
 
 	test('addApplications refuses an unknown lpa_id or a malformed validated date', async () => {
-		expect(() => control.addApplications([{ lpa_id: '999', validated: '2026-11-01' }])).toThrow(/lpa_id/);
-		expect(() => control.addApplications([{ lpa_id: '1', validated: '01/11/2026' }])).toThrow(/validated/);
+		expect(() => control.addApplications([{ lpa_id: '999', validated: '2026-11-01' }])).toThrow(
+			/lpa_id/,
+		);
+		expect(() => control.addApplications([{ lpa_id: '1', validated: '01/11/2026' }])).toThrow(
+			/validated/,
+		);
 	});
 });
 
@@ -633,14 +803,21 @@ describe('injected faults', () => {
 	test('delay alone still answers normally (and charges); a client timeout fires first when shorter', async () => {
 		await control.injectFault({ path: '/search', delayMs: 300 });
 		const started = Date.now();
-		const slow = await api('/search', { key: DEMO_KEY, lpa_id: '3', date_from: '2026-11-01', return_data: 1 });
+		const slow = await api('/search', {
+			key: DEMO_KEY,
+			lpa_id: '3',
+			date_from: '2026-11-01',
+			return_data: 1,
+		});
 		expect(Date.now() - started).toBeGreaterThanOrEqual(290);
 		expect(slow.status).toBe(200);
 		expect(slow.json.response.credits.consumed).toBe(slow.json.response.application_count);
 		expect(await control.charges()).toHaveLength(1);
 
 		await control.injectFault({ path: '/search', delayMs: 1500 });
-		await expect(api('/search', { key: DEMO_KEY, return_data: 0 }, { headersTimeout: 100 })).rejects.toThrow(/timeout/i);
+		await expect(
+			api('/search', { key: DEMO_KEY, return_data: 0 }, { headersTimeout: 100 }),
+		).rejects.toThrow(/timeout/i);
 	});
 
 	test('delay plus status answers the status late', async () => {
@@ -655,24 +832,49 @@ describe('injected faults', () => {
 describe('control API over HTTP (/_sandbox/)', () => {
 	test('clock, keys, applications, charges, requests, faults, lpas and reset', async () => {
 		expect((await controlHttp('GET', '/clock')).json).toEqual({ now: '2026-11-20T12:00:00.000Z' });
-		expect((await controlHttp('POST', '/clock', { now: '2026-11-25T08:00:00Z' })).json).toEqual({ now: '2026-11-25T08:00:00.000Z' });
+		expect((await controlHttp('POST', '/clock', { now: '2026-11-25T08:00:00Z' })).json).toEqual({
+			now: '2026-11-25T08:00:00.000Z',
+		});
 		expect(await control.now()).toBe('2026-11-25T08:00:00.000Z');
 
-		expect((await controlHttp('POST', '/keys', { key: 'http-key', credits: 40 })).json).toEqual({ key: 'http-key', credits: 40 });
-		expect((await controlHttp('GET', '/keys/http-key')).json).toEqual({ key: 'http-key', credits: 40 });
+		expect((await controlHttp('POST', '/keys', { key: 'http-key', credits: 40 })).json).toEqual({
+			key: 'http-key',
+			credits: 40,
+		});
+		expect((await controlHttp('GET', '/keys/http-key')).json).toEqual({
+			key: 'http-key',
+			credits: 40,
+		});
 
 		const added = await controlHttp('POST', '/applications', {
-			applications: [{ lpa_id: '6', validated: '2026-11-20', published_at: '2026-11-24T09:00:00Z', postcode: 'E8 1AA' }],
+			applications: [
+				{
+					lpa_id: '6',
+					validated: '2026-11-20',
+					published_at: '2026-11-24T09:00:00Z',
+					postcode: 'E8 1AA',
+				},
+			],
 		});
 		expect(added.status).toBe(200);
 		const keyval = added.json[0].keyval;
-		const paid = await api('/search', { key: 'http-key', lpa_id: '6', date_from: '2026-11-20', return_data: 1 });
+		const paid = await api('/search', {
+			key: 'http-key',
+			lpa_id: '6',
+			date_from: '2026-11-20',
+			return_data: 1,
+		});
 		expect(paid.json.response.data.map((app) => app.keyval)).toContain(keyval);
 
 		const charges = await controlHttp('GET', '/charges?key=http-key');
 		expect(charges.json).toHaveLength(1);
-		expect(charges.json[0]).toMatchObject({ key: 'http-key', consumed: paid.json.response.application_count });
-		expect((await controlHttp('GET', '/keys/http-key')).json.credits).toBe(40 - paid.json.response.application_count);
+		expect(charges.json[0]).toMatchObject({
+			key: 'http-key',
+			consumed: paid.json.response.application_count,
+		});
+		expect((await controlHttp('GET', '/keys/http-key')).json.credits).toBe(
+			40 - paid.json.response.application_count,
+		);
 
 		const requests = await controlHttp('GET', '/requests');
 		expect(requests.json.map((entry) => entry.query.key)).toContain('http-key');
@@ -686,12 +888,19 @@ describe('control API over HTTP (/_sandbox/)', () => {
 
 		const lpas = await controlHttp('GET', '/lpas');
 		expect(lpas.json.length).toBeGreaterThanOrEqual(15);
-		expect(lpas.json[0].postcodes[0]).toEqual({ postcode: expect.any(String), lat: expect.any(Number), lng: expect.any(Number), lpa_id: lpas.json[0].id });
+		expect(lpas.json[0].postcodes[0]).toEqual({
+			postcode: expect.any(String),
+			lat: expect.any(Number),
+			lng: expect.any(Number),
+			lpa_id: lpas.json[0].id,
+		});
 
 		expect((await controlHttp('POST', '/reset', {})).status).toBe(200);
 		expect(await control.now()).toBe('2026-11-20T12:00:00.000Z');
 		expect(await control.credits('http-key')).toBeUndefined();
-		expect((await control.applications({ includeUnpublished: true })).map((app) => app.keyval)).not.toContain(keyval);
+		expect(
+			(await control.applications({ includeUnpublished: true })).map((app) => app.keyval),
+		).not.toContain(keyval);
 	});
 
 	test('reset restores keys, credits, logs and the clock', async () => {

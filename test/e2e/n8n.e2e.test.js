@@ -59,7 +59,16 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			const id = `pdsE2eP${lineId}`;
 			await env.importWorkflows([
 				chainWorkflow(`${id}count`, 'e2e count', [
-					{ name: 'Count', type: planningType, parameters: { resource: 'application', operation: 'search', mode: 'count', lpaIds: [lpaId] } },
+					{
+						name: 'Count',
+						type: planningType,
+						parameters: {
+							resource: 'application',
+							operation: 'search',
+							mode: 'count',
+							lpaIds: [lpaId],
+						},
+					},
 				]),
 				chainWorkflow(`${id}fetch`, 'e2e fetch', [
 					{
@@ -77,12 +86,32 @@ describe.each(LINES)('n8n %s.x', (line) => {
 					},
 				]),
 				chainWorkflow(`${id}authorities`, 'e2e authorities', [
-					{ name: 'Authorities', type: planningType, parameters: { resource: 'authority', operation: 'getAll', returnAll: true } },
+					{
+						name: 'Authorities',
+						type: planningType,
+						parameters: { resource: 'authority', operation: 'getAll', returnAll: true },
+					},
 				]),
 				chainWorkflow(`${id}account`, 'e2e account', [
-					{ name: 'Credits', type: planningType, parameters: { resource: 'account', operation: 'getCredits' } },
-					{ name: 'Top Up', type: planningType, parameters: { resource: 'account', operation: 'getTopUpLink', credits: 1000 } },
-					{ name: 'New Key', type: planningType, parameters: { resource: 'account', operation: 'generateKey', email: 'newcomer@example.org' } },
+					{
+						name: 'Credits',
+						type: planningType,
+						parameters: { resource: 'account', operation: 'getCredits' },
+					},
+					{
+						name: 'Top Up',
+						type: planningType,
+						parameters: { resource: 'account', operation: 'getTopUpLink', credits: 1000 },
+					},
+					{
+						name: 'New Key',
+						type: planningType,
+						parameters: {
+							resource: 'account',
+							operation: 'generateKey',
+							email: 'newcomer@example.org',
+						},
+					},
 				]),
 			]);
 
@@ -96,14 +125,22 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(fetched.length).toBeGreaterThan(0);
 			expect(fetched.length).toBeLessThanOrEqual(40);
 			expect(fetched.every((application) => application.applicant_name === undefined)).toBe(true);
-			expect(fetched.every((application) => typeof application.lat === 'number' || application.lat === null)).toBe(true);
+			expect(
+				fetched.every(
+					(application) => typeof application.lat === 'number' || application.lat === null,
+				),
+			).toBe(true);
 			expect(await totalCharged()).toBe(fetched.length);
 
 			const authorities = nodeItems(await env.execute(`${id}authorities`), 'Authorities');
-			expect(authorities.map((authority) => String(authority.id))).toEqual(lpas.map((lpa) => String(lpa.id)));
+			expect(authorities.map((authority) => String(authority.id))).toEqual(
+				lpas.map((lpa) => String(lpa.id)),
+			);
 
 			const account = await env.execute(`${id}account`);
-			expect(nodeItems(account, 'Credits')[0].creditsRemaining).toBe(await env.planning.control.credits(PLANNING_KEY));
+			expect(nodeItems(account, 'Credits')[0].creditsRemaining).toBe(
+				await env.planning.control.credits(PLANNING_KEY),
+			);
 			const topUp = nodeItems(account, 'Top Up')[0];
 			expect(JSON.stringify(topUp)).toContain(env.planning.origin);
 			expect(JSON.stringify(topUp)).not.toContain(PLANNING_KEY);
@@ -119,7 +156,11 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			await env.planning.control.injectFault({ path: '/search', status: 503, times: 10 });
 			await env.importWorkflows([
 				chainWorkflow(id, 'e2e error', [
-					{ name: 'Count', type: planningType, parameters: { resource: 'application', operation: 'search', mode: 'count' } },
+					{
+						name: 'Count',
+						type: planningType,
+						parameters: { resource: 'application', operation: 'search', mode: 'count' },
+					},
 				]),
 			]);
 			const run = await env.execute(id);
@@ -138,7 +179,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			const id = `pdsE2eD${lineId}`;
 			const smallFile = path.join(env.filesFolder, 'small.csv');
 			fs.writeFileSync(smallFile, 'reference,units\nA1,12\nB2,7\n');
-			const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large.bin'), 100 * 1024 * 1024 + 4096);
+			const largeFile = await writeLargeFile(
+				path.join(env.filesFolder, 'large.bin'),
+				100 * 1024 * 1024 + 4096,
+			);
 			// The demo editor manages the sandbox's "Greater London Authority (demo)" team.
 			const team = { id: 'g7lad' };
 
@@ -148,7 +192,14 @@ describe.each(LINES)('n8n %s.x', (line) => {
 					{
 						name: 'Create',
 						type: datastoreType,
-						parameters: { resource: 'dataset', operation: 'create', title: `E2E dataset ${line}`, team: team.id, masthead: 'gla', sharing: 'public' },
+						parameters: {
+							resource: 'dataset',
+							operation: 'create',
+							title: `E2E dataset ${line}`,
+							team: team.id,
+							masthead: 'gla',
+							sharing: 'public',
+						},
 					},
 					{
 						name: 'Update',
@@ -162,10 +213,18 @@ describe.each(LINES)('n8n %s.x', (line) => {
 							options: { bumpUpdatedDate: true },
 						},
 					},
-					{ name: 'Get', type: datastoreType, parameters: { resource: 'dataset', operation: 'get', datasetId: createdId } },
+					{
+						name: 'Get',
+						type: datastoreType,
+						parameters: { resource: 'dataset', operation: 'get', datasetId: createdId },
+					},
 				]),
 				chainWorkflow(`${id}teams`, 'e2e teams', [
-					{ name: 'Teams', type: datastoreType, parameters: { resource: 'team', operation: 'getAll', returnAll: true } },
+					{
+						name: 'Teams',
+						type: datastoreType,
+						parameters: { resource: 'team', operation: 'getAll', returnAll: true },
+					},
 				]),
 			]);
 
@@ -180,10 +239,36 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 			await env.importWorkflows([
 				chainWorkflow(`${id}upload`, 'e2e upload', [
-					{ name: 'Read Small', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: smallFile, options: {} } },
-					{ name: 'Upload Small', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId, options: { title: 'Small file' } } },
-					{ name: 'Read Large', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: largeFile, options: {} } },
-					{ name: 'Upload Large', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId, options: { title: 'Large file' } } },
+					{
+						name: 'Read Small',
+						type: 'n8n-nodes-base.readWriteFile',
+						parameters: { operation: 'read', fileSelector: smallFile, options: {} },
+					},
+					{
+						name: 'Upload Small',
+						type: datastoreType,
+						parameters: {
+							resource: 'file',
+							operation: 'upload',
+							datasetId,
+							options: { title: 'Small file' },
+						},
+					},
+					{
+						name: 'Read Large',
+						type: 'n8n-nodes-base.readWriteFile',
+						parameters: { operation: 'read', fileSelector: largeFile, options: {} },
+					},
+					{
+						name: 'Upload Large',
+						type: datastoreType,
+						parameters: {
+							resource: 'file',
+							operation: 'upload',
+							datasetId,
+							options: { title: 'Large file' },
+						},
+					},
 				]),
 			]);
 			await env.datastore.control.clearLogs();
@@ -199,11 +284,15 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(small && large).toBeTruthy();
 			expect(small[1].hash).toBe(await md5OfFile(smallFile));
 			expect(large[1].size).toBe(fs.statSync(largeFile).size);
-			expect(await md5OfFile(env.datastore.control.resourceFilePath(datasetId, large[0]))).toBe(await md5OfFile(largeFile));
+			expect(await md5OfFile(env.datastore.control.resourceFilePath(datasetId, large[0]))).toBe(
+				await md5OfFile(largeFile),
+			);
 			const downloaded = await request(new URL(small[1].url, env.datastore.url).toString());
 			expect(await downloaded.body.text()).toBe(fs.readFileSync(smallFile, 'utf8'));
 			// 21 chunks of 5 MiB through the API host, each with the key; nothing else anywhere.
-			const chunks = (await env.datastore.control.requests()).filter((entry) => /\/api\/v3\/upload\/[^/]+\/chunk$/.test(entry.path));
+			const chunks = (await env.datastore.control.requests()).filter((entry) =>
+				/\/api\/v3\/upload\/[^/]+\/chunk$/.test(entry.path),
+			);
 			expect(chunks).toHaveLength(21);
 
 			// File → Update and File → Delete, on the files just uploaded.
@@ -212,9 +301,19 @@ describe.each(LINES)('n8n %s.x', (line) => {
 					{
 						name: 'Rename',
 						type: datastoreType,
-						parameters: { resource: 'file', operation: 'update', datasetId, resourceId: large[0], updateFields: { title: 'Large file (renamed)' } },
+						parameters: {
+							resource: 'file',
+							operation: 'update',
+							datasetId,
+							resourceId: large[0],
+							updateFields: { title: 'Large file (renamed)' },
+						},
 					},
-					{ name: 'Delete', type: datastoreType, parameters: { resource: 'file', operation: 'delete', datasetId, resourceId: small[0] } },
+					{
+						name: 'Delete',
+						type: datastoreType,
+						parameters: { resource: 'file', operation: 'delete', datasetId, resourceId: small[0] },
+					},
 				]),
 			]);
 			const filesRun = await env.execute(`${id}files`);
@@ -241,14 +340,18 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test(
 		'the trigger in a running n8n: new applications mailed once, nothing again after a restart, state in the database',
 		async () => {
-			const [emailExample] = preparedExamples({ triggerPollTimes: { item: [{ mode: 'everyMinute' }] } });
+			const [emailExample] = preparedExamples({
+				triggerPollTimes: { item: [{ mode: 'everyMinute' }] },
+			});
 			await env.importWorkflows([emailExample]);
-			if (line === '1') await env.cli(['update:workflow', `--id=${emailExample.id}`, '--active=true']);
+			if (line === '1')
+				await env.cli(['update:workflow', `--id=${emailExample.id}`, '--active=true']);
 			else await env.cli(['publish:workflow', `--id=${emailExample.id}`]);
 			env.mailbox.clear();
 			await env.planning.control.clearLogs();
 
-			const searches = async () => (await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
+			const searches = async () =>
+				(await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
 			let server;
 			// Polls run each minute; on a loaded two-core machine one can start late, so each wait allows several.
 			const waitFor = async (check, what, limitMs = 240000) => {
@@ -256,7 +359,9 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				while (!(await check())) {
 					if (Date.now() - started > limitMs) {
 						// What n8n said is the only trace of a poll that failed inside it.
-						throw new Error(`Timed out waiting for ${what}; n8n's log ends:\n${server.output().slice(-4000)}`);
+						throw new Error(
+							`Timed out waiting for ${what}; n8n's log ends:\n${server.output().slice(-4000)}`,
+						);
 					}
 					await new Promise((resolve) => setTimeout(resolve, 1000));
 				}
@@ -269,8 +374,20 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				const day = (await env.planning.control.now()).slice(0, 10);
 				const yesterday = new Date(Date.parse(day) - 86400000).toISOString().slice(0, 10);
 				const added = await env.planning.control.addApplications([
-					{ lpa_id: '4', validated: yesterday, postcode: 'GU16 7HF', title: 'E2E: garden room to the rear', published_at: new Date(Date.now() + 1000).toISOString() },
-					{ lpa_id: '4', validated: day, postcode: 'GU16 7HF', title: 'E2E: replacement porch', published_at: new Date(Date.now() + 1000).toISOString() },
+					{
+						lpa_id: '4',
+						validated: yesterday,
+						postcode: 'GU16 7HF',
+						title: 'E2E: garden room to the rear',
+						published_at: new Date(Date.now() + 1000).toISOString(),
+					},
+					{
+						lpa_id: '4',
+						validated: day,
+						postcode: 'GU16 7HF',
+						title: 'E2E: replacement porch',
+						published_at: new Date(Date.now() + 1000).toISOString(),
+					},
 				]);
 				await waitFor(async () => env.mailbox.messages().length > 0, 'the digest mail');
 				const [mail] = env.mailbox.messages();
@@ -287,7 +404,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			try {
 				await waitFor(async () => (await searches()) > searchesBefore, 'a poll after the restart');
 				await new Promise((resolve) => setTimeout(resolve, 65000));
-				await waitFor(async () => (await searches()) > searchesBefore + 1, 'a second poll after the restart');
+				await waitFor(
+					async () => (await searches()) > searchesBefore + 1,
+					'a second poll after the restart',
+				);
 			} finally {
 				await server.stop();
 			}

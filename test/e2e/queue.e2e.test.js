@@ -9,8 +9,18 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { PACKAGE, startQueueEnvironment, chainWorkflow, preparedExamples, writeLargeFile, md5OfFile, nodeItems, nodeError, totalCharged, checkExamples } =
-	require('./support');
+const {
+	PACKAGE,
+	startQueueEnvironment,
+	chainWorkflow,
+	preparedExamples,
+	writeLargeFile,
+	md5OfFile,
+	nodeItems,
+	nodeError,
+	totalCharged,
+	checkExamples,
+} = require('./support');
 
 const WORKERS = ['worker1', 'worker2'];
 const PLANNING_KEY = 'demo-planning-key';
@@ -37,7 +47,9 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 	beforeAll(async () => {
 		env = await startQueueEnvironment();
 		const { versions } = env.cluster.services;
-		console.log(`queue mode: ${versions.postgres}; ${versions.redis}; n8n ${env.installed.version}`);
+		console.log(
+			`queue mode: ${versions.postgres}; ${versions.redis}; n8n ${env.installed.version}`,
+		);
 	}, SETUP_TIMEOUT);
 
 	afterAll(async () => {
@@ -49,23 +61,44 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 		const rows = env.cluster.postgres.query(
 			`SELECT id, mode, status FROM execution_entity WHERE "workflowId" = '${workflowId}' ORDER BY id`,
 		);
-		return rows ? rows.split('\n').map((row) => Object.fromEntries(['id', 'mode', 'status'].map((key, index) => [key, row.split('|')[index]]))) : [];
+		return rows
+			? rows
+					.split('\n')
+					.map((row) =>
+						Object.fromEntries(
+							['id', 'mode', 'status'].map((key, index) => [key, row.split('|')[index]]),
+						),
+					)
+			: [];
 	}
 
 	test(
 		'the examples run on the workers, with the same results as in one process',
 		async () => {
 			await checkExamples(env);
-			const ran = env.executions.filter((execution) => execution.workflowId.startsWith('pdsExample'));
+			const ran = env.executions.filter((execution) =>
+				execution.workflowId.startsWith('pdsExample'),
+			);
 			// Example 4, example 2 twice, example 3.
-			expect(ran.map((execution) => execution.workflowId)).toEqual(['pdsExample4Count', 'pdsExample2Monthly', 'pdsExample2Monthly', 'pdsExample3Large']);
-			console.log(`examples in queue mode:\n${ran.map((execution) => `  execution ${execution.executionId} ${execution.workflowId}: ${execution.status} on ${execution.worker}`).join('\n')}`);
+			expect(ran.map((execution) => execution.workflowId)).toEqual([
+				'pdsExample4Count',
+				'pdsExample2Monthly',
+				'pdsExample2Monthly',
+				'pdsExample3Large',
+			]);
+			console.log(
+				`examples in queue mode:\n${ran.map((execution) => `  execution ${execution.executionId} ${execution.workflowId}: ${execution.status} on ${execution.worker}`).join('\n')}`,
+			);
 			for (const execution of ran) {
 				expect(execution.status).toBe('success');
 				expect(WORKERS).toContain(execution.worker);
 				// Recorded in PostgreSQL, and the main never ran it itself.
-				expect(executionRecords(execution.workflowId).map((record) => record.id)).toContain(execution.executionId);
-				expect(env.cluster.main.output()).not.toMatch(new RegExp(`Worker started execution ${execution.executionId} `));
+				expect(executionRecords(execution.workflowId).map((record) => record.id)).toContain(
+					execution.executionId,
+				);
+				expect(env.cluster.main.output()).not.toMatch(
+					new RegExp(`Worker started execution ${execution.executionId} `),
+				);
 			}
 		},
 		STEP_TIMEOUT,
@@ -73,14 +106,23 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 	test(
 		'the trigger polls on the main and each emission runs on a worker; the main SIGKILLed mid-poll and restarted: nothing twice, nothing missed; its state in PostgreSQL',
 		async () => {
-			const [emailExample] = preparedExamples({ triggerPollTimes: { item: [{ mode: 'everyMinute' }] } });
+			const [emailExample] = preparedExamples({
+				triggerPollTimes: { item: [{ mode: 'everyMinute' }] },
+			});
 			const workflowId = emailExample.id;
 			await env.importWorkflows([emailExample]);
 			env.mailbox.clear();
 			await env.planning.control.clearLogs();
-			const searches = async () => (await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
+			const searches = async () =>
+				(await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
 			const mails = () => env.mailbox.messages();
-			const application = (title, validated) => ({ lpa_id: '4', validated, postcode: 'GU16 7HF', title, published_at: new Date(Date.now() + 1000).toISOString() });
+			const application = (title, validated) => ({
+				lpa_id: '4',
+				validated,
+				postcode: 'GU16 7HF',
+				title,
+				published_at: new Date(Date.now() + 1000).toISOString(),
+			});
 
 			// Activation polls once on the main and learns what exists: it mails nothing.
 			await env.rest().activate(workflowId);
@@ -111,8 +153,18 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			await waitFor(() => mails().length > 1, 'the digest after the restart');
 			// Two more polls after it: a duplicate would come from one of them.
 			const afterSecond = await searches();
-			await waitFor(async () => (await searches()) > afterSecond + 1, 'two polls after the second digest', 240000);
-			await waitFor(() => executionRecords(workflowId).every((record) => !['new', 'running'].includes(record.status)), 'the executions to end');
+			await waitFor(
+				async () => (await searches()) > afterSecond + 1,
+				'two polls after the second digest',
+				240000,
+			);
+			await waitFor(
+				() =>
+					executionRecords(workflowId).every(
+						(record) => !['new', 'running'].includes(record.status),
+					),
+				'the executions to end',
+			);
 
 			expect(mails()).toHaveLength(2);
 			expect(mails()[1].subject).toBe('2 new planning application(s) near GU16 7HF');
@@ -121,7 +173,9 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 
 			// Each digest is one trigger execution, run by a worker, not by the main.
 			const records = executionRecords(workflowId);
-			console.log(`trigger executions:\n${records.map((record) => `  execution ${record.id} (${record.mode}): ${record.status} on ${env.workerOf(record.id)}`).join('\n')}`);
+			console.log(
+				`trigger executions:\n${records.map((record) => `  execution ${record.id} (${record.mode}): ${record.status} on ${env.workerOf(record.id)}`).join('\n')}`,
+			);
 			expect(records.map((record) => [record.mode, record.status])).toEqual([
 				['trigger', 'success'],
 				['trigger', 'success'],
@@ -129,7 +183,9 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			for (const record of records) expect(WORKERS).toContain(env.workerOf(record.id));
 
 			// The trigger's state is the workflow's static data in PostgreSQL.
-			const staticData = env.cluster.postgres.query(`SELECT "staticData" FROM workflow_entity WHERE id = '${workflowId}'`);
+			const staticData = env.cluster.postgres.query(
+				`SELECT "staticData" FROM workflow_entity WHERE id = '${workflowId}'`,
+			);
 			expect(staticData).toContain('GU16 7HF');
 			await env.rest().call('POST', `/workflows/${workflowId}/deactivate`, {});
 		},
@@ -140,21 +196,44 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 		'a worker SIGKILLed during a London Datastore upload: the dataset never points at a file that did not arrive, and a retry of the execution uploads it once',
 		async () => {
 			const id = 'pdsQueueKill';
-			const file = await writeLargeFile(path.join(env.filesFolder, 'killed-upload.bin'), 120 * 1024 * 1024);
+			const file = await writeLargeFile(
+				path.join(env.filesFolder, 'killed-upload.bin'),
+				120 * 1024 * 1024,
+			);
 			await env.importWorkflows([
 				chainWorkflow(`${id}create`, 'queue create', [
 					{
 						name: 'Create',
 						type: datastoreType,
-						parameters: { resource: 'dataset', operation: 'create', title: 'Queue E2E: upload under a killed worker', team: 'g7lad', masthead: 'gla', sharing: 'public' },
+						parameters: {
+							resource: 'dataset',
+							operation: 'create',
+							title: 'Queue E2E: upload under a killed worker',
+							team: 'g7lad',
+							masthead: 'gla',
+							sharing: 'public',
+						},
 					},
 				]),
 			]);
 			const datasetId = nodeItems(await env.execute(`${id}create`), 'Create')[0].id;
 			await env.importWorkflows([
 				chainWorkflow(`${id}upload`, 'queue killed upload', [
-					{ name: 'Read', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: file, options: {} } },
-					{ name: 'Upload', type: datastoreType, parameters: { resource: 'file', operation: 'upload', datasetId, options: { title: 'Killed upload' } } },
+					{
+						name: 'Read',
+						type: 'n8n-nodes-base.readWriteFile',
+						parameters: { operation: 'read', fileSelector: file, options: {} },
+					},
+					{
+						name: 'Upload',
+						type: datastoreType,
+						parameters: {
+							resource: 'file',
+							operation: 'upload',
+							datasetId,
+							options: { title: 'Killed upload' },
+						},
+					},
 				]),
 			]);
 			/** Every resource of the dataset points at a stored file of its recorded size. */
@@ -169,11 +248,17 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 				return resources;
 			};
 			await env.datastore.control.clearLogs();
-			const chunks = async () => (await env.datastore.control.requests()).filter((entry) => /\/upload\/[^/]+\/chunk$/.test(entry.path)).length;
+			const chunks = async () =>
+				(await env.datastore.control.requests()).filter((entry) =>
+					/\/upload\/[^/]+\/chunk$/.test(entry.path),
+				).length;
 
 			const executionId = await env.rest().run(`${id}upload`);
 			await waitFor(async () => (await chunks()) >= 3, 'the first chunks of the upload');
-			const workerName = await waitFor(() => env.workerOf(executionId), 'the worker that runs the upload');
+			const workerName = await waitFor(
+				() => env.workerOf(executionId),
+				'the worker that runs the upload',
+			);
 			const worker = env.cluster.workers.find((candidate) => candidate.name === workerName);
 			worker.process.kill('SIGKILL');
 			await worker.exited;
@@ -184,12 +269,16 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			// The worker comes back; n8n ends the orphaned execution (a stalled job fails in n8n's queue).
 			await env.cluster.startWorker(workerName);
 			const killed = await env.rest().waitForExecution(executionId);
-			console.log(`upload execution ${executionId} on ${workerName}, killed after ${chunksAtKill} of 24 chunks: ${killed.status}`);
+			console.log(
+				`upload execution ${executionId} on ${workerName}, killed after ${chunksAtKill} of 24 chunks: ${killed.status}`,
+			);
 			expect(killed.status).not.toBe('success');
 			expect(await resourcesAllArrived()).toHaveLength(0);
 
 			await env.rest().retry(executionId);
-			const retries = env.cluster.postgres.query(`SELECT id, status FROM execution_entity WHERE "retryOf" = '${executionId}'`).split('\n');
+			const retries = env.cluster.postgres
+				.query(`SELECT id, status FROM execution_entity WHERE "retryOf" = '${executionId}'`)
+				.split('\n');
 			expect(retries).toHaveLength(1);
 			const [retryId, retryStatus] = retries[0].split('|');
 			console.log(`retry: execution ${retryId} on ${env.workerOf(retryId)}: ${retryStatus}`);
@@ -200,7 +289,9 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			const [[resourceId, resource]] = resources;
 			expect(resource.title).toBe('Killed upload');
 			expect(resource.size).toBe(fs.statSync(file).size);
-			expect(await md5OfFile(env.datastore.control.resourceFilePath(datasetId, resourceId))).toBe(await md5OfFile(file));
+			expect(await md5OfFile(env.datastore.control.resourceFilePath(datasetId, resourceId))).toBe(
+				await md5OfFile(file),
+			);
 			const retried = await env.rest().execution(retryId);
 			expect(nodeError(retried, 'Upload')).toBeUndefined();
 			expect(nodeItems(retried, 'Upload')[0].method).toBe('chunked');
@@ -234,11 +325,17 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			await env.planning.control.clearLogs();
 			const chargedBefore = await totalCharged(env, PLANNING_KEY);
 			// All started before any is awaited: the queue hands them to both workers at once.
-			const executionIds = await Promise.all(Array.from({ length: RUNS }, () => env.rest().run(id)));
-			const runs = await Promise.all(executionIds.map((executionId) => env.rest().waitForExecution(executionId)));
+			const executionIds = await Promise.all(
+				Array.from({ length: RUNS }, () => env.rest().run(id)),
+			);
+			const runs = await Promise.all(
+				executionIds.map((executionId) => env.rest().waitForExecution(executionId)),
+			);
 			const returned = runs.map((run) => nodeItems(run, 'Search').length);
 			const workers = executionIds.map((executionId) => env.workerOf(executionId));
-			console.log(`concurrent searches: ${executionIds.map((executionId, index) => `${executionId} on ${workers[index]}: ${returned[index]} applications`).join('; ')}`);
+			console.log(
+				`concurrent searches: ${executionIds.map((executionId, index) => `${executionId} on ${workers[index]}: ${returned[index]} applications`).join('; ')}`,
+			);
 			for (const run of runs) expect(run.status).toBe('success');
 			for (const count of returned) {
 				expect(count).toBeGreaterThan(0);

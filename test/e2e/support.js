@@ -20,14 +20,18 @@ function installN8n(line) {
 	const args = [path.join(repoRoot, 'scripts', 'install-n8n.mjs')];
 	if (line === '1') args.push('--v1');
 	else args.push('--line', line);
-	const stdout = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+	const stdout = execFileSync(process.execPath, args, {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	return JSON.parse(stdout);
 }
 
 let packedTarball;
 /** The package as `npm pack` gives it, built from the current sources once per test process. */
 function packedPackage() {
-	if (!packedTarball) packedTarball = instance.packPackage({ build: !fs.existsSync(path.join(repoRoot, 'dist')) });
+	if (!packedTarball)
+		packedTarball = instance.packPackage({ build: !fs.existsSync(path.join(repoRoot, 'dist')) });
 	return packedTarball;
 }
 
@@ -39,7 +43,11 @@ async function startSandboxes() {
 	const { startPlanningSandbox } = require('../../sandbox/planning');
 	const { startDatastoreSandboxes } = require('../../sandbox/datapress');
 	const { startMailSink } = require('../../sandbox/mail');
-	const planning = await startPlanningSandbox({ port: 0, now: new Date().toISOString(), tick: true });
+	const planning = await startPlanningSandbox({
+		port: 0,
+		now: new Date().toISOString(),
+		tick: true,
+	});
 	const datastore = await startDatastoreSandboxes({ port: 0, storagePort: 0 });
 	const mailbox = await startMailSink();
 	return {
@@ -112,7 +120,13 @@ async function startQueueEnvironment({ concurrency = 5 } = {}) {
 	let cluster;
 	let rest;
 	try {
-		cluster = await startQueueCluster({ installed, tarball: packedPackage(), folder, extraEnv, concurrency });
+		cluster = await startQueueCluster({
+			installed,
+			tarball: packedPackage(),
+			folder,
+			extraEnv,
+			concurrency,
+		});
 		await cluster.importJson('credentials', sandboxes.credentials);
 		rest = await restClient({ url: cluster.main.url, installed }).login();
 	} catch (error) {
@@ -143,7 +157,12 @@ async function startQueueEnvironment({ concurrency = 5 } = {}) {
 		},
 		async execute(id) {
 			const run = await rest.runAndWait(id);
-			executions.push({ workflowId: id, executionId: run.executionId, status: run.status, worker: workerOf(cluster, run.executionId) });
+			executions.push({
+				workflowId: id,
+				executionId: run.executionId,
+				status: run.status,
+				worker: workerOf(cluster, run.executionId),
+			});
 			return run;
 		},
 		async cli(args) {
@@ -173,7 +192,10 @@ async function totalCharged(env, key = 'demo-planning-key') {
  * example 1 (the trigger) has its own tests.
  */
 async function checkExamples(env) {
-	const largeFile = await writeLargeFile(path.join(env.filesFolder, 'large-extract.csv'), 100 * 1024 * 1024 + 65536);
+	const largeFile = await writeLargeFile(
+		path.join(env.filesFolder, 'large-extract.csv'),
+		100 * 1024 * 1024 + 65536,
+	);
 	const examples = preparedExamples({ largeFilePath: largeFile });
 	expect(examples.map((workflow) => workflow.id)).toEqual([
 		'pdsExample1Email',
@@ -210,16 +232,23 @@ async function checkExamples(env) {
 	const after = await env.datastore.control.dataset(datasetId);
 	expect(after.description).toContain(`<p>${fetched.length} planning applications validated from`);
 	expect(after.updatedAt > before.updatedAt).toBe(true);
-	const csv = fs.readFileSync(env.datastore.control.resourceFilePath(datasetId, resourceId), 'utf8');
+	const csv = fs.readFileSync(
+		env.datastore.control.resourceFilePath(datasetId, resourceId),
+		'utf8',
+	);
 	expect(csv.trim().split('\n')).toHaveLength(fetched.length + 1);
 	// The example is UK Planning 2 with Simplify: the compact columns, no personal data under either naming.
-	expect(csv.split('\n')[0]).toMatch(/^\uFEFF?reference,authority,title,address,postcode,validated,link,location\.lat,location\.lng\r?$/);
+	expect(csv.split('\n')[0]).toMatch(
+		/^\uFEFF?reference,authority,title,address,postcode,validated,link,location\.lat,location\.lng\r?$/,
+	);
 	expect(csv).not.toMatch(/applicant/i);
 	const storedHash = after.resources[resourceId].hash;
 	expect(storedHash).not.toBe(before.resources[resourceId].hash);
 	const again = await env.execute('pdsExample2Monthly');
 	expect(nodeItems(again, 'Replace the CSV')[0].skipped).toBe(true);
-	expect((await env.datastore.control.dataset(datasetId)).resources[resourceId].hash).toBe(storedHash);
+	expect((await env.datastore.control.dataset(datasetId)).resources[resourceId].hash).toBe(
+		storedHash,
+	);
 
 	// 3. Large file: over 100 MB, so DataPress 4's chunked path; the stored file is the file, byte for byte.
 	await env.datastore.control.clearLogs();
@@ -231,13 +260,22 @@ async function checkExamples(env) {
 	const [[largeId, resource]] = Object.entries(dataset.resources);
 	expect(resource.size).toBe(fs.statSync(largeFile).size);
 	expect(resource.hash).toMatch(/-21$/);
-	expect(await md5OfFile(env.datastore.control.resourceFilePath(created.id, largeId))).toBe(await md5OfFile(largeFile));
+	expect(await md5OfFile(env.datastore.control.resourceFilePath(created.id, largeId))).toBe(
+		await md5OfFile(largeFile),
+	);
 }
 
 let nodeCounter = 0;
 /** A workflow of a Manual Trigger followed by the given nodes in a chain (each `{ name, type, parameters }`). */
 function chainWorkflow(id, name, nodes) {
-	const trigger = { id: `${id}-start`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+	const trigger = {
+		id: `${id}-start`,
+		name: 'Start',
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 	const placed = nodes.map((node, index) => ({
 		id: `${id}-n${index}-${nodeCounter++}`,
 		typeVersion: 1,
@@ -248,7 +286,9 @@ function chainWorkflow(id, name, nodes) {
 	const all = [trigger, ...placed];
 	const connections = {};
 	for (let index = 0; index < all.length - 1; index++) {
-		connections[all[index].name] = { main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]] };
+		connections[all[index].name] = {
+			main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]],
+		};
 	}
 	return { id, name, active: false, nodes: all, connections, settings: { executionOrder: 'v1' } };
 }
@@ -256,10 +296,17 @@ function chainWorkflow(id, name, nodes) {
 const PACKAGE = instance.PACKAGE_NAME;
 function credentialsFor(type) {
 	if (type === `${PACKAGE}.ukPlanning` || type === `${PACKAGE}.ukPlanningTrigger`) {
-		return { ukPlanningApi: { id: CREDENTIAL_IDS.ukPlanningApi, name: 'UK Planning API (sandbox)' } };
+		return {
+			ukPlanningApi: { id: CREDENTIAL_IDS.ukPlanningApi, name: 'UK Planning API (sandbox)' },
+		};
 	}
 	if (type === `${PACKAGE}.londonDatastore`) {
-		return { londonDatastoreApi: { id: CREDENTIAL_IDS.londonDatastoreApi, name: 'London Datastore API (sandbox)' } };
+		return {
+			londonDatastoreApi: {
+				id: CREDENTIAL_IDS.londonDatastoreApi,
+				name: 'London Datastore API (sandbox)',
+			},
+		};
 	}
 	return undefined;
 }
@@ -277,7 +324,9 @@ async function writeLargeFile(filePath, bytes) {
 		}
 		written += part;
 	}
-	await new Promise((resolve, reject) => stream.end((error) => (error ? reject(error) : resolve())));
+	await new Promise((resolve, reject) =>
+		stream.end((error) => (error ? reject(error) : resolve())),
+	);
 	return filePath;
 }
 

@@ -60,7 +60,11 @@ async function startFaultServer() {
 
 function json(response, status, value, headers = {}) {
 	const body = typeof value === 'string' ? value : JSON.stringify(value);
-	response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
+	response.writeHead(status, {
+		'Content-Type': 'application/json',
+		'Content-Length': Buffer.byteLength(body),
+		...headers,
+	});
 	response.end(body);
 }
 

@@ -8,7 +8,14 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 
-const { runNode, runPoll, testCredential, binaryItem, inlineBinaryItem, serializeError } = require('./n8n');
+const {
+	runNode,
+	runPoll,
+	testCredential,
+	binaryItem,
+	inlineBinaryItem,
+	serializeError,
+} = require('./n8n');
 const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials');
 
 let server;
@@ -59,17 +66,23 @@ class ProbeNode {
 		const results = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const credentials = await this.getCredentials('londonDatastoreApi');
-			const answer = await this.helpers.httpRequestWithAuthentication.call(this, 'londonDatastoreApi', {
-				method: 'GET',
-				url: `${credentials.baseUrl}${this.getNodeParameter('path', itemIndex)}`,
-				json: true,
-			});
+			const answer = await this.helpers.httpRequestWithAuthentication.call(
+				this,
+				'londonDatastoreApi',
+				{
+					method: 'GET',
+					url: `${credentials.baseUrl}${this.getNodeParameter('path', itemIndex)}`,
+					json: true,
+				},
+			);
 			const json = { answer };
 			if (this.getNodeParameter('digest', itemIndex)) {
 				const binary = this.helpers.assertBinaryData(itemIndex, 'data');
 				const stream = binary.id
 					? await this.helpers.getBinaryStream(binary.id)
-					: require('node:stream').Readable.from(await this.helpers.getBinaryDataBuffer(itemIndex, 'data'));
+					: require('node:stream').Readable.from(
+							await this.helpers.getBinaryDataBuffer(itemIndex, 'data'),
+						);
 				const hash = crypto.createHash('md5');
 				for await (const chunk of stream) hash.update(chunk);
 				json.md5 = hash.digest('hex');
@@ -100,7 +113,9 @@ class CountingTrigger {
 	async poll() {
 		const staticData = this.getWorkflowStaticData('node');
 		staticData.polls = (staticData.polls || 0) + 1;
-		return [[{ json: { polls: staticData.polls, budget: this.getPollBudgetMs(), mode: this.getMode() } }]];
+		return [
+			[{ json: { polls: staticData.polls, budget: this.getPollBudgetMs(), mode: this.getMode() } }],
+		];
 	}
 }
 
@@ -140,7 +155,10 @@ test('runPoll carries static data between consecutive polls and passes the poll 
 });
 
 test('testCredential runs the declarative test with its rules', async () => {
-	const good = await testCredential(LondonDatastoreApi, { apiKey: 'good-key', baseUrl: `${baseUrl}/` });
+	const good = await testCredential(LondonDatastoreApi, {
+		apiKey: 'good-key',
+		baseUrl: `${baseUrl}/`,
+	});
 	const bad = await testCredential(LondonDatastoreApi, { apiKey: 'wrong-key', baseUrl });
 	expect(good).toEqual({ status: 'OK', message: 'Connection successful!' });
 	expect(bad.status).toBe('Error');

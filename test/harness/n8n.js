@@ -17,7 +17,8 @@ process.env.N8N_USER_FOLDER = process.env.N8N_USER_FOLDER || harnessFolder;
 
 // n8n-core carries its own copies of its DI container and logger; register services in those, not in
 // whatever copy the top-level node_modules happens to hold.
-const fromN8nCore = (id) => require(require.resolve(id, { paths: [path.dirname(require.resolve('n8n-core'))] }));
+const fromN8nCore = (id) =>
+	require(require.resolve(id, { paths: [path.dirname(require.resolve('n8n-core'))] }));
 fromN8nCore('reflect-metadata');
 const { Container } = fromN8nCore('@n8n/di');
 const { Logger } = fromN8nCore('@n8n/backend-common');
@@ -28,12 +29,7 @@ const {
 	LoadOptionsContext,
 	RoutingNode,
 } = require('n8n-core');
-const {
-	Workflow,
-	NodeHelpers,
-	createRunExecutionData,
-	BINARY_ENCODING,
-} = require('n8n-workflow');
+const { Workflow, NodeHelpers, createRunExecutionData, BINARY_ENCODING } = require('n8n-workflow');
 
 const PACKAGE_NAME = 'n8n-nodes-planning-datastore';
 const credentialClasses = loadCredentialClasses();
@@ -49,7 +45,9 @@ function loadCredentialClasses() {
 	const classes = {};
 	for (const file of fs.readdirSync(directory)) {
 		if (!file.endsWith('.credentials.ts')) continue;
-		const moduleExports = underJest ? require(path.join(directory, file)) : requireBundled(path.join(directory, file));
+		const moduleExports = underJest
+			? require(path.join(directory, file))
+			: requireBundled(path.join(directory, file));
 		for (const Exported of Object.values(moduleExports)) {
 			if (typeof Exported !== 'function') continue;
 			const instance = new Exported();
@@ -62,7 +60,15 @@ function loadCredentialClasses() {
 /** Bundles a TypeScript entry as the package build does (n8n-workflow external) and requires it. */
 function requireBundled(entry) {
 	const esbuild = require('esbuild');
-	const outfile = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'harness', `${path.basename(entry, '.ts')}.js`);
+	const outfile = path.join(
+		__dirname,
+		'..',
+		'..',
+		'node_modules',
+		'.cache',
+		'harness',
+		`${path.basename(entry, '.ts')}.js`,
+	);
 	esbuild.buildSync({
 		entryPoints: [entry],
 		bundle: true,
@@ -171,7 +177,8 @@ function createCredentialsHelper(credentialData) {
 		},
 		async updateCredentials() {},
 		async updateCredentialsOauthTokenData() {},
-		getCredentialsProperties: (type) => (credentialClasses[type] ? credentialClasses[type].properties : []),
+		getCredentialsProperties: (type) =>
+			credentialClasses[type] ? credentialClasses[type].properties : [],
 	};
 }
 
@@ -219,7 +226,10 @@ function nodeTypesFor(nodeType) {
  * has the newest version of its type, as a node newly placed does, unless `typeVersion` names an older one
  * (a saved workflow's).
  */
-function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail = false, staticData, typeVersion }) {
+function buildWorkflow(
+	nodeType,
+	{ parameters = {}, credentials, continueOnFail = false, staticData, typeVersion },
+) {
 	const { typeName, nodeTypes } = nodeTypesFor(nodeType);
 	const node = {
 		id: 'node-under-test',
@@ -227,16 +237,25 @@ function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail 
 		type: typeName,
 		typeVersion:
 			typeVersion ??
-			(Array.isArray(nodeType.description.version) ? Math.max(...nodeType.description.version) : nodeType.description.version),
+			(Array.isArray(nodeType.description.version)
+				? Math.max(...nodeType.description.version)
+				: nodeType.description.version),
 		position: [0, 0],
 		parameters: {},
 		credentials: {},
 	};
 	if (continueOnFail) node.onError = 'continueRegularOutput';
-	for (const type of Object.keys(credentials || {})) node.credentials[type] = { id: `cred-${type}`, name: type };
+	for (const type of Object.keys(credentials || {}))
+		node.credentials[type] = { id: `cred-${type}`, name: type };
 	node.parameters =
-		NodeHelpers.getNodeParameters(nodeType.description.properties, parameters, true, false, node, nodeType.description) ||
-		{};
+		NodeHelpers.getNodeParameters(
+			nodeType.description.properties,
+			parameters,
+			true,
+			false,
+			node,
+			nodeType.description,
+		) || {};
 	const workflow = new Workflow({
 		id: 'harness-workflow',
 		name: 'Harness workflow',
@@ -251,10 +270,24 @@ function buildWorkflow(nodeType, { parameters = {}, credentials, continueOnFail 
 }
 
 /** Runs an action node's `execute` in a real ExecuteContext. Returns `{ output, error }`; never throws. */
-async function runNode(NodeClass, { parameters = {}, credentials, items = [{ json: {} }], continueOnFail = false, typeVersion } = {}) {
+async function runNode(
+	NodeClass,
+	{
+		parameters = {},
+		credentials,
+		items = [{ json: {} }],
+		continueOnFail = false,
+		typeVersion,
+	} = {},
+) {
 	await ensureBinaryDataService();
 	const nodeType = typeof NodeClass === 'function' ? new NodeClass() : NodeClass;
-	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, continueOnFail, typeVersion });
+	const { workflow, node } = buildWorkflow(nodeType, {
+		parameters,
+		credentials,
+		continueOnFail,
+		typeVersion,
+	});
 	const additionalData = createAdditionalData(credentials);
 	const runExecutionData = createRunExecutionData();
 	const inputData = { main: [items] };
@@ -283,10 +316,25 @@ async function runNode(NodeClass, { parameters = {}, credentials, items = [{ jso
  * Runs a polling trigger's `poll` in a real PollContext. Pass the same `staticData` object to consecutive
  * calls to play consecutive polls of one active workflow. Returns `{ output, staticData, error }`.
  */
-async function runPoll(TriggerClass, { parameters = {}, credentials, staticData = {}, mode = 'trigger', pollBudgetMs, typeVersion } = {}) {
+async function runPoll(
+	TriggerClass,
+	{
+		parameters = {},
+		credentials,
+		staticData = {},
+		mode = 'trigger',
+		pollBudgetMs,
+		typeVersion,
+	} = {},
+) {
 	await ensureBinaryDataService();
 	const nodeType = typeof TriggerClass === 'function' ? new TriggerClass() : TriggerClass;
-	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials, staticData, typeVersion });
+	const { workflow, node } = buildWorkflow(nodeType, {
+		parameters,
+		credentials,
+		staticData,
+		typeVersion,
+	});
 	const additionalData = createAdditionalData(credentials);
 	const activation = mode === 'manual' ? 'manual' : 'activate';
 	const emitted = [];
@@ -327,7 +375,11 @@ async function runLoadOptions(NodeClass, methodName, { parameters = {}, credenti
  * Calls a `methods.listSearch` method (a resource locator's From List) in a real LoadOptionsContext, as the
  * editor does when the list opens or its search text changes. Returns `{ results, paginationToken }`.
  */
-async function runListSearch(NodeClass, methodName, { parameters = {}, credentials, filter, paginationToken } = {}) {
+async function runListSearch(
+	NodeClass,
+	methodName,
+	{ parameters = {}, credentials, filter, paginationToken } = {},
+) {
 	const nodeType = typeof NodeClass === 'function' ? new NodeClass() : NodeClass;
 	const { workflow, node } = buildWorkflow(nodeType, { parameters, credentials });
 	const additionalData = createAdditionalData(credentials);
@@ -345,9 +397,11 @@ async function runListSearch(NodeClass, methodName, { parameters = {}, credentia
  */
 async function testCredential(CredentialClass, data) {
 	await ensureBinaryDataService();
-	const credentialType = typeof CredentialClass === 'function' ? new CredentialClass() : CredentialClass;
+	const credentialType =
+		typeof CredentialClass === 'function' ? new CredentialClass() : CredentialClass;
 	const testRequest = credentialType.test;
-	if (!testRequest || !testRequest.request) throw new Error(`Credential ${credentialType.name} has no test request`);
+	if (!testRequest || !testRequest.request)
+		throw new Error(`Credential ${credentialType.name} has no test request`);
 	const nodeType = {
 		description: {
 			displayName: 'Temp',
@@ -359,7 +413,13 @@ async function testCredential(CredentialClass, data) {
 			outputs: ['main'],
 			credentials: [{ name: credentialType.name, required: true }],
 			properties: [
-				{ displayName: 'Temp', name: 'temp', type: 'string', routing: { request: testRequest.request }, default: '' },
+				{
+					displayName: 'Temp',
+					name: 'temp',
+					type: 'string',
+					routing: { request: testRequest.request },
+					default: '',
+				},
 			],
 		},
 	};
@@ -369,7 +429,18 @@ async function testCredential(CredentialClass, data) {
 	const runExecutionData = createRunExecutionData();
 	const inputData = { main: [[{ json: {} }]] };
 	const executeData = { node, data: inputData, source: null };
-	const context = new ExecuteContext(workflow, node, additionalData, 'internal', runExecutionData, 0, [], inputData, executeData, []);
+	const context = new ExecuteContext(
+		workflow,
+		node,
+		additionalData,
+		'internal',
+		runExecutionData,
+		0,
+		[],
+		inputData,
+		executeData,
+		[],
+	);
 	const credentialsDecrypted = {
 		id: `cred-${credentialType.name}`,
 		name: credentialType.name,
@@ -389,7 +460,10 @@ async function testCredential(CredentialClass, data) {
 				}
 			}
 			if (statusCode < 199 || statusCode > 299) {
-				return { status: 'Error', message: failedResponse.statusText || `Received HTTP status code: ${statusCode}` };
+				return {
+					status: 'Error',
+					message: failedResponse.statusText || `Received HTTP status code: ${statusCode}`,
+				};
 			}
 		} else if (error.cause && error.cause.code) {
 			return { status: 'Error', message: error.cause.code };
@@ -399,7 +473,10 @@ async function testCredential(CredentialClass, data) {
 	if (testRequest.rules && Array.isArray(response && response[0])) {
 		const body = response[0][0] && response[0][0].json;
 		for (const rule of testRequest.rules) {
-			if (rule.type === 'responseSuccessBody' && getPath(body, rule.properties.key) === rule.properties.value) {
+			if (
+				rule.type === 'responseSuccessBody' &&
+				getPath(body, rule.properties.key) === rule.properties.value
+			) {
 				return { status: 'Error', message: rule.properties.message };
 			}
 		}
@@ -410,17 +487,29 @@ async function testCredential(CredentialClass, data) {
 function getPath(object, dottedKey) {
 	return String(dottedKey)
 		.split('.')
-		.reduce((value, key) => (value === undefined || value === null ? undefined : value[key]), object);
+		.reduce(
+			(value, key) => (value === undefined || value === null ? undefined : value[key]),
+			object,
+		);
 }
 
 /**
  * An item whose binary `data` lives in the filesystem binary data service (it has an `id`), as the output of
  * n8n's Read File or HTTP Request nodes does; `getBinaryStream` then streams it from disk.
  */
-async function binaryItem(bufferOrFilePath, { fileName, mimeType = 'application/octet-stream', json = {}, property = 'data' } = {}) {
+async function binaryItem(
+	bufferOrFilePath,
+	{ fileName, mimeType = 'application/octet-stream', json = {}, property = 'data' } = {},
+) {
 	const service = await ensureBinaryDataService();
-	const location = { type: 'execution', workflowId: 'harness-workflow', executionId: `harness-${process.pid}` };
-	const name = fileName || (typeof bufferOrFilePath === 'string' ? path.basename(bufferOrFilePath) : 'file.bin');
+	const location = {
+		type: 'execution',
+		workflowId: 'harness-workflow',
+		executionId: `harness-${process.pid}`,
+	};
+	const name =
+		fileName ||
+		(typeof bufferOrFilePath === 'string' ? path.basename(bufferOrFilePath) : 'file.bin');
 	const binaryData = { data: '', mimeType, fileName: name };
 	const stored =
 		typeof bufferOrFilePath === 'string'
@@ -430,11 +519,24 @@ async function binaryItem(bufferOrFilePath, { fileName, mimeType = 'application/
 }
 
 /** An item whose binary data is held inline as base64 (no `id`), as n8n's default in-memory mode produces. */
-function inlineBinaryItem(buffer, { fileName = 'file.bin', mimeType = 'application/octet-stream', json = {}, property = 'data' } = {}) {
+function inlineBinaryItem(
+	buffer,
+	{
+		fileName = 'file.bin',
+		mimeType = 'application/octet-stream',
+		json = {},
+		property = 'data',
+	} = {},
+) {
 	return {
 		json,
 		binary: {
-			[property]: { data: buffer.toString(BINARY_ENCODING), mimeType, fileName, fileSize: `${buffer.length} B` },
+			[property]: {
+				data: buffer.toString(BINARY_ENCODING),
+				mimeType,
+				fileName,
+				fileSize: `${buffer.length} B`,
+			},
 		},
 	};
 }

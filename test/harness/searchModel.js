@@ -14,19 +14,31 @@ function matchesQuery(app, q, { stripSpaces = false } = {}) {
 	if (q.date_to && app.validated > q.date_to) return false;
 	if (q.lpa_id && !q.lpa_id.split(',').includes(app.lpa_id)) return false;
 	const postcode = (app.postcode || '').toUpperCase();
-	if (q.postcode_start && !squash(postcode).startsWith(squash(q.postcode_start.toUpperCase()))) return false;
+	if (q.postcode_start && !squash(postcode).startsWith(squash(q.postcode_start.toUpperCase())))
+		return false;
 	if (q.postcode_exact && postcode !== q.postcode_exact.toUpperCase()) return false;
-	if (q.address && !(app.address || '').toLowerCase().includes(q.address.toLowerCase())) return false;
+	if (q.address && !(app.address || '').toLowerCase().includes(q.address.toLowerCase()))
+		return false;
 	return true;
 }
 
-function searchModel({ apps = [], lpaIds = ['1', '2', '3', '4'], today = '2026-11-20', clock, stripSpaces = false } = {}) {
+function searchModel({
+	apps = [],
+	lpaIds = ['1', '2', '3', '4'],
+	today = '2026-11-20',
+	clock,
+	stripSpaces = false,
+} = {}) {
 	const log = [];
 	let failNext = null;
 	let seq = 0;
-	const visible = (app) => app.published !== false && (!clock || app.pub === undefined || app.pub <= clock.now);
+	const visible = (app) =>
+		app.published !== false && (!clock || app.pub === undefined || app.pub <= clock.now);
 	const matches = (app, q) => visible(app) && matchesQuery(app, q, { stripSpaces });
-	const serverDateTime = () => (clock ? new Date(clock.now).toISOString().replace('T', ' ').slice(0, 19) : `${api.today} 12:00:00`);
+	const serverDateTime = () =>
+		clock
+			? new Date(clock.now).toISOString().replace('T', ' ').slice(0, 19)
+			: `${api.today} 12:00:00`;
 	const failing = (kind) => failNext && failNext.kind === kind && failNext.times-- > 0;
 	const api = {
 		today,
@@ -35,7 +47,8 @@ function searchModel({ apps = [], lpaIds = ['1', '2', '3', '4'], today = '2026-1
 		credits: 0,
 		/** Adds applications, published unless they say otherwise, with keyvals K1, K2, ... */
 		add(list) {
-			for (const app of list) apps.push({ keyval: `K${++seq}`, published: true, lpa_id: '1', postcode: null, ...app });
+			for (const app of list)
+				apps.push({ keyval: `K${++seq}`, published: true, lpa_id: '1', postcode: null, ...app });
 		},
 		/** The next `times` requests of `kind` ('count' or 'fetch') fail as an HTTP 503 would. */
 		failOn(kind, times = 1) {
@@ -44,16 +57,31 @@ function searchModel({ apps = [], lpaIds = ['1', '2', '3', '4'], today = '2026-1
 		async count(q) {
 			log.push({ kind: 'count', q });
 			if (failing('count')) throw new Error('HTTP 503');
-			return { count: apps.filter((app) => matches(app, q)).length, serverDateTime: serverDateTime() };
+			return {
+				count: apps.filter((app) => matches(app, q)).length,
+				serverDateTime: serverDateTime(),
+			};
 		},
 		async fetch(q) {
 			log.push({ kind: 'fetch', q });
 			if (failing('fetch')) throw new Error('HTTP 503');
 			const found = apps
 				.filter((app) => matches(app, q))
-				.sort((a, b) => (a.validated === b.validated ? (a.keyval < b.keyval ? -1 : 1) : a.validated < b.validated ? -1 : 1));
+				.sort((a, b) =>
+					a.validated === b.validated
+						? a.keyval < b.keyval
+							? -1
+							: 1
+						: a.validated < b.validated
+							? -1
+							: 1,
+				);
 			api.credits += found.length;
-			return { applications: found.map((app) => ({ ...app })), consumed: found.length, serverDateTime: serverDateTime() };
+			return {
+				applications: found.map((app) => ({ ...app })),
+				consumed: found.length,
+				serverDateTime: serverDateTime(),
+			};
 		},
 		async lpaIds() {
 			return lpaIds;

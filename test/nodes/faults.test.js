@@ -12,14 +12,27 @@
 'use strict';
 
 const { runNode, runPoll, serializeError } = require('../harness/n8n');
-const { startFaultServer, json, html, trickle, hang, drop, redirect } = require('../harness/faultServer');
+const {
+	startFaultServer,
+	json,
+	html,
+	trickle,
+	hang,
+	drop,
+	redirect,
+} = require('../harness/faultServer');
 const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
 const { UkPlanning } = require('../../nodes/UkPlanning/UkPlanning.node.ts');
 const { UkPlanningTrigger } = require('../../nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts');
 
 const DATAPRESS_KEY = 'fault-suite-DATAPRESS-key-9Qz';
 const PLANNING_KEY = 'fault-suite-PLANNING-key-4Xw';
-const DATASET = { id: 'ds1', title: 'A dataset', updatedAt: '2026-01-01T00:00:00.000Z', resources: {} };
+const DATASET = {
+	id: 'ds1',
+	title: 'A dataset',
+	updatedAt: '2026-01-01T00:00:00.000Z',
+	resources: {},
+};
 
 let server;
 let otherOrigin;
@@ -53,7 +66,9 @@ async function datastore(parameters, { key = DATAPRESS_KEY, items, timeout } = {
 		await runNode(LondonDatastore, {
 			parameters: withTimeout,
 			// The generation is named: asking the site for it would be one more request to the fault server.
-			credentials: { londonDatastoreApi: { apiKey: key, baseUrl: server.url, apiVersion: 'legacy' } },
+			credentials: {
+				londonDatastoreApi: { apiKey: key, baseUrl: server.url, apiVersion: 'legacy' },
+			},
 			items,
 		}),
 	);
@@ -71,16 +86,38 @@ async function planning(parameters, { timeout } = {}) {
 	);
 }
 
-const getDataset = (datasetId = 'ds1') => ({ resource: 'dataset', operation: 'get', datasetId, simplify: false });
+const getDataset = (datasetId = 'ds1') => ({
+	resource: 'dataset',
+	operation: 'get',
+	datasetId,
+	simplify: false,
+});
 const DOWNLOAD_PATH = '/download/ds1/r1/big.bin';
 /** A dataset with one file, whose download address is on the fault server. */
-const datasetWithFile = () => ({ ...DATASET, resources: { r1: { title: 'big.bin', url: `${server.url}${DOWNLOAD_PATH}` } } });
-const download = () => ({ resource: 'file', operation: 'download', datasetId: 'ds1', resourceId: 'r1' });
+const datasetWithFile = () => ({
+	...DATASET,
+	resources: { r1: { title: 'big.bin', url: `${server.url}${DOWNLOAD_PATH}` } },
+});
+const download = () => ({
+	resource: 'file',
+	operation: 'download',
+	datasetId: 'ds1',
+	resourceId: 'r1',
+});
 /** The dataset read answered; the download answered by `answer`. */
 function downloadAnswers(answer) {
-	server.answerWith((request, response) => (request.url.startsWith('/download/') ? answer(request, response) : json(response, 200, datasetWithFile())));
+	server.answerWith((request, response) =>
+		request.url.startsWith('/download/')
+			? answer(request, response)
+			: json(response, 200, datasetWithFile()),
+	);
 }
-const count = (extra = {}) => ({ resource: 'application', operation: 'search', mode: 'count', ...extra });
+const count = (extra = {}) => ({
+	resource: 'application',
+	operation: 'search',
+	mode: 'count',
+	...extra,
+});
 const envelope = (response, request = {}) => ({
 	request: { datetime: '2026-11-20 12:00:00', key: PLANNING_KEY, ...request },
 	response: { api_version: '1.0', status: 'OK', ...response },
@@ -89,14 +126,20 @@ const envelope = (response, request = {}) => ({
 /** Answers /v1/lpas with one authority (searches check their ids against it) and everything else with `answer`. */
 function planningAnswers(answer) {
 	server.answerWith((request, response) => {
-		if (request.url.startsWith('/v1/lpas')) return json(response, 200, envelope({ data: [{ id: '1', name: 'bromsgrove', application_count: '10' }] }));
+		if (request.url.startsWith('/v1/lpas'))
+			return json(
+				response,
+				200,
+				envelope({ data: [{ id: '1', name: 'bromsgrove', application_count: '10' }] }),
+			);
 		return answer(request, response);
 	});
 }
 
 /** The server closes its side when the client aborts; wait for that event rather than for a time. */
 async function closedByClient(entry) {
-	for (let tries = 0; tries < 50 && !entry.closedEarly; tries++) await new Promise((resolve) => setImmediate(resolve));
+	for (let tries = 0; tries < 50 && !entry.closedEarly; tries++)
+		await new Promise((resolve) => setImmediate(resolve));
 	return entry.closedEarly;
 }
 
@@ -143,7 +186,10 @@ describe('downloads: streamed, yet under the same one deadline', () => {
 	test('a download trickled a byte at a time is cut off at the Timeout plus the allowance for its declared size', async () => {
 		downloadAnswers((_request, response) => {
 			// 1000 bytes declared: one more second than the Timeout, as an upload of that size gets.
-			response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 1000 });
+			response.writeHead(200, {
+				'Content-Type': 'application/octet-stream',
+				'Content-Length': 1000,
+			});
 			response.write('x');
 			const timer = setInterval(() => {
 				if (response.destroyed || response.writableEnded) return clearInterval(timer);
@@ -153,7 +199,9 @@ describe('downloads: streamed, yet under the same one deadline', () => {
 		});
 		const { error } = await datastore(download(), { timeout: 1000 });
 		expect(error.message).toBe('DataPress did not answer in time');
-		expect(error.description).toMatch(new RegExp(`GET ${DOWNLOAD_PATH} had no complete answer within 2 s`));
+		expect(error.description).toMatch(
+			new RegExp(`GET ${DOWNLOAD_PATH} had no complete answer within 2 s`),
+		);
 		const downloads = server.requests.filter((entry) => entry.path === DOWNLOAD_PATH);
 		expect(downloads).toHaveLength(1);
 		expect(downloads[0].headers.authorization).toBe(DATAPRESS_KEY);
@@ -162,42 +210,64 @@ describe('downloads: streamed, yet under the same one deadline', () => {
 
 	test('a download whose connection drops mid-body fails the item, worded and scrubbed', async () => {
 		downloadAnswers((request, response) => {
-			response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 100_000 });
+			response.writeHead(200, {
+				'Content-Type': 'application/octet-stream',
+				'Content-Length': 100_000,
+			});
 			response.write(Buffer.alloc(10_000));
 			setImmediate(() => request.socket.destroy());
 		});
 		const { error } = await datastore(download());
 		expect(error.constructor.name).toBe('NodeApiError');
-		expect(error.message).toMatch(/^DataPress (could not be reached: the connection was dropped|answered GET \/download\/ds1\/r1\/big\.bin with a download cut off before its end)$/);
+		expect(error.message).toMatch(
+			/^DataPress (could not be reached: the connection was dropped|answered GET \/download\/ds1\/r1\/big\.bin with a download cut off before its end)$/,
+		);
 	});
 
 	test('a download redirected to another host is not followed, and nothing reaches that host', async () => {
-		downloadAnswers((_request, response) => redirect(response, 302, `${otherOrigin.url}/bucket/big.bin?X-Amz-Signature=abc`));
+		downloadAnswers((_request, response) =>
+			redirect(response, 302, `${otherOrigin.url}/bucket/big.bin?X-Amz-Signature=abc`),
+		);
 		const { error } = await datastore(download());
-		expect(error.message).toBe(`DataPress redirected GET ${DOWNLOAD_PATH} to another host (${otherOrigin.url}): not followed`);
+		expect(error.message).toBe(
+			`DataPress redirected GET ${DOWNLOAD_PATH} to another host (${otherOrigin.url}): not followed`,
+		);
 		expect(otherOrigin.requests).toEqual([]);
 	});
 
 	test('a file whose address is on another host is refused before any request to it', async () => {
-		server.answerWith((_request, response) => json(response, 200, { ...DATASET, resources: { r1: { title: 'x', url: `${otherOrigin.url}/x.csv` } } }));
+		server.answerWith((_request, response) =>
+			json(response, 200, {
+				...DATASET,
+				resources: { r1: { title: 'x', url: `${otherOrigin.url}/x.csv` } },
+			}),
+		);
 		const { error } = await datastore(download());
-		expect(error.message).toBe(`File "r1" of dataset "ds1" cannot be downloaded: it links to another site (${otherOrigin.url}), not a file the site holds; the API key is not sent there`);
+		expect(error.message).toBe(
+			`File "r1" of dataset "ds1" cannot be downloaded: it links to another site (${otherOrigin.url}), not a file the site holds; the API key is not sent there`,
+		);
 		expect(otherOrigin.requests).toEqual([]);
 	});
 });
 
 describe('redirects never carry a key to another origin', () => {
 	test('DataPress: a 302 to another host is not followed, and nothing reaches that host', async () => {
-		server.answerWith((_request, response) => redirect(response, 302, `${otherOrigin.url}/collect`));
+		server.answerWith((_request, response) =>
+			redirect(response, 302, `${otherOrigin.url}/collect`),
+		);
 		const { error } = await datastore(getDataset());
-		expect(error.message).toBe(`DataPress redirected GET /api/dataset/ds1 to another host (${otherOrigin.url}): not followed`);
+		expect(error.message).toBe(
+			`DataPress redirected GET /api/dataset/ds1 to another host (${otherOrigin.url}): not followed`,
+		);
 		expect(error.description).toMatch(/Base URL/);
 		expect(otherOrigin.requests).toEqual([]);
 		expect(server.requests).toHaveLength(1);
 	});
 
 	test('the Planning API: the same, with the key in the query string', async () => {
-		server.answerWith((_request, response) => redirect(response, 307, `${otherOrigin.url}/v1/search?key=${PLANNING_KEY}`));
+		server.answerWith((_request, response) =>
+			redirect(response, 307, `${otherOrigin.url}/v1/search?key=${PLANNING_KEY}`),
+		);
 		const { error } = await planning(count());
 		expect(error.message).toMatch(/redirected GET \/v1\/search to another host/);
 		expect(otherOrigin.requests).toEqual([]);
@@ -205,7 +275,8 @@ describe('redirects never carry a key to another origin', () => {
 
 	test('a redirect within the origin is followed, with the credential', async () => {
 		server.answerWith((request, response) => {
-			if (request.url === '/api/dataset/old-name') return redirect(response, 301, '/api/dataset/ds1');
+			if (request.url === '/api/dataset/old-name')
+				return redirect(response, 301, '/api/dataset/ds1');
 			return json(response, 200, DATASET);
 		});
 		const { output, error } = await datastore(getDataset('old-name'));
@@ -219,21 +290,30 @@ describe('redirects never carry a key to another origin', () => {
 });
 
 describe('answers are checked before use', () => {
-	const MAINTENANCE = '<html><head><title>Down for maintenance</title></head><body>Back soon</body></html>';
+	const MAINTENANCE =
+		'<html><head><title>Down for maintenance</title></head><body>Back soon</body></html>';
 
 	test('Dataset Get: an HTML page with 200 fails the item (it was output as json)', async () => {
 		server.answerWith((_request, response) => html(response, 200, MAINTENANCE));
 		const { error } = await datastore(getDataset());
-		expect(error.message).toBe('DataPress answered GET /api/dataset/ds1 with an HTML page ("Down for maintenance")');
+		expect(error.message).toBe(
+			'DataPress answered GET /api/dataset/ds1 with an HTML page ("Down for maintenance")',
+		);
 		expect(error.description).toMatch(/Base URL of the credential may point at a website/);
 		expect(server.requests).toHaveLength(1);
 	});
 
 	test('Team Get Many: a JSON string fails the item (it gave one item per character)', async () => {
 		server.answerWith((_request, response) => json(response, 200, '"teams"'));
-		const { error, output } = await datastore({ resource: 'team', operation: 'getAll', returnAll: true });
+		const { error, output } = await datastore({
+			resource: 'team',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expect(output).toBeUndefined();
-		expect(error.message).toBe('DataPress answered GET /api/orgs with a JSON string that is not a list of teams');
+		expect(error.message).toBe(
+			'DataPress answered GET /api/orgs with a JSON string that is not a list of teams',
+		);
 	});
 
 	test('Set Fields over an HTML read fails clearly (it crashed with a TypeError) and patches nothing', async () => {
@@ -252,7 +332,16 @@ describe('answers are checked before use', () => {
 
 	test('Upload after an HTML answer to its dataset read sends no file (it posted it)', async () => {
 		server.answerWith((_request, response) => html(response, 200, MAINTENANCE));
-		const item = { json: {}, binary: { data: { data: Buffer.from('a,b\n1,2\n').toString('base64'), mimeType: 'text/csv', fileName: 'x.csv' } } };
+		const item = {
+			json: {},
+			binary: {
+				data: {
+					data: Buffer.from('a,b\n1,2\n').toString('base64'),
+					mimeType: 'text/csv',
+					fileName: 'x.csv',
+				},
+			},
+		};
 		const { error } = await datastore(
 			{ resource: 'file', operation: 'upload', datasetId: 'ds1', binaryPropertyName: 'data' },
 			{ items: [item] },
@@ -264,7 +353,9 @@ describe('answers are checked before use', () => {
 	test('a cut-off JSON body of a read is retried, then fails naming what came back', async () => {
 		server.answerWith((_request, response) => json(response, 200, '{"id": "ds1", "title": "A dat'));
 		const { error } = await datastore(getDataset(), { timeout: 60000 });
-		expect(error.message).toBe('DataPress answered GET /api/dataset/ds1 with incomplete JSON (29 characters, cut off)');
+		expect(error.message).toBe(
+			'DataPress answered GET /api/dataset/ds1 with incomplete JSON (29 characters, cut off)',
+		);
 		expect(error.description).toMatch(/\(4 attempts\)/);
 		expect(server.requests).toHaveLength(4);
 	});
@@ -279,18 +370,29 @@ describe('answers are checked before use', () => {
 	test('the Planning API: a 200 that is not an envelope fails (it read as a made-up status ERROR)', async () => {
 		server.answerWith((_request, response) => json(response, 200, { ok: true }));
 		const { error } = await planning(count());
-		expect(error.message).toBe('The Planning API answered GET /v1/search with a JSON object without the Planning API\'s "response" part');
+		expect(error.message).toBe(
+			'The Planning API answered GET /v1/search with a JSON object without the Planning API\'s "response" part',
+		);
 	});
 });
 
 describe('writes that may have happened say so, and are not repeated', () => {
-	const patch = { resource: 'dataset', operation: 'update', datasetId: 'ds1', updateMode: 'jsonPatch', patchInput: 'json', patchJson: '[{"op": "replace", "path": "/title", "value": "T"}]' };
+	const patch = {
+		resource: 'dataset',
+		operation: 'update',
+		datasetId: 'ds1',
+		updateMode: 'jsonPatch',
+		patchInput: 'json',
+		patchJson: '[{"op": "replace", "path": "/title", "value": "T"}]',
+	};
 
 	test('a PATCH whose connection drops after sending: one request, "may have been applied"', async () => {
 		server.answerWith((request) => drop(request));
 		const { error } = await datastore(patch);
 		expect(error.message).toBe('DataPress could not be reached: the connection was dropped');
-		expect(error.description).toMatch(/may have been applied although its answer was lost: read the dataset \(Dataset → Get\)/);
+		expect(error.description).toMatch(
+			/may have been applied although its answer was lost: read the dataset \(Dataset → Get\)/,
+		);
 		expect(error.description).not.toMatch(/Check the Base URL.*only/);
 		expect(server.requests.filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
 	});
@@ -318,7 +420,11 @@ describe('writes that may have happened say so, and are not repeated', () => {
 
 	test('Generate Key answered 503 is not repeated (it could create a second key)', async () => {
 		server.answerWith((_request, response) => html(response, 503, '<h1>Service Unavailable</h1>'));
-		const { error } = await planning({ resource: 'account', operation: 'generateKey', email: 'someone@example.com' });
+		const { error } = await planning({
+			resource: 'account',
+			operation: 'generateKey',
+			email: 'someone@example.com',
+		});
 		expect(error.httpCode).toBe('503');
 		expect(error.description).toMatch(/a key may have been created for someone@example.com/);
 		expect(server.requests).toHaveLength(1);
@@ -327,11 +433,26 @@ describe('writes that may have happened say so, and are not repeated', () => {
 
 	test('a paid search with a cut-off answer says credits may have been charged, and is not repeated', async () => {
 		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url)) return json(response, 200, envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }));
-			return json(response, 200, '{"request": {}, "response": {"status": "OK", "data": [{"keyval": "A1"');
+			if (/return_data=0/.test(request.url))
+				return json(
+					response,
+					200,
+					envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }),
+				);
+			return json(
+				response,
+				200,
+				'{"request": {}, "response": {"status": "OK", "data": [{"keyval": "A1"',
+			);
 		});
-		const { error } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'] });
-		expect(error.message).toMatch(/^The Planning API answered GET \/v1\/search with incomplete JSON/);
+		const { error } = await planning({
+			resource: 'application',
+			operation: 'search',
+			lpaIds: ['1'],
+		});
+		expect(error.message).toMatch(
+			/^The Planning API answered GET \/v1\/search with incomplete JSON/,
+		);
 		expect(error.description).toMatch(/credits may have been charged; check Account → Get Credits/);
 		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toHaveLength(1);
 	});
@@ -339,12 +460,36 @@ describe('writes that may have happened say so, and are not repeated', () => {
 
 describe('output data is exactly what the API returned', () => {
 	test('an application whose text holds "?key=" is not rewritten; the request echo holds no key', async () => {
-		const application = { keyval: 'A1', lpa_id: '1', title: 'See https://example.com/doc?key=ABC123', address: '1 High St', validated: '2026-11-19' };
+		const application = {
+			keyval: 'A1',
+			lpa_id: '1',
+			title: 'See https://example.com/doc?key=ABC123',
+			address: '1 High St',
+			validated: '2026-11-19',
+		};
 		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url)) return json(response, 200, envelope({ application_count: 1, credits: { consumed: 0, remaining: 50 } }));
-			return json(response, 200, envelope({ application_count: 1, credits: { consumed: 1, remaining: 49 }, data: [application] }));
+			if (/return_data=0/.test(request.url))
+				return json(
+					response,
+					200,
+					envelope({ application_count: 1, credits: { consumed: 0, remaining: 50 } }),
+				);
+			return json(
+				response,
+				200,
+				envelope({
+					application_count: 1,
+					credits: { consumed: 1, remaining: 49 },
+					data: [application],
+				}),
+			);
 		});
-		const { error, output } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], output: 'summary' });
+		const { error, output } = await planning({
+			resource: 'application',
+			operation: 'search',
+			lpaIds: ['1'],
+			output: 'summary',
+		});
 		expect(error).toBeUndefined();
 		expect(output[0][0].json.applications[0].title).toBe('See https://example.com/doc?key=ABC123');
 		expect(JSON.stringify(output)).not.toContain(PLANNING_KEY);
@@ -356,13 +501,23 @@ describe('validated before any request', () => {
 		['an empty Dataset', '', /Invalid "Dataset": it is empty/],
 		['a Dataset of dots', '..', /Invalid "Dataset": "\.\." is not an id/],
 		['a single dot', '.', /Invalid "Dataset"/],
-	])('%s fails locally (it sent GET /api/dataset/ or PATCH /api/)', async (_name, datasetId, message) => {
-		const read = await datastore(getDataset(datasetId));
-		expect(read.error.message).toMatch(message);
-		const write = await datastore({ resource: 'dataset', operation: 'update', datasetId, updateMode: 'jsonPatch', patchInput: 'json', patchJson: '[{"op": "remove", "path": "/x"}]' });
-		expect(write.error.message).toMatch(message);
-		expect(server.requests).toEqual([]);
-	});
+	])(
+		'%s fails locally (it sent GET /api/dataset/ or PATCH /api/)',
+		async (_name, datasetId, message) => {
+			const read = await datastore(getDataset(datasetId));
+			expect(read.error.message).toMatch(message);
+			const write = await datastore({
+				resource: 'dataset',
+				operation: 'update',
+				datasetId,
+				updateMode: 'jsonPatch',
+				patchInput: 'json',
+				patchJson: '[{"op": "remove", "path": "/x"}]',
+			});
+			expect(write.error.message).toMatch(message);
+			expect(server.requests).toEqual([]);
+		},
+	);
 
 	test('an empty DataPress key says the key is missing (not "no editor rights")', async () => {
 		const { error } = await datastore(getDataset(), { key: '' });
@@ -370,19 +525,40 @@ describe('validated before any request', () => {
 		expect(server.requests).toEqual([]);
 	});
 
-	test.each([[0], [-1], ['many'], [2.5]])('Max Credits %p fails before the free count', async (maxCredits) => {
-		const { error } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], maxCredits });
-		expect(error.message).toMatch(/^Invalid "Max Credits": must be a whole number of at least 1/);
-		expect(server.requests).toEqual([]);
-	});
+	test.each([[0], [-1], ['many'], [2.5]])(
+		'Max Credits %p fails before the free count',
+		async (maxCredits) => {
+			const { error } = await planning({
+				resource: 'application',
+				operation: 'search',
+				lpaIds: ['1'],
+				maxCredits,
+			});
+			expect(error.message).toMatch(/^Invalid "Max Credits": must be a whole number of at least 1/);
+			expect(server.requests).toEqual([]);
+		},
+	);
 
-	test.each([[-1], [0], ['NaN']])('Limit %p of Authority and Team Get Many fails (it gave 0 or all but one)', async (limit) => {
-		const authorities = await planning({ resource: 'authority', operation: 'getAll', returnAll: false, limit });
-		expect(authorities.error.message).toMatch(/^Invalid "Limit"/);
-		const teams = await datastore({ resource: 'team', operation: 'getAll', returnAll: false, limit });
-		expect(teams.error.message).toMatch(/^Invalid "Limit"/);
-		expect(server.requests).toEqual([]);
-	});
+	test.each([[-1], [0], ['NaN']])(
+		'Limit %p of Authority and Team Get Many fails (it gave 0 or all but one)',
+		async (limit) => {
+			const authorities = await planning({
+				resource: 'authority',
+				operation: 'getAll',
+				returnAll: false,
+				limit,
+			});
+			expect(authorities.error.message).toMatch(/^Invalid "Limit"/);
+			const teams = await datastore({
+				resource: 'team',
+				operation: 'getAll',
+				returnAll: false,
+				limit,
+			});
+			expect(teams.error.message).toMatch(/^Invalid "Limit"/);
+			expect(server.requests).toEqual([]);
+		},
+	);
 
 	test('a Timeout under a second fails the item', async () => {
 		const { error } = await datastore(getDataset(), { timeout: 10 });
@@ -399,46 +575,104 @@ describe('validated before any request', () => {
 				staticData: {},
 			}),
 		);
-		expect(result.error.message).toMatch(/^Invalid option "Max Credits per Poll": must be a whole number of at least 1 \(got -5\)/);
+		expect(result.error.message).toMatch(
+			/^Invalid option "Max Credits per Poll": must be a whole number of at least 1 \(got -5\)/,
+		);
 		expect(server.requests).toEqual([]);
 	});
 
 	test('{{ new Date(...) }} in a date filter is taken as that day (it was refused)', async () => {
-		server.answerWith((_request, response) => json(response, 200, envelope({ application_count: 0, credits: { consumed: 0, remaining: 5 } })));
-		const { error } = await planning(count({ dateFrom: '={{ new Date("2026-11-20T15:04:05Z") }}' }));
+		server.answerWith((_request, response) =>
+			json(
+				response,
+				200,
+				envelope({ application_count: 0, credits: { consumed: 0, remaining: 5 } }),
+			),
+		);
+		const { error } = await planning(
+			count({ dateFrom: '={{ new Date("2026-11-20T15:04:05Z") }}' }),
+		);
 		expect(error).toBeUndefined();
-		expect(new URL(server.requests[0].url, server.url).searchParams.get('date_from')).toBe('2026-11-20');
+		expect(new URL(server.requests[0].url, server.url).searchParams.get('date_from')).toBe(
+			'2026-11-20',
+		);
 	});
 });
 
 describe('credit caps are caps', () => {
-	const app = (index) => ({ keyval: `K${index}`, lpa_id: '1', title: `Application ${index}`, validated: '2026-11-19' });
+	const app = (index) => ({
+		keyval: `K${index}`,
+		lpa_id: '1',
+		title: `Application ${index}`,
+		validated: '2026-11-19',
+	});
 
 	test('more published between the count and the fetch: the whole search is refused, nothing paid', async () => {
 		let counts = 0;
 		planningAnswers((request, response) => {
 			if (/return_data=0/.test(request.url)) {
 				counts += 1;
-				return json(response, 200, envelope({ application_count: counts === 1 ? 3 : 7, credits: { consumed: 0, remaining: 500 } }));
+				return json(
+					response,
+					200,
+					envelope({
+						application_count: counts === 1 ? 3 : 7,
+						credits: { consumed: 0, remaining: 500 },
+					}),
+				);
 			}
-			return json(response, 200, envelope({ application_count: 7, credits: { consumed: 7, remaining: 493 }, data: [1, 2, 3, 4, 5, 6, 7].map(app) }));
+			return json(
+				response,
+				200,
+				envelope({
+					application_count: 7,
+					credits: { consumed: 7, remaining: 493 },
+					data: [1, 2, 3, 4, 5, 6, 7].map(app),
+				}),
+			);
 		});
-		const { error } = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], maxCredits: 4 });
+		const { error } = await planning({
+			resource: 'application',
+			operation: 'search',
+			lpaIds: ['1'],
+			maxCredits: 4,
+		});
 		expect(error.message).toMatch(/7 applications/);
 		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toEqual([]);
 	});
 
 	test('spending past Max Credits (published within the last instant) is reported loudly, never silently', async () => {
 		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url)) return json(response, 200, envelope({ application_count: 3, credits: { consumed: 0, remaining: 500 } }));
-			return json(response, 200, envelope({ application_count: 5, credits: { consumed: 5, remaining: 495 }, data: [1, 2, 3, 4, 5].map(app) }));
+			if (/return_data=0/.test(request.url))
+				return json(
+					response,
+					200,
+					envelope({ application_count: 3, credits: { consumed: 0, remaining: 500 } }),
+				);
+			return json(
+				response,
+				200,
+				envelope({
+					application_count: 5,
+					credits: { consumed: 5, remaining: 495 },
+					data: [1, 2, 3, 4, 5].map(app),
+				}),
+			);
 		});
-		const result = await planning({ resource: 'application', operation: 'search', lpaIds: ['1'], maxCredits: 4, output: 'summary' });
+		const result = await planning({
+			resource: 'application',
+			operation: 'search',
+			lpaIds: ['1'],
+			maxCredits: 4,
+			output: 'summary',
+		});
 		expect(result.error).toBeUndefined();
 		const summary = result.output[0][0].json;
 		expect(summary.creditsSpent).toBe(5);
 		expect(summary.warning).toMatch(/spent 5 credits, more than Max Credits \(4\)/);
-		expect(result.context.hints).toEqual([expect.objectContaining({ type: 'warning', message: summary.warning })]);
+		expect(result.context.hints).toEqual([
+			expect.objectContaining({ type: 'warning', message: summary.warning }),
+		]);
 	});
 });
 

@@ -44,9 +44,21 @@ beforeAll(async () => {
 	workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldn-node-test-'));
 	sandbox = await startDatastoreSandboxes({ api: 'legacy', port: 0, storagePort: 0 });
 	control = sandbox.control;
-	await control.addUser({ key: EDITOR_KEY, title: 'Node Test Editor', email: 'editor@example.test', editorOf: ['gla-demo', 'planning-team'] });
-	await control.addUser({ key: VIEWER_KEY, title: 'Node Test Viewer', email: 'viewer@example.test', editorOf: [] });
-	teams = await runLoadOptions(LondonDatastore, 'getTeams', { credentials: credentialsFor(EDITOR_KEY) });
+	await control.addUser({
+		key: EDITOR_KEY,
+		title: 'Node Test Editor',
+		email: 'editor@example.test',
+		editorOf: ['gla-demo', 'planning-team'],
+	});
+	await control.addUser({
+		key: VIEWER_KEY,
+		title: 'Node Test Viewer',
+		email: 'viewer@example.test',
+		editorOf: [],
+	});
+	teams = await runLoadOptions(LondonDatastore, 'getTeams', {
+		credentials: credentialsFor(EDITOR_KEY),
+	});
 });
 
 afterAll(async () => {
@@ -60,7 +72,12 @@ function credentialsFor(key) {
 }
 
 async function run(parameters, { key = EDITOR_KEY, items, continueOnFail = false } = {}) {
-	const result = await runNode(LondonDatastore, { parameters, credentials: credentialsFor(key), items, continueOnFail });
+	const result = await runNode(LondonDatastore, {
+		parameters,
+		credentials: credentialsFor(key),
+		items,
+		continueOnFail,
+	});
 	produced.push(result.error ? serializeError(result.error) : JSON.stringify(result.output));
 	return result;
 }
@@ -122,7 +139,11 @@ async function makeFile(name, size) {
 /** Downloads a resource's stored bytes back through DataPress and returns their MD5 and length. */
 async function downloadedMd5(dataset, resourceId) {
 	const resource = dataset.resources[resourceId];
-	const fileName = decodeURIComponent(String(resource.url || '').split('/').pop() || 'file');
+	const fileName = decodeURIComponent(
+		String(resource.url || '')
+			.split('/')
+			.pop() || 'file',
+	);
 	const url = /^https?:/.test(resource.url)
 		? resource.url
 		: `${sandbox.url}/download/${dataset.slug}/${resourceId}/${encodeURIComponent(fileName)}`;
@@ -150,7 +171,13 @@ async function withStoredFile(filePath, body) {
 }
 
 function upload(datasetSlug, extra = {}) {
-	return { resource: 'file', operation: 'upload', datasetId: datasetSlug, binaryPropertyName: 'data', ...extra };
+	return {
+		resource: 'file',
+		operation: 'upload',
+		datasetId: datasetSlug,
+		binaryPropertyName: 'data',
+		...extra,
+	};
 }
 
 async function storageAuthorizationSeen() {
@@ -164,19 +191,30 @@ function snapshot(dataset) {
 
 describe('credential', () => {
 	test('a known key passes the whoami test', async () => {
-		const result = await testCredential(LondonDatastoreApi, { apiKey: EDITOR_KEY, baseUrl: `${sandbox.url}/`, apiVersion: 'legacy' });
+		const result = await testCredential(LondonDatastoreApi, {
+			apiKey: EDITOR_KEY,
+			baseUrl: `${sandbox.url}/`,
+			apiVersion: 'legacy',
+		});
 		expect(result).toEqual({ status: 'OK', message: expect.any(String) });
 	});
 
 	test('an unknown key fails with a clear message (whoami answers null)', async () => {
-		const result = await testCredential(LondonDatastoreApi, { apiKey: 'not-a-real-key-123', baseUrl: sandbox.url, apiVersion: 'legacy' });
+		const result = await testCredential(LondonDatastoreApi, {
+			apiKey: 'not-a-real-key-123',
+			baseUrl: sandbox.url,
+			apiVersion: 'legacy',
+		});
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/does not know this API key/);
 		expect(result.message).not.toContain('not-a-real-key-123');
 	});
 
 	test('an unreachable site fails the test instead of passing it', async () => {
-		const result = await testCredential(LondonDatastoreApi, { apiKey: EDITOR_KEY, baseUrl: 'http://127.0.0.1:9' });
+		const result = await testCredential(LondonDatastoreApi, {
+			apiKey: EDITOR_KEY,
+			baseUrl: 'http://127.0.0.1:9',
+		});
 		expect(result.status).toBe('Error');
 		expect(result.message).not.toContain(EDITOR_KEY);
 	});
@@ -193,7 +231,9 @@ describe('credential', () => {
 describe('team', () => {
 	test('Get Many returns the teams, limited or all', async () => {
 		const all = await ok({ resource: 'team', operation: 'getAll', returnAll: true });
-		expect(all.map((team) => team.slug)).toEqual(expect.arrayContaining(['gla-demo', 'planning-team']));
+		expect(all.map((team) => team.slug)).toEqual(
+			expect.arrayContaining(['gla-demo', 'planning-team']),
+		);
 		const limited = await ok({ resource: 'team', operation: 'getAll', returnAll: false, limit: 1 });
 		expect(limited).toHaveLength(1);
 		expect(limited[0]).toEqual(all[0]);
@@ -201,7 +241,10 @@ describe('team', () => {
 
 	test('the team dropdown is loaded from /api/orgs', async () => {
 		expect(teams.length).toBeGreaterThanOrEqual(2);
-		for (const option of teams) expect(option).toEqual(expect.objectContaining({ name: expect.any(String), value: expect.any(String) }));
+		for (const option of teams)
+			expect(option).toEqual(
+				expect.objectContaining({ name: expect.any(String), value: expect.any(String) }),
+			);
 		const slugs = teams.map((option) => option.description);
 		expect(slugs).toEqual(expect.arrayContaining(['gla-demo', 'planning-team']));
 	});
@@ -209,7 +252,12 @@ describe('team', () => {
 
 describe('dataset get and create', () => {
 	test('Get by slug and by UUID, paired with its item', async () => {
-		const { output, error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'london-development-database', simplify: false });
+		const { output, error } = await run({
+			resource: 'dataset',
+			operation: 'get',
+			datasetId: 'london-development-database',
+			simplify: false,
+		});
 		expect(error).toBeUndefined();
 		const bySlug = output[0][0];
 		expect(bySlug.pairedItem).toEqual({ item: 0 });
@@ -219,16 +267,27 @@ describe('dataset get and create', () => {
 	});
 
 	test('a 404 names the dataset that was not found', async () => {
-		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'no-such-dataset-xyz' });
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'get',
+			datasetId: 'no-such-dataset-xyz',
+		});
 		expect(error.constructor.name).toBe('NodeApiError');
 		expect(error.message).toContain('"no-such-dataset-xyz" not found');
 		expect(String(error.httpCode)).toBe('404');
 	});
 
 	test('a private dataset is read by a team member; a key without membership gets a 403 saying so', async () => {
-		const [notes] = await ok({ resource: 'dataset', operation: 'get', datasetId: 'planning-team-working-notes' });
+		const [notes] = await ok({
+			resource: 'dataset',
+			operation: 'get',
+			datasetId: 'planning-team-working-notes',
+		});
 		expect(notes.sharing).toBe('private');
-		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'planning-team-working-notes' }, { key: VIEWER_KEY });
+		const { error } = await run(
+			{ resource: 'dataset', operation: 'get', datasetId: 'planning-team-working-notes' },
+			{ key: VIEWER_KEY },
+		);
 		expect(String(error.httpCode)).toBe('403');
 		expect(error.message).toBe('The API key may not read dataset "planning-team-working-notes"');
 		expect(error.description).toMatch(/private/);
@@ -259,11 +318,23 @@ describe('dataset get and create', () => {
 		expect((await stored(created.slug)).id).toBe(created.id);
 	});
 
-	test('Create with a slug given keeps it; a duplicate slug shows the server\'s errors', async () => {
+	test("Create with a slug given keeps it; a duplicate slug shows the server's errors", async () => {
 		const slug = `given-slug-${crypto.randomBytes(3).toString('hex')}`;
-		const [created] = await ok({ resource: 'dataset', operation: 'create', title: 'Given slug', slug, team: teamId('gla-demo') });
+		const [created] = await ok({
+			resource: 'dataset',
+			operation: 'create',
+			title: 'Given slug',
+			slug,
+			team: teamId('gla-demo'),
+		});
 		expect(created.slug).toBe(slug);
-		const { error } = await run({ resource: 'dataset', operation: 'create', title: 'Given slug again', slug, team: teamId('gla-demo') });
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'create',
+			title: 'Given slug again',
+			slug,
+			team: teamId('gla-demo'),
+		});
 		expect(error.constructor.name).toBe('NodeApiError');
 		expect(String(error.httpCode)).toBe('400');
 		expect(error.message).toMatch(/DataPress refused the request: .+/);
@@ -284,14 +355,24 @@ describe('dataset get and create', () => {
 
 	test('Create refuses a title with nothing to derive a slug from, sending nothing', async () => {
 		await control.clearLogs();
-		const { error } = await run({ resource: 'dataset', operation: 'create', title: '!!!', team: teamId('gla-demo') });
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'create',
+			title: '!!!',
+			team: teamId('gla-demo'),
+		});
 		expect(error.message).toMatch(/Slug is empty/);
 		expect((await control.requests()).filter((entry) => entry.method === 'POST')).toEqual([]);
 	});
 
 	test('a key without editor rights gets a 403 that explains it', async () => {
 		const { error } = await run(
-			{ resource: 'dataset', operation: 'create', title: 'Viewer create', team: teamId('gla-demo') },
+			{
+				resource: 'dataset',
+				operation: 'create',
+				title: 'Viewer create',
+				team: teamId('gla-demo'),
+			},
 			{ key: VIEWER_KEY },
 		);
 		expect(String(error.httpCode)).toBe('403');
@@ -320,7 +401,9 @@ describe('dataset update', () => {
 		expect(result.changed).toBe(true);
 		expect(result.dataset.title).toBe('New title from UI');
 		expect(result.operations).toEqual(
-			expect.arrayContaining([expect.objectContaining({ op: 'replace', path: '/title', value: 'New title from UI' })]),
+			expect.arrayContaining([
+				expect.objectContaining({ op: 'replace', path: '/title', value: 'New title from UI' }),
+			]),
 		);
 		const after = await stored(dataset.slug);
 		expect(after.title).toBe('New title from UI');
@@ -329,7 +412,9 @@ describe('dataset update', () => {
 	});
 
 	test('JSON Patch given as JSON is sent as it is, incl. move, copy and remove', async () => {
-		const dataset = await newDataset({ additionalFieldsJson: '{"tags": ["x", "y"], "author": "Someone"}' });
+		const dataset = await newDataset({
+			additionalFieldsJson: '{"tags": ["x", "y"], "author": "Someone"}',
+		});
 		const patch = [
 			{ op: 'copy', from: '/author', path: '/maintainer' },
 			{ op: 'move', from: '/tags/1', path: '/tags/0' },
@@ -351,7 +436,9 @@ describe('dataset update', () => {
 	});
 
 	test('Set Fields sends only what differs', async () => {
-		const dataset = await newDataset({ additionalFieldsJson: '{"tags": ["one"], "licence": "ogl-v3"}' });
+		const dataset = await newDataset({
+			additionalFieldsJson: '{"tags": ["one"], "licence": "ogl-v3"}',
+		});
 		await control.clearLogs();
 		const [result] = await ok({
 			resource: 'dataset',
@@ -422,14 +509,19 @@ describe('dataset update', () => {
 		const dataset = await newDataset();
 		const since = dataset.updatedAt;
 		const [first] = await ok(
-			jsonPatchUpdate(dataset.slug, retitle('First edit'), { onlyIfUnchangedSince: since, bumpUpdatedDate: true }),
+			jsonPatchUpdate(dataset.slug, retitle('First edit'), {
+				onlyIfUnchangedSince: since,
+				bumpUpdatedDate: true,
+			}),
 		);
 		expect(first.dataset.title).toBe('First edit');
 		expect(first.operations[0]).toEqual({ op: 'test', path: '/updatedAt', value: since });
 
 		// The same stale date again: the dataset changed since, so the server's test operation fails (409).
 		const before = await stored(dataset.slug);
-		const { error } = await run(jsonPatchUpdate(dataset.slug, retitle('Lost edit'), { onlyIfUnchangedSince: since }));
+		const { error } = await run(
+			jsonPatchUpdate(dataset.slug, retitle('Lost edit'), { onlyIfUnchangedSince: since }),
+		);
 		expect(error?.constructor.name).toBe('NodeApiError');
 		expect(String(error.httpCode)).toBe('409');
 		expect(error.message).toContain(`was changed since ${since}`);
@@ -440,10 +532,18 @@ describe('dataset update', () => {
 	test('two writers holding the same stamp, Bump Updated Date off: the second fails (no lost update)', async () => {
 		const dataset = await newDataset();
 		const since = dataset.updatedAt;
-		const [first] = await ok(jsonPatchUpdate(dataset.slug, retitle('Writer one'), { onlyIfUnchangedSince: since }));
+		const [first] = await ok(
+			jsonPatchUpdate(dataset.slug, retitle('Writer one'), { onlyIfUnchangedSince: since }),
+		);
 		// The stamp moved although Bump Updated Date is off: that is what makes the second writer's test fail.
 		expect(first.dataset.updatedAt > since).toBe(true);
-		const { error } = await run(jsonPatchUpdate(dataset.slug, [{ op: 'replace', path: '/description', value: 'Writer two' }], { onlyIfUnchangedSince: since }));
+		const { error } = await run(
+			jsonPatchUpdate(
+				dataset.slug,
+				[{ op: 'replace', path: '/description', value: 'Writer two' }],
+				{ onlyIfUnchangedSince: since },
+			),
+		);
 		expect(String(error?.httpCode)).toBe('409');
 		const after = await stored(dataset.slug);
 		expect(after.title).toBe('Writer one');
@@ -457,11 +557,16 @@ describe('dataset update', () => {
 		const ahead = new Date(Date.now() + 3600_000).toISOString();
 		await ok(jsonPatchUpdate(dataset.slug, [{ op: 'replace', path: '/updatedAt', value: ahead }]));
 		const [first] = await ok(
-			jsonPatchUpdate(dataset.slug, retitle('First edit'), { onlyIfUnchangedSince: ahead, bumpUpdatedDate: true }),
+			jsonPatchUpdate(dataset.slug, retitle('First edit'), {
+				onlyIfUnchangedSince: ahead,
+				bumpUpdatedDate: true,
+			}),
 		);
 		expect(first.dataset.updatedAt > ahead).toBe(true);
 
-		const { error } = await run(jsonPatchUpdate(dataset.slug, retitle('Lost edit'), { onlyIfUnchangedSince: ahead }));
+		const { error } = await run(
+			jsonPatchUpdate(dataset.slug, retitle('Lost edit'), { onlyIfUnchangedSince: ahead }),
+		);
 		expect(error?.constructor.name).toBe('NodeApiError');
 		expect(String(error.httpCode)).toBe('409');
 		expect((await stored(dataset.slug)).title).toBe('First edit');
@@ -527,31 +632,66 @@ describe('dataset update', () => {
 
 	const badPatches = [
 		['not an array', '{"op": "replace", "path": "/title", "value": "x"}', /array/i],
-		['an unknown op', '[{"op": "frobnicate", "path": "/title", "value": "x"}]', /operation 1 \(frobnicate \/title\)/],
-		['a path that is no JSON Pointer', '[{"op": "replace", "path": "title", "value": "x"}]', /operation 1/],
-		['a replace without a value', '[{"op": "replace", "path": "/title"}, {"op": "remove", "path": "/x"}]', /operation 1 \(replace \/title\)/],
-		['a move without from', '[{"op": "add", "path": "/a", "value": 1}, {"op": "move", "path": "/b"}]', /operation 2 \(move \/b\)/],
-		['an operation on /id', '[{"op": "replace", "path": "/id", "value": "x"}]', /operation 1 \(replace \/id\).*\/id/],
-		['an operation under /readonly', '[{"op": "add", "path": "/readonly/auth/package_update", "value": true}]', /operation 1 \(add \/readonly\/auth\/package_update\).*\/readonly/],
-		['a move out of /id', '[{"op": "add", "path": "/a", "value": 1}, {"op": "move", "from": "/id", "path": "/y"}]', /operation 2 \(move \/y\).*\/id/],
-		['a copy out of /readonly', '[{"op": "copy", "from": "/readonly/licence", "path": "/x"}]', /operation 1 \(copy \/x\).*\/readonly/],
+		[
+			'an unknown op',
+			'[{"op": "frobnicate", "path": "/title", "value": "x"}]',
+			/operation 1 \(frobnicate \/title\)/,
+		],
+		[
+			'a path that is no JSON Pointer',
+			'[{"op": "replace", "path": "title", "value": "x"}]',
+			/operation 1/,
+		],
+		[
+			'a replace without a value',
+			'[{"op": "replace", "path": "/title"}, {"op": "remove", "path": "/x"}]',
+			/operation 1 \(replace \/title\)/,
+		],
+		[
+			'a move without from',
+			'[{"op": "add", "path": "/a", "value": 1}, {"op": "move", "path": "/b"}]',
+			/operation 2 \(move \/b\)/,
+		],
+		[
+			'an operation on /id',
+			'[{"op": "replace", "path": "/id", "value": "x"}]',
+			/operation 1 \(replace \/id\).*\/id/,
+		],
+		[
+			'an operation under /readonly',
+			'[{"op": "add", "path": "/readonly/auth/package_update", "value": true}]',
+			/operation 1 \(add \/readonly\/auth\/package_update\).*\/readonly/,
+		],
+		[
+			'a move out of /id',
+			'[{"op": "add", "path": "/a", "value": 1}, {"op": "move", "from": "/id", "path": "/y"}]',
+			/operation 2 \(move \/y\).*\/id/,
+		],
+		[
+			'a copy out of /readonly',
+			'[{"op": "copy", "from": "/readonly/licence", "path": "/x"}]',
+			/operation 1 \(copy \/x\).*\/readonly/,
+		],
 		['invalid JSON', '[{"op": ', /not valid JSON/],
 	];
-	test.each(badPatches)('a bad patch (%s) fails the item, naming the operation, sending nothing', async (_name, patchJson, expected) => {
-		await control.clearLogs();
-		const { error } = await run({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: 'london-development-database',
-			updateMode: 'jsonPatch',
-			patchInput: 'json',
-			patchJson,
-		});
-		expect(error).toBeDefined();
-		expect(error.constructor.name).toBe('NodeOperationError');
-		expect(error.message).toMatch(expected);
-		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
-	});
+	test.each(badPatches)(
+		'a bad patch (%s) fails the item, naming the operation, sending nothing',
+		async (_name, patchJson, expected) => {
+			await control.clearLogs();
+			const { error } = await run({
+				resource: 'dataset',
+				operation: 'update',
+				datasetId: 'london-development-database',
+				updateMode: 'jsonPatch',
+				patchInput: 'json',
+				patchJson,
+			});
+			expect(error).toBeDefined();
+			expect(error.constructor.name).toBe('NodeOperationError');
+			expect(error.message).toMatch(expected);
+			expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
+		},
+	);
 
 	test('Set Fields refuses id and readonly in Other Fields', async () => {
 		const { error } = await run({
@@ -600,21 +740,35 @@ describe('dataset update', () => {
 describe('items, continueOnFail and retries', () => {
 	test('one output per item, paired, and continueOnFail turns a failure into an item', async () => {
 		const dataset = await newDataset();
-		const items = [{ json: { id: dataset.slug } }, { json: { id: 'missing-dataset-abc' } }, { json: { id: dataset.id } }];
+		const items = [
+			{ json: { id: dataset.slug } },
+			{ json: { id: 'missing-dataset-abc' } },
+			{ json: { id: dataset.id } },
+		];
 		const { output, error } = await run(
 			{ resource: 'dataset', operation: 'get', datasetId: '={{ $json.id }}' },
 			{ items, continueOnFail: true },
 		);
 		expect(error).toBeUndefined();
-		expect(output[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output[0].map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		expect(output[0][0].json.id).toBe(dataset.id);
 		expect(output[0][1].json.error).toContain('"missing-dataset-abc" not found');
 		expect(output[0][2].json.id).toBe(dataset.id);
 	});
 
 	test('without continueOnFail the error carries the failing item index', async () => {
-		const items = [{ json: { id: 'london-development-database' } }, { json: { id: 'missing-dataset-def' } }];
-		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: '={{ $json.id }}' }, { items });
+		const items = [
+			{ json: { id: 'london-development-database' } },
+			{ json: { id: 'missing-dataset-def' } },
+		];
+		const { error } = await run(
+			{ resource: 'dataset', operation: 'get', datasetId: '={{ $json.id }}' },
+			{ items },
+		);
 		expect(error.message).toContain('"missing-dataset-def" not found');
 		expect(error.context.itemIndex).toBe(1);
 	});
@@ -622,33 +776,70 @@ describe('items, continueOnFail and retries', () => {
 	test('idempotent reads retry 5xx and 429 (honouring Retry-After), then succeed', async () => {
 		const dataset = await newDataset();
 		await control.clearLogs();
-		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'GET', status: 503, times: 2 });
+		await control.injectFault({
+			server: 'datapress',
+			path: `/api/dataset/${dataset.slug}`,
+			method: 'GET',
+			status: 503,
+			times: 2,
+		});
 		const [got] = await ok({ resource: 'dataset', operation: 'get', datasetId: dataset.slug });
 		expect(got.id).toBe(dataset.id);
-		const gets = (await control.requests()).filter((entry) => entry.method === 'GET' && entry.path.includes(dataset.slug));
+		const gets = (await control.requests()).filter(
+			(entry) => entry.method === 'GET' && entry.path.includes(dataset.slug),
+		);
 		expect(gets.map((entry) => entry.status)).toEqual([503, 503, 200]);
 
 		await control.clearLogs();
-		await control.injectFault({ server: 'datapress', path: '/api/orgs', method: 'GET', status: 429, retryAfter: 1, times: 1 });
+		await control.injectFault({
+			server: 'datapress',
+			path: '/api/orgs',
+			method: 'GET',
+			status: 429,
+			retryAfter: 1,
+			times: 1,
+		});
 		const listed = await ok({ resource: 'team', operation: 'getAll', returnAll: true });
 		expect(listed.length).toBeGreaterThan(0);
-		expect((await control.requests()).filter((entry) => entry.path === '/api/orgs').map((entry) => entry.status)).toEqual([429, 200]);
+		expect(
+			(await control.requests())
+				.filter((entry) => entry.path === '/api/orgs')
+				.map((entry) => entry.status),
+		).toEqual([429, 200]);
 	});
 
 	test('a read that keeps failing gives up after a bounded number of retries', async () => {
 		await control.clearLogs();
-		await control.injectFault({ server: 'datapress', path: '/api/dataset/london-development-database', method: 'GET', status: 502, times: 4 });
-		const { error } = await run({ resource: 'dataset', operation: 'get', datasetId: 'london-development-database' });
+		await control.injectFault({
+			server: 'datapress',
+			path: '/api/dataset/london-development-database',
+			method: 'GET',
+			status: 502,
+			times: 4,
+		});
+		const { error } = await run({
+			resource: 'dataset',
+			operation: 'get',
+			datasetId: 'london-development-database',
+		});
 		expect(String(error.httpCode)).toBe('502');
 		expect(error.description).toMatch(/\(4 attempts\)/);
-		const gets = (await control.requests()).filter((entry) => entry.path === '/api/dataset/london-development-database');
+		const gets = (await control.requests()).filter(
+			(entry) => entry.path === '/api/dataset/london-development-database',
+		);
 		expect(gets).toHaveLength(4);
 	});
 
 	test('a PATCH (not idempotent) is never retried', async () => {
 		const dataset = await newDataset();
 		await control.clearLogs();
-		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'PATCH', status: 503, times: 1 });
+		await control.injectFault({
+			server: 'datapress',
+			path: `/api/dataset/${dataset.slug}`,
+			method: 'PATCH',
+			status: 503,
+			times: 1,
+		});
 		const { error } = await run({
 			resource: 'dataset',
 			operation: 'update',
@@ -668,52 +859,90 @@ describe('file upload', () => {
 		const dataset = await newDataset();
 		const file = await makeFile('small.csv', 300 * 1024 + 7);
 		await control.clearLogs();
-		const [result] = await ok(upload(dataset.slug, { options: { title: 'Small file', description: 'About it', bumpUpdatedDate: true } }), {
-			items: [await binaryItem(file.filePath, { fileName: 'small.csv', mimeType: 'text/csv' })],
-		});
-		expect(result).toEqual(expect.objectContaining({ uploaded: true, method: 'multipart', bytes: file.size, fileName: 'small.csv' }));
-		expect(result.resource).toEqual(expect.objectContaining({ title: 'Small file', description: 'About it', check_hash: file.md5 }));
+		const [result] = await ok(
+			upload(dataset.slug, {
+				options: { title: 'Small file', description: 'About it', bumpUpdatedDate: true },
+			}),
+			{
+				items: [await binaryItem(file.filePath, { fileName: 'small.csv', mimeType: 'text/csv' })],
+			},
+		);
+		expect(result).toEqual(
+			expect.objectContaining({
+				uploaded: true,
+				method: 'multipart',
+				bytes: file.size,
+				fileName: 'small.csv',
+			}),
+		);
+		expect(result.resource).toEqual(
+			expect.objectContaining({
+				title: 'Small file',
+				description: 'About it',
+				check_hash: file.md5,
+			}),
+		);
 		const after = await stored(dataset.slug);
 		expect(after.updatedAt).not.toBe(dataset.updatedAt);
-		expect(await downloadedMd5(after, result.resourceId)).toEqual({ md5: file.md5, length: file.size });
-		expect((await control.storageLog())).toEqual([]);
+		expect(await downloadedMd5(after, result.resourceId)).toEqual({
+			md5: file.md5,
+			length: file.size,
+		});
+		expect(await control.storageLog()).toEqual([]);
 	});
 
 	test('binary data without an id (in-memory mode) is uploaded from its buffer', async () => {
 		const dataset = await newDataset();
 		const bytes = crypto.randomBytes(4096);
-		const [result] = await ok(upload(dataset.slug), { items: [inlineBinaryItem(bytes, { fileName: 'inline.bin' })] });
+		const [result] = await ok(upload(dataset.slug), {
+			items: [inlineBinaryItem(bytes, { fileName: 'inline.bin' })],
+		});
 		expect(result.method).toBe('multipart');
 		expect(result.resource.check_hash).toBe(crypto.createHash('md5').update(bytes).digest('hex'));
 		expect(result.resource.title).toBe('inline.bin');
 	});
 
-	test('Bump Updated Date off leaves the dataset\'s date alone', async () => {
+	test("Bump Updated Date off leaves the dataset's date alone", async () => {
 		const dataset = await newDataset();
 		const [result] = await ok(upload(dataset.slug, { options: { bumpUpdatedDate: false } }), {
 			items: [await binaryItem(Buffer.from('no bump'), { fileName: 'nobump.txt' })],
 		});
 		expect(result.uploaded).toBe(true);
 		expect((await stored(dataset.slug)).updatedAt).toBe(dataset.updatedAt);
-		const [viaStorage] = await ok(upload(dataset.slug, { options: { bumpUpdatedDate: false, uploadMethod: 'presigned' } }), {
-			items: [await binaryItem(Buffer.from('no bump either'), { fileName: 'nobump2.txt' })],
-		});
+		const [viaStorage] = await ok(
+			upload(dataset.slug, { options: { bumpUpdatedDate: false, uploadMethod: 'presigned' } }),
+			{
+				items: [await binaryItem(Buffer.from('no bump either'), { fileName: 'nobump2.txt' })],
+			},
+		);
 		expect(viaStorage.operations.map((operation) => operation.path)).not.toContain('/updatedAt');
 		expect((await stored(dataset.slug)).updatedAt).toBe(dataset.updatedAt);
 	});
 
 	test('position top or bottom places a new file first or last', async () => {
 		const dataset = await newDataset();
-		const items = async (name) => [await binaryItem(Buffer.from(`${name}\n`), { fileName: `${name}.txt` })];
+		const items = async (name) => [
+			await binaryItem(Buffer.from(`${name}\n`), { fileName: `${name}.txt` }),
+		];
 		const [first] = await ok(upload(dataset.slug), { items: await items('first') });
-		const [second] = await ok(upload(dataset.slug, { options: { position: 'top' } }), { items: await items('second') });
-		const [third] = await ok(upload(dataset.slug, { options: { position: 'bottom' } }), { items: await items('third') });
-		const [fourth] = await ok(upload(dataset.slug, { options: { position: 'bottom', uploadMethod: 'presigned' } }), {
-			items: await items('fourth'),
+		const [second] = await ok(upload(dataset.slug, { options: { position: 'top' } }), {
+			items: await items('second'),
 		});
-		const [fifth] = await ok(upload(dataset.slug, { options: { position: 'top', uploadMethod: 'presigned' } }), {
-			items: await items('fifth'),
+		const [third] = await ok(upload(dataset.slug, { options: { position: 'bottom' } }), {
+			items: await items('third'),
 		});
+		const [fourth] = await ok(
+			upload(dataset.slug, { options: { position: 'bottom', uploadMethod: 'presigned' } }),
+			{
+				items: await items('fourth'),
+			},
+		);
+		const [fifth] = await ok(
+			upload(dataset.slug, { options: { position: 'top', uploadMethod: 'presigned' } }),
+			{
+				items: await items('fifth'),
+			},
+		);
 		const after = await stored(dataset.slug);
 		const ordered = Object.entries(after.resources)
 			.sort(([, a], [, b]) => a.order - b.order)
@@ -728,26 +957,42 @@ describe('file upload', () => {
 		const dataset = await newDataset();
 		const file = await makeFile('forced.bin', 2 * MIB + 13);
 		await control.clearLogs();
-		const [result] = await ok(upload(dataset.slug, { options: { uploadMethod: 'presigned', title: 'Forced' } }), {
-			items: [await binaryItem(file.filePath)],
-		});
+		const [result] = await ok(
+			upload(dataset.slug, { options: { uploadMethod: 'presigned', title: 'Forced' } }),
+			{
+				items: [await binaryItem(file.filePath)],
+			},
+		);
 		expect(result.method).toBe('presigned');
-		expect(result.resource).toEqual(expect.objectContaining({ title: 'Forced', check_hash: file.md5 }));
+		expect(result.resource).toEqual(
+			expect.objectContaining({ title: 'Forced', check_hash: file.md5 }),
+		);
 		const calls = (await control.requests()).map((entry) => `${entry.method} ${entry.path}`);
-		expect(calls).toEqual(expect.arrayContaining([`POST /api/dataset/${dataset.slug}/presign/forced.bin`, `PATCH /api/dataset/${dataset.slug}`]));
+		expect(calls).toEqual(
+			expect.arrayContaining([
+				`POST /api/dataset/${dataset.slug}/presign/forced.bin`,
+				`PATCH /api/dataset/${dataset.slug}`,
+			]),
+		);
 		expect(calls.filter((call) => call.includes('/resources'))).toEqual([]);
 		const storageCalls = await control.storageLog();
 		expect(storageCalls.length).toBeGreaterThan(0);
 		expect(storageCalls.every((entry) => entry.hadAuthorization === false)).toBe(true);
 		const after = await stored(dataset.slug);
-		expect(await downloadedMd5(after, result.resourceId)).toEqual({ md5: file.md5, length: file.size });
+		expect(await downloadedMd5(after, result.resourceId)).toEqual({
+			md5: file.md5,
+			length: file.size,
+		});
 	});
 
 	test('at the threshold: exactly 10^8 bytes go multipart, one byte more takes the large-file path; both stored identically', async () => {
 		expect(MAX_MULTIPART_BYTES).toBe(100 * MIB);
 		const dataset = await newDataset();
 		const atLimit = await makeFile('at-limit.bin', 100_000_000);
-		const [multipart] = await withStoredFile(atLimit.filePath, async (item) => await ok(upload(dataset.slug), { items: [item] }));
+		const [multipart] = await withStoredFile(
+			atLimit.filePath,
+			async (item) => await ok(upload(dataset.slug), { items: [item] }),
+		);
 		expect(multipart.method).toBe('multipart');
 		expect(multipart.resource.check_hash).toBe(atLimit.md5);
 		fs.rmSync(atLimit.filePath);
@@ -764,7 +1009,10 @@ describe('file upload', () => {
 
 			// Forcing multipart on the larger file is refused before anything is sent.
 			await control.clearLogs();
-			const { error } = await run(upload(dataset.slug, { options: { uploadMethod: 'multipart' } }), { items: [item] });
+			const { error } = await run(
+				upload(dataset.slug, { options: { uploadMethod: 'multipart' } }),
+				{ items: [item] },
+			);
 			expect(error.message).toMatch(/at most 104857600/);
 			expect(error.description).toMatch(/Automatic or Large File/);
 			expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
@@ -772,8 +1020,14 @@ describe('file upload', () => {
 		});
 
 		const after = await stored(dataset.slug);
-		expect(await downloadedMd5(after, multipart.resourceId)).toEqual({ md5: atLimit.md5, length: atLimit.size });
-		expect(await downloadedMd5(after, overLimit.resourceId)).toEqual({ md5: overLimit.md5, length: overLimit.size });
+		expect(await downloadedMd5(after, multipart.resourceId)).toEqual({
+			md5: atLimit.md5,
+			length: atLimit.size,
+		});
+		expect(await downloadedMd5(after, overLimit.resourceId)).toEqual({
+			md5: overLimit.md5,
+			length: overLimit.size,
+		});
 		fs.rmSync(overLimit.filePath);
 	});
 
@@ -785,36 +1039,72 @@ describe('file upload', () => {
 		});
 
 		await control.clearLogs();
-		const [skipped] = await ok(upload(dataset.slug, { uploadMode: 'replace', resourceId: added.resourceId, options: { skipIfUnchanged: true } }), {
-			items: [await binaryItem(original.filePath)],
-		});
-		expect(skipped).toEqual(expect.objectContaining({ uploaded: false, skipped: true, md5: original.md5, resourceId: added.resourceId }));
+		const [skipped] = await ok(
+			upload(dataset.slug, {
+				uploadMode: 'replace',
+				resourceId: added.resourceId,
+				options: { skipIfUnchanged: true },
+			}),
+			{
+				items: [await binaryItem(original.filePath)],
+			},
+		);
+		expect(skipped).toEqual(
+			expect.objectContaining({
+				uploaded: false,
+				skipped: true,
+				md5: original.md5,
+				resourceId: added.resourceId,
+			}),
+		);
 		expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
 		expect(await control.storageLog()).toEqual([]);
 
 		const changed = await makeFile('report-v2.csv', 70 * 1024);
 		const [replaced] = await ok(
-			upload(dataset.slug, { uploadMode: 'replace', resourceId: added.resourceId, options: { skipIfUnchanged: true } }),
+			upload(dataset.slug, {
+				uploadMode: 'replace',
+				resourceId: added.resourceId,
+				options: { skipIfUnchanged: true },
+			}),
 			{ items: [await binaryItem(changed.filePath, { fileName: 'report.csv' })] },
 		);
-		expect(replaced).toEqual(expect.objectContaining({ uploaded: true, method: 'multipart', resourceId: added.resourceId }));
+		expect(replaced).toEqual(
+			expect.objectContaining({
+				uploaded: true,
+				method: 'multipart',
+				resourceId: added.resourceId,
+			}),
+		);
 		let after = await stored(dataset.slug);
 		expect(after.resources[added.resourceId].check_hash).toBe(changed.md5);
 		expect(after.resources[added.resourceId].title).toBe('Monthly report');
-		expect(await downloadedMd5(after, added.resourceId)).toEqual({ md5: changed.md5, length: changed.size });
+		expect(await downloadedMd5(after, added.resourceId)).toEqual({
+			md5: changed.md5,
+			length: changed.size,
+		});
 
 		// The presigned path replaces too: the new file takes the old one's place and title.
 		const third = await makeFile('report-v3.csv', 80 * 1024);
 		const [viaStorage] = await ok(
-			upload(dataset.slug, { uploadMode: 'replace', resourceId: added.resourceId, options: { uploadMethod: 'presigned' } }),
+			upload(dataset.slug, {
+				uploadMode: 'replace',
+				resourceId: added.resourceId,
+				options: { uploadMethod: 'presigned' },
+			}),
 			{ items: [await binaryItem(third.filePath, { fileName: 'report.csv' })] },
 		);
 		expect(viaStorage.method).toBe('presigned');
 		after = await stored(dataset.slug);
 		const current = after.resources[viaStorage.resourceId];
-		expect(current).toEqual(expect.objectContaining({ title: 'Monthly report', check_hash: third.md5 }));
+		expect(current).toEqual(
+			expect.objectContaining({ title: 'Monthly report', check_hash: third.md5 }),
+		);
 		expect(Object.keys(after.resources)).toHaveLength(1);
-		expect(await downloadedMd5(after, viaStorage.resourceId)).toEqual({ md5: third.md5, length: third.size });
+		expect(await downloadedMd5(after, viaStorage.resourceId)).toEqual({
+			md5: third.md5,
+			length: third.size,
+		});
 	});
 
 	test('file names with spaces and non-ASCII letters survive both paths', async () => {
@@ -828,9 +1118,13 @@ describe('file upload', () => {
 			expect(result.fileName).toBe(fileName);
 			expect(result.resource.title).toBe(fileName);
 			const after = await stored(dataset.slug);
-			expect(decodeURIComponent(after.resources[result.resourceId].url.split('/').pop())).toBe(fileName);
+			expect(decodeURIComponent(after.resources[result.resourceId].url.split('/').pop())).toBe(
+				fileName,
+			);
 			// Read from the sandbox's disk: its download route cannot yet send a non-ASCII name in Content-Disposition.
-			const storedBytes = fs.readFileSync(await control.resourceFilePath(dataset.slug, result.resourceId));
+			const storedBytes = fs.readFileSync(
+				await control.resourceFilePath(dataset.slug, result.resourceId),
+			);
 			expect(storedBytes.equals(bytes)).toBe(true);
 		}
 	});
@@ -838,28 +1132,39 @@ describe('file upload', () => {
 	test('replacing an unknown resource fails before any byte is sent', async () => {
 		const dataset = await newDataset();
 		await control.clearLogs();
-		const { error } = await run(upload(dataset.slug, { uploadMode: 'replace', resourceId: 'no-such-resource' }), {
-			items: [await binaryItem(Buffer.from('x'))],
-		});
+		const { error } = await run(
+			upload(dataset.slug, { uploadMode: 'replace', resourceId: 'no-such-resource' }),
+			{
+				items: [await binaryItem(Buffer.from('x'))],
+			},
+		);
 		expect(error.message).toContain('"no-such-resource" not found in dataset');
 		expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
 	});
 
 	test('a missing binary property fails the item naming the property', async () => {
-		const { error } = await run(upload('london-development-database', { binaryPropertyName: 'attachment' }), {
-			items: [await binaryItem(Buffer.from('x'))],
-		});
+		const { error } = await run(
+			upload('london-development-database', { binaryPropertyName: 'attachment' }),
+			{
+				items: [await binaryItem(Buffer.from('x'))],
+			},
+		);
 		expect(error.message).toMatch(/attachment/);
 	});
 
 	test('a refused presign (step 1) says so and sends nothing to storage', async () => {
 		await control.clearLogs();
-		const { error } = await run(upload('london-development-database', { options: { uploadMethod: 'presigned' } }), {
-			key: VIEWER_KEY,
-			items: [await binaryItem(Buffer.from('x'))],
-		});
+		const { error } = await run(
+			upload('london-development-database', { options: { uploadMethod: 'presigned' } }),
+			{
+				key: VIEWER_KEY,
+				items: [await binaryItem(Buffer.from('x'))],
+			},
+		);
 		expect(String(error.httpCode)).toBe('403');
-		expect(error.message).toMatch(/^Upload step 1 of 3 \(presign\) failed: The API key has no editor rights/);
+		expect(error.message).toMatch(
+			/^Upload step 1 of 3 \(presign\) failed: The API key has no editor rights/,
+		);
 		expect(error.description).toMatch(/Nothing was uploaded/);
 		expect(await control.storageLog()).toEqual([]);
 	});
@@ -925,7 +1230,10 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 		const size = 5 * 1024 * MIB + 1;
 		fs.truncateSync(filePath, size);
 		const metadataPath = `${filePath}.metadata`;
-		fs.writeFileSync(metadataPath, JSON.stringify({ ...JSON.parse(fs.readFileSync(metadataPath, 'utf8')), fileSize: size }));
+		fs.writeFileSync(
+			metadataPath,
+			JSON.stringify({ ...JSON.parse(fs.readFileSync(metadataPath, 'utf8')), fileSize: size }),
+		);
 
 		const dataset = await newDataset();
 		const before = snapshot(await stored(dataset.slug));
@@ -944,8 +1252,16 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 	test('the multipart path: a 5xx leaves the dataset as it was', async () => {
 		const dataset = await newDataset();
 		const before = snapshot(await stored(dataset.slug));
-		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}/resources`, method: 'POST', status: 500, times: 1 });
-		const { error } = await run(upload(dataset.slug), { items: [await binaryItem(crypto.randomBytes(1000))] });
+		await control.injectFault({
+			server: 'datapress',
+			path: `/api/dataset/${dataset.slug}/resources`,
+			method: 'POST',
+			status: 500,
+			times: 1,
+		});
+		const { error } = await run(upload(dataset.slug), {
+			items: [await binaryItem(crypto.randomBytes(1000))],
+		});
 		expect(String(error.httpCode)).toBe('500');
 		expect(snapshot(await stored(dataset.slug))).toEqual(before);
 	});
@@ -953,11 +1269,23 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 	test('the multipart path: a dropped connection says there was no answer and leaves the dataset as it was', async () => {
 		const dataset = await newDataset();
 		const before = snapshot(await stored(dataset.slug));
-		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}/resources`, method: 'POST', drop: true, times: 1 });
-		const { error } = await run(upload(dataset.slug), { items: [await binaryItem(crypto.randomBytes(256 * 1024))] });
+		await control.injectFault({
+			server: 'datapress',
+			path: `/api/dataset/${dataset.slug}/resources`,
+			method: 'POST',
+			drop: true,
+			times: 1,
+		});
+		const { error } = await run(upload(dataset.slug), {
+			items: [await binaryItem(crypto.randomBytes(256 * 1024))],
+		});
 		await control.clearFaults();
-		expect(error.message).toMatch(/^Upload step 1 of 2 \(file to DataPress\) failed: DataPress could not be reached: the connection was dropped$/);
-		expect(error.description).toMatch(/POST \/api\/dataset\/.+\/resources got no answer \(E[A-Z]+\)/);
+		expect(error.message).toMatch(
+			/^Upload step 1 of 2 \(file to DataPress\) failed: DataPress could not be reached: the connection was dropped$/,
+		);
+		expect(error.description).toMatch(
+			/POST \/api\/dataset\/.+\/resources got no answer \(E[A-Z]+\)/,
+		);
 		// The upload is never repeated: the file may have arrived before the connection dropped.
 		expect(error.description).toMatch(/may have been applied/);
 		expect(snapshot(await stored(dataset.slug))).toEqual(before);
@@ -965,32 +1293,56 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 
 	test('the multipart path: the file arrived but the follow-up patch failed, and the error says so', async () => {
 		const dataset = await newDataset();
-		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'PATCH', status: 500, times: 1 });
-		const { error } = await run(upload(dataset.slug, { options: { description: 'Monthly extract' } }), {
-			items: [await binaryItem(Buffer.from('a,b\n1,2\n'), { fileName: 'extract.csv' })],
+		await control.injectFault({
+			server: 'datapress',
+			path: `/api/dataset/${dataset.slug}`,
+			method: 'PATCH',
+			status: 500,
+			times: 1,
 		});
+		const { error } = await run(
+			upload(dataset.slug, { options: { description: 'Monthly extract' } }),
+			{
+				items: [await binaryItem(Buffer.from('a,b\n1,2\n'), { fileName: 'extract.csv' })],
+			},
+		);
 		await control.clearFaults();
-		expect(error.message).toBe('Upload step 2 of 2 (description, position and date by patch) failed: DataPress failed with HTTP 500: Injected HTTP 500');
-		expect(error.description).toMatch(/"extract.csv" is already in the dataset as resource ".+": only its description, position or the dataset's updated date were not set/);
+		expect(error.message).toBe(
+			'Upload step 2 of 2 (description, position and date by patch) failed: DataPress failed with HTTP 500: Injected HTTP 500',
+		);
+		expect(error.description).toMatch(
+			/"extract.csv" is already in the dataset as resource ".+": only its description, position or the dataset's updated date were not set/,
+		);
 		const resources = Object.values((await stored(dataset.slug)).resources);
 		expect(resources.map((resource) => resource.title)).toEqual(['extract.csv']);
 	});
 
-	test.each([['multipart'], ['presigned']])('a quote or slash in the file name gives the same name on the %s path', async (uploadMethod) => {
-		const dataset = await newDataset();
-		const [result] = await ok(upload(dataset.slug, { options: { uploadMethod } }), {
-			items: [await binaryItem(Buffer.from('x'), { fileName: 'q"1/2\\3.csv' })],
-		});
-		expect(result.fileName).toBe('q_1_2_3.csv');
-		expect(result.resource.title).toBe('q_1_2_3.csv');
-		expect(decodeURIComponent(String(result.resource.url).split('/').pop())).toBe('q_1_2_3.csv');
-	});
+	test.each([['multipart'], ['presigned']])(
+		'a quote or slash in the file name gives the same name on the %s path',
+		async (uploadMethod) => {
+			const dataset = await newDataset();
+			const [result] = await ok(upload(dataset.slug, { options: { uploadMethod } }), {
+				items: [await binaryItem(Buffer.from('x'), { fileName: 'q"1/2\\3.csv' })],
+			});
+			expect(result.fileName).toBe('q_1_2_3.csv');
+			expect(result.resource.title).toBe('q_1_2_3.csv');
+			expect(decodeURIComponent(String(result.resource.url).split('/').pop())).toBe('q_1_2_3.csv');
+		},
+	);
 
 	test('a multipart post refused as too large (413) falls back to the large-file path; nothing half-done', async () => {
 		const dataset = await newDataset();
-		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}/resources`, method: 'POST', status: 413, times: 1 });
+		await control.injectFault({
+			server: 'datapress',
+			path: `/api/dataset/${dataset.slug}/resources`,
+			method: 'POST',
+			status: 413,
+			times: 1,
+		});
 		const content = crypto.randomBytes(300 * 1024);
-		const [result] = await ok(upload(dataset.slug), { items: [await binaryItem(content, { fileName: 'refused.bin' })] });
+		const [result] = await ok(upload(dataset.slug), {
+			items: [await binaryItem(content, { fileName: 'refused.bin' })],
+		});
 		await control.clearFaults();
 		expect(result.method).toBe('presigned');
 		expect(result.note).toMatch(/refused the multipart post as too large \(413\)/);
@@ -1004,7 +1356,13 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 
 	test('the attach patch failing says the file is in storage but not listed', async () => {
 		const dataset = await newDataset();
-		await control.injectFault({ server: 'datapress', path: `/api/dataset/${dataset.slug}`, method: 'PATCH', status: 500, times: 1 });
+		await control.injectFault({
+			server: 'datapress',
+			path: `/api/dataset/${dataset.slug}`,
+			method: 'PATCH',
+			status: 500,
+			times: 1,
+		});
 		const { error } = await run(upload(dataset.slug, { options: { uploadMethod: 'presigned' } }), {
 			items: [await binaryItem(crypto.randomBytes(1000), { fileName: 'x.bin' })],
 		});
@@ -1016,13 +1374,19 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 describe('file update and delete', () => {
 	test('Update changes title, description and order by a patch of /resources/:id; Delete removes it', async () => {
 		const dataset = await newDataset();
-		const [a] = await ok(upload(dataset.slug, { options: { title: 'A' } }), { items: [await binaryItem(Buffer.from('a'))] });
-		const [b] = await ok(upload(dataset.slug, { options: { title: 'B' } }), { items: [await binaryItem(Buffer.from('b'))] });
+		const [a] = await ok(upload(dataset.slug, { options: { title: 'A' } }), {
+			items: [await binaryItem(Buffer.from('a'))],
+		});
+		const [b] = await ok(upload(dataset.slug, { options: { title: 'B' } }), {
+			items: [await binaryItem(Buffer.from('b'))],
+		});
 		const { results: options } = await runListSearch(LondonDatastore, 'searchFiles', {
 			parameters: { resource: 'file', operation: 'update', datasetId: dataset.slug },
 			credentials: credentialsFor(EDITOR_KEY),
 		});
-		expect(options.map((option) => option.value).sort()).toEqual([a.resourceId, b.resourceId].sort());
+		expect(options.map((option) => option.value).sort()).toEqual(
+			[a.resourceId, b.resourceId].sort(),
+		);
 
 		await control.clearLogs();
 		const [updated] = await ok({
@@ -1032,8 +1396,14 @@ describe('file update and delete', () => {
 			resourceId: a.resourceId,
 			updateFields: { title: 'A renamed', description: 'Now described', order: 5 },
 		});
-		expect(updated.resource).toEqual(expect.objectContaining({ title: 'A renamed', description: 'Now described', order: 5 }));
-		expect(updated.operations.every((operation) => operation.path.startsWith(`/resources/${a.resourceId}/`))).toBe(true);
+		expect(updated.resource).toEqual(
+			expect.objectContaining({ title: 'A renamed', description: 'Now described', order: 5 }),
+		);
+		expect(
+			updated.operations.every((operation) =>
+				operation.path.startsWith(`/resources/${a.resourceId}/`),
+			),
+		).toBe(true);
 		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
 
 		const { error: emptyTitle } = await run({
@@ -1045,12 +1415,24 @@ describe('file update and delete', () => {
 		});
 		expect(emptyTitle.message).toMatch(/Title must not be empty/);
 
-		const [deleted] = await ok({ resource: 'file', operation: 'delete', datasetId: dataset.slug, resourceId: b.resourceId });
-		expect(deleted).toEqual(expect.objectContaining({ deleted: true, resourceId: b.resourceId, title: 'B' }));
+		const [deleted] = await ok({
+			resource: 'file',
+			operation: 'delete',
+			datasetId: dataset.slug,
+			resourceId: b.resourceId,
+		});
+		expect(deleted).toEqual(
+			expect.objectContaining({ deleted: true, resourceId: b.resourceId, title: 'B' }),
+		);
 		const after = await stored(dataset.slug);
 		expect(Object.keys(after.resources)).toEqual([a.resourceId]);
 
-		const { error } = await run({ resource: 'file', operation: 'delete', datasetId: dataset.slug, resourceId: b.resourceId });
+		const { error } = await run({
+			resource: 'file',
+			operation: 'delete',
+			datasetId: dataset.slug,
+			resourceId: b.resourceId,
+		});
 		expect(error.message).toContain(`"${b.resourceId}" not found in dataset "${dataset.slug}"`);
 	});
 });

@@ -47,7 +47,12 @@ function credentialsFor(key) {
 
 /** Version 1, as workflows saved before version 2 hold it: top-level filters, Fail Without Spending by default. */
 async function run(key, parameters, options = {}) {
-	return await runNode(UkPlanning, { parameters, credentials: credentialsFor(key), typeVersion: 1, ...options });
+	return await runNode(UkPlanning, {
+		parameters,
+		credentials: credentialsFor(key),
+		typeVersion: 1,
+		...options,
+	});
 }
 
 /** The newest version, as a node newly placed in the editor has it. */
@@ -60,7 +65,9 @@ function search(parameters) {
 }
 
 async function searchRequests(key) {
-	return (await control.requests()).filter((entry) => /\/search$/.test(entry.path) && (!key || entry.query.key === key));
+	return (await control.requests()).filter(
+		(entry) => /\/search$/.test(entry.path) && (!key || entry.query.key === key),
+	);
 }
 
 async function paidRequests(key) {
@@ -83,7 +90,8 @@ function expectNoKey(result, key) {
 
 function countBy(field) {
 	const counts = new Map();
-	for (const app of visible) counts.set(String(app[field]), (counts.get(String(app[field])) ?? 0) + 1);
+	for (const app of visible)
+		counts.set(String(app[field]), (counts.get(String(app[field])) ?? 0) + 1);
 	return counts;
 }
 
@@ -96,7 +104,10 @@ function smallSlice(min, max) {
 		byLpa.set(String(app.lpa_id), list);
 	}
 	for (const [lpaId, apps] of byLpa) {
-		const dates = apps.map((app) => app.validated).sort().reverse();
+		const dates = apps
+			.map((app) => app.validated)
+			.sort()
+			.reverse();
 		for (let size = min; size <= max && size <= dates.length; size++) {
 			const from = dates[size - 1];
 			const to = dates[0];
@@ -111,11 +122,16 @@ describe('credential', () => {
 	test('a known key passes the free test, an unknown key fails with a clear message', async () => {
 		const key = await freshKey(0);
 		await control.clearLogs();
-		expect(await testCredential(UkPlanningApi, { apiKey: key, baseUrl: `${sandbox.url}/` })).toEqual({
+		expect(
+			await testCredential(UkPlanningApi, { apiKey: key, baseUrl: `${sandbox.url}/` }),
+		).toEqual({
 			status: 'OK',
 			message: 'Connection successful!',
 		});
-		const bad = await testCredential(UkPlanningApi, { apiKey: 'not-a-real-key-Qw7', baseUrl: sandbox.url });
+		const bad = await testCredential(UkPlanningApi, {
+			apiKey: 'not-a-real-key-Qw7',
+			baseUrl: sandbox.url,
+		});
 		expect(bad.status).toBe('Error');
 		expect(bad.message).toMatch(/rejected this API key/);
 		expect(bad.message).not.toContain('not-a-real-key-Qw7');
@@ -129,9 +145,13 @@ describe('credential', () => {
 describe('authorities', () => {
 	test('the multi-select lists every authority by name with its id', async () => {
 		const key = await freshKey(0);
-		const options = await runLoadOptions(UkPlanning, 'getAuthorities', { credentials: credentialsFor(key) });
+		const options = await runLoadOptions(UkPlanning, 'getAuthorities', {
+			credentials: credentialsFor(key),
+		});
 		expect(options).toHaveLength(lpas.length);
-		expect(options.map((option) => option.value).sort()).toEqual(lpas.map((lpa) => String(lpa.id)).sort());
+		expect(options.map((option) => option.value).sort()).toEqual(
+			lpas.map((lpa) => String(lpa.id)).sort(),
+		);
 		for (const option of options) expect(option.name).toMatch(/^[A-Z0-9]/);
 	});
 
@@ -150,9 +170,18 @@ describe('authorities', () => {
 
 		const sample = String(lpas[lpas.length - 1].name);
 		const fragment = sample.slice(1, 5).toUpperCase();
-		const filtered = await run(key, { resource: 'authority', operation: 'getAll', returnAll: true, nameFilter: fragment });
-		const expected = lpas.filter((lpa) => String(lpa.name).toLowerCase().includes(fragment.toLowerCase()));
-		expect(filtered.output[0].map((item) => item.json.id).sort()).toEqual(expected.map((lpa) => String(lpa.id)).sort());
+		const filtered = await run(key, {
+			resource: 'authority',
+			operation: 'getAll',
+			returnAll: true,
+			nameFilter: fragment,
+		});
+		const expected = lpas.filter((lpa) =>
+			String(lpa.name).toLowerCase().includes(fragment.toLowerCase()),
+		);
+		expect(filtered.output[0].map((item) => item.json.id).sort()).toEqual(
+			expected.map((lpa) => String(lpa.id)).sort(),
+		);
 		expect(await control.charges(key)).toEqual([]);
 	});
 });
@@ -215,7 +244,9 @@ describe('search: count mode and filters', () => {
 		expect(counted.json.count).toBe(exact);
 
 		const outward = postcode.split(' ')[0];
-		const starting = visible.filter((app) => app.postcode && app.postcode.startsWith(outward)).length;
+		const starting = visible.filter(
+			(app) => app.postcode && app.postcode.startsWith(outward),
+		).length;
 		const started = await nodeCount({ postcodeStart: outward.toLowerCase() });
 		expect(started.query.postcode_start).toBe(outward);
 		expect(started.json.count).toBe(starting);
@@ -223,8 +254,12 @@ describe('search: count mode and filters', () => {
 	});
 
 	test('postcode radius', async () => {
-		const withPosition = lpas.flatMap((lpa) => lpa.postcodes ?? []).find((entry) => entry && entry.postcode);
-		const postcode = withPosition ? withPosition.postcode : visible.find((app) => app.postcode).postcode;
+		const withPosition = lpas
+			.flatMap((lpa) => lpa.postcodes ?? [])
+			.find((entry) => entry && entry.postcode);
+		const postcode = withPosition
+			? withPosition.postcode
+			: visible.find((app) => app.postcode).postcode;
 		const small = await nodeCount({ radiusPostcode: postcode.toLowerCase(), radiusMiles: 0.5 });
 		expect(small.query.postcode_radius).toBe(`${postcode},0.5`);
 		const large = await nodeCount({ radiusPostcode: postcode, radiusMiles: 5 });
@@ -236,16 +271,25 @@ describe('search: count mode and filters', () => {
 	test('address and keyword (contains, any case)', async () => {
 		const sample = visible.find((app) => app.address && app.title);
 		const street = sample.address.split(/\s+/).slice(1, 3).join(' ');
-		const word = sample.title.split(/\s+/).find((part) => part.length > 5) ?? sample.title.split(/\s+/)[0];
+		const word =
+			sample.title.split(/\s+/).find((part) => part.length > 5) ?? sample.title.split(/\s+/)[0];
 		const byAddress = await nodeCount({ address: street.toUpperCase() });
 		expect(byAddress.query.address).toBe(street.toUpperCase());
 		expect(byAddress.json.count).toBe(
-			visible.filter((app) => String(app.address ?? '').toLowerCase().includes(street.toLowerCase())).length,
+			visible.filter((app) =>
+				String(app.address ?? '')
+					.toLowerCase()
+					.includes(street.toLowerCase()),
+			).length,
 		);
 		const byKeyword = await nodeCount({ keyword: word.toLowerCase() });
 		expect(byKeyword.query.keyword).toBe(word.toLowerCase());
 		expect(byKeyword.json.count).toBe(
-			visible.filter((app) => String(app.title ?? '').toLowerCase().includes(word.toLowerCase())).length,
+			visible.filter((app) =>
+				String(app.title ?? '')
+					.toLowerCase()
+					.includes(word.toLowerCase()),
+			).length,
 		);
 		expect(byKeyword.json.count).toBeGreaterThan(0);
 	});
@@ -260,7 +304,9 @@ describe('search: applications mode and credit accounting', () => {
 		expect(result.error).toBeUndefined();
 		const items = result.output[0];
 		expect(items).toHaveLength(slice.matching.length);
-		expect(items.map((item) => item.json.keyval).sort()).toEqual(slice.matching.map((app) => app.keyval).sort());
+		expect(items.map((item) => item.json.keyval).sort()).toEqual(
+			slice.matching.map((app) => app.keyval).sort(),
+		);
 		for (const { json, pairedItem } of items) {
 			expect(pairedItem).toEqual({ item: 0 });
 			expect(json.lpa_id).toBe(slice.lpaId);
@@ -278,7 +324,10 @@ describe('search: applications mode and credit accounting', () => {
 	test('summary item: counts and credits match the sandbox', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(300);
-		const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output: 'summary' }));
+		const result = await run(
+			key,
+			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output: 'summary' }),
+		);
 		expect(result.error).toBeUndefined();
 		expect(result.output[0]).toHaveLength(1);
 		const { json } = result.output[0][0];
@@ -295,12 +344,24 @@ describe('search: applications mode and credit accounting', () => {
 		const key = await freshKey(300);
 		const result = await run(
 			key,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, outputOptions: { omitPersonalData: true } }),
+			search({
+				lpaIds: [slice.lpaId],
+				dateFrom: slice.from,
+				dateTo: slice.to,
+				outputOptions: { omitPersonalData: true },
+			}),
 		);
 		expect(result.error).toBeUndefined();
 		const text = JSON.stringify(result.output);
 		for (const item of result.output[0]) {
-			for (const field of ['applicant_name', 'applicant_address', 'agent_name', 'agent_address', 'agent_phone', 'agent_email']) {
+			for (const field of [
+				'applicant_name',
+				'applicant_address',
+				'agent_name',
+				'agent_address',
+				'agent_phone',
+				'agent_email',
+			]) {
 				expect(item.json).not.toHaveProperty(field);
 			}
 		}
@@ -314,7 +375,10 @@ describe('search: applications mode and credit accounting', () => {
 	test('GeoJSON: one FeatureCollection item with a point per located application', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(300);
-		const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output: 'geojson' }));
+		const result = await run(
+			key,
+			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output: 'geojson' }),
+		);
 		expect(result.error).toBeUndefined();
 		expect(result.output[0]).toHaveLength(1);
 		const { json, pairedItem } = result.output[0][0];
@@ -338,7 +402,12 @@ describe('search: applications mode and credit accounting', () => {
 		const items = [{ json: { postcode: 'x' } }, { json: {} }];
 		const result = await run(
 			key,
-			search({ lpaIds: '={{ $itemIndex === 0 ? "' + slice.lpaId + '" : "" }}', mode: 'count', dateFrom: slice.from, dateTo: slice.to }),
+			search({
+				lpaIds: '={{ $itemIndex === 0 ? "' + slice.lpaId + '" : "" }}',
+				mode: 'count',
+				dateFrom: slice.from,
+				dateTo: slice.to,
+			}),
 			{ items },
 		);
 		expect(result.error).toBeUndefined();
@@ -367,7 +436,10 @@ describe('credit guard', () => {
 		const matching = visible.filter((app) => lpaIds.includes(String(app.lpa_id)));
 		expect(matching.length).toBeGreaterThan(120);
 		const cap = 120;
-		const result = await run(key, search({ lpaIds, maxCredits: cap, overCap: 'newestFirst', output: 'summary' }));
+		const result = await run(
+			key,
+			search({ lpaIds, maxCredits: cap, overCap: 'newestFirst', output: 'summary' }),
+		);
 		expect(result.error).toBeUndefined();
 		const summary = result.output[0][0].json;
 		const spent = await chargedCredits(key);
@@ -395,12 +467,17 @@ describe('credit guard', () => {
 		const lpaIds = lpas.slice(0, 4).map((lpa) => String(lpa.id));
 		// The first paid part goes through; the second loses its connection (it may have been charged, so it is not repeated).
 		await control.injectFault({ path: '/search', returnData: '1', drop: true, skip: 1, times: 1 });
-		const result = await run(key, search({ lpaIds, maxCredits: 120, overCap: 'newestFirst', output: 'summary' }));
+		const result = await run(
+			key,
+			search({ lpaIds, maxCredits: 120, overCap: 'newestFirst', output: 'summary' }),
+		);
 		await control.clearFaults();
 		expect(result.error).toBeUndefined();
 		const summary = result.output[0][0].json;
 		expect(await paidRequests(key)).toHaveLength(2);
-		expect(summary.incomplete).toBe('The Planning API could not be reached: the connection was dropped');
+		expect(summary.incomplete).toBe(
+			'The Planning API could not be reached: the connection was dropped',
+		);
 		const spent = await chargedCredits(key);
 		expect(spent).toBeGreaterThan(0);
 		expect(summary.creditsSpent).toBe(spent);
@@ -411,7 +488,15 @@ describe('credit guard', () => {
 
 	test('newest first with fewer credits left than Max Credits: spends at most the balance', async () => {
 		const key = await freshKey(30);
-		const result = await run(key, search({ lpaIds: [String(lpas[0].id)], maxCredits: 100, overCap: 'newestFirst', output: 'summary' }));
+		const result = await run(
+			key,
+			search({
+				lpaIds: [String(lpas[0].id)],
+				maxCredits: 100,
+				overCap: 'newestFirst',
+				output: 'summary',
+			}),
+		);
 		expect(result.error).toBeUndefined();
 		const summary = result.output[0][0].json;
 		const spent = await chargedCredits(key);
@@ -425,7 +510,10 @@ describe('credit guard', () => {
 	test('not enough credits: fails before paying, nothing charged', async () => {
 		const slice = smallSlice(5, 40);
 		const key = await freshKey(2);
-		const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
+		const result = await run(
+			key,
+			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
+		);
 		expect(result.error).toBeDefined();
 		expect(result.error.message).toMatch(/Not enough credits/);
 		expect(result.error.message).toContain(`${slice.matching.length} applications`);
@@ -445,20 +533,23 @@ describe('bad input fails the item before any request', () => {
 		[{ radiusPostcode: 'GU16 7HF', radiusMiles: 0 }, /Radius \(Miles\)/],
 		[{ radiusMiles: 3 }, /Radius Postcode/],
 		[{ lpaIds: 'camden' }, /Planning Authority.*camden/],
-	])('%j (top-level in version 1, in the Filters collection in version 2)', async (filters, message) => {
-		const key = await freshKey(100);
-		await control.clearLogs();
-		for (const result of [
-			await run(key, search({ mode: 'applications', ...filters })),
-			await runV2(key, search({ mode: 'applications', filters })),
-		]) {
-			expect(result.error).toBeDefined();
-			expect(result.error.message).toMatch(message);
-			expect(result.error.constructor.name).toBe('NodeOperationError');
-			expect(result.error.context.itemIndex).toBe(0);
-		}
-		expect(await control.requests()).toEqual([]);
-	});
+	])(
+		'%j (top-level in version 1, in the Filters collection in version 2)',
+		async (filters, message) => {
+			const key = await freshKey(100);
+			await control.clearLogs();
+			for (const result of [
+				await run(key, search({ mode: 'applications', ...filters })),
+				await runV2(key, search({ mode: 'applications', filters })),
+			]) {
+				expect(result.error).toBeDefined();
+				expect(result.error.message).toMatch(message);
+				expect(result.error.constructor.name).toBe('NodeOperationError');
+				expect(result.error.context.itemIndex).toBe(0);
+			}
+			expect(await control.requests()).toEqual([]);
+		},
+	);
 
 	test('an unknown authority id is caught by the free /lpas lookup, no search is sent', async () => {
 		const key = await freshKey(100);
@@ -474,7 +565,10 @@ describe('bad input fails the item before any request', () => {
 		const result = await run(
 			key,
 			search({ mode: 'count', postcodeExact: '={{ $json.postcode }}' }),
-			{ items: [{ json: { postcode: 'nonsense' } }, { json: { postcode: '' } }], continueOnFail: true },
+			{
+				items: [{ json: { postcode: 'nonsense' } }, { json: { postcode: '' } }],
+				continueOnFail: true,
+			},
 		);
 		expect(result.error).toBeUndefined();
 		const [bad, good] = result.output[0];
@@ -487,7 +581,11 @@ describe('bad input fails the item before any request', () => {
 	test('Generate Key and Top-Up check their input', async () => {
 		const key = await freshKey(0);
 		await control.clearLogs();
-		const email = await run(key, { resource: 'account', operation: 'generateKey', email: 'not-an-email' });
+		const email = await run(key, {
+			resource: 'account',
+			operation: 'generateKey',
+			email: 'not-an-email',
+		});
 		expect(email.error.message).toMatch(/Email/);
 		const credits = await run(key, { resource: 'account', operation: 'getTopUpLink', credits: 0 });
 		expect(credits.error.message).toMatch(/Credits/);
@@ -516,7 +614,10 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 	test('400: a postcode the API does not know for a radius search', async () => {
 		const key = await freshKey(100);
-		const result = await run(key, search({ mode: 'count', radiusPostcode: 'ZE3 9ZZ', radiusMiles: 1 }));
+		const result = await run(
+			key,
+			search({ mode: 'count', radiusPostcode: 'ZE3 9ZZ', radiusMiles: 1 }),
+		);
 		expect(result.error.constructor.name).toBe('NodeApiError');
 		expect(result.error.httpCode).toBe('400');
 		expect(result.error.message).toMatch(/refused the search: .*postcode_radius/);
@@ -525,7 +626,13 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 	test('429 on a free call is retried after Retry-After and then succeeds', async () => {
 		const key = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '0', status: 429, retryAfter: 1, times: 1 });
+		await control.injectFault({
+			path: '/search',
+			returnData: '0',
+			status: 429,
+			retryAfter: 1,
+			times: 1,
+		});
 		const result = await run(key, search({ mode: 'count' }));
 		expect(result.error).toBeUndefined();
 		expect(result.output[0][0].json.count).toBe(visible.length);
@@ -534,7 +641,13 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 	test('429 that persists: the message gives the Retry-After; bounded attempts', async () => {
 		const key = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '0', status: 429, retryAfter: 1, times: 10 });
+		await control.injectFault({
+			path: '/search',
+			returnData: '0',
+			status: 429,
+			retryAfter: 1,
+			times: 10,
+		});
 		const result = await run(key, search({ mode: 'count' }));
 		expect(result.error.constructor.name).toBe('NodeApiError');
 		expect(result.error.httpCode).toBe('429');
@@ -546,8 +659,17 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 	test('429 on a paid call: repeated after Retry-After (a refused call ran nothing), charged once', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '1', status: 429, retryAfter: 1, times: 1 });
-		const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
+		await control.injectFault({
+			path: '/search',
+			returnData: '1',
+			status: 429,
+			retryAfter: 1,
+			times: 1,
+		});
+		const result = await run(
+			key,
+			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
+		);
 		expect(result.error).toBeUndefined();
 		expect(result.output[0]).toHaveLength(3);
 		expect((await paidRequests(key)).length).toBe(2);
@@ -557,8 +679,17 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 	test('429 with a Retry-After past the cap (3600 s) fails at once, saying when to try again', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '1', status: 429, retryAfter: 3600, times: 1 });
-		const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
+		await control.injectFault({
+			path: '/search',
+			returnData: '1',
+			status: 429,
+			retryAfter: 3600,
+			times: 1,
+		});
+		const result = await run(
+			key,
+			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
+		);
 		await control.clearFaults();
 		expect(result.error.httpCode).toBe('429');
 		expect(result.error.message).toMatch(/try again after 3600 seconds/);
@@ -588,7 +719,10 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		const slice = smallSlice(3, 30);
 		const paidKey = await freshKey(100);
 		await control.injectFault({ path: '/search', returnData: '1', status: 502, times: 1 });
-		const paid = await run(paidKey, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
+		const paid = await run(
+			paidKey,
+			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
+		);
 		expect(paid.error).toBeUndefined();
 		expect((await paidRequests(paidKey)).length).toBe(2);
 		expect(await chargedCredits(paidKey)).toBe(3);
@@ -603,16 +737,25 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		const slice = smallSlice(3, 30);
 		const paidKey = await freshKey(100);
 		await control.injectFault({ path: '/search', returnData: '1', drop: true, times: 1 });
-		const paid = await run(paidKey, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }));
+		const paid = await run(
+			paidKey,
+			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
+		);
 		expect(paid.error.constructor.name).toBe('NodeApiError');
-		expect(paid.error.message).toBe('The Planning API could not be reached: the connection was dropped');
+		expect(paid.error.message).toBe(
+			'The Planning API could not be reached: the connection was dropped',
+		);
 		expect(paid.error.description).toMatch(/Get Credits/);
 		expect((await paidRequests(paidKey)).length).toBe(1);
 		expect(await control.charges(paidKey)).toEqual([]);
 		expectNoKey(paid, paidKey);
 
 		await control.injectFault({ path: '/lpas', drop: true, times: 10 });
-		const lpasDown = await run(key, { resource: 'authority', operation: 'getAll' }, { continueOnFail: true });
+		const lpasDown = await run(
+			key,
+			{ resource: 'authority', operation: 'getAll' },
+			{ continueOnFail: true },
+		);
 		expect(lpasDown.output[0][0].json.error).toMatch(/could not be reached/);
 		expectNoKey(lpasDown, key);
 	});
@@ -621,7 +764,10 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(300);
 		for (const output of ['items', 'summary', 'geojson']) {
-			const result = await run(key, search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output }));
+			const result = await run(
+				key,
+				search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output }),
+			);
 			expect(result.error).toBeUndefined();
 			expectNoKey(result, key);
 		}
@@ -636,7 +782,11 @@ describe('account', () => {
 	test('Generate Key: a new working key with no credits, sent without the saved key', async () => {
 		const key = await freshKey(10);
 		await control.clearLogs();
-		const result = await run(key, { resource: 'account', operation: 'generateKey', email: 'watcher@example.com' });
+		const result = await run(key, {
+			resource: 'account',
+			operation: 'generateKey',
+			email: 'watcher@example.com',
+		});
 		expect(result.error).toBeUndefined();
 		const { json, pairedItem } = result.output[0][0];
 		expect(pairedItem).toEqual({ item: 0 });
@@ -646,13 +796,19 @@ describe('account', () => {
 		const [request] = await control.requests();
 		expect(request.path).toMatch(/\/generatekey$/);
 		expect(request.query.key).toBeUndefined();
-		expect(await testCredential(UkPlanningApi, { apiKey: json.key, baseUrl: sandbox.url })).toMatchObject({ status: 'OK' });
+		expect(
+			await testCredential(UkPlanningApi, { apiKey: json.key, baseUrl: sandbox.url }),
+		).toMatchObject({ status: 'OK' });
 		expect(await control.credits(json.key)).toBe(0);
 	});
 
 	test('Get Top-Up Link: the payment URL without opening it, and the price per credit', async () => {
 		const key = await freshKey(10);
-		const result = await run(key, { resource: 'account', operation: 'getTopUpLink', credits: 2500 });
+		const result = await run(key, {
+			resource: 'account',
+			operation: 'getTopUpLink',
+			credits: 2500,
+		});
 		expect(result.error).toBeUndefined();
 		const { json } = result.output[0][0];
 		expect(json.paymentUrl.startsWith(`${sandbox.origin}/pay/`)).toBe(true);
@@ -676,7 +832,16 @@ describe('account', () => {
 });
 
 describe('version 2: Filters collection, Simplify, newest first by default', () => {
-	const SIMPLIFIED = ['reference', 'authority', 'title', 'address', 'postcode', 'validated', 'link', 'location'];
+	const SIMPLIFIED = [
+		'reference',
+		'authority',
+		'title',
+		'address',
+		'postcode',
+		'validated',
+		'link',
+		'location',
+	];
 
 	test('the description: filters top-level in version 1 only, the collection and Simplify in version 2; If Over Max Credits defaults by version', () => {
 		const { properties, version, defaultVersion } = new UkPlanning().description;
@@ -686,19 +851,32 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 		expect(named('lpaIds')[0].displayOptions.show['@version']).toEqual([1]);
 		expect(named('filters')[0].displayOptions.show['@version']).toEqual([{ _cnd: { gte: 2 } }]);
 		expect(named('simplify')[0].displayOptions.show['@version']).toEqual([{ _cnd: { gte: 2 } }]);
-		expect(named('overCap').map((property) => [property.displayOptions.show['@version'], property.default])).toEqual([
+		expect(
+			named('overCap').map((property) => [
+				property.displayOptions.show['@version'],
+				property.default,
+			]),
+		).toEqual([
 			[[1], 'fail'],
 			[[{ _cnd: { gte: 2 } }], 'newestFirst'],
 		]);
 		// The choices every search makes stay above the Filters collection.
-		const order = properties.filter((property) => property.displayOptions?.show?.operation?.[0] === 'search').map((p) => p.name);
+		const order = properties
+			.filter((property) => property.displayOptions?.show?.operation?.[0] === 'search')
+			.map((p) => p.name);
 		const filtersAt = order.indexOf('filters');
-		for (const name of ['mode', 'maxCredits', 'output', 'simplify']) expect(order.indexOf(name)).toBeLessThan(filtersAt);
+		for (const name of ['mode', 'maxCredits', 'output', 'simplify'])
+			expect(order.indexOf(name)).toBeLessThan(filtersAt);
 	});
 
 	test('the same filters, top-level in version 1 or in the collection in version 2, send the same query', async () => {
 		const key = await freshKey(0);
-		const filters = { lpaIds: [String(lpas[0].id)], dateFrom: '2026-10-01T00:00:00', postcodeStart: 'gu', keyword: 'extension' };
+		const filters = {
+			lpaIds: [String(lpas[0].id)],
+			dateFrom: '2026-10-01T00:00:00',
+			postcodeStart: 'gu',
+			keyword: 'extension',
+		};
 		await control.clearLogs();
 		const v1 = await run(key, search({ mode: 'count', ...filters }));
 		const v2 = await runV2(key, search({ mode: 'count', filters }));
@@ -707,7 +885,12 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 		expect(v2.output[0][0].json).toEqual(v1.output[0][0].json);
 		const [first, second] = await searchRequests(key);
 		expect(second.query).toEqual(first.query);
-		expect(first.query).toMatchObject({ lpa_id: String(lpas[0].id), date_from: '2026-10-01', postcode_start: 'GU', keyword: 'extension' });
+		expect(first.query).toMatchObject({
+			lpa_id: String(lpas[0].id),
+			date_from: '2026-10-01',
+			postcode_start: 'GU',
+			keyword: 'extension',
+		});
 	});
 
 	test('the first search of a new node (no filters, Max Credits 100) returns the newest 100, says what was left out, spends 100', async () => {
@@ -723,12 +906,18 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 		// Nothing left out is newer than what was returned.
 		const returned = new Set(items.map((item) => item.json.reference));
 		const oldestReturned = items.map((item) => item.json.validated).sort()[0];
-		const newestLeftOut = visible.filter((app) => !returned.has(app.keyval)).map((app) => app.validated).sort().pop();
+		const newestLeftOut = visible
+			.filter((app) => !returned.has(app.keyval))
+			.map((app) => app.validated)
+			.sort()
+			.pop();
 		expect(newestLeftOut <= oldestReturned).toBe(true);
 		const hints = result.context.hints.map((hint) => hint.message);
 		expect(hints).toContainEqual(
 			expect.stringMatching(
-				new RegExp(`^${visible.length} applications match, more than Max Credits \\(100\\): returned the newest ${spent}.*; ${visible.length - spent} older ones were left out and not charged`),
+				new RegExp(
+					`^${visible.length} applications match, more than Max Credits \\(100\\): returned the newest ${spent}.*; ${visible.length - spent} older ones were left out and not charged`,
+				),
 			),
 		);
 	});
@@ -744,7 +933,8 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 		expect(summary.narrowed).toBe(true);
 		expect(summary.coverage.newestFirst).toBe(true);
 		expect(summary.applications).toHaveLength(summary.fetched);
-		for (const application of summary.applications) expect(Object.keys(application)).toEqual(SIMPLIFIED);
+		for (const application of summary.applications)
+			expect(Object.keys(application)).toEqual(SIMPLIFIED);
 	});
 
 	test('If Over Max Credits set to Fail Without Spending still refuses with nothing charged', async () => {
@@ -760,7 +950,10 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 		const key = await freshKey(300);
 		const simple = await runV2(key, search({ filters }));
 		const full = await runV2(key, search({ filters, simplify: false }));
-		const omitted = await runV2(key, search({ filters, simplify: false, outputOptions: { omitPersonalData: true } }));
+		const omitted = await runV2(
+			key,
+			search({ filters, simplify: false, outputOptions: { omitPersonalData: true } }),
+		);
 		for (const result of [simple, full, omitted]) expect(result.error).toBeUndefined();
 		const references = (result) => result.output[0].map((item) => item.json.reference).sort();
 		expect(references(simple)).toEqual(slice.matching.map((app) => app.keyval).sort());
@@ -777,7 +970,14 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 			if (json.location.lat !== null) expect(typeof json.location.lat).toBe('number');
 		}
 		for (const { json } of omitted.output[0]) {
-			for (const field of ['applicantName', 'applicantAddress', 'agentName', 'agentAddress', 'agentPhone', 'agentEmail']) {
+			for (const field of [
+				'applicantName',
+				'applicantAddress',
+				'agentName',
+				'agentAddress',
+				'agentPhone',
+				'agentEmail',
+			]) {
 				expect(json).not.toHaveProperty(field);
 			}
 		}
@@ -786,14 +986,22 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 	test('GeoJSON: the location is the geometry, the simplified fields the properties', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(300);
-		const result = await runV2(key, search({ filters: { lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }, output: 'geojson' }));
+		const result = await runV2(
+			key,
+			search({
+				filters: { lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to },
+				output: 'geojson',
+			}),
+		);
 		expect(result.error).toBeUndefined();
 		const { features, search: summary } = result.output[0][0].json;
 		expect(features).toHaveLength(slice.matching.length);
 		expect(summary.leftOut).toBe(0);
 		for (const feature of features) {
 			expect(feature.id).toBe(feature.properties.reference);
-			expect(Object.keys(feature.properties)).toEqual(SIMPLIFIED.filter((field) => field !== 'location'));
+			expect(Object.keys(feature.properties)).toEqual(
+				SIMPLIFIED.filter((field) => field !== 'location'),
+			);
 			if (feature.geometry) expect(feature.geometry.coordinates).toHaveLength(2);
 		}
 	});

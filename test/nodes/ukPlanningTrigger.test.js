@@ -8,7 +8,9 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../..');
 const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
 const { runPoll, serializeError, n8nLogger } = require(path.join(ROOT, 'test/harness/n8n.js'));
-const { UkPlanningTrigger } = require(path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts'));
+const { UkPlanningTrigger } = require(
+	path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts'),
+);
 
 const KEY = 'trigger-test-key-0123456789';
 const DAY = 86400000;
@@ -39,7 +41,13 @@ function parameters(lpas, extra = {}) {
 const credentials = () => ({ ukPlanningApi: { apiKey: KEY, baseUrl: sandbox.url } });
 
 /** A poll of version 1 (top-level filters, the normalised application), as workflows saved before version 2 hold it. */
-async function poll(params, staticData, mode = 'trigger', pollBudgetMs = undefined, typeVersion = 1) {
+async function poll(
+	params,
+	staticData,
+	mode = 'trigger',
+	pollBudgetMs = undefined,
+	typeVersion = 1,
+) {
 	const result = await runPoll(UkPlanningTrigger, {
 		parameters: params,
 		credentials: credentials(),
@@ -53,7 +61,12 @@ async function poll(params, staticData, mode = 'trigger', pollBudgetMs = undefin
 
 /** A poll of the newest version: the filters in the Filters collection, Simplify on unless set. */
 async function pollV2(params, staticData, mode = 'trigger') {
-	return await runPoll(UkPlanningTrigger, { parameters: params, credentials: credentials(), staticData, mode });
+	return await runPoll(UkPlanningTrigger, {
+		parameters: params,
+		credentials: credentials(),
+		staticData,
+		mode,
+	});
 }
 
 /** Version 2's parameters for a list of authorities. */
@@ -78,7 +91,9 @@ async function advance(hours) {
 /** Adds applications published an hour from now and moves the clock past them. */
 async function publishLater(apps) {
 	const at = (await nowMs()) + 3600000;
-	const stored = await sandbox.control.addApplications(apps.map((app) => ({ published_at: new Date(at).toISOString(), ...app })));
+	const stored = await sandbox.control.addApplications(
+		apps.map((app) => ({ published_at: new Date(at).toISOString(), ...app })),
+	);
 	await advance(2);
 	return stored;
 }
@@ -115,7 +130,9 @@ describe('UK Planning Trigger', () => {
 		const watched = lpaIds.slice(0, 2);
 		let { staticData } = await poll(parameters(watched), {});
 		const validated = isoDay((await nowMs()) - 12 * DAY);
-		const [added] = await publishLater([{ lpa_id: watched[0], validated, postcode: 'SW1A 2ZZ', address: '1 Test Street SW1A 2ZZ' }]);
+		const [added] = await publishLater([
+			{ lpa_id: watched[0], validated, postcode: 'SW1A 2ZZ', address: '1 Test Street SW1A 2ZZ' },
+		]);
 		await sandbox.control.clearLogs();
 		const late = await poll(parameters(watched), staticData);
 		expect(late.error).toBeUndefined();
@@ -141,7 +158,9 @@ describe('UK Planning Trigger', () => {
 			// The item is the application alone; the cost report is in n8n's log.
 			expect(json.testEvent).toBeUndefined();
 			expect(json.keyval).toBeDefined();
-			const report = info.mock.calls.map(([message]) => message).find((message) => /test event spent/.test(message));
+			const report = info.mock.calls
+				.map(([message]) => message)
+				.find((message) => /test event spent/.test(message));
 			expect(report).toMatch(new RegExp(`spent ${charged} credit\\(s\\) \\(at most 5\\)`));
 			expect(report).toMatch(/moved no state/);
 			expect(report).toMatch(/Activation learns the \d+ application\(s\) now in the 30-day window/);
@@ -154,29 +173,41 @@ describe('UK Planning Trigger', () => {
 	test.each([
 		['version 1', 1, (lpas, extra) => parameters(lpas, extra), 'keyval'],
 		['version 2', 2, (lpas, extra) => parametersV2(lpas, extra), 'reference'],
-	])('%s: the test event is exactly the item a production poll emits for the same application', async (_name, version, params, idField) => {
-		const watched = lpaIds.slice(0, 2);
-		const manual = await poll(params(watched), {}, 'manual', undefined, version);
-		expect(manual.error).toBeUndefined();
-		const [testItem] = manual.output[0];
-		const day = testItem.json.validated;
-		// Backfill emits the most recent days on activation: enough of them to reach the test event's day.
-		const backfillDays = Math.round((Date.parse((await sandbox.control.now()).slice(0, 10)) - Date.parse(day)) / DAY) + 1;
-		const production = await poll(
-			params(watched, { triggerOptions: { backfillDays, maxCreditsPerPoll: 5000 } }),
-			{},
-			'trigger',
-			undefined,
-			version,
-		);
-		expect(production.error).toBeUndefined();
-		const same = production.output[0].find((item) => item.json[idField] === testItem.json[idField]);
-		expect(same).toBeDefined();
-		expect(testItem).toEqual(same);
-	});
+	])(
+		'%s: the test event is exactly the item a production poll emits for the same application',
+		async (_name, version, params, idField) => {
+			const watched = lpaIds.slice(0, 2);
+			const manual = await poll(params(watched), {}, 'manual', undefined, version);
+			expect(manual.error).toBeUndefined();
+			const [testItem] = manual.output[0];
+			const day = testItem.json.validated;
+			// Backfill emits the most recent days on activation: enough of them to reach the test event's day.
+			const backfillDays =
+				Math.round(
+					(Date.parse((await sandbox.control.now()).slice(0, 10)) - Date.parse(day)) / DAY,
+				) + 1;
+			const production = await poll(
+				params(watched, { triggerOptions: { backfillDays, maxCreditsPerPoll: 5000 } }),
+				{},
+				'trigger',
+				undefined,
+				version,
+			);
+			expect(production.error).toBeUndefined();
+			const same = production.output[0].find(
+				(item) => item.json[idField] === testItem.json[idField],
+			);
+			expect(same).toBeDefined();
+			expect(testItem).toEqual(same);
+		},
+	);
 
 	test('manual mode that finds nothing fails with the reason and the cost report, charging nothing', async () => {
-		const result = await poll(parameters(lpaIds.slice(0, 1), { postcodeExact: 'ZE3 9JW' }), {}, 'manual');
+		const result = await poll(
+			parameters(lpaIds.slice(0, 1), { postcodeExact: 'ZE3 9JW' }),
+			{},
+			'manual',
+		);
 		expect(result.output).toBeUndefined();
 		expect(result.error.message).toBe('No application matches the filters in the last 30 days');
 		expect(result.error.description).toMatch(/spent 0 credit\(s\).*moved no state/);
@@ -199,12 +230,17 @@ describe('UK Planning Trigger', () => {
 		const watched = lpaIds.slice(0, 1);
 		const warn = jest.spyOn(n8nLogger(), 'warn');
 		try {
-			const first = await poll(parameters(watched, { triggerOptions: { maxCreditsPerPoll: 1 } }), {});
+			const first = await poll(
+				parameters(watched, { triggerOptions: { maxCreditsPerPoll: 1 } }),
+				{},
+			);
 			expect(first.error).toBeUndefined();
 			const charged = await creditsCharged();
 			expect(charged).toBeGreaterThan(1);
 			expect(warn.mock.calls.map(([message]) => message)).toContainEqual(
-				expect.stringMatching(new RegExp(`spent ${charged} credits, more than Max Credits per Poll \\(1\\)`)),
+				expect.stringMatching(
+					new RegExp(`spent ${charged} credits, more than Max Credits per Poll \\(1\\)`),
+				),
 			);
 		} finally {
 			warn.mockRestore();
@@ -214,10 +250,18 @@ describe('UK Planning Trigger', () => {
 	test('Max Credits per Poll caps each poll and the backlog is carried over, each application once', async () => {
 		const watched = lpaIds.slice(0, 1);
 		const params = parameters(watched, { triggerOptions: { maxCreditsPerPoll: 5 } });
-		let { staticData } = await poll(parameters(watched, { triggerOptions: { maxCreditsPerPoll: 100000 } }), {});
+		let { staticData } = await poll(
+			parameters(watched, { triggerOptions: { maxCreditsPerPoll: 100000 } }),
+			{},
+		);
 		const validated = isoDay((await nowMs()) - 3 * DAY);
 		const added = await publishLater(
-			Array.from({ length: 12 }, (_, i) => ({ lpa_id: watched[0], validated, postcode: `E${i + 1} ${i % 9}AB`, address: `${i} Burst Road` })),
+			Array.from({ length: 12 }, (_, i) => ({
+				lpa_id: watched[0],
+				validated,
+				postcode: `E${i + 1} ${i % 9}AB`,
+				address: `${i} Burst Road`,
+			})),
 		);
 		const emitted = [];
 		for (let p = 0; p < 6 && emitted.length < 12; p++) {
@@ -236,21 +280,29 @@ describe('UK Planning Trigger', () => {
 		test.each([
 			['429', { status: 429, retryAfter: 1 }],
 			['503', { status: 503 }],
-		])('a paid search refused with %s charged nothing and is repeated within the poll', async (_name, fault) => {
-			const watched = lpaIds.slice(0, 1);
-			const { staticData } = await poll(parameters(watched), {});
-			const [added] = await publishLater([
-				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 5 * DAY), postcode: 'N1 9ZZ', address: 'Refused Lane' },
-			]);
-			await sandbox.control.clearLogs();
-			await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
-			const result = await poll(parameters(watched), staticData);
-			expect(result.error).toBeUndefined();
-			expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
-			const paid = (await searchRequests()).filter((entry) => entry.query.return_data === '1');
-			expect(paid).toHaveLength(2);
-			expect(paid[1].query).toEqual(paid[0].query);
-		});
+		])(
+			'a paid search refused with %s charged nothing and is repeated within the poll',
+			async (_name, fault) => {
+				const watched = lpaIds.slice(0, 1);
+				const { staticData } = await poll(parameters(watched), {});
+				const [added] = await publishLater([
+					{
+						lpa_id: watched[0],
+						validated: isoDay((await nowMs()) - 5 * DAY),
+						postcode: 'N1 9ZZ',
+						address: 'Refused Lane',
+					},
+				]);
+				await sandbox.control.clearLogs();
+				await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
+				const result = await poll(parameters(watched), staticData);
+				expect(result.error).toBeUndefined();
+				expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
+				const paid = (await searchRequests()).filter((entry) => entry.query.return_data === '1');
+				expect(paid).toHaveLength(2);
+				expect(paid[1].query).toEqual(paid[0].query);
+			},
+		);
 
 		const cases = [
 			// The third column is the host's poll budget (undefined: none given). Every row has it, since jest
@@ -263,7 +315,12 @@ describe('UK Planning Trigger', () => {
 			const watched = lpaIds.slice(0, 1);
 			const { staticData } = await poll(parameters(watched), {});
 			const [added] = await publishLater([
-				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 5 * DAY), postcode: 'N1 9ZZ', address: 'Fault Lane' },
+				{
+					lpa_id: watched[0],
+					validated: isoDay((await nowMs()) - 5 * DAY),
+					postcode: 'N1 9ZZ',
+					address: 'Fault Lane',
+				},
 			]);
 			const before = JSON.stringify(staticData);
 			await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
@@ -282,9 +339,19 @@ describe('UK Planning Trigger', () => {
 			const watched = lpaIds.slice(0, 1);
 			const { staticData } = await poll(parameters(watched), {});
 			const [added] = await publishLater([
-				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 2 * DAY), postcode: 'N1 9ZY', address: 'Retry Lane' },
+				{
+					lpa_id: watched[0],
+					validated: isoDay((await nowMs()) - 2 * DAY),
+					postcode: 'N1 9ZY',
+					address: 'Retry Lane',
+				},
 			]);
-			await sandbox.control.injectFault({ path: '/search', returnData: '0', status: 503, times: 1 });
+			await sandbox.control.injectFault({
+				path: '/search',
+				returnData: '0',
+				status: 503,
+				times: 1,
+			});
 			const result = await poll(parameters(watched), staticData);
 			expect(result.error).toBeUndefined();
 			expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
@@ -294,12 +361,22 @@ describe('UK Planning Trigger', () => {
 			const watched = lpaIds.slice(0, 1);
 			const { staticData } = await poll(parameters(watched), {});
 			const [added] = await publishLater([
-				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 2 * DAY), postcode: 'N1 9ZX', address: 'Hang Lane' },
+				{
+					lpa_id: watched[0],
+					validated: isoDay((await nowMs()) - 2 * DAY),
+					postcode: 'N1 9ZX',
+					address: 'Hang Lane',
+				},
 			]);
 			const before = JSON.stringify(staticData);
 			await sandbox.control.clearLogs();
 			// Only the first count hangs: a retry would be answered, but it would begin after the 2 s budget.
-			await sandbox.control.injectFault({ path: '/search', returnData: '0', delayMs: 4000, times: 1 });
+			await sandbox.control.injectFault({
+				path: '/search',
+				returnData: '0',
+				delayMs: 4000,
+				times: 1,
+			});
 			const failed = await poll(parameters(watched), staticData, 'trigger', 2000);
 			expect(failed.error).toBeDefined();
 			expect(failed.error.message).toMatch(/did not answer in time/);
@@ -315,11 +392,21 @@ describe('UK Planning Trigger', () => {
 			const withTimeout = parameters(watched, { triggerOptions: { timeout: 1000 } });
 			const { staticData } = await poll(withTimeout, {});
 			const [added] = await publishLater([
-				{ lpa_id: watched[0], validated: isoDay((await nowMs()) - 3 * DAY), postcode: 'N1 9ZY', address: 'Slow Lane' },
+				{
+					lpa_id: watched[0],
+					validated: isoDay((await nowMs()) - 3 * DAY),
+					postcode: 'N1 9ZY',
+					address: 'Slow Lane',
+				},
 			]);
 			await sandbox.control.clearLogs();
 			// The first count answers after 3 s, past the 1 s Timeout (the poll budget is the default 5 minutes).
-			await sandbox.control.injectFault({ path: '/search', returnData: '0', delayMs: 3000, times: 1 });
+			await sandbox.control.injectFault({
+				path: '/search',
+				returnData: '0',
+				delayMs: 3000,
+				times: 1,
+			});
 			const result = await poll(withTimeout, staticData);
 			expect(result.error).toBeUndefined();
 			expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
@@ -340,7 +427,14 @@ describe('UK Planning Trigger', () => {
 		let { staticData } = await poll(parameters(watched, { lookbackDays: 5 }), {});
 		for (let d = 0; d < 12; d++) {
 			await advance(24);
-			await publishLater([{ lpa_id: watched[0], validated: isoDay(await nowMs()), postcode: `W${d + 1} 1AA`, address: 'Daily Road' }]);
+			await publishLater([
+				{
+					lpa_id: watched[0],
+					validated: isoDay(await nowMs()),
+					postcode: `W${d + 1} 1AA`,
+					address: 'Daily Road',
+				},
+			]);
 			const r = await poll(parameters(watched, { lookbackDays: 5 }), staticData);
 			expect(r.error).toBeUndefined();
 			expect(keyvalsOf(r.output)).toHaveLength(1);
@@ -353,7 +447,16 @@ describe('UK Planning Trigger', () => {
 });
 
 describe('UK Planning Trigger, version 2 (Filters collection, Simplify)', () => {
-	const SIMPLIFIED = ['reference', 'authority', 'title', 'address', 'postcode', 'validated', 'link', 'location'];
+	const SIMPLIFIED = [
+		'reference',
+		'authority',
+		'title',
+		'address',
+		'postcode',
+		'validated',
+		'link',
+		'location',
+	];
 
 	async function lateApplication(params) {
 		let { staticData, error } = await pollV2(params, {});
@@ -361,7 +464,14 @@ describe('UK Planning Trigger, version 2 (Filters collection, Simplify)', () => 
 		const watched = params.filters.lpaIds;
 		const validated = isoDay((await nowMs()) - 4 * DAY);
 		const [added] = await publishLater([
-			{ lpa_id: watched[0], validated, postcode: 'SW1A 2ZZ', address: '1 Test Street SW1A 2ZZ', lat: '51.5', lng: '-0.12' },
+			{
+				lpa_id: watched[0],
+				validated,
+				postcode: 'SW1A 2ZZ',
+				address: '1 Test Street SW1A 2ZZ',
+				lat: '51.5',
+				lng: '-0.12',
+			},
 		]);
 		const late = await pollV2(params, staticData);
 		expect(late.error).toBeUndefined();
@@ -392,7 +502,10 @@ describe('UK Planning Trigger, version 2 (Filters collection, Simplify)', () => 
 		await sandbox.control.reset({ seed: 3 });
 		await sandbox.control.setCredits(KEY, 100000);
 		const omitted = await lateApplication(
-			parametersV2(lpaIds.slice(0, 1), { simplify: false, outputOptions: { omitPersonalData: true } }),
+			parametersV2(lpaIds.slice(0, 1), {
+				simplify: false,
+				outputOptions: { omitPersonalData: true },
+			}),
 		);
 		expect(omitted.json).not.toHaveProperty('applicantName');
 		expect(omitted.json).not.toHaveProperty('agentEmail');
@@ -400,8 +513,13 @@ describe('UK Planning Trigger, version 2 (Filters collection, Simplify)', () => 
 	});
 
 	test('a bad filter in the collection fails naming the filter, before any request', async () => {
-		const result = await pollV2({ filters: { postcodeExact: 'NOT A POSTCODE' }, lookbackDays: 30 }, {});
-		expect(result.error.message).toBe('Invalid filter "Postcode (Exact)": "NOT A POSTCODE" is not a full UK postcode (e.g. "GU16 7HF")');
+		const result = await pollV2(
+			{ filters: { postcodeExact: 'NOT A POSTCODE' }, lookbackDays: 30 },
+			{},
+		);
+		expect(result.error.message).toBe(
+			'Invalid filter "Postcode (Exact)": "NOT A POSTCODE" is not a full UK postcode (e.g. "GU16 7HF")',
+		);
 		expect(await searchRequests()).toEqual([]);
 	});
 
@@ -411,7 +529,10 @@ describe('UK Planning Trigger, version 2 (Filters collection, Simplify)', () => 
 		const v1Query = (await searchRequests())[0].query;
 		expect(v1Query.lpa_id).toBe(lpaIds[0]);
 		await sandbox.control.clearLogs();
-		const v2 = await pollV2({ lpaIds: [lpaIds[0]], filters: { lpaIds: [lpaIds[1]] }, lookbackDays: 30 }, {});
+		const v2 = await pollV2(
+			{ lpaIds: [lpaIds[0]], filters: { lpaIds: [lpaIds[1]] }, lookbackDays: 30 },
+			{},
+		);
 		expect(v2.error).toBeUndefined();
 		expect((await searchRequests())[0].query.lpa_id).toBe(lpaIds[1]);
 	});

@@ -36,8 +36,13 @@ describe('documentation that npmjs.com and n8n show', () => {
 		expect(targets.length).toBeGreaterThan(10);
 		for (const target of targets) expect(target).toMatch(/^(https:\/\/|#)/);
 		// Every link into this repository names a file or folder that exists.
-		for (const target of targets.filter((link) => link.startsWith(REPOSITORY) || link.includes('raw.githubusercontent.com'))) {
-			const relative = target.replace(/^.*?\/(?:blob|tree)\/main\//, '').replace(/^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/main\//, '').split('#')[0];
+		for (const target of targets.filter(
+			(link) => link.startsWith(REPOSITORY) || link.includes('raw.githubusercontent.com'),
+		)) {
+			const relative = target
+				.replace(/^.*?\/(?:blob|tree)\/main\//, '')
+				.replace(/^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/main\//, '')
+				.split('#')[0];
 			if (relative.startsWith('https://')) continue;
 			expect(fs.existsSync(path.join(root, relative))).toBe(true);
 		}
@@ -45,14 +50,23 @@ describe('documentation that npmjs.com and n8n show', () => {
 
 	test("each node's codex and each credential point at the package's own documentation", () => {
 		for (const node of ['LondonDatastore', 'UkPlanning', 'UkPlanningTrigger']) {
-			const codex = JSON.parse(fs.readFileSync(path.join(root, 'nodes', node, `${node}.node.json`), 'utf8'));
-			expect(codex.resources.primaryDocumentation[0].url).toBe(`${REPOSITORY}/blob/main/nodes/${node}/README.md`);
+			const codex = JSON.parse(
+				fs.readFileSync(path.join(root, 'nodes', node, `${node}.node.json`), 'utf8'),
+			);
+			expect(codex.resources.primaryDocumentation[0].url).toBe(
+				`${REPOSITORY}/blob/main/nodes/${node}/README.md`,
+			);
 			expect(fs.existsSync(path.join(root, 'nodes', node, 'README.md'))).toBe(true);
 			expect(codex.resources.credentialDocumentation[0].url.startsWith(REPOSITORY)).toBe(true);
 		}
 		for (const credential of ['LondonDatastoreApi', 'UkPlanningApi']) {
-			const source = fs.readFileSync(path.join(root, 'credentials', `${credential}.credentials.ts`), 'utf8');
-			expect(source).toContain(`documentationUrl = '${REPOSITORY}#using-the-nodes-with-the-real-services'`);
+			const source = fs.readFileSync(
+				path.join(root, 'credentials', `${credential}.credentials.ts`),
+				'utf8',
+			);
+			expect(source).toContain(
+				`documentationUrl = '${REPOSITORY}#using-the-nodes-with-the-real-services'`,
+			);
 		}
 	});
 });
@@ -108,7 +122,11 @@ describe('published package', () => {
 		// The project's .npmrc turns lifecycle scripts off; the publish workflow turns them on, as here.
 		const env = { ...process.env, NPM_CONFIG_IGNORE_SCRIPTS: 'false' };
 		delete env.RELEASE_MODE;
-		const result = spawnSync('npm', ['publish', '--dry-run', '--offline'], { cwd: root, env, encoding: 'utf8' });
+		const result = spawnSync('npm', ['publish', '--dry-run', '--offline'], {
+			cwd: root,
+			env,
+			encoding: 'utf8',
+		});
 		expect(result.status).not.toBe(0);
 		expect(result.stdout).toContain('Run `npm run release` to publish the package');
 		expect(result.stdout).not.toContain('build: type-checking');

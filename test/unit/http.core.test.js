@@ -1,17 +1,41 @@
 /** The shared HTTP core's pure parts: retry decisions, Retry-After, deadlines, scrubbing and answer checks. */
 'use strict';
 
-const { decideRetry, parseRetryAfter, backoffMs, surelyNotRun, MAX_ATTEMPTS } = require('../../nodes/shared/http/policy.ts');
-const { callDeadline, checkTimeout, declaredLength, downloadDeadline, uploadAllowanceMs, DEFAULT_TIMEOUT_MS } = require('../../nodes/shared/http/deadline.ts');
+const {
+	decideRetry,
+	parseRetryAfter,
+	backoffMs,
+	surelyNotRun,
+	MAX_ATTEMPTS,
+} = require('../../nodes/shared/http/policy.ts');
+const {
+	callDeadline,
+	checkTimeout,
+	declaredLength,
+	downloadDeadline,
+	uploadAllowanceMs,
+	DEFAULT_TIMEOUT_MS,
+} = require('../../nodes/shared/http/deadline.ts');
 const { scrubText, scrubDeep } = require('../../nodes/shared/http/scrub.ts');
-const { parseJson, excerpt, pathSegment, mustBeObject } = require('../../nodes/shared/http/answer.ts');
+const {
+	parseJson,
+	excerpt,
+	pathSegment,
+	mustBeObject,
+} = require('../../nodes/shared/http/answer.ts');
 const { outcomeUnknown } = require('../../nodes/shared/http/failure.ts');
 const { describeFailure, withOutcomeNote } = require('../../nodes/shared/http/describe.ts');
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const LATER = NOW + 60_000;
-const status = (code, retryAfterSeconds) => ({ kind: 'status', status: code, body: '', retryAfterSeconds });
-const decide = (policy, failure, attempt = 1, deadlineMs = LATER) => decideRetry({ policy, failure, attempt, nowMs: NOW, deadlineMs });
+const status = (code, retryAfterSeconds) => ({
+	kind: 'status',
+	status: code,
+	body: '',
+	retryAfterSeconds,
+});
+const decide = (policy, failure, attempt = 1, deadlineMs = LATER) =>
+	decideRetry({ policy, failure, attempt, nowMs: NOW, deadlineMs });
 
 describe('retry decision', () => {
 	test('safe calls are retried after 429, 5xx, network errors, slow attempts and cut-off answers', () => {
@@ -28,25 +52,48 @@ describe('retry decision', () => {
 	});
 
 	test('what a retry cannot fix is final, whatever the policy', () => {
-		for (const failure of [status(400), status(403), status(404), status(409), status(413), status(501)]) {
+		for (const failure of [
+			status(400),
+			status(403),
+			status(404),
+			status(409),
+			status(413),
+			status(501),
+		]) {
 			expect(decide('safe', failure)).toEqual({ retry: false, why: 'final' });
 		}
-		expect(decide('safe', { kind: 'answer', status: 200, problem: 'html', detail: '' })).toEqual({ retry: false, why: 'final' });
-		expect(decide('safe', { kind: 'redirect', status: 302, location: 'x', crossOrigin: true })).toEqual({ retry: false, why: 'final' });
+		expect(decide('safe', { kind: 'answer', status: 200, problem: 'html', detail: '' })).toEqual({
+			retry: false,
+			why: 'final',
+		});
+		expect(
+			decide('safe', { kind: 'redirect', status: 302, location: 'x', crossOrigin: true }),
+		).toEqual({ retry: false, why: 'final' });
 	});
 
 	test('a `never` call is repeated only when the server surely did not run it', () => {
 		expect(decide('never', status(429)).retry).toBe(true);
 		expect(decide('never', { kind: 'network', code: 'ECONNREFUSED' }).retry).toBe(true);
 		expect(decide('never', status(503))).toEqual({ retry: false, why: 'policy' });
-		expect(decide('never', { kind: 'network', code: 'ECONNRESET' })).toEqual({ retry: false, why: 'policy' });
-		expect(decide('never', { kind: 'timeout', timeoutMs: 1000 })).toEqual({ retry: false, why: 'policy' });
-		expect(decide('never', { kind: 'answer', status: 200, problem: 'truncated', detail: '' })).toEqual({ retry: false, why: 'policy' });
+		expect(decide('never', { kind: 'network', code: 'ECONNRESET' })).toEqual({
+			retry: false,
+			why: 'policy',
+		});
+		expect(decide('never', { kind: 'timeout', timeoutMs: 1000 })).toEqual({
+			retry: false,
+			why: 'policy',
+		});
+		expect(
+			decide('never', { kind: 'answer', status: 200, problem: 'truncated', detail: '' }),
+		).toEqual({ retry: false, why: 'policy' });
 	});
 
 	test('`notAppliedOn5xx` adds server errors, not lost answers', () => {
 		expect(decide('notAppliedOn5xx', status(502)).retry).toBe(true);
-		expect(decide('notAppliedOn5xx', { kind: 'network', code: 'ECONNRESET' })).toEqual({ retry: false, why: 'policy' });
+		expect(decide('notAppliedOn5xx', { kind: 'network', code: 'ECONNRESET' })).toEqual({
+			retry: false,
+			why: 'policy',
+		});
 		expect(surelyNotRun(status(500), 'never')).toBe(false);
 		expect(surelyNotRun(status(500), 'notAppliedOn5xx')).toBe(true);
 	});
@@ -63,7 +110,10 @@ describe('retry decision', () => {
 
 	test('no retry begins that the deadline would cut short', () => {
 		expect(decide('safe', status(503), 1, NOW + 1400)).toEqual({ retry: false, why: 'deadline' });
-		expect(decide('safe', status(429, 5), 1, NOW + 5500)).toEqual({ retry: false, why: 'deadline' });
+		expect(decide('safe', status(429, 5), 1, NOW + 5500)).toEqual({
+			retry: false,
+			why: 'deadline',
+		});
 		expect(decide('safe', status(503), 1, NOW + 1600).retry).toBe(true);
 	});
 
@@ -80,7 +130,9 @@ describe('outcome of a failed write', () => {
 	test('a change may have been applied when its answer was lost, not when it was refused', () => {
 		expect(outcomeUnknown({ kind: 'timeout', timeoutMs: 1 }, true, false)).toBe(true);
 		expect(outcomeUnknown({ kind: 'network', code: 'ECONNRESET' }, true, false)).toBe(true);
-		expect(outcomeUnknown({ kind: 'answer', status: 200, problem: 'html', detail: '' }, true, false)).toBe(true);
+		expect(
+			outcomeUnknown({ kind: 'answer', status: 200, problem: 'html', detail: '' }, true, false),
+		).toBe(true);
 		expect(outcomeUnknown(status(500), true, false)).toBe(true);
 		expect(outcomeUnknown(status(500), true, true)).toBe(false);
 		expect(outcomeUnknown({ kind: 'network', code: 'ECONNREFUSED' }, true, false)).toBe(false);
@@ -139,7 +191,9 @@ describe('scrubbing', () => {
 	});
 
 	test('scrubDeep drops key fields and scrubs nested strings', () => {
-		expect(scrubDeep({ request: { key: KEY, datetime: 'd' }, list: [`a ${KEY}`], n: 1 }, [KEY])).toEqual({
+		expect(
+			scrubDeep({ request: { key: KEY, datetime: 'd' }, list: [`a ${KEY}`], n: 1 }, [KEY]),
+		).toEqual({
 			request: { datetime: 'd' },
 			list: ['a ***'],
 			n: 1,
@@ -155,13 +209,19 @@ describe('answer checks', () => {
 	test('JSON is parsed; anything else says what it was', () => {
 		expect(parseJson(' {"a": 1} ')).toEqual({ ok: true, value: { a: 1 } });
 		expect(parseJson('')).toMatchObject({ ok: false, problem: 'empty' });
-		expect(parseJson('<html><head><title>Site maintenance</title></head><body>x</body></html>')).toEqual({
+		expect(
+			parseJson('<html><head><title>Site maintenance</title></head><body>x</body></html>'),
+		).toEqual({
 			ok: false,
 			problem: 'html',
 			detail: 'an HTML page ("Site maintenance")',
 		});
 		expect(parseJson('{"data": [1, 2')).toMatchObject({ ok: false, problem: 'truncated' });
-		expect(parseJson('OK')).toMatchObject({ ok: false, problem: 'notJson', detail: 'text that is not JSON ("OK")' });
+		expect(parseJson('OK')).toMatchObject({
+			ok: false,
+			problem: 'notJson',
+			detail: 'text that is not JSON ("OK")',
+		});
 	});
 
 	test('excerpt is short and plain', () => {
@@ -187,26 +247,50 @@ describe('answer checks', () => {
 });
 
 describe('shared wording', () => {
-	const report = (failure, extra = {}) => ({ failure, method: 'GET', path: '/api/x', attempts: 1, stopped: 'final', outcomeUnknown: false, scope: {}, ...extra });
+	const report = (failure, extra = {}) => ({
+		failure,
+		method: 'GET',
+		path: '/api/x',
+		attempts: 1,
+		stopped: 'final',
+		outcomeUnknown: false,
+		scope: {},
+		...extra,
+	});
 
 	test('a cross-origin redirect says it was not followed and why', () => {
-		const explained = describeFailure(report({ kind: 'redirect', status: 302, location: 'https://elsewhere.example', crossOrigin: true }), 'DataPress');
-		expect(explained.message).toBe('DataPress redirected GET /api/x to another host (https://elsewhere.example): not followed');
+		const explained = describeFailure(
+			report({
+				kind: 'redirect',
+				status: 302,
+				location: 'https://elsewhere.example',
+				crossOrigin: true,
+			}),
+			'DataPress',
+		);
+		expect(explained.message).toBe(
+			'DataPress redirected GET /api/x to another host (https://elsewhere.example): not followed',
+		);
 		expect(explained.description).toMatch(/API key cannot reach another host/);
 	});
 
 	test('timeouts name the limit; attempts appear only after retries', () => {
-		expect(describeFailure(report({ kind: 'timeout', timeoutMs: 2000 }), 'DataPress').description).toBe(
+		expect(
+			describeFailure(report({ kind: 'timeout', timeoutMs: 2000 }), 'DataPress').description,
+		).toBe(
 			"GET /api/x had no complete answer within 2 s. If the service is only slow, raise the node's Timeout option.",
 		);
-		expect(describeFailure(report({ kind: 'timeout', timeoutMs: 2000 }, { attempts: 3 }), 'DataPress').description).toMatch(/\(3 attempts\)/);
+		expect(
+			describeFailure(report({ kind: 'timeout', timeoutMs: 2000 }, { attempts: 3 }), 'DataPress')
+				.description,
+		).toMatch(/\(3 attempts\)/);
 	});
 
 	test('the outcome note is added only when the call may have had its effect', () => {
 		const base = { message: 'm', description: 'd.' };
 		expect(withOutcomeNote(base, report(status(500)), 'check it.')).toEqual(base);
-		expect(withOutcomeNote(base, report(status(500), { outcomeUnknown: true }), 'check it.').description).toBe(
-			'd. The request may have been applied although its answer was lost: check it.',
-		);
+		expect(
+			withOutcomeNote(base, report(status(500), { outcomeUnknown: true }), 'check it.').description,
+		).toBe('d. The request may have been applied although its answer was lost: check it.');
 	});
 });

@@ -17,7 +17,11 @@ const {
 	MAX_MULTIPART_BYTES,
 } = require('../../nodes/LondonDatastore/helpers/threshold');
 const { md5OfStream, md5OfBuffer } = require('../../nodes/LondonDatastore/helpers/md5');
-const { frameMultipart, multipartBody, uploadFileName } = require('../../nodes/LondonDatastore/helpers/multipart');
+const {
+	frameMultipart,
+	multipartBody,
+	uploadFileName,
+} = require('../../nodes/LondonDatastore/helpers/multipart');
 const {
 	apiErrorMessages,
 	parseStorageError,
@@ -51,15 +55,61 @@ describe('checkPatch', () => {
 	test.each([
 		['not an array', { op: 'add' }, -1, /must be a JSON array/],
 		['an operation that is not an object', ['x'], 0, /operation 1 is not an object/],
-		['an unknown op', [{ op: 'frobnicate', path: '/title' }], 0, /operation 1 \(frobnicate \/title\): "op" must be one of/],
-		['a path without a leading slash', [{ op: 'replace', path: 'title', value: 1 }], 0, /"path" must be a JSON Pointer/],
-		['add without value', [{ op: 'replace', path: '/a', value: 1 }, { op: 'add', path: '/title' }], 1, /operation 2 \(add \/title\): "add" needs a "value"/],
+		[
+			'an unknown op',
+			[{ op: 'frobnicate', path: '/title' }],
+			0,
+			/operation 1 \(frobnicate \/title\): "op" must be one of/,
+		],
+		[
+			'a path without a leading slash',
+			[{ op: 'replace', path: 'title', value: 1 }],
+			0,
+			/"path" must be a JSON Pointer/,
+		],
+		[
+			'add without value',
+			[
+				{ op: 'replace', path: '/a', value: 1 },
+				{ op: 'add', path: '/title' },
+			],
+			1,
+			/operation 2 \(add \/title\): "add" needs a "value"/,
+		],
 		['copy without from', [{ op: 'copy', path: '/title' }], 0, /"copy" needs a "from"/],
-		['a change of /id', [{ op: 'replace', path: '/id', value: 'x' }], 0, /operation 1 \(replace \/id\) would change \/id/],
-		['a change inside /readonly', [{ op: 'add', path: '/readonly/auth/package_update', value: true }], 0, /would change \/readonly/],
-		['a move out of /readonly', [{ op: 'move', from: '/readonly/licence', path: '/licence2' }], 0, /would move from \/readonly/],
-		['a copy out of /id', [{ op: 'add', path: '/a', value: 1 }, { op: 'copy', from: '/id', path: '/b' }], 1, /operation 2 \(copy \/b\) would copy from \/id/],
-		['a replace of the whole document', [{ op: 'replace', path: '', value: {} }], 0, /would change the whole dataset/],
+		[
+			'a change of /id',
+			[{ op: 'replace', path: '/id', value: 'x' }],
+			0,
+			/operation 1 \(replace \/id\) would change \/id/,
+		],
+		[
+			'a change inside /readonly',
+			[{ op: 'add', path: '/readonly/auth/package_update', value: true }],
+			0,
+			/would change \/readonly/,
+		],
+		[
+			'a move out of /readonly',
+			[{ op: 'move', from: '/readonly/licence', path: '/licence2' }],
+			0,
+			/would move from \/readonly/,
+		],
+		[
+			'a copy out of /id',
+			[
+				{ op: 'add', path: '/a', value: 1 },
+				{ op: 'copy', from: '/id', path: '/b' },
+			],
+			1,
+			/operation 2 \(copy \/b\) would copy from \/id/,
+		],
+		[
+			'a replace of the whole document',
+			[{ op: 'replace', path: '', value: {} }],
+			0,
+			/would change the whole dataset/,
+		],
 	])('refuses %s, naming the operation', (_label, patch, index, message) => {
 		const result = checkPatch(patch);
 		expect(isProblem(result)).toBe(true);
@@ -74,7 +124,11 @@ describe('checkPatch', () => {
 
 describe('diffFields', () => {
 	test('gives the minimal patch for the fields given and leaves the others alone', () => {
-		const result = diffFields(dataset, { title: 'Planning permissions', tags: ['planning', 'housing'], maintainer: 'GLA' });
+		const result = diffFields(dataset, {
+			title: 'Planning permissions',
+			tags: ['planning', 'housing'],
+			maintainer: 'GLA',
+		});
 		expect(result.operations).toEqual([
 			{ op: 'replace', path: '/tags/1', value: 'housing' },
 			{ op: 'add', path: '/maintainer', value: 'GLA' },
@@ -82,7 +136,9 @@ describe('diffFields', () => {
 	});
 
 	test('gives no operations when nothing differs', () => {
-		expect(diffFields(dataset, { title: 'Planning permissions', sharing: 'public' }).operations).toEqual([]);
+		expect(
+			diffFields(dataset, { title: 'Planning permissions', sharing: 'public' }).operations,
+		).toEqual([]);
 	});
 
 	test('refuses to set id or readonly', () => {
@@ -93,7 +149,9 @@ describe('diffFields', () => {
 
 describe('bumpUpdatedAt', () => {
 	test('stamps the current time when it is past every known stamp', () => {
-		expect(bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), '2026-02-01T00:00:00.000Z', undefined)).toEqual({
+		expect(
+			bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), '2026-02-01T00:00:00.000Z', undefined),
+		).toEqual({
 			op: 'replace',
 			path: '/updatedAt',
 			value: '2026-03-01T10:00:00.000Z',
@@ -106,18 +164,27 @@ describe('bumpUpdatedAt', () => {
 	});
 
 	test('moves past the latest known stamp when the clock is behind it', () => {
-		const bump = bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), '2026-03-01T10:00:05.000Z', '2026-03-01T10:00:09.500Z');
+		const bump = bumpUpdatedAt(
+			new Date('2026-03-01T10:00:00.000Z'),
+			'2026-03-01T10:00:05.000Z',
+			'2026-03-01T10:00:09.500Z',
+		);
 		expect(bump.value).toBe('2026-03-01T10:00:09.501Z');
 	});
 
 	test('ignores known values that are not dates', () => {
-		expect(bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), 'soon', 42, null).value).toBe('2026-03-01T10:00:00.000Z');
+		expect(bumpUpdatedAt(new Date('2026-03-01T10:00:00.000Z'), 'soon', 42, null).value).toBe(
+			'2026-03-01T10:00:00.000Z',
+		);
 	});
 });
 
 describe('previewPatch', () => {
 	test('returns the dataset as it would become, leaving the original untouched', () => {
-		const patch = [{ op: 'replace', path: '/title', value: 'New' }, bumpUpdatedAt(new Date('2026-01-01T00:00:00.000Z'))];
+		const patch = [
+			{ op: 'replace', path: '/title', value: 'New' },
+			bumpUpdatedAt(new Date('2026-01-01T00:00:00.000Z')),
+		];
 		const result = previewPatch(dataset, patch);
 		expect(result.dataset.title).toBe('New');
 		expect(result.dataset.updatedAt).toBe('2026-01-01T00:00:00.000Z');
@@ -125,7 +192,10 @@ describe('previewPatch', () => {
 	});
 
 	test('reports a failing test operation as a conflict', () => {
-		const result = previewPatch(dataset, [testUpdatedAt('2000-01-01T00:00:00Z'), { op: 'replace', path: '/title', value: 'x' }]);
+		const result = previewPatch(dataset, [
+			testUpdatedAt('2000-01-01T00:00:00Z'),
+			{ op: 'replace', path: '/title', value: 'x' },
+		]);
 		expect(result.conflict).toMatch(/operation 1 \(test \/updatedAt\) failed/);
 		expect(result.index).toBe(0);
 	});
@@ -138,7 +208,10 @@ describe('previewPatch', () => {
 
 describe('slugify', () => {
 	test.each([
-		['Planning permissions on the London Development Database (LDD)', 'planning-permissions-on-the-london-development-database-ldd'],
+		[
+			'Planning permissions on the London Development Database (LDD)',
+			'planning-permissions-on-the-london-development-database-ldd',
+		],
 		['  Café & Bar — 2026 ', 'cafe-and-bar-2026'],
 		['Created via the API', 'created-via-the-api'],
 		['!!!', ''],
@@ -163,7 +236,7 @@ describe('chooseUploadPath', () => {
 		expect(chooseUploadPath(100_000_001, 'auto', 'v4')).toBe('chunked');
 	});
 
-	test('a forced choice wins; Large File is the site generation\'s own path', () => {
+	test("a forced choice wins; Large File is the site generation's own path", () => {
 		expect(chooseUploadPath(10, 'presigned', 'legacy')).toBe('presigned');
 		expect(chooseUploadPath(10, 'presigned', 'v4')).toBe('chunked');
 		expect(chooseUploadPath(104857601, 'multipart', 'v4')).toBe('multipart');
@@ -171,16 +244,29 @@ describe('chooseUploadPath', () => {
 });
 
 describe('parts and hashes of large files', () => {
-	const { partCount, partsOf, fileHashes, readServerHash, sameFile, PART_BYTES } = require('../../nodes/LondonDatastore/helpers/chunks');
+	const {
+		partCount,
+		partsOf,
+		fileHashes,
+		readServerHash,
+		sameFile,
+		PART_BYTES,
+	} = require('../../nodes/LondonDatastore/helpers/chunks');
 	const crypto = require('node:crypto');
 	async function* trickled(buffer, piece) {
-		for (let offset = 0; offset < buffer.length; offset += piece) yield buffer.subarray(offset, offset + piece);
+		for (let offset = 0; offset < buffer.length; offset += piece)
+			yield buffer.subarray(offset, offset + piece);
 	}
 	/** S3's multipart ETag, computed here independently: MD5 of the concatenated binary part MD5s, -<parts>. */
 	function s3Etag(buffer) {
 		const digests = [];
 		for (let offset = 0; offset < buffer.length; offset += PART_BYTES) {
-			digests.push(crypto.createHash('md5').update(buffer.subarray(offset, offset + PART_BYTES)).digest());
+			digests.push(
+				crypto
+					.createHash('md5')
+					.update(buffer.subarray(offset, offset + PART_BYTES))
+					.digest(),
+			);
 		}
 		return `${crypto.createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${digests.length}`;
 	}
@@ -215,10 +301,16 @@ describe('parts and hashes of large files', () => {
 		expect(backings.size).toBe(1);
 		// A stream ending on a part boundary gives no empty last part; an empty stream gives one empty part.
 		const exact = [];
-		for await (const part of partsOf(trickled(file.subarray(0, PART_BYTES), 999_999), PART_BYTES, true)) exact.push(part.length);
+		for await (const part of partsOf(
+			trickled(file.subarray(0, PART_BYTES), 999_999),
+			PART_BYTES,
+			true,
+		))
+			exact.push(part.length);
 		expect(exact).toEqual([PART_BYTES]);
 		const empty = [];
-		for await (const part of partsOf(trickled(Buffer.alloc(0), 1), PART_BYTES, true)) empty.push(part.length);
+		for await (const part of partsOf(trickled(Buffer.alloc(0), 1), PART_BYTES, true))
+			empty.push(part.length);
 		expect(empty).toEqual([0]);
 	});
 
@@ -232,11 +324,19 @@ describe('parts and hashes of large files', () => {
 		// The same bytes but one: neither matches.
 		const other = Buffer.from(file);
 		other[0] ^= 1;
-		expect(sameFile(readServerHash(hashes.etag), await fileHashes(other), other.length)).toBe(false);
+		expect(sameFile(readServerHash(hashes.etag), await fileHashes(other), other.length)).toBe(
+			false,
+		);
 		// An ETag counted with other parts cannot be compared.
-		expect(sameFile({ kind: 'etag', hex: hashes.etag.slice(0, 32), parts: 7 }, hashes, file.length)).toBe(false);
+		expect(
+			sameFile({ kind: 'etag', hex: hashes.etag.slice(0, 32), parts: 7 }, hashes, file.length),
+		).toBe(false);
 		expect(readServerHash('not a hash')).toBeUndefined();
-		expect(readServerHash('1bb566cbda08156238fc6fc00f20dab2-6')).toEqual({ kind: 'etag', hex: '1bb566cbda08156238fc6fc00f20dab2', parts: 6 });
+		expect(readServerHash('1bb566cbda08156238fc6fc00f20dab2-6')).toEqual({
+			kind: 'etag',
+			hex: '1bb566cbda08156238fc6fc00f20dab2',
+			parts: 6,
+		});
 	});
 });
 
@@ -244,7 +344,8 @@ describe('md5', () => {
 	test('of a stream in many chunks equals that of the whole buffer', async () => {
 		const data = crypto.randomBytes(3 * 65536 + 17);
 		const chunks = [];
-		for (let offset = 0; offset < data.length; offset += 5000) chunks.push(data.subarray(offset, offset + 5000));
+		for (let offset = 0; offset < data.length; offset += 5000)
+			chunks.push(data.subarray(offset, offset + 5000));
 		const expected = crypto.createHash('md5').update(data).digest('hex');
 		expect(await md5OfStream(Readable.from(chunks))).toBe(expected);
 		expect(md5OfBuffer(data)).toBe(expected);
@@ -267,7 +368,9 @@ function parseForm(contentType, bytes) {
 		parser.on('file', (name, stream, info) => {
 			const chunks = [];
 			stream.on('data', (c) => chunks.push(c));
-			stream.on('end', () => fields.push(['file', name, info.filename, info.mimeType, Buffer.concat(chunks)]));
+			stream.on('end', () =>
+				fields.push(['file', name, info.filename, info.mimeType, Buffer.concat(chunks)]),
+			);
 		});
 		parser.on('close', () => resolve(fields));
 		parser.on('error', reject);
@@ -285,9 +388,15 @@ describe('multipart framing', () => {
 
 	test('fields in the given order, the file last, and an exact Content-Length', async () => {
 		const file = crypto.randomBytes(200000);
-		const framing = frameMultipart(presignedFields, { fieldName: 'file', fileName: 'report "final".csv', contentType: 'text/csv', size: file.length });
+		const framing = frameMultipart(presignedFields, {
+			fieldName: 'file',
+			fileName: 'report "final".csv',
+			contentType: 'text/csv',
+			size: file.length,
+		});
 		const chunks = [];
-		for (let offset = 0; offset < file.length; offset += 65536) chunks.push(file.subarray(offset, offset + 65536));
+		for (let offset = 0; offset < file.length; offset += 65536)
+			chunks.push(file.subarray(offset, offset + 65536));
 		const body = multipartBody(framing, async () => Readable.from(chunks), file.length);
 		expect(Object.prototype.toString.call(body)).toBe('[object Blob]');
 		expect(body.type).toBe(framing.contentType);
@@ -304,7 +413,12 @@ describe('multipart framing', () => {
 	});
 
 	test('works from a Buffer and for an empty file', async () => {
-		const framing = frameMultipart([['title', 'Empty']], { fieldName: 'file', fileName: 'e.txt', contentType: 'text/plain', size: 0 });
+		const framing = frameMultipart([['title', 'Empty']], {
+			fieldName: 'file',
+			fileName: 'e.txt',
+			contentType: 'text/plain',
+			size: 0,
+		});
 		const bytes = await readAll(multipartBody(framing, async () => Buffer.alloc(0), 0));
 		expect(bytes.length).toBe(framing.contentLength);
 		const parsed = await parseForm(framing.contentType, bytes);
@@ -313,14 +427,33 @@ describe('multipart framing', () => {
 	});
 
 	test('fails instead of sending a body whose length would lie', async () => {
-		const framing = frameMultipart([], { fieldName: 'file', fileName: 'f', contentType: 'application/octet-stream', size: 10 });
-		await expect(readAll(multipartBody(framing, async () => Readable.from([Buffer.alloc(9)]), 10))).rejects.toThrow(/has 9 bytes, not the 10/);
+		const framing = frameMultipart([], {
+			fieldName: 'file',
+			fileName: 'f',
+			contentType: 'application/octet-stream',
+			size: 10,
+		});
+		await expect(
+			readAll(multipartBody(framing, async () => Readable.from([Buffer.alloc(9)]), 10)),
+		).rejects.toThrow(/has 9 bytes, not the 10/);
 	});
 
 	test('opens the file only when the body is read', async () => {
 		let opened = 0;
-		const framing = frameMultipart([], { fieldName: 'file', fileName: 'f', contentType: 'text/plain', size: 1 });
-		const body = multipartBody(framing, async () => { opened++; return Buffer.from('x'); }, 1);
+		const framing = frameMultipart([], {
+			fieldName: 'file',
+			fileName: 'f',
+			contentType: 'text/plain',
+			size: 1,
+		});
+		const body = multipartBody(
+			framing,
+			async () => {
+				opened++;
+				return Buffer.from('x');
+			},
+			1,
+		);
 		expect(opened).toBe(0);
 		await readAll(body);
 		expect(opened).toBe(1);
@@ -341,57 +474,118 @@ describe('error helpers', () => {
 
 	test('apiErrorMessages reads {error} and {errors: [...]}', () => {
 		expect(apiErrorMessages({ error: 'Dataset not found' })).toEqual(['Dataset not found']);
-		expect(apiErrorMessages({ errors: ['slug is taken', 'title is required'] })).toEqual(['slug is taken', 'title is required']);
+		expect(apiErrorMessages({ errors: ['slug is taken', 'title is required'] })).toEqual([
+			'slug is taken',
+			'title is required',
+		]);
 		expect(apiErrorMessages(undefined)).toEqual([]);
 	});
 
 	test('parseStorageError reads the S3 XML error', () => {
-		const xml = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>';
-		expect(parseStorageError(xml)).toEqual({ code: 'AccessDenied', message: 'Invalid according to Policy: Policy expired.' });
+		const xml =
+			'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>';
+		expect(parseStorageError(xml)).toEqual({
+			code: 'AccessDenied',
+			message: 'Invalid according to Policy: Policy expired.',
+		});
 		expect(parseStorageError('')).toEqual({ code: undefined, message: undefined });
 	});
 
 	test('a step and what it left behind frame the message and the description', () => {
 		const explained = explainDatapressFailure(
-			report({ kind: 'status', status: 500, body: { error: 'boom' } }, {
-				outcomeUnknown: true,
-				scope: { dataset: 'abc', step: 'Upload step 2 of 2 (patch)', leftBehind: 'The file is already in the dataset.' },
-			}),
+			report(
+				{ kind: 'status', status: 500, body: { error: 'boom' } },
+				{
+					outcomeUnknown: true,
+					scope: {
+						dataset: 'abc',
+						step: 'Upload step 2 of 2 (patch)',
+						leftBehind: 'The file is already in the dataset.',
+					},
+				},
+			),
 		);
-		expect(explained.message).toBe('Upload step 2 of 2 (patch) failed: DataPress failed with HTTP 500: boom');
+		expect(explained.message).toBe(
+			'Upload step 2 of 2 (patch) failed: DataPress failed with HTTP 500: boom',
+		);
 		expect(explained.description).toMatch(/may have been applied/);
 		expect(explained.description).toMatch(/Dataset → Get/);
 		expect(explained.description).toMatch(/The file is already in the dataset\.$/);
 	});
 
-	test('403 on a read and on a write, 409 with the caller\'s message, 429 past the cap', () => {
-		expect(explainDatapressFailure(report({ kind: 'status', status: 403, body: {} }, { method: 'GET' })).message).toBe('The API key may not read dataset "abc"');
-		expect(explainDatapressFailure(report({ kind: 'status', status: 403, body: {} })).message).toBe('The API key has no editor rights on dataset "abc"');
-		const conflict = explainDatapressFailure(report({ kind: 'status', status: 409, body: {} }, { scope: { conflictMessage: 'changed since' } }));
+	test("403 on a read and on a write, 409 with the caller's message, 429 past the cap", () => {
+		expect(
+			explainDatapressFailure(report({ kind: 'status', status: 403, body: {} }, { method: 'GET' }))
+				.message,
+		).toBe('The API key may not read dataset "abc"');
+		expect(explainDatapressFailure(report({ kind: 'status', status: 403, body: {} })).message).toBe(
+			'The API key has no editor rights on dataset "abc"',
+		);
+		const conflict = explainDatapressFailure(
+			report(
+				{ kind: 'status', status: 409, body: {} },
+				{ scope: { conflictMessage: 'changed since' } },
+			),
+		);
 		expect(conflict.message).toBe('changed since');
-		const limited = explainDatapressFailure(report({ kind: 'status', status: 429, body: {}, retryAfterSeconds: 3600 }, { stopped: 'retryAfter' }));
+		const limited = explainDatapressFailure(
+			report(
+				{ kind: 'status', status: 429, body: {}, retryAfterSeconds: 3600 },
+				{ stopped: 'retryAfter' },
+			),
+		);
 		expect(limited.message).toMatch(/try again after 3600 seconds/);
 		expect(limited.description).toMatch(/longer than the 30 s/);
-		expect(explainDatapressFailure(report({ kind: 'status', status: 431, body: '' })).message).toMatch(/too large \(HTTP 431\)/);
+		expect(
+			explainDatapressFailure(report({ kind: 'status', status: 431, body: '' })).message,
+		).toMatch(/too large \(HTTP 431\)/);
 	});
 
 	test('retries are mentioned only when they happened', () => {
-		const once = explainDatapressFailure(report({ kind: 'status', status: 502, body: '' }, { method: 'GET' }));
+		const once = explainDatapressFailure(
+			report({ kind: 'status', status: 502, body: '' }, { method: 'GET' }),
+		);
 		expect(once.description).not.toMatch(/attempt|retr/);
-		const four = explainDatapressFailure(report({ kind: 'status', status: 502, body: '' }, { method: 'GET', attempts: 4, stopped: 'attempts' }));
+		const four = explainDatapressFailure(
+			report(
+				{ kind: 'status', status: 502, body: '' },
+				{ method: 'GET', attempts: 4, stopped: 'attempts' },
+			),
+		);
 		expect(four.description).toMatch(/\(4 attempts\)/);
 	});
 
 	test('storage failures say the dataset is unchanged, and read an expired policy behind a closed connection', () => {
-		const scope = { step: 'Upload step 2 of 3 (storage)', file: { name: 'big.csv', size: 5 }, policyExpiration: '2026-11-20T12:00:00.000Z' };
+		const scope = {
+			step: 'Upload step 2 of 3 (storage)',
+			file: { name: 'big.csv', size: 5 },
+			policyExpiration: '2026-11-20T12:00:00.000Z',
+		};
 		const tooLarge = explainStorageFailure(
-			report({ kind: 'status', status: 400, body: '<Error><Code>EntityTooLarge</Code><Message>Too big</Message></Error>' }, { scope }),
+			report(
+				{
+					kind: 'status',
+					status: 400,
+					body: '<Error><Code>EntityTooLarge</Code><Message>Too big</Message></Error>',
+				},
+				{ scope },
+			),
 		);
-		expect(tooLarge.message).toBe('Upload step 2 of 3 (storage) failed: the storage refused the file as too large (5 bytes)');
-		expect(tooLarge.description).toMatch(/"big.csv" did not reach the storage host completely, so the dataset was not patched/);
-		const closed = explainStorageFailure(report({ kind: 'network', code: 'ECONNRESET' }, { scope }), Date.parse('2026-11-20T13:00:00Z'));
+		expect(tooLarge.message).toBe(
+			'Upload step 2 of 3 (storage) failed: the storage refused the file as too large (5 bytes)',
+		);
+		expect(tooLarge.description).toMatch(
+			/"big.csv" did not reach the storage host completely, so the dataset was not patched/,
+		);
+		const closed = explainStorageFailure(
+			report({ kind: 'network', code: 'ECONNRESET' }, { scope }),
+			Date.parse('2026-11-20T13:00:00Z'),
+		);
 		expect(closed.message).toMatch(/policy had expired \(at 2026-11-20T12:00:00.000Z\)/);
-		const dropped = explainStorageFailure(report({ kind: 'network', code: 'ECONNRESET' }, { scope }), Date.parse('2026-11-20T11:00:00Z'));
+		const dropped = explainStorageFailure(
+			report({ kind: 'network', code: 'ECONNRESET' }, { scope }),
+			Date.parse('2026-11-20T11:00:00Z'),
+		);
 		expect(dropped.message).toMatch(/could not be reached: the connection was dropped/);
 	});
 
@@ -412,18 +606,30 @@ describe('error helpers', () => {
 });
 
 describe('presign policy', () => {
-	const { readPolicy, sizeRefusal, policyExpired } = require('../../nodes/LondonDatastore/helpers/policy');
+	const {
+		readPolicy,
+		sizeRefusal,
+		policyExpired,
+	} = require('../../nodes/LondonDatastore/helpers/policy');
 	const encode = (document) => Buffer.from(JSON.stringify(document)).toString('base64');
 	const fields = {
 		key: 'uploads/x.csv',
 		Policy: encode({
 			expiration: '2026-11-20T13:00:00.000Z',
-			conditions: [{ bucket: 'b' }, ['starts-with', '$key', 'uploads/'], ['content-length-range', 0, 1000]],
+			conditions: [
+				{ bucket: 'b' },
+				['starts-with', '$key', 'uploads/'],
+				['content-length-range', 0, 1000],
+			],
 		}),
 	};
 
 	test('reads the expiration and the content-length-range (Policy or policy)', () => {
-		expect(readPolicy(fields)).toEqual({ expiration: '2026-11-20T13:00:00.000Z', minBytes: 0, maxBytes: 1000 });
+		expect(readPolicy(fields)).toEqual({
+			expiration: '2026-11-20T13:00:00.000Z',
+			minBytes: 0,
+			maxBytes: 1000,
+		});
 		expect(readPolicy({ policy: fields.Policy }).maxBytes).toBe(1000);
 	});
 
@@ -438,8 +644,12 @@ describe('presign policy', () => {
 	test('sizes outside the range are refused with both numbers', () => {
 		const policy = readPolicy(fields);
 		expect(sizeRefusal(policy, 1000)).toBeUndefined();
-		expect(sizeRefusal(policy, 1001)).toBe('the storage policy allows at most 1000 bytes and the file has 1001');
-		expect(sizeRefusal({ minBytes: 5 }, 4)).toBe('the storage policy needs at least 5 bytes and the file has 4');
+		expect(sizeRefusal(policy, 1001)).toBe(
+			'the storage policy allows at most 1000 bytes and the file has 1001',
+		);
+		expect(sizeRefusal({ minBytes: 5 }, 4)).toBe(
+			'the storage policy needs at least 5 bytes and the file has 4',
+		);
 	});
 
 	test('expiry is judged against the given clock', () => {
@@ -468,7 +678,9 @@ describe('multipart file names', () => {
 			`--${boundary}\r\nContent-Disposition: form-data; name="file"; ${parameters}\r\nContent-Type: text/csv\r\n\r\nx\r\n--${boundary}--\r\n`,
 		);
 		const seen = await new Promise((resolve, reject) => {
-			const parser = busboy({ headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+			const parser = busboy({
+				headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+			});
 			parser.on('file', (_field, stream, info) => {
 				stream.resume();
 				resolve(info.filename);
@@ -484,8 +696,20 @@ describe('datapress4Fields', () => {
 	const { datapress4Fields } = require('../../nodes/LondonDatastore/helpers/fields');
 
 	test('legacy field names go where DataPress 4 keeps them, merged into what the dataset has', () => {
-		const current = { title: 'T', contact: { title: 'Old team', email: 'old@example.org' }, custom: { geo: 'Borough' }, licence: null };
-		expect(datapress4Fields(current, { title: 'New', maintainer: 'Data team', update_frequency: 'Monthly', licence: 'OGL v3' })).toEqual({
+		const current = {
+			title: 'T',
+			contact: { title: 'Old team', email: 'old@example.org' },
+			custom: { geo: 'Borough' },
+			licence: null,
+		};
+		expect(
+			datapress4Fields(current, {
+				title: 'New',
+				maintainer: 'Data team',
+				update_frequency: 'Monthly',
+				licence: 'OGL v3',
+			}),
+		).toEqual({
 			title: 'New',
 			contact: { title: 'Data team', email: 'old@example.org' },
 			custom: { geo: 'Borough', update_frequency: 'Monthly' },
@@ -494,11 +718,17 @@ describe('datapress4Fields', () => {
 	});
 
 	test('a new contact gets both members, as DataPress 4 requires', () => {
-		expect(datapress4Fields({ contact: null }, { maintainer: 'E2E team' })).toEqual({ contact: { title: 'E2E team', email: '' } });
-		expect(datapress4Fields({}, { maintainer_email: 'a@example.org' })).toEqual({ contact: { email: 'a@example.org', title: '' } });
+		expect(datapress4Fields({ contact: null }, { maintainer: 'E2E team' })).toEqual({
+			contact: { title: 'E2E team', email: '' },
+		});
+		expect(datapress4Fields({}, { maintainer_email: 'a@example.org' })).toEqual({
+			contact: { email: 'a@example.org', title: '' },
+		});
 	});
 
 	test('objects given whole pass unchanged', () => {
-		expect(datapress4Fields({}, { contact: { title: 'X', email: 'x@example.org' } })).toEqual({ contact: { title: 'X', email: 'x@example.org' } });
+		expect(datapress4Fields({}, { contact: { title: 'X', email: 'x@example.org' } })).toEqual({
+			contact: { title: 'X', email: 'x@example.org' },
+		});
 	});
 });

@@ -5,7 +5,10 @@
 const { planPoll } = require('../../nodes/UkPlanningTrigger/planner/poll');
 const { childPrefixes, childPrefixOf } = require('../../nodes/UkPlanning/domain/postcode');
 const { readState, STATE_VERSION } = require('../../nodes/UkPlanningTrigger/planner/state');
-const { findTestApplication, testEventReport } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
+const {
+	findTestApplication,
+	testEventReport,
+} = require('../../nodes/UkPlanningTrigger/planner/testEvent');
 const { shiftDay } = require('../../nodes/UkPlanning/domain/days');
 const { searchModel } = require('../harness/searchModel');
 
@@ -32,7 +35,13 @@ function seedDays(api, days, perLpaPerDay = 6) {
 		const day = shiftDay(api.today, -d);
 		for (const lpa of ['1', '2', '3']) {
 			for (let i = 0; i < perLpaPerDay; i++) {
-				api.add([{ lpa_id: lpa, validated: day, postcode: `${sectors[(i + d) % sectors.length]}${String.fromCharCode(65 + i)}${String.fromCharCode(65 + d % 26)}` }]);
+				api.add([
+					{
+						lpa_id: lpa,
+						validated: day,
+						postcode: `${sectors[(i + d) % sectors.length]}${String.fromCharCode(65 + i)}${String.fromCharCode(65 + (d % 26))}`,
+					},
+				]);
 			}
 		}
 	}
@@ -50,13 +59,35 @@ describe('childPrefixes', () => {
 		expect(childPrefixes('')).toHaveLength(26);
 		expect(childPrefixes('S')).toContain('SW');
 		expect(childPrefixes('S')).toContain('S1');
-		expect(childPrefixes('SW')).toEqual(['SW0', 'SW1', 'SW2', 'SW3', 'SW4', 'SW5', 'SW6', 'SW7', 'SW8', 'SW9']);
+		expect(childPrefixes('SW')).toEqual([
+			'SW0',
+			'SW1',
+			'SW2',
+			'SW3',
+			'SW4',
+			'SW5',
+			'SW6',
+			'SW7',
+			'SW8',
+			'SW9',
+		]);
 		const sw1 = childPrefixes('SW1');
 		expect(sw1).toContain('SW1A');
 		expect(sw1).toContain('SW10');
 		expect(sw1).toContain('SW1 5');
 		expect(sw1.some((p) => p.endsWith(' '))).toBe(false);
-		expect(childPrefixes('SW1A')).toEqual(['SW1A 0', 'SW1A 1', 'SW1A 2', 'SW1A 3', 'SW1A 4', 'SW1A 5', 'SW1A 6', 'SW1A 7', 'SW1A 8', 'SW1A 9']);
+		expect(childPrefixes('SW1A')).toEqual([
+			'SW1A 0',
+			'SW1A 1',
+			'SW1A 2',
+			'SW1A 3',
+			'SW1A 4',
+			'SW1A 5',
+			'SW1A 6',
+			'SW1A 7',
+			'SW1A 8',
+			'SW1A 9',
+		]);
 		expect(childPrefixes('SW1A 1')).toContain('SW1A 1A');
 		expect(childPrefixes('SW1A 1A')).toContain('SW1A 1AA');
 		expect(childPrefixes('SW1A 1AA')).toEqual([]);
@@ -109,7 +140,9 @@ describe('planPoll', () => {
 		const api = memoryApi();
 		seedDays(api, 31);
 		const state = (await poll(api, undefined)).state;
-		const existing = api.apps.find((a) => a.validated === shiftDay(api.today, -3) && a.lpa_id === '3');
+		const existing = api.apps.find(
+			(a) => a.validated === shiftDay(api.today, -3) && a.lpa_id === '3',
+		);
 		api.add([{ lpa_id: '3', validated: existing.validated, postcode: existing.postcode }]);
 		const next = await poll(api, state);
 		expect(next.emitted).toHaveLength(1);
@@ -121,7 +154,13 @@ describe('planPoll', () => {
 		seedDays(api, 31);
 		const state = (await poll(api, undefined)).state;
 		const day = shiftDay(api.today, -5);
-		api.add(Array.from({ length: 20 }, (_, i) => ({ lpa_id: '4', validated: day, postcode: `W1 ${i % 9}AB` })));
+		api.add(
+			Array.from({ length: 20 }, (_, i) => ({
+				lpa_id: '4',
+				validated: day,
+				postcode: `W1 ${i % 9}AB`,
+			})),
+		);
 		const next = await poll(api, state);
 		expect(next.emitted).toHaveLength(20);
 		expect(next.credits).toBe(20);
@@ -143,7 +182,9 @@ describe('planPoll', () => {
 		seedDays(api, 31);
 		const state = (await poll(api, undefined)).state;
 		const day = shiftDay(api.today, -6);
-		api.add([{ lpa_id: '2', validated: day, postcode: null, address: 'Land adjacent to 4 Mill Lane' }]);
+		api.add([
+			{ lpa_id: '2', validated: day, postcode: null, address: 'Land adjacent to 4 Mill Lane' },
+		]);
 		api.add([{ lpa_id: '2', validated: day, postcode: 'SE1 7QQ', address: '9 Mill Lane SE1 7QQ' }]);
 		const next = await poll(api, state);
 		expect(next.emitted).toHaveLength(2);
@@ -228,7 +269,13 @@ describe('planPoll', () => {
 		seedDays(api, 31, 2);
 		let state = (await poll(api, undefined, config({ maxCredits: 500 }))).state;
 		for (let d = 0; d < 6; d++) {
-			api.add(Array.from({ length: 8 }, (_, i) => ({ lpa_id: '4', validated: shiftDay(api.today, -d * 3), postcode: `W1 ${i}AB` })));
+			api.add(
+				Array.from({ length: 8 }, (_, i) => ({
+					lpa_id: '4',
+					validated: shiftDay(api.today, -d * 3),
+					postcode: `W1 ${i}AB`,
+				})),
+			);
 		}
 		const seen = new Set();
 		const days = [];
@@ -252,7 +299,13 @@ describe('planPoll', () => {
 		seedDays(api, 31, 2);
 		let state = (await poll(api, undefined)).state;
 		const day = shiftDay(api.today, -2);
-		api.add(Array.from({ length: 30 }, (_, i) => ({ lpa_id: '4', validated: day, postcode: `${['N', 'E', 'W'][i % 3]}${1 + (i % 7)} ${i % 10}AB` })));
+		api.add(
+			Array.from({ length: 30 }, (_, i) => ({
+				lpa_id: '4',
+				validated: day,
+				postcode: `${['N', 'E', 'W'][i % 3]}${1 + (i % 7)} ${i % 10}AB`,
+			})),
+		);
 		const seen = new Set();
 		for (let p = 0; p < 6 && seen.size < 30; p++) {
 			const r = await poll(api, state, config({ maxCredits: 10 }));
@@ -270,7 +323,10 @@ describe('planPoll', () => {
 		const api = memoryApi();
 		seedDays(api, 31);
 		let state = (await poll(api, undefined)).state;
-		for (let d = 1; d <= 10; d++) api.add([{ lpa_id: String((d % 3) + 1), validated: shiftDay(api.today, -d), postcode: `N${d} 1ZZ` }]);
+		for (let d = 1; d <= 10; d++)
+			api.add([
+				{ lpa_id: String((d % 3) + 1), validated: shiftDay(api.today, -d), postcode: `N${d} 1ZZ` },
+			]);
 		let calls = 0;
 		api.timeLeftMs = () => (++calls % 15 === 0 ? 0 : 60000);
 		const emitted = new Set();
@@ -316,7 +372,9 @@ describe('planPoll', () => {
 		seedDays(api, 31);
 		const cfg = config({ base: { lpa_id: '1,2,3,4' }, maxCredits: 100 });
 		let r = await poll(api, undefined, cfg);
-		const unlearned = Object.keys(r.state.days).filter((day) => !r.state.days[day].complete).sort();
+		const unlearned = Object.keys(r.state.days)
+			.filter((day) => !r.state.days[day].complete)
+			.sort();
 		expect(unlearned.length).toBeGreaterThan(2);
 		expect(r.state.days[unlearned[0]].countsByAuthority).toEqual({ 1: 6, 2: 6, 3: 6 });
 		api.add([{ lpa_id: '4', validated: unlearned[0], postcode: 'W1 1AA' }]);
@@ -338,7 +396,9 @@ describe('planPoll', () => {
 		seedDays(api, 31);
 		const r = await poll(api, undefined, config({ backfillDays: 2 }));
 		expect(r.emitted).toHaveLength(2 * 18);
-		expect(new Set(r.emitted.map((a) => a.validated))).toEqual(new Set([api.today, shiftDay(api.today, -1)]));
+		expect(new Set(r.emitted.map((a) => a.validated))).toEqual(
+			new Set([api.today, shiftDay(api.today, -1)]),
+		);
 		expect(r.credits).toBe(31 * 18);
 	});
 
@@ -360,7 +420,13 @@ describe('planPoll', () => {
 		const size0 = JSON.stringify(state).length;
 		for (let d = 1; d <= 40; d++) {
 			api.today = shiftDay('2026-11-20', d);
-			api.add(Array.from({ length: 18 }, (_, i) => ({ lpa_id: String((i % 3) + 1), validated: api.today, postcode: `E1 6${String.fromCharCode(65 + i)}A` })));
+			api.add(
+				Array.from({ length: 18 }, (_, i) => ({
+					lpa_id: String((i % 3) + 1),
+					validated: api.today,
+					postcode: `E1 6${String.fromCharCode(65 + i)}A`,
+				})),
+			);
 			const r = await poll(api, state);
 			expect(r.emitted).toHaveLength(18);
 			state = r.state;
@@ -427,7 +493,12 @@ describe('findTestApplication', () => {
 
 	test('testEventReport: what the test event spent and what activation would cost, in words', () => {
 		const report = testEventReport(
-			{ creditsSpent: 1, freeRequests: 9, windowCount: 450, activation: { credits: 450, polls: 3 } },
+			{
+				creditsSpent: 1,
+				freeRequests: 9,
+				windowCount: 450,
+				activation: { credits: 450, polls: 3 },
+			},
 			{ lookbackDays: 30, maxCredits: 200, creditCap: 5 },
 		);
 		expect(report).toBe(
@@ -447,7 +518,12 @@ describe('stored state across the upgrade from one-letter keys (version 1)', () 
 		today: '2026-11-20',
 		fut: 2,
 		days: {
-			'2026-11-19': { n: 2, s: { K1: '1|SW1A 1AA|1 high street', K2: '2||land adjacent to the mill' }, f: 1, x: 1 },
+			'2026-11-19': {
+				n: 2,
+				s: { K1: '1|SW1A 1AA|1 high street', K2: '2||land adjacent to the mill' },
+				f: 1,
+				x: 1,
+			},
 			'2026-11-18': { n: 3, s: {}, l: { 1: 2, 2: 1 } },
 		},
 		unresolved: 1,
@@ -462,7 +538,12 @@ describe('stored state across the upgrade from one-letter keys (version 1)', () 
 			today: '2026-11-20',
 			futureCount: 2,
 			days: {
-				'2026-11-19': { count: 2, seen: { K1: '1|SW1A 1AA|1 high street', K2: '2||land adjacent to the mill' }, complete: 1, stale: 1 },
+				'2026-11-19': {
+					count: 2,
+					seen: { K1: '1|SW1A 1AA|1 high street', K2: '2||land adjacent to the mill' },
+					complete: 1,
+					stale: 1,
+				},
 				'2026-11-18': { count: 3, seen: {}, countsByAuthority: { 1: 2, 2: 1 } },
 			},
 			unresolved: 1,
@@ -486,7 +567,12 @@ describe('stored state across the upgrade from one-letter keys (version 1)', () 
 			days: Object.fromEntries(
 				Object.entries(first.state.days).map(([day, ds]) => [
 					day,
-					{ n: ds.count, s: ds.seen, ...(ds.complete ? { f: 1 } : {}), ...(ds.stale ? { x: 1 } : {}) },
+					{
+						n: ds.count,
+						s: ds.seen,
+						...(ds.complete ? { f: 1 } : {}),
+						...(ds.stale ? { x: 1 } : {}),
+					},
 				]),
 			),
 			unresolved: first.state.unresolved,

@@ -10,47 +10,54 @@ const { searchModel } = require('../harness/searchModel');
 
 const DAY = 86400000;
 
-test.each([7, 11])('feed seed %i: every application once, steady state at most 1.10 credits each', async (seed) => {
-	const start = Date.parse('2026-11-20T12:00:00Z');
-	const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
-	const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: 95 });
-	feed.forEach((a, i) => Object.assign(a, { keyval: `K${i}`, pub: Date.parse(a.published_at) }));
-	const watched = ['1', '2', '9', '10'];
-	const mine = feed.filter((a) => watched.includes(a.lpa_id));
-	const clock = { now: start };
-	const api = searchModel({ apps: mine, lpaIds, clock });
-	const config = {
-		base: { lpa_id: watched.join(',') },
-		lookbackDays: 30,
-		backfillDays: 0,
-		maxCredits: 200,
-		backlogOrder: 'newestFirst',
-		fingerprint: 'feed',
-		reserveMs: 0,
-	};
-	const end = start + 70 * DAY;
-	const steadyFrom = start + 30 * DAY;
-	const emitted = new Map();
-	const steady = { credits: 0, delivered: 0 };
-	let state;
-	for (clock.now = start; clock.now <= end; clock.now += 3600000) {
-		const before = api.credits;
-		const result = await planPoll(state, config, api);
-		state = result.state;
-		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
-		if (clock.now >= steadyFrom) {
-			steady.credits += api.credits - before;
-			steady.delivered += result.emitted.length;
+test.each([7, 11])(
+	'feed seed %i: every application once, steady state at most 1.10 credits each',
+	async (seed) => {
+		const start = Date.parse('2026-11-20T12:00:00Z');
+		const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
+		const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: 95 });
+		feed.forEach((a, i) => Object.assign(a, { keyval: `K${i}`, pub: Date.parse(a.published_at) }));
+		const watched = ['1', '2', '9', '10'];
+		const mine = feed.filter((a) => watched.includes(a.lpa_id));
+		const clock = { now: start };
+		const api = searchModel({ apps: mine, lpaIds, clock });
+		const config = {
+			base: { lpa_id: watched.join(',') },
+			lookbackDays: 30,
+			backfillDays: 0,
+			maxCredits: 200,
+			backlogOrder: 'newestFirst',
+			fingerprint: 'feed',
+			reserveMs: 0,
+		};
+		const end = start + 70 * DAY;
+		const steadyFrom = start + 30 * DAY;
+		const emitted = new Map();
+		const steady = { credits: 0, delivered: 0 };
+		let state;
+		for (clock.now = start; clock.now <= end; clock.now += 3600000) {
+			const before = api.credits;
+			const result = await planPoll(state, config, api);
+			state = result.state;
+			for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
+			if (clock.now >= steadyFrom) {
+				steady.credits += api.credits - before;
+				steady.delivered += result.emitted.length;
+			}
 		}
-	}
-	const expected = mine.filter((a) => a.pub > start && a.pub <= end);
-	const missed = expected.filter((a) => !emitted.has(a.keyval)).length;
-	const duplicated = [...emitted.values()].reduce((sum, n) => sum + n - 1, 0);
-	const expectedKeys = new Set(expected.map((a) => a.keyval));
-	const preExisting = [...emitted.keys()].filter((k) => !expectedKeys.has(k)).length;
-	expect({ missed, duplicated, preExisting }).toEqual({ missed: 0, duplicated: 0, preExisting: 0 });
-	expect(expected.length).toBeGreaterThan(2000);
-	expect(steady.delivered).toBeGreaterThan(1000);
-	expect(steady.credits / steady.delivered).toBeLessThanOrEqual(1.1);
-	expect(JSON.stringify(state).length).toBeLessThan(200000);
-});
+		const expected = mine.filter((a) => a.pub > start && a.pub <= end);
+		const missed = expected.filter((a) => !emitted.has(a.keyval)).length;
+		const duplicated = [...emitted.values()].reduce((sum, n) => sum + n - 1, 0);
+		const expectedKeys = new Set(expected.map((a) => a.keyval));
+		const preExisting = [...emitted.keys()].filter((k) => !expectedKeys.has(k)).length;
+		expect({ missed, duplicated, preExisting }).toEqual({
+			missed: 0,
+			duplicated: 0,
+			preExisting: 0,
+		});
+		expect(expected.length).toBeGreaterThan(2000);
+		expect(steady.delivered).toBeGreaterThan(1000);
+		expect(steady.credits / steady.delivered).toBeLessThanOrEqual(1.1);
+		expect(JSON.stringify(state).length).toBeLessThan(200000);
+	},
+);

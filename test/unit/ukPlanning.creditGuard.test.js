@@ -1,5 +1,9 @@
 'use strict';
-const { planNewestFirst, capExceededMessage, narrowedHint } = require('../../nodes/UkPlanning/helpers/creditGuard.ts');
+const {
+	planNewestFirst,
+	capExceededMessage,
+	narrowedHint,
+} = require('../../nodes/UkPlanning/helpers/creditGuard.ts');
 const { shiftDay: addDays } = require('../../nodes/UkPlanning/domain/days.ts');
 const { matchesQuery } = require('../harness/searchModel');
 
@@ -18,7 +22,11 @@ function dataset({ seed = 1, size = 2000, days = 400, lpas = 12, today = '2026-1
 	for (let i = 0; i < size; i++) {
 		// Skewed towards recent days, like a real feed.
 		const age = Math.floor(days * next() ** 2);
-		apps.push({ keyval: `K${i}`, lpa_id: String(1 + Math.floor(next() * lpas)), validated: addDays(today, -age) });
+		apps.push({
+			keyval: `K${i}`,
+			lpa_id: String(1 + Math.floor(next() * lpas)),
+			validated: addDays(today, -age),
+		});
 	}
 	return apps;
 }
@@ -39,10 +47,21 @@ function fakeApi(apps, lpaCount) {
 	return api;
 }
 
-async function planAndFetch(apps, { base = {}, cap, lpas = 12, maxCountRequests, today = '2026-11-20' }) {
+async function planAndFetch(
+	apps,
+	{ base = {}, cap, lpas = 12, maxCountRequests, today = '2026-11-20' },
+) {
 	const api = fakeApi(apps, lpas);
 	const total = apps.filter((app) => matches(app, base)).length;
-	const plan = await planNewestFirst({ base, total, cap, today, count: api.count, authorityIds: api.authorityIds, maxCountRequests });
+	const plan = await planNewestFirst({
+		base,
+		total,
+		cap,
+		today,
+		count: api.count,
+		authorityIds: api.authorityIds,
+		maxCountRequests,
+	});
 	const fetched = plan.fetches.flatMap((part) => {
 		const got = api.fetch(part.query);
 		expect(got.length).toBe(part.expected);
@@ -56,7 +75,10 @@ function expectNewestFirst(apps, base, fetched) {
 	expect(keys.size).toBe(fetched.length); // no application paid for twice
 	const left = apps.filter((app) => matches(app, base) && !keys.has(app.keyval));
 	if (!fetched.length || !left.length) return;
-	const oldestFetched = fetched.reduce((min, app) => (app.validated < min ? app.validated : min), '9999');
+	const oldestFetched = fetched.reduce(
+		(min, app) => (app.validated < min ? app.validated : min),
+		'9999',
+	);
 	const newestLeft = left.reduce((max, app) => (app.validated > max ? app.validated : max), '0000');
 	// Everything left out is no newer than what was fetched (ties on the partly covered day are fine).
 	expect(newestLeft <= oldestFetched).toBe(true);
@@ -98,7 +120,8 @@ test('keeps the user filters: authorities and date range', async () => {
 test('a single day over the cap is split by authorities', async () => {
 	const today = '2026-11-20';
 	const apps = [];
-	for (let i = 0; i < 40; i++) apps.push({ keyval: `T${i}`, lpa_id: String(1 + (i % 8)), validated: today });
+	for (let i = 0; i < 40; i++)
+		apps.push({ keyval: `T${i}`, lpa_id: String(1 + (i % 8)), validated: today });
 	for (let i = 0; i < 30; i++) apps.push({ keyval: `O${i}`, lpa_id: '1', validated: '2026-11-01' });
 	const { plan, fetched } = await planAndFetch(apps, { cap: 23, lpas: 8 });
 	expect(fetched.length).toBeLessThanOrEqual(23);
@@ -110,8 +133,10 @@ test('a single day over the cap is split by authorities', async () => {
 
 test('the partly covered day takes authorities that fit after the full days', async () => {
 	const apps = [];
-	for (let i = 0; i < 10; i++) apps.push({ keyval: `N${i}`, lpa_id: String(1 + (i % 2)), validated: '2026-11-20' });
-	for (let i = 0; i < 40; i++) apps.push({ keyval: `D${i}`, lpa_id: String(1 + (i % 4)), validated: '2026-11-19' });
+	for (let i = 0; i < 10; i++)
+		apps.push({ keyval: `N${i}`, lpa_id: String(1 + (i % 2)), validated: '2026-11-20' });
+	for (let i = 0; i < 40; i++)
+		apps.push({ keyval: `D${i}`, lpa_id: String(1 + (i % 4)), validated: '2026-11-19' });
 	const { plan, fetched } = await planAndFetch(apps, { cap: 30, lpas: 4 });
 	expect(plan.fullFrom).toBe('2026-11-20');
 	expect(plan.partialDay).toBe('2026-11-19');
@@ -122,9 +147,17 @@ test('the partly covered day takes authorities that fit after the full days', as
 test('property: random data, caps and filters never exceed the cap and stay newest first', async () => {
 	for (let seed = 1; seed <= 25; seed++) {
 		const next = random(seed * 7);
-		const apps = dataset({ seed, size: 300 + Math.floor(next() * 1500), days: 30 + Math.floor(next() * 700), lpas: 9 });
+		const apps = dataset({
+			seed,
+			size: 300 + Math.floor(next() * 1500),
+			days: 30 + Math.floor(next() * 700),
+			lpas: 9,
+		});
 		const cap = 1 + Math.floor(next() * 250);
-		const base = next() < 0.5 ? {} : { lpa_id: '2,4,6,8', date_to: addDays('2026-11-20', -Math.floor(next() * 20)) };
+		const base =
+			next() < 0.5
+				? {}
+				: { lpa_id: '2,4,6,8', date_to: addDays('2026-11-20', -Math.floor(next() * 20)) };
 		const { fetched } = await planAndFetch(apps, { base, cap, lpas: 9 });
 		expect(fetched.length).toBeLessThanOrEqual(cap);
 		expectNewestFirst(apps, base, fetched);
@@ -156,14 +189,31 @@ test('the refusal names the count, the cap and the cost', () => {
 
 describe('narrowedHint', () => {
 	test('says how many matched, what was returned, from when, and what was left out', () => {
-		expect(narrowedHint({ count: 2391, fetched: 117, maxCredits: 120, cap: 120, fullFrom: '2026-10-17', partialDay: '2026-10-16' })).toBe(
+		expect(
+			narrowedHint({
+				count: 2391,
+				fetched: 117,
+				maxCredits: 120,
+				cap: 120,
+				fullFrom: '2026-10-17',
+				partialDay: '2026-10-16',
+			}),
+		).toBe(
 			'2391 applications match, more than Max Credits (120): returned the newest 117, every one validated from 2026-10-17 and some of 2026-10-16; ' +
 				'2274 older ones were left out and not charged. Raise Max Credits or narrow the filters to get them.',
 		);
 	});
 
 	test('names the credits left when they, not Max Credits, were the limit; a partial day alone', () => {
-		const hint = narrowedHint({ count: 633, fetched: 30, maxCredits: 100, cap: 30, partialDay: '2026-10-09' });
-		expect(hint).toMatch(/^633 applications match, more than the 30 credits left on the key: returned the newest 30, some of 2026-10-09; 603 older ones/);
+		const hint = narrowedHint({
+			count: 633,
+			fetched: 30,
+			maxCredits: 100,
+			cap: 30,
+			partialDay: '2026-10-09',
+		});
+		expect(hint).toMatch(
+			/^633 applications match, more than the 30 credits left on the key: returned the newest 30, some of 2026-10-09; 603 older ones/,
+		);
 	});
 });

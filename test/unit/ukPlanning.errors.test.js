@@ -1,43 +1,97 @@
 'use strict';
-const { explainPlanningFailure, serverMessage, checkEnvelope, isErrorEnvelope } = require('../../nodes/UkPlanning/helpers/errors.ts');
-const { pricePerCredit, costRangeText, pounds } = require('../../nodes/UkPlanning/helpers/pricing.ts');
+const {
+	explainPlanningFailure,
+	serverMessage,
+	checkEnvelope,
+	isErrorEnvelope,
+} = require('../../nodes/UkPlanning/helpers/errors.ts');
+const {
+	pricePerCredit,
+	costRangeText,
+	pounds,
+} = require('../../nodes/UkPlanning/helpers/pricing.ts');
 
 /** A failure report as the HTTP core hands it to the service. */
-function report(failure, { paid = false, path = '/search', attempts = 1, stopped = 'final', outcomeUnknown = false, ...scope } = {}) {
-	return { failure, method: 'GET', path, attempts, stopped, outcomeUnknown, scope: { paid, ...scope } };
+function report(
+	failure,
+	{
+		paid = false,
+		path = '/search',
+		attempts = 1,
+		stopped = 'final',
+		outcomeUnknown = false,
+		...scope
+	} = {},
+) {
+	return {
+		failure,
+		method: 'GET',
+		path,
+		attempts,
+		stopped,
+		outcomeUnknown,
+		scope: { paid, ...scope },
+	};
 }
 
 describe('explainPlanningFailure', () => {
 	test('403 is a rejected key', () => {
-		const explained = explainPlanningFailure(report({ kind: 'status', status: 403, body: { response: { status: 'ERROR', message: 'Invalid key' } } }));
+		const explained = explainPlanningFailure(
+			report({
+				kind: 'status',
+				status: 403,
+				body: { response: { status: 'ERROR', message: 'Invalid key' } },
+			}),
+		);
 		expect(explained.httpCode).toBe('403');
 		expect(explained.message).toMatch(/rejected the API key/);
 		expect(explained.description).toMatch(/Invalid key/);
 	});
 
 	test('429 gives the Retry-After, says a refused call charged nothing, and why it was not waited for', () => {
-		const seconds = explainPlanningFailure(report({ kind: 'status', status: 429, body: '', retryAfterSeconds: 7 }, { attempts: 4, stopped: 'attempts' }));
+		const seconds = explainPlanningFailure(
+			report(
+				{ kind: 'status', status: 429, body: '', retryAfterSeconds: 7 },
+				{ attempts: 4, stopped: 'attempts' },
+			),
+		);
 		expect(seconds.httpCode).toBe('429');
 		expect(seconds.message).toMatch(/after 7 seconds/);
 		expect(seconds.description).toMatch(/was refused \(4 attempts\)/);
-		const long = explainPlanningFailure(report({ kind: 'status', status: 429, body: '', retryAfterSeconds: 3600 }, { paid: true, stopped: 'retryAfter' }));
+		const long = explainPlanningFailure(
+			report(
+				{ kind: 'status', status: 429, body: '', retryAfterSeconds: 3600 },
+				{ paid: true, stopped: 'retryAfter' },
+			),
+		);
 		expect(long.message).toMatch(/after 3600 seconds/);
 		expect(long.description).toMatch(/longer than the 30 s/);
 		expect(long.description).toMatch(/nothing was charged/);
 	});
 
 	test('a 5xx page of a paid search charged nothing; a lost answer may have been charged', () => {
-		const server = explainPlanningFailure(report({ kind: 'status', status: 502, body: '<html><b>Bad gateway</b></html>' }, { paid: true, attempts: 4, stopped: 'attempts' }));
+		const server = explainPlanningFailure(
+			report(
+				{ kind: 'status', status: 502, body: '<html><b>Bad gateway</b></html>' },
+				{ paid: true, attempts: 4, stopped: 'attempts' },
+			),
+		);
 		expect(server.httpCode).toBe('502');
 		expect(server.description).toMatch(/Bad gateway/);
 		expect(server.description).toMatch(/nothing was charged/);
 		expect(server.description).not.toMatch(/may have been/);
-		const dropped = explainPlanningFailure(report({ kind: 'network', code: 'ECONNRESET' }, { paid: true, outcomeUnknown: true }));
-		expect(dropped.message).toBe('The Planning API could not be reached: the connection was dropped');
+		const dropped = explainPlanningFailure(
+			report({ kind: 'network', code: 'ECONNRESET' }, { paid: true, outcomeUnknown: true }),
+		);
+		expect(dropped.message).toBe(
+			'The Planning API could not be reached: the connection was dropped',
+		);
 		expect(dropped.description).toMatch(/ECONNRESET/);
 		expect(dropped.description).toMatch(/credits may have been charged/);
 		expect(dropped.description).toMatch(/Get Credits/);
-		const free = explainPlanningFailure(report({ kind: 'network', code: 'ECONNREFUSED' }, { path: '/lpas' }));
+		const free = explainPlanningFailure(
+			report({ kind: 'network', code: 'ECONNREFUSED' }, { path: '/lpas' }),
+		);
 		expect(free.description).toMatch(/Base URL/);
 		expect(free.message).toMatch(/refused/);
 		expect(free.message).not.toMatch(/ECONNREFUSED/); // n8n would swap such a message for its own
@@ -45,27 +99,56 @@ describe('explainPlanningFailure', () => {
 
 	test('an unusable answer to a paid search says what came back and that credits may have been charged', () => {
 		const explained = explainPlanningFailure(
-			report({ kind: 'answer', status: 200, problem: 'truncated', detail: 'incomplete JSON (120 characters, cut off)' }, { paid: true, outcomeUnknown: true }),
+			report(
+				{
+					kind: 'answer',
+					status: 200,
+					problem: 'truncated',
+					detail: 'incomplete JSON (120 characters, cut off)',
+				},
+				{ paid: true, outcomeUnknown: true },
+			),
 		);
-		expect(explained.message).toBe('The Planning API answered GET /search with incomplete JSON (120 characters, cut off)');
+		expect(explained.message).toBe(
+			'The Planning API answered GET /search with incomplete JSON (120 characters, cut off)',
+		);
 		expect(explained.description).toMatch(/credits may have been charged/);
 	});
 
 	test('431 names the long text filter', () => {
-		const explained = explainPlanningFailure(report({ kind: 'status', status: 431, body: '' }, { longestParameter: 'Keyword' }));
+		const explained = explainPlanningFailure(
+			report({ kind: 'status', status: 431, body: '' }, { longestParameter: 'Keyword' }),
+		);
 		expect(explained.message).toMatch(/too long \(HTTP 431\)/);
 		expect(explained.description).toMatch(/shorten the Keyword filter/);
 	});
 
 	test('400 carries the API message naming the parameter', () => {
-		const explained = explainPlanningFailure(report({ kind: 'status', status: 400, body: { response: { status: 'ERROR', message: 'Invalid date_from' } } }));
+		const explained = explainPlanningFailure(
+			report({
+				kind: 'status',
+				status: 400,
+				body: { response: { status: 'ERROR', message: 'Invalid date_from' } },
+			}),
+		);
 		expect(explained.message).toBe('The Planning API refused the search: Invalid date_from');
 	});
 
 	test('not enough credits (200 ERROR) says the count and the balance', () => {
 		const explained = explainPlanningFailure(
 			report(
-				{ kind: 'status', status: 200, body: { response: { status: 'ERROR', message: 'Not enough credits', application_count: 120, credits: { remaining: '5' } } } },
+				{
+					kind: 'status',
+					status: 200,
+					body: {
+						response: {
+							status: 'ERROR',
+							message: 'Not enough credits',
+							application_count: 120,
+							credits: { remaining: '5' },
+						},
+					},
+				},
 				{ paid: true },
 			),
 		);
@@ -76,10 +159,18 @@ describe('explainPlanningFailure', () => {
 	});
 
 	test('other ERROR envelopes and statuses', () => {
-		expect(explainPlanningFailure(report({ kind: 'status', status: 200, body: { response: { status: 'ERROR', message: 'Odd' } } })).message).toMatch(
-			/returned an error: Odd/,
-		);
-		expect(explainPlanningFailure(report({ kind: 'status', status: 404, body: '' })).message).toMatch(/HTTP 404/);
+		expect(
+			explainPlanningFailure(
+				report({
+					kind: 'status',
+					status: 200,
+					body: { response: { status: 'ERROR', message: 'Odd' } },
+				}),
+			).message,
+		).toMatch(/returned an error: Odd/);
+		expect(
+			explainPlanningFailure(report({ kind: 'status', status: 404, body: '' })).message,
+		).toMatch(/HTTP 404/);
 	});
 
 	test('helpers', () => {

@@ -1,7 +1,18 @@
 'use strict';
-const { validateSearchFilters, FilterValidationError, parseLpaIds } = require('../../nodes/UkPlanning/helpers/filters.ts');
-const { normalisePostcode, normalisePostcodeStart } = require('../../nodes/UkPlanning/domain/postcode.ts');
-const { isValidIsoDate, shiftDay: addDays, daysBetween } = require('../../nodes/UkPlanning/domain/days.ts');
+const {
+	validateSearchFilters,
+	FilterValidationError,
+	parseLpaIds,
+} = require('../../nodes/UkPlanning/helpers/filters.ts');
+const {
+	normalisePostcode,
+	normalisePostcodeStart,
+} = require('../../nodes/UkPlanning/domain/postcode.ts');
+const {
+	isValidIsoDate,
+	shiftDay: addDays,
+	daysBetween,
+} = require('../../nodes/UkPlanning/domain/days.ts');
 
 function fieldOf(run) {
 	try {
@@ -26,12 +37,19 @@ describe('postcodes', () => {
 		expect(normalisePostcode(input)).toBe(expected);
 	});
 
-	test.each(['NOT A POSTCODE', 'GU16', '12345', 'GU16 7H', 'Q1 1AA1', '', null, undefined, 'GU16 7HFF'])(
-		'normalisePostcode(%j) is undefined',
-		(input) => {
-			expect(normalisePostcode(input)).toBeUndefined();
-		},
-	);
+	test.each([
+		'NOT A POSTCODE',
+		'GU16',
+		'12345',
+		'GU16 7H',
+		'Q1 1AA1',
+		'',
+		null,
+		undefined,
+		'GU16 7HFF',
+	])('normalisePostcode(%j) is undefined', (input) => {
+		expect(normalisePostcode(input)).toBeUndefined();
+	});
 
 	test.each([
 		['gu16', 'GU16'],
@@ -43,9 +61,12 @@ describe('postcodes', () => {
 		expect(normalisePostcodeStart(input)).toBe(expected);
 	});
 
-	test.each(['16GU', 'G U 1', 'hello world', '%'])('normalisePostcodeStart(%j) is undefined', (input) => {
-		expect(normalisePostcodeStart(input)).toBeUndefined();
-	});
+	test.each(['16GU', 'G U 1', 'hello world', '%'])(
+		'normalisePostcodeStart(%j) is undefined',
+		(input) => {
+			expect(normalisePostcodeStart(input)).toBeUndefined();
+		},
+	);
 });
 
 describe('dates', () => {
@@ -139,8 +160,12 @@ describe('validateSearchFilters', () => {
 	});
 
 	test('messages quote the bad value', () => {
-		expect(() => validateSearchFilters({ postcodeExact: 'NOT A POSTCODE' })).toThrow(/"NOT A POSTCODE".*postcode/);
-		expect(() => validateSearchFilters({ dateFrom: '2026-11-20', dateTo: '2026-11-01' })).toThrow(/2026-11-20.*2026-11-01/);
+		expect(() => validateSearchFilters({ postcodeExact: 'NOT A POSTCODE' })).toThrow(
+			/"NOT A POSTCODE".*postcode/,
+		);
+		expect(() => validateSearchFilters({ dateFrom: '2026-11-20', dateTo: '2026-11-01' })).toThrow(
+			/2026-11-20.*2026-11-01/,
+		);
 	});
 
 	test('a single day range is allowed', () => {
@@ -152,7 +177,10 @@ describe('validateSearchFilters', () => {
 });
 
 describe('filter fields shared with the trigger', () => {
-	const { searchFilterProperties, outputOptionProperties } = require('../../nodes/UkPlanning/descriptions/filters.ts');
+	const {
+		searchFilterProperties,
+		outputOptionProperties,
+	} = require('../../nodes/UkPlanning/descriptions/filters.ts');
 
 	test('names and types the trigger relies on', () => {
 		const properties = searchFilterProperties();
@@ -178,7 +206,9 @@ describe('filter fields shared with the trigger', () => {
 	test('display options apply to every field; dates can be left out', () => {
 		const show = { show: { operation: ['search'] } };
 		for (const property of searchFilterProperties(show)) expect(property.displayOptions).toBe(show);
-		const names = searchFilterProperties(undefined, { dates: false }).map((property) => property.name);
+		const names = searchFilterProperties(undefined, { dates: false }).map(
+			(property) => property.name,
+		);
 		expect(names).not.toContain('dateFrom');
 		expect(names).not.toContain('dateTo');
 		expect(names).toContain('lpaIds');
@@ -186,11 +216,22 @@ describe('filter fields shared with the trigger', () => {
 });
 
 describe('version 2: the Filters collection', () => {
-	const { filterInputFrom, FILTER_NAMES, validateSearchFilters } = require('../../nodes/UkPlanning/helpers/filters.ts');
-	const { searchFilterCollection, searchFilterProperties, simplifyProperty } = require('../../nodes/UkPlanning/descriptions/filters.ts');
+	const {
+		filterInputFrom,
+		FILTER_NAMES,
+		validateSearchFilters,
+	} = require('../../nodes/UkPlanning/helpers/filters.ts');
+	const {
+		searchFilterCollection,
+		searchFilterProperties,
+		simplifyProperty,
+	} = require('../../nodes/UkPlanning/descriptions/filters.ts');
 
 	test('filterInputFrom keeps the filters the collection holds and nothing else', () => {
-		expect(filterInputFrom({ lpaIds: ['1'], keyword: 'porch', simplify: true, other: 1 })).toEqual({ lpaIds: ['1'], keyword: 'porch' });
+		expect(filterInputFrom({ lpaIds: ['1'], keyword: 'porch', simplify: true, other: 1 })).toEqual({
+			lpaIds: ['1'],
+			keyword: 'porch',
+		});
 		expect(filterInputFrom({})).toEqual({});
 		expect(filterInputFrom(undefined)).toEqual({});
 		expect(filterInputFrom(null)).toEqual({});
@@ -208,7 +249,9 @@ describe('version 2: the Filters collection', () => {
 			keyword: 'extension',
 		};
 		const topLevel = { radiusMiles: 0, postcodeExact: '', ...values, resource: 'application' };
-		expect(validateSearchFilters(filterInputFrom(values))).toEqual(validateSearchFilters(filterInputFrom(topLevel)));
+		expect(validateSearchFilters(filterInputFrom(values))).toEqual(
+			validateSearchFilters(filterInputFrom(topLevel)),
+		);
 		expect(validateSearchFilters(filterInputFrom(values))).toEqual({
 			lpa_id: '2,1',
 			date_from: '2026-11-01',
@@ -222,7 +265,13 @@ describe('version 2: the Filters collection', () => {
 
 	test('the collection holds the same fields as version 1, sorted, under Add Filter', () => {
 		const [collection] = searchFilterCollection();
-		expect(collection).toMatchObject({ displayName: 'Filters', name: 'filters', type: 'collection', placeholder: 'Add Filter', default: {} });
+		expect(collection).toMatchObject({
+			displayName: 'Filters',
+			name: 'filters',
+			type: 'collection',
+			placeholder: 'Add Filter',
+			default: {},
+		});
 		const names = collection.options.map((option) => option.name);
 		expect([...names].sort()).toEqual([...FILTER_NAMES].sort());
 		const displayNames = collection.options.map((option) => option.displayName);
@@ -237,6 +286,11 @@ describe('version 2: the Filters collection', () => {
 			if (property.placeholder !== undefined) expect(property.placeholder).toMatch(/^e\.g\. /);
 		}
 		const [simplify] = simplifyProperty();
-		expect(simplify).toMatchObject({ displayName: 'Simplify', name: 'simplify', type: 'boolean', default: true });
+		expect(simplify).toMatchObject({
+			displayName: 'Simplify',
+			name: 'simplify',
+			type: 'boolean',
+			default: true,
+		});
 	});
 });

@@ -1,5 +1,10 @@
 'use strict';
-const { normaliseApplication, toFeatureCollection, toIsoDate, PERSONAL_DATA_FIELDS } = require('../../nodes/UkPlanning/helpers/normalise.ts');
+const {
+	normaliseApplication,
+	toFeatureCollection,
+	toIsoDate,
+	PERSONAL_DATA_FIELDS,
+} = require('../../nodes/UkPlanning/helpers/normalise.ts');
 
 const seedExample = {
 	lpa_id: '2',
@@ -34,13 +39,33 @@ test('numbers become numbers, strings stay strings, the date is ISO', () => {
 });
 
 test('absent or broken values become null, unknown fields travel along', () => {
-	const app = normaliseApplication({ keyval: 'K', lat: '', lng: 'x', docs: null, validated: '2023-02-30', lpa_id: 7, extra: 'kept' });
-	expect(app).toMatchObject({ keyval: 'K', lat: null, lng: null, docs: null, validated: null, lpa_id: '7', extra: 'kept', title: null });
+	const app = normaliseApplication({
+		keyval: 'K',
+		lat: '',
+		lng: 'x',
+		docs: null,
+		validated: '2023-02-30',
+		lpa_id: 7,
+		extra: 'kept',
+	});
+	expect(app).toMatchObject({
+		keyval: 'K',
+		lat: null,
+		lng: null,
+		docs: null,
+		validated: null,
+		lpa_id: '7',
+		extra: 'kept',
+		title: null,
+	});
 	expect(normaliseApplication({ lat: '95', lng: '-200' })).toMatchObject({ lat: null, lng: null });
 });
 
 test('omitPersonalData removes applicant and agent fields but keeps the site address', () => {
-	const app = normaliseApplication({ ...seedExample, agent_email: 'agent@example.com' }, { omitPersonalData: true });
+	const app = normaliseApplication(
+		{ ...seedExample, agent_email: 'agent@example.com' },
+		{ omitPersonalData: true },
+	);
 	for (const field of PERSONAL_DATA_FIELDS) expect(app).not.toHaveProperty(field);
 	expect(JSON.stringify(app)).not.toMatch(/Bailey|agent@example/);
 	expect(app.address).toBe(seedExample.address);

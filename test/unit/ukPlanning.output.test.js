@@ -57,14 +57,29 @@ describe('toOutputApplication', () => {
 			'agentPhone',
 			'agentEmail',
 		]);
-		expect(full).toMatchObject({ authorityId: '2', documents: 11, applicantName: 'Mr Adrian Bailey', agentEmail: null });
+		expect(full).toMatchObject({
+			authorityId: '2',
+			documents: 11,
+			applicantName: 'Mr Adrian Bailey',
+			agentEmail: null,
+		});
 		expect(Object.keys(full).some((field) => field.includes('_'))).toBe(false);
 	});
 
 	test('personal data left out stays out; a missing coordinate makes both null; unknown fields travel along', () => {
-		const app = normaliseApplication({ ...raw, lng: '', decision: 'Granted' }, { omitPersonalData: true });
+		const app = normaliseApplication(
+			{ ...raw, lng: '', decision: 'Granted' },
+			{ omitPersonalData: true },
+		);
 		const full = toOutputApplication(app, { simplify: false });
-		for (const field of ['applicantName', 'applicantAddress', 'agentName', 'agentAddress', 'agentPhone', 'agentEmail']) {
+		for (const field of [
+			'applicantName',
+			'applicantAddress',
+			'agentName',
+			'agentAddress',
+			'agentPhone',
+			'agentEmail',
+		]) {
 			expect(full).not.toHaveProperty(field);
 		}
 		expect(full.location).toEqual({ lat: null, lng: null });
@@ -83,7 +98,9 @@ describe('toOutputApplication', () => {
 
 test('toOutputFeatureCollection: location is the geometry (longitude first), the rest are properties', () => {
 	const located = toOutputApplication(normaliseApplication(raw), { simplify: true });
-	const unlocated = toOutputApplication(normaliseApplication({ ...raw, keyval: 'K2', lat: null }), { simplify: true });
+	const unlocated = toOutputApplication(normaliseApplication({ ...raw, keyval: 'K2', lat: null }), {
+		simplify: true,
+	});
 	const collection = toOutputFeatureCollection([located, unlocated]);
 	expect(collection.type).toBe('FeatureCollection');
 	expect(collection.features[0]).toEqual({

@@ -1,18 +1,37 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
 
 import type { HttpContext } from '../../shared/http';
 import { readTimeoutMs } from '../../shared/requestOptions';
-import { DATASET_URL_REGEX, datasetIdFromUrl, FILE_URL_REGEX, fileIdFromUrl, readLocator } from '../helpers/locator';
+import {
+	DATASET_URL_REGEX,
+	datasetIdFromUrl,
+	FILE_URL_REGEX,
+	fileIdFromUrl,
+	readLocator,
+} from '../helpers/locator';
 import { simplifyDataset } from '../helpers/simplify';
 import { getDataset, siteBaseUrl, siteGeneration, type CallOptions } from '../transport';
 
 /** The item's call options: its index and its Timeout. */
-export function callOptions(context: IExecuteFunctions, itemIndex: number, extra: CallOptions = {}): CallOptions {
+export function callOptions(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	extra: CallOptions = {},
+): CallOptions {
 	return { itemIndex, timeoutMs: readTimeoutMs(context, itemIndex), ...extra };
 }
 
 /** Reads a dataset for an item (retried on transient failures: a read changes nothing). */
-export async function readDataset(this: IExecuteFunctions, datasetId: string, itemIndex: number): Promise<IDataObject> {
+export async function readDataset(
+	this: IExecuteFunctions,
+	datasetId: string,
+	itemIndex: number,
+): Promise<IDataObject> {
 	return await getDataset(this, datasetId, callOptions(this, itemIndex));
 }
 
@@ -41,7 +60,10 @@ export function datasetIdProperty(resource: string, operations: string[]): INode
 				validation: [
 					{
 						type: 'regex',
-						properties: { regex: DATASET_URL_REGEX, errorMessage: 'Not the address of a dataset page (https://<site>/dataset/<name>)' },
+						properties: {
+							regex: DATASET_URL_REGEX,
+							errorMessage: 'Not the address of a dataset page (https://<site>/dataset/<name>)',
+						},
 					},
 				],
 			},
@@ -62,7 +84,8 @@ export function resourceIdProperty(
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		required: true,
-		description: "The file (resource) of the dataset: from the dataset's files, by its download address, or by its ID",
+		description:
+			"The file (resource) of the dataset: from the dataset's files, by its download address, or by its ID",
 		modes: [
 			{
 				displayName: 'From List',
@@ -75,11 +98,16 @@ export function resourceIdProperty(
 				displayName: 'By URL',
 				name: 'url',
 				type: 'string',
-				placeholder: 'e.g. https://data.london.gov.uk/download/vd4q4/7yw/age_specific_fertility_rates.csv',
+				placeholder:
+					'e.g. https://data.london.gov.uk/download/vd4q4/7yw/age_specific_fertility_rates.csv',
 				validation: [
 					{
 						type: 'regex',
-						properties: { regex: FILE_URL_REGEX, errorMessage: 'Not a download address (https://<site>/download/<dataset>/<file>/<name>)' },
+						properties: {
+							regex: FILE_URL_REGEX,
+							errorMessage:
+								'Not a download address (https://<site>/download/<dataset>/<file>/<name>)',
+						},
 					},
 				],
 			},
@@ -89,19 +117,35 @@ export function resourceIdProperty(
 	};
 }
 
-function invalid(context: HttpContext, itemIndex: number | undefined, field: string, problem: string): NodeOperationError {
-	return new NodeOperationError(context.getNode(), `Invalid "${field}": ${problem}`, { itemIndex, description: 'No request was sent.' });
+function invalid(
+	context: HttpContext,
+	itemIndex: number | undefined,
+	field: string,
+	problem: string,
+): NodeOperationError {
+	return new NodeOperationError(context.getNode(), `Invalid "${field}": ${problem}`, {
+		itemIndex,
+		description: 'No request was sent.',
+	});
 }
 
 /**
  * The dataset id a Dataset locator names (or a plain string, as workflows saved before the locators hold).
  * A page address needs the site's generation: DataPress 4 pages end in the id, legacy pages are the slug.
  */
-export async function datasetIdOf(context: HttpContext, raw: unknown, itemIndex?: number, timeoutMs?: number): Promise<string> {
+export async function datasetIdOf(
+	context: HttpContext,
+	raw: unknown,
+	itemIndex?: number,
+	timeoutMs?: number,
+): Promise<string> {
 	const locator = readLocator(raw);
 	if (!locator.value) throw invalid(context, itemIndex, 'Dataset', 'it is empty');
 	if (locator.mode !== 'url') return locator.value;
-	const parsed = datasetIdFromUrl(locator.value, await siteGeneration(context, { itemIndex, timeoutMs }));
+	const parsed = datasetIdFromUrl(
+		locator.value,
+		await siteGeneration(context, { itemIndex, timeoutMs }),
+	);
 	if ('problem' in parsed) throw invalid(context, itemIndex, 'Dataset', parsed.problem);
 	return parsed.id;
 }
@@ -118,7 +162,12 @@ export function resourceIdOf(context: HttpContext, raw: unknown, itemIndex?: num
 
 /** The item's Dataset parameter as an id. */
 export async function readDatasetId(this: IExecuteFunctions, itemIndex: number): Promise<string> {
-	return await datasetIdOf(this, this.getNodeParameter('datasetId', itemIndex), itemIndex, readTimeoutMs(this, itemIndex));
+	return await datasetIdOf(
+		this,
+		this.getNodeParameter('datasetId', itemIndex),
+		itemIndex,
+		readTimeoutMs(this, itemIndex),
+	);
 }
 
 /** The item's File parameter as an id. */
@@ -156,12 +205,18 @@ export function simplifyProperty(operations: string[]): INodeProperties {
 		default: true,
 		description:
 			'Whether to return a simplified version of the response instead of the raw data: ID, title, team, sharing, updatedAt, the page URL and the files (ID, title, format, size, URL)',
-		displayOptions: { show: { resource: ['dataset'], operation: operations, '@version': [{ _cnd: { gte: 1.1 } }] } },
+		displayOptions: {
+			show: { resource: ['dataset'], operation: operations, '@version': [{ _cnd: { gte: 1.1 } }] },
+		},
 	};
 }
 
 /** The datasets as output: compact under Simplify, else exactly as DataPress sent them. */
-export async function simplified(this: IExecuteFunctions, datasets: IDataObject[], itemIndex: number): Promise<IDataObject[]> {
+export async function simplified(
+	this: IExecuteFunctions,
+	datasets: IDataObject[],
+	itemIndex: number,
+): Promise<IDataObject[]> {
 	if (!this.getNodeParameter('simplify', itemIndex, false)) return datasets;
 	const baseUrl = await siteBaseUrl(this);
 	return datasets.map((dataset) => simplifyDataset(dataset, baseUrl) as unknown as IDataObject);

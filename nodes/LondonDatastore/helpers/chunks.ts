@@ -24,17 +24,25 @@ export function partCount(size: number, partBytes = PART_BYTES): number {
  * it). A fresh 5 MiB buffer per part lives through its request, so only full garbage collections free it:
  * at hundreds of parts they took most of the upload's CPU time.
  */
-export async function* partsOf(bytes: FileBytes, partBytes = PART_BYTES, reuse = false): AsyncGenerator<Buffer> {
+export async function* partsOf(
+	bytes: FileBytes,
+	partBytes = PART_BYTES,
+	reuse = false,
+): AsyncGenerator<Buffer> {
 	if (Buffer.isBuffer(bytes)) {
 		if (bytes.length === 0) yield bytes;
-		for (let offset = 0; offset < bytes.length; offset += partBytes) yield bytes.subarray(offset, offset + partBytes);
+		for (let offset = 0; offset < bytes.length; offset += partBytes)
+			yield bytes.subarray(offset, offset + partBytes);
 		return;
 	}
 	let part: Buffer | undefined;
 	let filled = 0;
 	let yielded = false;
 	for await (const chunk of bytes) {
-		let piece = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+		let piece =
+			typeof chunk === 'string'
+				? Buffer.from(chunk)
+				: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 		while (piece.length > 0) {
 			part ??= Buffer.allocUnsafe(partBytes);
 			const take = Math.min(partBytes - filled, piece.length);
@@ -53,7 +61,9 @@ export async function* partsOf(bytes: FileBytes, partBytes = PART_BYTES, reuse =
 }
 
 /** A server's file hash read: a plain MD5, or an S3 multipart ETag (MD5 of the part MD5s, `-<parts>`). */
-export type ServerHash = { kind: 'md5'; hex: string } | { kind: 'etag'; hex: string; parts: number };
+export type ServerHash =
+	| { kind: 'md5'; hex: string }
+	| { kind: 'etag'; hex: string; parts: number };
 
 export function readServerHash(value: unknown): ServerHash | undefined {
 	if (typeof value !== 'string') return undefined;
@@ -65,7 +75,10 @@ export function readServerHash(value: unknown): ServerHash | undefined {
 }
 
 /** The file's plain MD5 and its S3 multipart ETag with `partBytes` parts, in one pass over the stream. */
-export async function fileHashes(bytes: FileBytes, partBytes = PART_BYTES): Promise<{ md5: string; etag: string }> {
+export async function fileHashes(
+	bytes: FileBytes,
+	partBytes = PART_BYTES,
+): Promise<{ md5: string; etag: string }> {
 	const whole = createHash('md5');
 	const partDigests: Buffer[] = [];
 	for await (const part of partsOf(bytes, partBytes, true)) {
@@ -80,7 +93,14 @@ export async function fileHashes(bytes: FileBytes, partBytes = PART_BYTES): Prom
  * Whether the server's hash says the file is unchanged. An ETag made with another part size cannot
  * be compared: the parts it counts must be the ones a 5 MiB split gives.
  */
-export function sameFile(server: ServerHash, local: { md5: string; etag: string }, size: number, partBytes = PART_BYTES): boolean {
+export function sameFile(
+	server: ServerHash,
+	local: { md5: string; etag: string },
+	size: number,
+	partBytes = PART_BYTES,
+): boolean {
 	if (server.kind === 'md5') return server.hex === local.md5;
-	return server.parts === partCount(size, partBytes) && `${server.hex}-${server.parts}` === local.etag;
+	return (
+		server.parts === partCount(size, partBytes) && `${server.hex}-${server.parts}` === local.etag
+	);
 }

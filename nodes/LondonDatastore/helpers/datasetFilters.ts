@@ -16,12 +16,17 @@ export interface DatasetFilters {
 export function parseSince(value: unknown): { ms?: number } | { problem: string } {
 	if (value === undefined || value === null || value === '') return {};
 	const ms = value instanceof Date ? value.getTime() : Date.parse(String(value));
-	if (!Number.isFinite(ms)) return { problem: `must be a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z (got ${JSON.stringify(value)})` };
+	if (!Number.isFinite(ms))
+		return {
+			problem: `must be a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z (got ${JSON.stringify(value)})`,
+		};
 	return { ms };
 }
 
 function searchableText(dataset: Json): string {
-	const tags = Array.isArray(dataset.tags) ? dataset.tags.filter((tag) => typeof tag === 'string') : [];
+	const tags = Array.isArray(dataset.tags)
+		? dataset.tags.filter((tag) => typeof tag === 'string')
+		: [];
 	return [dataset.title, dataset.id, dataset.slug, dataset.canonical, ...tags]
 		.filter((part) => typeof part === 'string')
 		.join(' ')
@@ -48,5 +53,7 @@ export function filterDatasets(datasets: Json[], filters: DatasetFilters): Json[
 		const ms = Date.parse(String(dataset.updatedAt ?? ''));
 		return Number.isFinite(ms) ? ms : 0;
 	};
-	return datasets.filter((dataset) => matchesFilters(dataset, filters)).sort((a, b) => updated(b) - updated(a));
+	return datasets
+		.filter((dataset) => matchesFilters(dataset, filters))
+		.sort((a, b) => updated(b) - updated(a));
 }

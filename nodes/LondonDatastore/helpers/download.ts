@@ -6,9 +6,15 @@ type Json = Record<string, unknown>;
  * The file's download address: its `url` (`/download/<dataset>/<file>/<name>` on the site itself on both
  * generations). One on another host is refused: the key goes to the Base URL's origin only.
  */
-export function downloadTarget(resource: Json, baseUrl: string): { url: string } | { problem: string } {
+export function downloadTarget(
+	resource: Json,
+	baseUrl: string,
+): { url: string } | { problem: string } {
 	const given = typeof resource.url === 'string' ? resource.url.trim() : '';
-	if (!given) return { problem: 'it has no download address (its url is empty): the site holds no file for it' };
+	if (!given)
+		return {
+			problem: 'it has no download address (its url is empty): the site holds no file for it',
+		};
 	let url: URL;
 	let base: URL;
 	try {
@@ -18,7 +24,9 @@ export function downloadTarget(resource: Json, baseUrl: string): { url: string }
 		return { problem: `its download address "${given}" is not a web address` };
 	}
 	if (url.origin !== base.origin) {
-		return { problem: `it links to another site (${url.origin}), not a file the site holds; the API key is not sent there` };
+		return {
+			problem: `it links to another site (${url.origin}), not a file the site holds; the API key is not sent there`,
+		};
 	}
 	return { url: url.toString() };
 }
@@ -28,7 +36,8 @@ export function fileNameOf(resource: Json, resourceId: string): string {
 	if (typeof resource.url === 'string') {
 		try {
 			const last = new URL(resource.url, 'http://x').pathname.split('/').filter(Boolean).pop();
-			if (last && new URL(resource.url, 'http://x').pathname.startsWith('/download/')) return decodeURIComponent(last);
+			if (last && new URL(resource.url, 'http://x').pathname.startsWith('/download/'))
+				return decodeURIComponent(last);
 		} catch {
 			// a malformed address falls back to the title
 		}
@@ -37,7 +46,13 @@ export function fileNameOf(resource: Json, resourceId: string): string {
 	return title || resourceId;
 }
 
-const GENERIC = ['', 'application/octet-stream', 'binary/octet-stream', 'application/download', 'application/force-download'];
+const GENERIC = [
+	'',
+	'application/octet-stream',
+	'binary/octet-stream',
+	'application/download',
+	'application/force-download',
+];
 
 /**
  * The MIME type to store: the one legacy sites recorded (`check_mimetype`), else the one served, unless

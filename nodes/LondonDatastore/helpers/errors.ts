@@ -41,7 +41,8 @@ export function apiErrorMessages(body: unknown): string[] {
 	const record = body as Record<string, unknown>;
 	const messages: string[] = [];
 	if (Array.isArray(record.errors)) {
-		for (const entry of record.errors) messages.push(typeof entry === 'string' ? entry : JSON.stringify(entry));
+		for (const entry of record.errors)
+			messages.push(typeof entry === 'string' ? entry : JSON.stringify(entry));
 	}
 	if (typeof record.error === 'string') messages.push(record.error);
 	else if (record.error && typeof record.error === 'object') {
@@ -69,7 +70,12 @@ function inStep(explained: Explained, scope: DatapressScope): Explained {
 	};
 }
 
-function explainStatus(report: FailureReport<DatapressScope>, status: number, body: unknown, retryAfterSeconds?: number): Explained {
+function explainStatus(
+	report: FailureReport<DatapressScope>,
+	status: number,
+	body: unknown,
+	retryAfterSeconds?: number,
+): Explained {
 	const { scope, method } = report;
 	const serverSays = apiErrorMessages(body);
 	const detail = serverSays.length ? serverSays.join('; ') : undefined;
@@ -83,16 +89,23 @@ function explainStatus(report: FailureReport<DatapressScope>, status: number, bo
 			return {
 				message: `DataPress refused the request: ${detail ?? 'bad request'}`,
 				description:
-					serverSays.length > 1 ? `The server listed these errors:\n- ${serverSays.join('\n- ')}` : `${call} answered 400.`,
+					serverSays.length > 1
+						? `The server listed these errors:\n- ${serverSays.join('\n- ')}`
+						: `${call} answered 400.`,
 				httpCode,
 			};
 		case 401:
-			return { message: 'DataPress did not accept the API key', description: 'Check the API key of the London Datastore API credential.', httpCode };
+			return {
+				message: 'DataPress did not accept the API key',
+				description: 'Check the API key of the London Datastore API credential.',
+				httpCode,
+			};
 		case 403:
 			return method === 'GET'
 				? {
 						message: `The API key may not read ${subject}`,
-						description: "DataPress answered 403 Forbidden: the dataset is private and the key's user is not a member of its team.",
+						description:
+							"DataPress answered 403 Forbidden: the dataset is private and the key's user is not a member of its team.",
 						httpCode,
 					}
 				: {
@@ -103,7 +116,9 @@ function explainStatus(report: FailureReport<DatapressScope>, status: number, bo
 					};
 		case 404:
 			return {
-				message: dataset ? `Dataset ${dataset} not found` : `Not found: ${scope.subject ?? report.path}`,
+				message: dataset
+					? `Dataset ${dataset} not found`
+					: `Not found: ${scope.subject ?? report.path}`,
 				description: `${call} answered 404${detail ? ` (${detail})` : ''}. Check the dataset's id.`,
 				httpCode,
 			};
@@ -145,14 +160,18 @@ function explainStatus(report: FailureReport<DatapressScope>, status: number, bo
 	}
 }
 
-const CHECK_DATASET = 'read the dataset (Dataset → Get) to see whether it was, before running this again.';
+const CHECK_DATASET =
+	'read the dataset (Dataset → Get) to see whether it was, before running this again.';
 
 export function explainDatapressFailure(report: FailureReport<DatapressScope>): Explained {
 	return inStep(explainWith(report, DATAPRESS_NAME, explainStatus, CHECK_DATASET), report.scope);
 }
 
 /** The storage host of presigned uploads answers S3's XML errors. */
-export function explainStorageFailure(report: FailureReport<DatapressScope>, nowMs = Date.now()): Explained {
+export function explainStorageFailure(
+	report: FailureReport<DatapressScope>,
+	nowMs = Date.now(),
+): Explained {
 	const { failure, scope } = report;
 	const fileName = scope.file ? `"${scope.file.name}"` : 'The file';
 	let reason: string;
@@ -162,9 +181,12 @@ export function explainStorageFailure(report: FailureReport<DatapressScope>, now
 		const { code, message } = parseStorageError(failure.body);
 		httpCode = String(failure.status);
 		storageSaid = code && message ? `${code}: ${message}` : undefined;
-		if (code === 'EntityTooLarge') reason = `the storage refused the file as too large (${scope.file?.size ?? '?'} bytes)`;
-		else if (code === 'AccessDenied' && /expired/i.test(message ?? '')) reason = 'the presigned policy had expired';
-		else reason = `the storage answered HTTP ${failure.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
+		if (code === 'EntityTooLarge')
+			reason = `the storage refused the file as too large (${scope.file?.size ?? '?'} bytes)`;
+		else if (code === 'AccessDenied' && /expired/i.test(message ?? ''))
+			reason = 'the presigned policy had expired';
+		else
+			reason = `the storage answered HTTP ${failure.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
 	} else if (
 		failure.kind === 'network' &&
 		scope.policyExpiration !== undefined &&

@@ -14,10 +14,15 @@ const MOVED: Record<string, { into: 'contact' | 'custom' | 'licence'; key: strin
 	licence: { into: 'licence', key: 'title' },
 };
 
-const BOTH_MEMBERS: Record<string, string[]> = { contact: ['title', 'email'], licence: ['title', 'url'] };
+const BOTH_MEMBERS: Record<string, string[]> = {
+	contact: ['title', 'email'],
+	licence: ['title', 'url'],
+};
 
 function objectOr(value: unknown): Fields {
-	return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Fields) } : {};
+	return value && typeof value === 'object' && !Array.isArray(value)
+		? { ...(value as Fields) }
+		: {};
 }
 
 /**

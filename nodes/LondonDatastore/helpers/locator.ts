@@ -14,13 +14,17 @@ export interface Locator {
 /** The URL mode's check in the editor: a dataset page on any DataPress site. */
 export const DATASET_URL_REGEX = '^https?://[^/\\s]+/dataset/[^/?#\\s]+/?(?:[?#].*)?$';
 /** A file's download address, as its dataset page links it. */
-export const FILE_URL_REGEX = '^https?://[^/\\s]+/download/[^/?#\\s]+/[^/?#\\s]+(?:/[^?#\\s]*)?(?:[?#].*)?$';
+export const FILE_URL_REGEX =
+	'^https?://[^/\\s]+/download/[^/?#\\s]+/[^/?#\\s]+(?:/[^?#\\s]*)?(?:[?#].*)?$';
 
 /** Either form of a locator parameter, as mode and trimmed text; a plain value is an id. */
 export function readLocator(raw: unknown): Locator {
 	if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
 		const record = raw as { mode?: unknown; value?: unknown };
-		return { mode: typeof record.mode === 'string' && record.mode ? record.mode : 'id', value: textOf(record.value) };
+		return {
+			mode: typeof record.mode === 'string' && record.mode ? record.mode : 'id',
+			value: textOf(record.value),
+		};
 	}
 	return { mode: 'id', value: textOf(raw) };
 }
@@ -51,7 +55,10 @@ function pathSegments(text: string): string[] | undefined {
  * The dataset a page URL names. DataPress 4 pages are `/dataset/<title slug>-<5-character id>` (the id is
  * what the API takes); legacy pages are `/dataset/<slug>`, and the API takes the slug.
  */
-export function datasetIdFromUrl(text: string, generation: Generation): { id: string } | { problem: string } {
+export function datasetIdFromUrl(
+	text: string,
+	generation: Generation,
+): { id: string } | { problem: string } {
 	const segments = pathSegments(text);
 	if (!segments) return { problem: `"${text}" is not a web address` };
 	const at = segments.indexOf('dataset');
@@ -60,7 +67,10 @@ export function datasetIdFromUrl(text: string, generation: Generation): { id: st
 	if (generation === 'legacy') return { id: page };
 	// A bare id (`/dataset/vd4q4`) is taken too: it names the dataset as plainly.
 	const id = /(?:^|-)([a-z0-9]{5})$/.exec(page)?.[1];
-	if (!id) return { problem: `"${text}" does not end in a DataPress 4 dataset id (…/dataset/<title>-<5-character id>)` };
+	if (!id)
+		return {
+			problem: `"${text}" does not end in a DataPress 4 dataset id (…/dataset/<title>-<5-character id>)`,
+		};
 	return { id };
 }
 
@@ -70,6 +80,9 @@ export function fileIdFromUrl(text: string): { id: string } | { problem: string 
 	if (!segments) return { problem: `"${text}" is not a web address` };
 	const at = segments.indexOf('download');
 	const id = at >= 0 ? segments[at + 2] : undefined;
-	if (!id) return { problem: `"${text}" is not a file's download address (…/download/<dataset>/<file>/<name>)` };
+	if (!id)
+		return {
+			problem: `"${text}" is not a file's download address (…/download/<dataset>/<file>/<name>)`,
+		};
 	return { id };
 }

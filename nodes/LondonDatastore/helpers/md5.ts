@@ -1,7 +1,9 @@
 import { createHash } from 'crypto';
 
 /** MD5 hex digest of a stream, read chunk by chunk (never held whole in memory). */
-export async function md5OfStream(stream: AsyncIterable<Uint8Array | Buffer | string>): Promise<string> {
+export async function md5OfStream(
+	stream: AsyncIterable<Uint8Array | Buffer | string>,
+): Promise<string> {
 	const hash = createHash('md5');
 	for await (const chunk of stream) hash.update(chunk);
 	return hash.digest('hex');

@@ -36,7 +36,10 @@ export function fileNameParameters(fileName: string): string {
 		.normalize('NFKD')
 		.replace(/[\u0300-\u036f]/g, '')
 		.replace(/[^\x20-\x7e]/g, '_');
-	const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+	const encoded = encodeURIComponent(name).replace(
+		/['()*]/g,
+		(c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+	);
 	return `filename="${quoteParameter(fallback)}"; filename*=UTF-8''${encoded}`;
 }
 
@@ -113,7 +116,9 @@ export function multipartBody(
 			}
 		}
 		if (sent !== expectedSize) {
-			throw new RangeError(`The file has ${sent} bytes, not the ${expectedSize} its metadata announced`);
+			throw new RangeError(
+				`The file has ${sent} bytes, not the ${expectedSize} its metadata announced`,
+			);
 		}
 		yield framing.epilogue;
 	}

@@ -105,7 +105,10 @@ export function diffFields(
 	const after: Record<string, unknown> = {};
 	for (const [field, value] of Object.entries(desired)) {
 		if (NOT_SETTABLE.includes(field)) {
-			return { problem: `Field "${field}" cannot be set: "id" and "readonly" are immutable`, index: -1 };
+			return {
+				problem: `Field "${field}" cannot be set: "id" and "readonly" are immutable`,
+				index: -1,
+			};
 		}
 		if (value === undefined) continue;
 		if (field in current) before[field] = current[field];
@@ -132,15 +135,17 @@ export function bumpUpdatedAt(now: Date, ...knownStamps: unknown[]): PatchOperat
 	return { op: 'replace', path: '/updatedAt', value: new Date(stampMs).toISOString() };
 }
 
-export type PatchPreview<T> =
-	| { dataset: T }
-	| { conflict: string; index: number }
-	| PatchProblem;
+export type PatchPreview<T> = { dataset: T } | { conflict: string; index: number } | PatchProblem;
 
 /** The dataset as the patch would make it, computed on a copy (Dry Run). */
-export function previewPatch<T extends object>(dataset: T, patch: PatchOperation[]): PatchPreview<T> {
+export function previewPatch<T extends object>(
+	dataset: T,
+	patch: PatchOperation[],
+): PatchPreview<T> {
 	try {
-		return { dataset: applyPatch(deepClone(dataset), patch as Operation[], true, true).newDocument };
+		return {
+			dataset: applyPatch(deepClone(dataset), patch as Operation[], true, true).newDocument,
+		};
 	} catch (error) {
 		const failure = error as { name?: string; index?: number; message?: string };
 		const index = failure.index ?? -1;

@@ -20,7 +20,8 @@ export function readPolicy(fields: Record<string, string>): PresignPolicy {
 	if (!document || typeof document !== 'object') return {};
 	const { expiration, conditions } = document as { expiration?: unknown; conditions?: unknown };
 	const policy: PresignPolicy = {};
-	if (typeof expiration === 'string' && !Number.isNaN(Date.parse(expiration))) policy.expiration = expiration;
+	if (typeof expiration === 'string' && !Number.isNaN(Date.parse(expiration)))
+		policy.expiration = expiration;
 	if (Array.isArray(conditions)) {
 		for (const condition of conditions) {
 			if (Array.isArray(condition) && condition[0] === 'content-length-range') {

@@ -25,8 +25,10 @@ export interface SimpleDataset {
 	files: SimpleFile[];
 }
 
-const isRecord = (value: unknown): value is Json => Boolean(value) && typeof value === 'object' && !Array.isArray(value);
-const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+const isRecord = (value: unknown): value is Json =>
+	Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+const text = (value: unknown): string | null =>
+	typeof value === 'string' && value !== '' ? value : null;
 
 function sizeOf(resource: Json): number | null {
 	const size = resource.size ?? resource.check_size;
@@ -44,7 +46,9 @@ export function teamIdOf(dataset: Json): string | null {
 /** The dataset's page: DataPress 4's `canonical` path, legacy's `/dataset/<slug>`, on the site's origin. */
 export function pageUrlOf(dataset: Json, baseUrl: string): string | null {
 	const canonical = text(dataset.canonical);
-	const path = canonical ?? (text(dataset.slug) ? `/dataset/${encodeURIComponent(String(dataset.slug))}` : null);
+	const path =
+		canonical ??
+		(text(dataset.slug) ? `/dataset/${encodeURIComponent(String(dataset.slug))}` : null);
 	if (!path) return null;
 	if (/^https?:\/\//.test(path)) return path;
 	return `${baseUrl.replace(/\/+$/, '')}${path.startsWith('/') ? '' : '/'}${path}`;
@@ -55,11 +59,15 @@ export function filesOf(dataset: Json): Array<{ id: string; resource: Json }> {
 	const resources = dataset.resources;
 	const entries: Array<{ id: string; resource: Json }> = [];
 	if (Array.isArray(resources)) {
-		for (const resource of resources) if (isRecord(resource) && text(resource.id)) entries.push({ id: String(resource.id), resource });
+		for (const resource of resources)
+			if (isRecord(resource) && text(resource.id))
+				entries.push({ id: String(resource.id), resource });
 	} else if (isRecord(resources)) {
-		for (const [id, resource] of Object.entries(resources)) if (isRecord(resource)) entries.push({ id, resource });
+		for (const [id, resource] of Object.entries(resources))
+			if (isRecord(resource)) entries.push({ id, resource });
 	}
-	const order = (resource: Json) => (typeof resource.order === 'number' ? resource.order : Number.MAX_SAFE_INTEGER);
+	const order = (resource: Json) =>
+		typeof resource.order === 'number' ? resource.order : Number.MAX_SAFE_INTEGER;
 	// A stable sort keeps the given order among files without one.
 	return entries.sort((a, b) => order(a.resource) - order(b.resource));
 }

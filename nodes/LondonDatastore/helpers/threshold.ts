@@ -14,7 +14,11 @@ export function largeFilePath(generation: 'v4' | 'legacy'): UploadPath {
 	return generation === 'v4' ? 'chunked' : 'presigned';
 }
 
-export function chooseUploadPath(fileSize: number, choice: UploadMethodChoice, generation: 'v4' | 'legacy'): UploadPath {
+export function chooseUploadPath(
+	fileSize: number,
+	choice: UploadMethodChoice,
+	generation: 'v4' | 'legacy',
+): UploadPath {
 	if (choice === 'multipart') return 'multipart';
 	if (choice === 'presigned') return largeFilePath(generation);
 	return fileSize > LARGE_FILE_BYTES ? largeFilePath(generation) : 'multipart';

@@ -18,5 +18,7 @@ export async function getTeams(this: ILoadOptionsFunctions): Promise<INodeProper
 export async function getMastheads(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const mastheads = await listMastheads(this);
 	if (!mastheads.length) return [{ name: '(None: Not Used on This Site)', value: '' }];
-	return mastheads.map((masthead) => ({ name: masthead.title, value: masthead.id })).sort((a, b) => a.name.localeCompare(b.name));
+	return mastheads
+		.map((masthead) => ({ name: masthead.title, value: masthead.id }))
+		.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -6,15 +6,32 @@
  */
 import { NodeOperationError, type IDataObject, type IHttpRequestMethods } from 'n8n-workflow';
 
-import { httpCall, jsonKind, pathSegment, type Download, type HttpContext, type RetryPolicy, type Service } from '../../shared/http';
-import { DATAPRESS_NAME, explainDatapressFailure, STORAGE_NAME, explainStorageFailure, type DatapressScope } from '../helpers/errors';
+import {
+	httpCall,
+	jsonKind,
+	pathSegment,
+	type Download,
+	type HttpContext,
+	type RetryPolicy,
+	type Service,
+} from '../../shared/http';
+import {
+	DATAPRESS_NAME,
+	explainDatapressFailure,
+	STORAGE_NAME,
+	explainStorageFailure,
+	type DatapressScope,
+} from '../helpers/errors';
 
 export const CREDENTIAL_TYPE = 'londonDatastoreApi';
 export const DEFAULT_BASE_URL = 'https://data.london.gov.uk';
 
 export type Generation = 'v4' | 'legacy';
 
-const service = (name: string, explain: Service<DatapressScope>['explain']): Service<DatapressScope> => ({
+const service = (
+	name: string,
+	explain: Service<DatapressScope>['explain'],
+): Service<DatapressScope> => ({
 	name,
 	credentialType: CREDENTIAL_TYPE,
 	credentialName: 'London Datastore API',
@@ -35,13 +52,22 @@ export interface CallOptions {
 }
 
 /** An id from user input as a path segment: an empty or dot-only id would change the endpoint. */
-export function segment(context: HttpContext, value: string, field: string, itemIndex?: number): string {
+export function segment(
+	context: HttpContext,
+	value: string,
+	field: string,
+	itemIndex?: number,
+): string {
 	const encoded = pathSegment(value);
 	if (encoded === undefined) {
-		throw new NodeOperationError(context.getNode(), `Invalid "${field}": ${value.trim() === '' ? 'it is empty' : `"${value}" is not an id`}`, {
-			itemIndex,
-			description: 'No request was sent.',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`Invalid "${field}": ${value.trim() === '' ? 'it is empty' : `"${value}" is not an id`}`,
+			{
+				itemIndex,
+				description: 'No request was sent.',
+			},
+		);
 	}
 	return encoded;
 }
@@ -49,9 +75,13 @@ export function segment(context: HttpContext, value: string, field: string, item
 /** The site's generation: asked once per execution and Base URL (DataPress 4 answers /api/v3/whoami). */
 const generations = new WeakMap<object, Map<string, Promise<Generation>>>();
 
-export async function siteGeneration(context: HttpContext, options: CallOptions = {}): Promise<Generation> {
+export async function siteGeneration(
+	context: HttpContext,
+	options: CallOptions = {},
+): Promise<Generation> {
 	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
-	if (credentials.apiVersion === 'v4' || credentials.apiVersion === 'legacy') return credentials.apiVersion;
+	if (credentials.apiVersion === 'v4' || credentials.apiVersion === 'legacy')
+		return credentials.apiVersion;
 	const baseUrl = String(credentials.baseUrl || DEFAULT_BASE_URL);
 	let byBaseUrl = generations.get(context);
 	if (!byBaseUrl) generations.set(context, (byBaseUrl = new Map()));
@@ -73,7 +103,10 @@ async function askGeneration(context: HttpContext, options: CallOptions): Promis
 		retry: 'safe',
 		expect: 'json',
 		// whoami is a user object, or null for a key the site does not know.
-		check: (value) => (value === null || (typeof value === 'object' && !Array.isArray(value)) ? undefined : jsonKind(value)),
+		check: (value) =>
+			value === null || (typeof value === 'object' && !Array.isArray(value))
+				? undefined
+				: jsonKind(value),
 		accept: [404],
 		redirects: 'sameOrigin',
 		timeoutMs: options.timeoutMs,
@@ -83,33 +116,49 @@ async function askGeneration(context: HttpContext, options: CallOptions): Promis
 	return answer.status === 404 ? 'legacy' : 'v4';
 }
 
-export async function datasetPath(context: HttpContext, datasetId: string, options: CallOptions = {}): Promise<string> {
+export async function datasetPath(
+	context: HttpContext,
+	datasetId: string,
+	options: CallOptions = {},
+): Promise<string> {
 	const id = segment(context, datasetId, 'Dataset', options.itemIndex);
-	return (await siteGeneration(context, options)) === 'v4' ? `/api/v3/dataset/${id}` : `/api/dataset/${id}`;
+	return (await siteGeneration(context, options)) === 'v4'
+		? `/api/v3/dataset/${id}`
+		: `/api/dataset/${id}`;
 }
 
 /** Undefined when the value is a dataset (bare, or wrapped in `{"dataset"}` as DataPress 4 does), else what it was. */
 export function checkDataset(value: unknown): string | undefined {
 	if (!value || typeof value !== 'object' || Array.isArray(value)) return jsonKind(value);
 	const dataset = datasetOf(value);
-	return typeof dataset.id === 'string' && dataset.id !== '' ? undefined : 'a JSON object that is not a dataset (no id)';
+	return typeof dataset.id === 'string' && dataset.id !== ''
+		? undefined
+		: 'a JSON object that is not a dataset (no id)';
 }
 
 /** The dataset of an answer checked by `checkDataset`. */
 export function datasetOf(body: unknown): IDataObject {
 	const record = body as IDataObject;
 	const wrapped = record.dataset;
-	return (wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped) ? wrapped : record) as IDataObject;
+	return (
+		wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped) ? wrapped : record
+	) as IDataObject;
 }
 
 /** Teams come as a list (legacy) or as a map keyed by id (DataPress 4), whose entries carry their id. */
 export function teamList(value: unknown): IDataObject[] | undefined {
 	if (!value || typeof value !== 'object') return undefined;
-	const entries = Array.isArray(value) ? value.map((team) => [undefined, team] as const) : Object.entries(value);
+	const entries = Array.isArray(value)
+		? value.map((team) => [undefined, team] as const)
+		: Object.entries(value);
 	const teams: IDataObject[] = [];
 	for (const [id, team] of entries) {
 		if (!team || typeof team !== 'object' || Array.isArray(team)) return undefined;
-		teams.push(id === undefined || (team as IDataObject).id !== undefined ? (team as IDataObject) : { id, ...(team as IDataObject) });
+		teams.push(
+			id === undefined || (team as IDataObject).id !== undefined
+				? (team as IDataObject)
+				: { id, ...(team as IDataObject) },
+		);
 	}
 	return teams;
 }
@@ -134,15 +183,34 @@ export async function datapressJson(
 		redirects: 'sameOrigin',
 		timeoutMs: options.timeoutMs,
 		itemIndex: options.itemIndex,
-		scope: { ...scope, step: options.step, leftBehind: options.leftBehind, conflictMessage: options.conflictMessage },
+		scope: {
+			...scope,
+			step: options.step,
+			leftBehind: options.leftBehind,
+			conflictMessage: options.conflictMessage,
+		},
 	});
 	return answer.body;
 }
 
-export async function getDataset(context: HttpContext, rawId: string, options: CallOptions = {}): Promise<IDataObject> {
+export async function getDataset(
+	context: HttpContext,
+	rawId: string,
+	options: CallOptions = {},
+): Promise<IDataObject> {
 	const datasetId = rawId.trim();
 	const path = await datasetPath(context, datasetId, options);
-	return datasetOf(await datapressJson(context, 'GET', path, 'safe', checkDataset, { dataset: datasetId }, options));
+	return datasetOf(
+		await datapressJson(
+			context,
+			'GET',
+			path,
+			'safe',
+			checkDataset,
+			{ dataset: datasetId },
+			options,
+		),
+	);
 }
 
 /** Applies a JSON Patch. Not repeated once it may have reached DataPress: a patch may not be idempotent. */
@@ -154,30 +222,83 @@ export async function patchDataset(
 ): Promise<IDataObject> {
 	const datasetId = rawId.trim();
 	const path = await datasetPath(context, datasetId, options);
-	return datasetOf(await datapressJson(context, 'PATCH', path, 'never', checkDataset, { dataset: datasetId }, options, patch));
+	return datasetOf(
+		await datapressJson(
+			context,
+			'PATCH',
+			path,
+			'never',
+			checkDataset,
+			{ dataset: datasetId },
+			options,
+			patch,
+		),
+	);
 }
 
 /** Creates a dataset from a body already shaped for the site's generation. */
-export async function createDataset(context: HttpContext, body: IDataObject, options: CallOptions = {}): Promise<IDataObject> {
-	const scope = { subject: `team "${String(body.team ?? body.parent ?? '')}" (creating dataset "${String(body.slug ?? body.title ?? '')}")` };
-	return datasetOf(await datapressJson(context, 'POST', '/api/dataset', 'never', checkDataset, scope, options, body));
+export async function createDataset(
+	context: HttpContext,
+	body: IDataObject,
+	options: CallOptions = {},
+): Promise<IDataObject> {
+	const scope = {
+		subject: `team "${String(body.team ?? body.parent ?? '')}" (creating dataset "${String(body.slug ?? body.title ?? '')}")`,
+	};
+	return datasetOf(
+		await datapressJson(
+			context,
+			'POST',
+			'/api/dataset',
+			'never',
+			checkDataset,
+			scope,
+			options,
+			body,
+		),
+	);
 }
 
-export async function listTeams(context: HttpContext, options: CallOptions = {}): Promise<IDataObject[]> {
+export async function listTeams(
+	context: HttpContext,
+	options: CallOptions = {},
+): Promise<IDataObject[]> {
 	const path = (await siteGeneration(context, options)) === 'v4' ? '/api/v3/teams' : '/api/orgs';
-	const check = (value: unknown) => (teamList(value) ? undefined : `${jsonKind(value)} that is not a list of teams`);
-	const body = await datapressJson(context, 'GET', path, 'safe', check, { subject: 'the teams' }, options);
+	const check = (value: unknown) =>
+		teamList(value) ? undefined : `${jsonKind(value)} that is not a list of teams`;
+	const body = await datapressJson(
+		context,
+		'GET',
+		path,
+		'safe',
+		check,
+		{ subject: 'the teams' },
+		options,
+	);
 	return teamList(body) ?? [];
 }
 
 /** DataPress 4's mastheads (the site JSON's `mastheads`, keyed by slug); a legacy site has none. */
-export async function listMastheads(context: HttpContext, options: CallOptions = {}): Promise<Array<{ id: string; title: string }>> {
+export async function listMastheads(
+	context: HttpContext,
+	options: CallOptions = {},
+): Promise<Array<{ id: string; title: string }>> {
 	if ((await siteGeneration(context, options)) !== 'v4') return [];
 	const check = (value: unknown) => {
 		const mastheads = (value as IDataObject | null)?.mastheads;
-		return mastheads && typeof mastheads === 'object' && !Array.isArray(mastheads) ? undefined : `${jsonKind(value)} without mastheads`;
+		return mastheads && typeof mastheads === 'object' && !Array.isArray(mastheads)
+			? undefined
+			: `${jsonKind(value)} without mastheads`;
 	};
-	const site = (await datapressJson(context, 'GET', '/api/v3/site', 'safe', check, { subject: 'the site' }, options)) as IDataObject;
+	const site = (await datapressJson(
+		context,
+		'GET',
+		'/api/v3/site',
+		'safe',
+		check,
+		{ subject: 'the site' },
+		options,
+	)) as IDataObject;
 	return Object.entries(site.mastheads as IDataObject).map(([id, masthead]) => ({
 		id,
 		title: String((masthead as IDataObject | null)?.title ?? id),
@@ -187,7 +308,9 @@ export async function listMastheads(context: HttpContext, options: CallOptions =
 /** The credential's Base URL without a trailing slash (for page addresses and the download's origin). */
 export async function siteBaseUrl(context: HttpContext): Promise<string> {
 	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
-	return String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+	return String(credentials.baseUrl || DEFAULT_BASE_URL)
+		.trim()
+		.replace(/\/+$/, '');
 }
 
 /** Why a site has no dataset list, for the list search and Get Many. */
@@ -198,20 +321,37 @@ export const NO_DATASET_LIST =
  * Every dataset the key may read: DataPress 4's export (public datasets, and private ones the key's user
  * may read). Legacy sites have no such list: undefined.
  */
-export async function listDatasets(context: HttpContext, options: CallOptions = {}): Promise<IDataObject[] | undefined> {
+export async function listDatasets(
+	context: HttpContext,
+	options: CallOptions = {},
+): Promise<IDataObject[] | undefined> {
 	if ((await siteGeneration(context, options)) !== 'v4') return undefined;
 	const check = (value: unknown) =>
-		Array.isArray(value) && value.every((entry) => entry && typeof entry === 'object' && !Array.isArray(entry))
+		Array.isArray(value) &&
+		value.every((entry) => entry && typeof entry === 'object' && !Array.isArray(entry))
 			? undefined
 			: `${jsonKind(value)} that is not a list of datasets`;
-	return (await datapressJson(context, 'GET', '/api/v3/datasets/export.json', 'safe', check, { subject: 'the list of datasets' }, options)) as IDataObject[];
+	return (await datapressJson(
+		context,
+		'GET',
+		'/api/v3/datasets/export.json',
+		'safe',
+		check,
+		{ subject: 'the list of datasets' },
+		options,
+	)) as IDataObject[];
 }
 
 /**
  * A file's bytes, streamed (`/download/<dataset>/<file>/<name>` on the site's own host, with the key, so
  * that private files come too). A read: retried until the body starts; a body cut off is not resumed.
  */
-export async function downloadFile(context: HttpContext, absoluteUrl: string, subject: string, options: CallOptions = {}): Promise<Download> {
+export async function downloadFile(
+	context: HttpContext,
+	absoluteUrl: string,
+	subject: string,
+	options: CallOptions = {},
+): Promise<Download> {
 	const answer = await httpCall(context, DATAPRESS, {
 		method: 'GET',
 		path: new URL(absoluteUrl).pathname,

@@ -39,7 +39,13 @@ export interface PresignedPost {
 }
 
 /** A multipart body streamed from `open`, with an exact length, opened afresh for each attempt. */
-function streamedForm(fields: Array<[string, string]>, fileName: string, contentType: string, size: number, open: () => Promise<FileBytes>) {
+function streamedForm(
+	fields: Array<[string, string]>,
+	fileName: string,
+	contentType: string,
+	size: number,
+	open: () => Promise<FileBytes>,
+) {
 	const framing = frameMultipart(fields, { fieldName: 'file', fileName, contentType, size });
 	return {
 		open: async () => multipartBody(framing, open, size),
@@ -61,12 +67,20 @@ export async function uploadMultipart(
 	options: CallOptions,
 ): Promise<IDataObject> {
 	const id = segment(context, datasetId, 'Dataset', options.itemIndex);
-	const resourcePath = resourceId ? `/${segment(context, resourceId, 'File', options.itemIndex)}` : '';
+	const resourcePath = resourceId
+		? `/${segment(context, resourceId, 'File', options.itemIndex)}`
+		: '';
 	const prefix = (await siteGeneration(context, options)) === 'v4' ? '/api/v3' : '/api';
 	const answer = await httpCall(context, DATAPRESS, {
 		method: 'POST',
 		path: `${prefix}/dataset/${id}/resources${resourcePath}`,
-		stream: streamedForm(title ? [['title', title]] : [], file.fileName, file.mimeType, file.size, file.open),
+		stream: streamedForm(
+			title ? [['title', title]] : [],
+			file.fileName,
+			file.mimeType,
+			file.size,
+			file.open,
+		),
 		retry: 'never',
 		expect: 'json',
 		check: checkDataset,
@@ -91,13 +105,26 @@ export async function presignUpload(
 	const check = (value: unknown) => {
 		const record = value as IDataObject | null;
 		const fields = record?.fields as IDataObject | undefined;
-		return record && typeof record.url === 'string' && fields && typeof fields === 'object' && typeof fields.key === 'string'
+		return record &&
+			typeof record.url === 'string' &&
+			fields &&
+			typeof fields === 'object' &&
+			typeof fields.key === 'string'
 			? undefined
 			: `${jsonKind(value)} without a storage URL and fields`;
 	};
-	const answer = (await datapressJson(context, 'POST', path, 'safe', check, { dataset: datasetId }, options)) as IDataObject;
+	const answer = (await datapressJson(
+		context,
+		'POST',
+		path,
+		'safe',
+		check,
+		{ dataset: datasetId },
+		options,
+	)) as IDataObject;
 	const fields: Record<string, string> = {};
-	for (const [name, value] of Object.entries(answer.fields as IDataObject)) fields[name] = String(value);
+	for (const [name, value] of Object.entries(answer.fields as IDataObject))
+		fields[name] = String(value);
 	return { url: String(answer.url), fields };
 }
 
@@ -130,17 +157,27 @@ export async function postToStorage(
 			outcomeUnknown: false,
 			scope,
 		});
-		throw new NodeOperationError(context.getNode(), `${options.step ? `${options.step} failed: ` : ''}${refusal}`, {
-			itemIndex: options.itemIndex,
-			description: explained.description,
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`${options.step ? `${options.step} failed: ` : ''}${refusal}`,
+			{
+				itemIndex: options.itemIndex,
+				description: explained.description,
+			},
+		);
 	}
 	await httpCall(context, STORAGE, {
 		method: 'POST',
 		path: '',
 		absoluteUrl: presigned.url,
 		authenticate: false,
-		stream: streamedForm(Object.entries(presigned.fields), file.fileName, file.mimeType, file.size, file.open),
+		stream: streamedForm(
+			Object.entries(presigned.fields),
+			file.fileName,
+			file.mimeType,
+			file.size,
+			file.open,
+		),
 		retry: 'never',
 		expect: 'any',
 		redirects: 'sameOrigin',
@@ -193,11 +230,20 @@ export async function uploadChunked(
 			: `${jsonKind(value)} without urlChunk and urlComplete`;
 	};
 	// Creating an upload changes nothing visible: one created twice is an unused upload, so it is retried.
-	const created = (await datapressJson(context, 'POST', `/api/v3/dataset/${id}/upload`, 'safe', checkCreated, { dataset: datasetId }, {
-		...options,
-		step: 'Upload step 1 of 3 (create the chunked upload)',
-		leftBehind: unchanged,
-	}, body)) as IDataObject;
+	const created = (await datapressJson(
+		context,
+		'POST',
+		`/api/v3/dataset/${id}/upload`,
+		'safe',
+		checkCreated,
+		{ dataset: datasetId },
+		{
+			...options,
+			step: 'Upload step 1 of 3 (create the chunked upload)',
+			leftBehind: unchanged,
+		},
+		body,
+	)) as IDataObject;
 
 	let index = 0;
 	// Each part is sent, retries included, before the next is read: one part buffer serves them all.
@@ -207,7 +253,13 @@ export async function uploadChunked(
 			method: 'POST',
 			path: '',
 			absoluteUrl: String(created.urlChunk),
-			stream: streamedForm([['part', String(partNumber)]], file.fileName, 'application/octet-stream', part.length, async () => part),
+			stream: streamedForm(
+				[['part', String(partNumber)]],
+				file.fileName,
+				'application/octet-stream',
+				part.length,
+				async () => part,
+			),
 			retry: 'safe',
 			expect: 'any',
 			redirects: 'sameOrigin',
@@ -223,14 +275,20 @@ export async function uploadChunked(
 		index++;
 	}
 	if (index !== parts) {
-		throw new NodeOperationError(context.getNode(), `The file had ${index} parts of ${PART_BYTES} bytes, not the ${parts} its size announced`, {
-			itemIndex: options.itemIndex,
-			description: 'The upload was not completed, so the dataset is unchanged.',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`The file had ${index} parts of ${PART_BYTES} bytes, not the ${parts} its size announced`,
+			{
+				itemIndex: options.itemIndex,
+				description: 'The upload was not completed, so the dataset is unchanged.',
+			},
+		);
 	}
 	const checkCompleted = (value: unknown) => {
 		const record = value as IDataObject | null;
-		return record && typeof record.dataset === 'object' && record.dataset !== null ? checkDataset(record.dataset) : `${jsonKind(value)} without the dataset`;
+		return record && typeof record.dataset === 'object' && record.dataset !== null
+			? checkDataset(record.dataset)
+			: `${jsonKind(value)} without the dataset`;
 	};
 	const completed = await httpCall(context, DATAPRESS, {
 		method: 'POST',

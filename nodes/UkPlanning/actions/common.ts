@@ -2,7 +2,12 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import { readSearchFilters } from '../descriptions/filters';
-import { FILTER_FIELD_NAMES, FilterValidationError, validateSearchFilters, type SearchQuery } from '../helpers/filters';
+import {
+	FILTER_FIELD_NAMES,
+	FilterValidationError,
+	validateSearchFilters,
+	type SearchQuery,
+} from '../helpers/filters';
 import { readTimeoutMs } from '../../shared/requestOptions';
 import { listAuthorities } from '../transport';
 
@@ -11,7 +16,10 @@ type Authorities = Awaited<ReturnType<typeof listAuthorities>>;
 /** /lpas once per execution, not once per item. */
 const authorityCache = new WeakMap<object, Promise<Authorities>>();
 
-export async function authoritiesOnce(this: IExecuteFunctions, itemIndex: number): Promise<Authorities> {
+export async function authoritiesOnce(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<Authorities> {
 	let cached = authorityCache.get(this);
 	if (!cached) {
 		cached = listAuthorities.call(this, { itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) });
@@ -23,16 +31,23 @@ export async function authoritiesOnce(this: IExecuteFunctions, itemIndex: number
 }
 
 /** The item's filters as query parameters; a bad value fails the item before any search is sent. */
-export async function searchQueryFor(this: IExecuteFunctions, itemIndex: number): Promise<SearchQuery> {
+export async function searchQueryFor(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<SearchQuery> {
 	let query: SearchQuery;
 	try {
 		query = validateSearchFilters(readSearchFilters(this, itemIndex));
 	} catch (error) {
 		if (error instanceof FilterValidationError) {
-			throw new NodeOperationError(this.getNode(), `Invalid filter "${error.field}": ${error.message}`, {
-				itemIndex,
-				description: 'Fix this filter; no request was sent to the Planning API.',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				`Invalid filter "${error.field}": ${error.message}`,
+				{
+					itemIndex,
+					description: 'Fix this filter; no request was sent to the Planning API.',
+				},
+			);
 		}
 		throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 	}
@@ -46,7 +61,8 @@ export async function searchQueryFor(this: IExecuteFunctions, itemIndex: number)
 				`Invalid filter "${FILTER_FIELD_NAMES.lpaIds}": unknown authority id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
 				{
 					itemIndex,
-					description: 'Pick authorities from the list, or look the ids up with Authority → Get Many. No search was sent.',
+					description:
+						'Pick authorities from the list, or look the ids up with Authority → Get Many. No search was sent.',
 				},
 			);
 		}

@@ -10,7 +10,11 @@ import * as authorityGetAll from './authority/getAll.operation';
 const operations: OperationsByResource = {
 	application: { search: applicationSearch },
 	authority: { getAll: authorityGetAll },
-	account: { generateKey: accountGenerateKey, getTopUpLink: accountGetTopUpLink, getCredits: accountGetCredits },
+	account: {
+		generateKey: accountGenerateKey,
+		getTopUpLink: accountGetTopUpLink,
+		getCredits: accountGetCredits,
+	},
 };
 
 export const operationProperties = operationFields(operations);

@@ -13,7 +13,13 @@
  * Output: collection `outputOptions` with boolean `omitPersonalData`.
  * readSearchFilters reads the form of the node's version; a field left out is "not set".
  */
-import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeProperties, IPollFunctions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IDisplayOptions,
+	IExecuteFunctions,
+	INodeProperties,
+	IPollFunctions,
+} from 'n8n-workflow';
 
 import { FILTER_FIELD_NAMES, filterInputFrom, type SearchFilterInput } from '../helpers/filters';
 
@@ -87,7 +93,8 @@ function filterFields({ dates = true }: SearchFilterOptions): INodeProperties[] 
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. GU16 7HF',
-			description: 'Only applications within Radius (Miles) of this full postcode. Larger radii make slower searches.',
+			description:
+				'Only applications within Radius (Miles) of this full postcode. Larger radii make slower searches.',
 		},
 		{
 			displayName: FILTER_FIELD_NAMES.radiusMiles,
@@ -114,16 +121,24 @@ function filterFields({ dates = true }: SearchFilterOptions): INodeProperties[] 
 			description: 'Only applications whose description contains this text (any case)',
 		},
 	];
-	return dates ? properties : properties.filter((property) => property.name !== 'dateFrom' && property.name !== 'dateTo');
+	return dates
+		? properties
+		: properties.filter((property) => property.name !== 'dateFrom' && property.name !== 'dateTo');
 }
 
 /** Version 1: the filters as top-level parameters. */
-export function searchFilterProperties(displayOptions?: IDisplayOptions, options: SearchFilterOptions = {}): INodeProperties[] {
+export function searchFilterProperties(
+	displayOptions?: IDisplayOptions,
+	options: SearchFilterOptions = {},
+): INodeProperties[] {
 	return shown(filterFields(options), displayOptions);
 }
 
 /** Version 2: the filters in one collection, so that only the ones in use take room in the panel. */
-export function searchFilterCollection(displayOptions?: IDisplayOptions, options: SearchFilterOptions = {}): INodeProperties[] {
+export function searchFilterCollection(
+	displayOptions?: IDisplayOptions,
+	options: SearchFilterOptions = {},
+): INodeProperties[] {
 	return shown(
 		[
 			{
@@ -188,7 +203,12 @@ export function nodeVersion(context: ParameterReader): number {
 	return Number(context.getNode().typeVersion) || 1;
 }
 
-function parameter(context: ParameterReader, itemIndex: number, name: string, fallback: unknown): unknown {
+function parameter(
+	context: ParameterReader,
+	itemIndex: number,
+	name: string,
+	fallback: unknown,
+): unknown {
 	// Poll contexts have no item index: their getNodeParameter takes the fallback second.
 	return 'getInputData' in context
 		? (context as IExecuteFunctions).getNodeParameter(name, itemIndex, fallback)

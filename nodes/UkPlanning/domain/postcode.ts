@@ -64,9 +64,9 @@ export function childPrefixes(prefix: string): string[] {
 
 /** The child prefix of `prefix` that leads to `postcode`, in the same steps as childPrefixes. */
 export function childPrefixOf(prefix: string, postcode: string): string | undefined {
-	if (!postcode || postcode.length <= prefix.length || !postcode.startsWith(prefix)) return undefined;
+	if (!postcode || postcode.length <= prefix.length || !postcode.startsWith(prefix))
+		return undefined;
 	const next = postcode[prefix.length];
 	if (next === ' ') return postcode.slice(0, prefix.length + 2);
 	return postcode.slice(0, prefix.length + 1);
 }
-

@@ -134,7 +134,12 @@ export async function planNewestFirst(input: NarrowingInput): Promise<NarrowingP
 
 	// The day before the covered range did not fit whole: take the authorities whose applications that
 	// day still fit. Only when the search pinned it down to one day (not when the budget ran out).
-	const partialDay = good !== undefined ? (bad !== undefined && daysBetween(bad, good) === 1 ? bad : undefined) : bad;
+	const partialDay =
+		good !== undefined
+			? bad !== undefined && daysBetween(bad, good) === 1
+				? bad
+				: undefined
+			: bad;
 	if (remaining > 0 && partialDay !== undefined && !plan.budgetExhausted) {
 		const dayQuery: Query = { ...input.base, date_from: partialDay };
 		// Without a covered range after it, the day is the newest and the range stays open like the user's.
@@ -142,7 +147,8 @@ export async function planNewestFirst(input: NarrowingInput): Promise<NarrowingP
 		const ids = input.base.lpa_id ? input.base.lpa_id.split(',') : await input.authorityIds();
 		const goodCount = good === undefined ? undefined : fromCounts.get(good);
 		const badCount = fromCounts.get(partialDay);
-		const dayTotal = goodCount !== undefined && badCount !== undefined ? badCount - goodCount : undefined;
+		const dayTotal =
+			goodCount !== undefined && badCount !== undefined ? badCount - goodCount : undefined;
 		const chosen: string[] = [];
 		let chosenCount = 0;
 		const fill = async (group: string[], known?: number): Promise<void> => {
@@ -161,7 +167,10 @@ export async function planNewestFirst(input: NarrowingInput): Promise<NarrowingP
 		};
 		if (ids.length > 1) await fill(ids, dayTotal);
 		if (chosen.length) {
-			plan.fetches.push({ query: { ...dayQuery, lpa_id: chosen.join(',') }, expected: chosenCount });
+			plan.fetches.push({
+				query: { ...dayQuery, lpa_id: chosen.join(',') },
+				expected: chosenCount,
+			});
 			plan.partialDay = partialDay;
 			plan.partialAuthorities = chosen;
 			remaining -= chosenCount;
@@ -172,7 +181,11 @@ export async function planNewestFirst(input: NarrowingInput): Promise<NarrowingP
 }
 
 /** The guard's refusal, with the count, the cap and what it would cost. */
-export function capExceededMessage(count: number, cap: number, costText: string): { message: string; description: string } {
+export function capExceededMessage(
+	count: number,
+	cap: number,
+	costText: string,
+): { message: string; description: string } {
 	return {
 		message: `The search matches ${count} applications, more than Max Credits (${cap}); nothing was fetched or charged`,
 		description:
@@ -196,7 +209,9 @@ export function narrowedHint(outcome: {
 			? `more than the ${outcome.cap} credits left on the key`
 			: `more than Max Credits (${outcome.maxCredits})`;
 	const covered = outcome.fullFrom ? `, every one validated from ${outcome.fullFrom}` : '';
-	const partial = outcome.partialDay ? `${covered ? ' and' : ','} some of ${outcome.partialDay}` : '';
+	const partial = outcome.partialDay
+		? `${covered ? ' and' : ','} some of ${outcome.partialDay}`
+		: '';
 	const leftOut = Math.max(0, outcome.count - outcome.fetched);
 	return (
 		`${outcome.count} applications match, ${limit}: returned the newest ${outcome.fetched}${covered}${partial}; ` +

@@ -26,7 +26,11 @@ export const SERVICE_NAME = 'The Planning API';
 /** `response.message` of an API envelope, or a short piece of a non-JSON body. */
 export function serverMessage(body: unknown): string | undefined {
 	if (body && typeof body === 'object') {
-		const envelope = body as { response?: { message?: unknown }; message?: unknown; error?: unknown };
+		const envelope = body as {
+			response?: { message?: unknown };
+			message?: unknown;
+			error?: unknown;
+		};
 		const message = envelope.response?.message ?? envelope.message ?? envelope.error;
 		if (typeof message === 'string' && message.trim()) return message.trim();
 		return undefined;
@@ -44,7 +48,8 @@ export function isErrorEnvelope(body: unknown): boolean {
 
 /** Undefined when the value is a Planning API envelope (`{request, response}`), else what it was. */
 export function checkEnvelope(value: unknown): string | undefined {
-	if (!value || typeof value !== 'object' || Array.isArray(value)) return 'JSON that is not a Planning API envelope';
+	if (!value || typeof value !== 'object' || Array.isArray(value))
+		return 'JSON that is not a Planning API envelope';
 	const response = (value as { response?: unknown }).response;
 	if (!response || typeof response !== 'object' || Array.isArray(response)) {
 		return 'a JSON object without the Planning API\'s "response" part';
@@ -52,7 +57,10 @@ export function checkEnvelope(value: unknown): string | undefined {
 	return undefined;
 }
 
-function envelopeNumber(body: unknown, read: (response: Record<string, unknown>) => unknown): number | undefined {
+function envelopeNumber(
+	body: unknown,
+	read: (response: Record<string, unknown>) => unknown,
+): number | undefined {
 	if (!body || typeof body !== 'object') return undefined;
 	const response = (body as { response?: Record<string, unknown> }).response;
 	if (!response || typeof response !== 'object') return undefined;
@@ -66,7 +74,12 @@ function secondsText(seconds: number | undefined): string {
 	return seconds === undefined ? 'a little while' : `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
-function explainStatus(report: FailureReport<PlanningScope>, status: number, body: unknown, retryAfterSeconds?: number): Explained {
+function explainStatus(
+	report: FailureReport<PlanningScope>,
+	status: number,
+	body: unknown,
+	retryAfterSeconds?: number,
+): Explained {
 	const said = serverMessage(body);
 	const call = callName(report);
 	const tried = attemptsNote(report);
@@ -113,13 +126,23 @@ function explainStatus(report: FailureReport<PlanningScope>, status: number, bod
 	}
 	if (isErrorEnvelope(body)) {
 		const count = envelopeNumber(body, (response) => response.application_count);
-		const remaining = envelopeNumber(body, (response) => (response.credits as Record<string, unknown>)?.remaining);
+		const remaining = envelopeNumber(
+			body,
+			(response) => (response.credits as Record<string, unknown>)?.remaining,
+		);
 		if (said && /credit/i.test(said)) {
-			const needs = count === undefined ? '' : ` The search matches ${count} application${count === 1 ? '' : 's'} (${count} credits)`;
-			const has = remaining === undefined ? '' : `${needs ? ', the key has' : ' The key has'} ${remaining} left.`;
+			const needs =
+				count === undefined
+					? ''
+					: ` The search matches ${count} application${count === 1 ? '' : 's'} (${count} credits)`;
+			const has =
+				remaining === undefined
+					? ''
+					: `${needs ? ', the key has' : ' The key has'} ${remaining} left.`;
 			return {
 				message: `Not enough credits: ${said}`,
-				description: `${needs}${needs && !has ? '.' : ''}${has} Nothing was charged. Top up with Account → Get Top-Up Link, or narrow the search.`.trim(),
+				description:
+					`${needs}${needs && !has ? '.' : ''}${has} Nothing was charged. Top up with Account → Get Top-Up Link, or narrow the search.`.trim(),
 				httpCode: String(status),
 			};
 		}
@@ -138,6 +161,8 @@ function explainStatus(report: FailureReport<PlanningScope>, status: number, bod
 
 /** Explains a failed call; the core scrubs the result (server messages may echo the key). */
 export function explainPlanningFailure(report: FailureReport<PlanningScope>): Explained {
-	const howToCheck = report.scope.howToCheck ?? (report.scope.paid ? `credits may have been charged; ${CHECK_CREDITS}` : CHECK_CREDITS);
+	const howToCheck =
+		report.scope.howToCheck ??
+		(report.scope.paid ? `credits may have been charged; ${CHECK_CREDITS}` : CHECK_CREDITS);
 	return explainWith(report, SERVICE_NAME, explainStatus, howToCheck);
 }

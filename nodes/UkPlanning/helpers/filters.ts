@@ -49,7 +49,9 @@ export const FILTER_NAMES = [
  * The filter values among a node's parameters or its Filters collection. A collection holds only the
  * filters the user added; the others are left unset, as an empty field would be.
  */
-export function filterInputFrom(values: Record<string, unknown> | null | undefined): SearchFilterInput {
+export function filterInputFrom(
+	values: Record<string, unknown> | null | undefined,
+): SearchFilterInput {
 	const input: SearchFilterInput = {};
 	if (!values || typeof values !== 'object') return input;
 	for (const name of FILTER_NAMES) if (values[name] !== undefined) input[name] = values[name];
@@ -85,7 +87,6 @@ function text(value: unknown): string {
 	return String(value).trim();
 }
 
-
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
@@ -93,7 +94,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * can turn into), as written. Other formats such as 01/12/2026 are refused: day and month are ambiguous.
  */
 function dayOfDateString(raw: string): string | undefined {
-	const match = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{4}) \d{2}:\d{2}:\d{2} GMT[+-]\d{4}/.exec(raw);
+	const match =
+		/^[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{4}) \d{2}:\d{2}:\d{2} GMT[+-]\d{4}/.exec(raw);
 	const month = match ? MONTHS.indexOf(match[1]) + 1 : 0;
 	if (!match || month === 0) return undefined;
 	return `${match[3]}-${String(month).padStart(2, '0')}-${match[2]}`;
@@ -104,12 +106,16 @@ function dayOfDateString(raw: string): string | undefined {
  * a full ISO timestamp; only the calendar date counts, as the API filters on the validated day.
  */
 function readDate(field: string, value: unknown): string | undefined {
-	if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+	if (value instanceof Date && !Number.isNaN(value.getTime()))
+		return value.toISOString().slice(0, 10);
 	const raw = text(value);
 	if (!raw) return undefined;
 	const datePart = /^\d{4}-\d{2}-\d{2}(?=T|$)/.exec(raw)?.[0] ?? dayOfDateString(raw);
 	if (!datePart || !isValidIsoDate(datePart)) {
-		throw new FilterValidationError(field, `"${raw}" is not a real date in the form yyyy-mm-dd (e.g. 2026-11-01)`);
+		throw new FilterValidationError(
+			field,
+			`"${raw}" is not a real date in the form yyyy-mm-dd (e.g. 2026-11-01)`,
+		);
 	}
 	return datePart;
 }
@@ -128,7 +134,10 @@ export function parseLpaIds(value: unknown): string[] {
 		const id = text(part);
 		if (!id) continue;
 		if (!/^\d+$/.test(id)) {
-			throw new FilterValidationError(field, `"${id}" is not an authority id (ids are whole numbers; see Authority → Get Many)`);
+			throw new FilterValidationError(
+				field,
+				`"${id}" is not an authority id (ids are whole numbers; see Authority → Get Many)`,
+			);
 		}
 		const canonical = String(Number(id));
 		if (!ids.includes(canonical)) ids.push(canonical);
@@ -140,7 +149,10 @@ function readRadiusMiles(value: unknown): number | undefined {
 	if (value === undefined || value === null || text(value) === '') return undefined;
 	const miles = typeof value === 'number' ? value : Number(text(value));
 	if (!Number.isFinite(miles)) {
-		throw new FilterValidationError(FILTER_FIELD_NAMES.radiusMiles, `"${text(value)}" is not a number of miles`);
+		throw new FilterValidationError(
+			FILTER_FIELD_NAMES.radiusMiles,
+			`"${text(value)}" is not a number of miles`,
+		);
 	}
 	return miles;
 }

@@ -76,7 +76,12 @@ function optionalNumber(value: unknown): number | null {
 
 function realDate(year: number, month: number, day: number): string | null {
 	const date = new Date(Date.UTC(year, month - 1, day));
-	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+	if (
+		date.getUTCFullYear() !== year ||
+		date.getUTCMonth() !== month - 1 ||
+		date.getUTCDate() !== day
+	)
+		return null;
 	return date.toISOString().slice(0, 10);
 }
 
@@ -106,7 +111,10 @@ const KNOWN_FIELDS = new Set([
 	...PERSONAL_DATA_FIELDS,
 ]);
 
-export function normaliseApplication(raw: RawApplication, options: NormaliseOptions = {}): Application {
+export function normaliseApplication(
+	raw: RawApplication,
+	options: NormaliseOptions = {},
+): Application {
 	const source = raw ?? {};
 	const lat = optionalNumber(source.lat);
 	const lng = optionalNumber(source.lng);

@@ -48,7 +48,10 @@ export const OUTPUT_FIELD_NAMES: Record<string, string> = {
 	agent_email: 'agentEmail',
 };
 
-export type OutputApplication = Record<string, unknown> & { reference: string | null; location: Location };
+export type OutputApplication = Record<string, unknown> & {
+	reference: string | null;
+	location: Location;
+};
 
 export interface OutputOptions {
 	/** Only SIMPLIFIED_FIELDS (the default of the nodes' Simplify). */
@@ -60,14 +63,18 @@ export interface OutputOptions {
  * that a spreadsheet made of the items has the same columns (location.lat, location.lng) whatever the
  * first row holds.
  */
-export function toOutputApplication(application: Application, { simplify }: OutputOptions): OutputApplication {
+export function toOutputApplication(
+	application: Application,
+	{ simplify }: OutputOptions,
+): OutputApplication {
 	const { lat, lng } = application;
 	const located = typeof lat === 'number' && typeof lng === 'number';
 	const location: Location = located ? { lat, lng } : { lat: null, lng: null };
 	const full: Record<string, unknown> = {};
 	for (const [apiName, outputName] of Object.entries(OUTPUT_FIELD_NAMES)) {
 		// Personal data left out by Omit Personal Data stays out: absent, not null.
-		if ((PERSONAL_DATA_FIELDS as readonly string[]).includes(apiName) && !(apiName in application)) continue;
+		if ((PERSONAL_DATA_FIELDS as readonly string[]).includes(apiName) && !(apiName in application))
+			continue;
 		full[outputName] = application[apiName] ?? null;
 	}
 	full.location = location;
@@ -78,10 +85,12 @@ export function toOutputApplication(application: Application, { simplify }: Outp
 	}
 	const ordered: Record<string, unknown> = {};
 	for (const field of SIMPLIFIED_FIELDS) ordered[field] = full[field];
-	for (const [field, value] of Object.entries(full)) if (!(field in ordered)) ordered[field] = value;
+	for (const [field, value] of Object.entries(full))
+		if (!(field in ordered)) ordered[field] = value;
 	// Fields the API may add later travel along under the API's own name.
 	for (const [field, value] of Object.entries(application)) {
-		if (field !== 'lat' && field !== 'lng' && !(field in OUTPUT_FIELD_NAMES)) ordered[field] = value;
+		if (field !== 'lat' && field !== 'lng' && !(field in OUTPUT_FIELD_NAMES))
+			ordered[field] = value;
 	}
 	return ordered as OutputApplication;
 }

@@ -3,7 +3,10 @@ import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { listAuthorities } from '../transport';
 
 function titleCase(name: string): string {
-	return name.replace(/(^|[\s\-(])([a-z])/g, (_match, before: string, letter: string) => before + letter.toUpperCase());
+	return name.replace(
+		/(^|[\s\-(])([a-z])/g,
+		(_match, before: string, letter: string) => before + letter.toUpperCase(),
+	);
 }
 
 /** The authorities for the multi-select, by name, with their application counts. */
@@ -14,7 +17,9 @@ export async function getAuthorities(this: ILoadOptionsFunctions): Promise<INode
 			name: titleCase(lpa.name || `Authority ${lpa.id}`),
 			value: lpa.id,
 			description:
-				lpa.applicationCount === undefined ? `ID ${lpa.id}` : `ID ${lpa.id}, ${lpa.applicationCount} applications`,
+				lpa.applicationCount === undefined
+					? `ID ${lpa.id}`
+					: `ID ${lpa.id}, ${lpa.applicationCount} applications`,
 		}))
 		.sort((a, b) => a.name.localeCompare(b.name));
 }

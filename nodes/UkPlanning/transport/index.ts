@@ -4,8 +4,20 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { httpCall, scrubDeep, type HttpContext, type RetryPolicy, type Service } from '../../shared/http';
-import { checkEnvelope, explainPlanningFailure, isErrorEnvelope, SERVICE_NAME, type PlanningScope } from '../helpers/errors';
+import {
+	httpCall,
+	scrubDeep,
+	type HttpContext,
+	type RetryPolicy,
+	type Service,
+} from '../../shared/http';
+import {
+	checkEnvelope,
+	explainPlanningFailure,
+	isErrorEnvelope,
+	SERVICE_NAME,
+	type PlanningScope,
+} from '../helpers/errors';
 
 export const CREDENTIAL_TYPE = 'ukPlanningApi';
 export const DEFAULT_BASE_URL = 'https://api.planning.org.uk/v1';
@@ -95,7 +107,9 @@ function optionalNumber(value: unknown): number | undefined {
 }
 
 function creditsOf(response: IDataObject): IDataObject {
-	return (response.credits && typeof response.credits === 'object' ? response.credits : {}) as IDataObject;
+	return (
+		response.credits && typeof response.credits === 'object' ? response.credits : {}
+	) as IDataObject;
 }
 
 function serverDateTime(request: IDataObject): string | undefined {
@@ -108,7 +122,14 @@ export async function countApplications(
 	query: IDataObject,
 	options: PlanningCallOptions = {},
 ): Promise<CountAnswer> {
-	const { request, response } = await planningGet(this, 'search', { ...query, return_data: '0' }, 'safe', { paid: false }, options);
+	const { request, response } = await planningGet(
+		this,
+		'search',
+		{ ...query, return_data: '0' },
+		'safe',
+		{ paid: false },
+		options,
+	);
 	return {
 		count: optionalNumber(response.application_count) ?? 0,
 		creditsRemaining: optionalNumber(creditsOf(response).remaining),
@@ -152,7 +173,10 @@ export interface Authority {
 }
 
 /** The authorities known to the API (`/lpas`, free). */
-export async function listAuthorities(this: HttpContext, options: PlanningCallOptions = {}): Promise<Authority[]> {
+export async function listAuthorities(
+	this: HttpContext,
+	options: PlanningCallOptions = {},
+): Promise<Authority[]> {
 	const { response } = await planningGet(this, 'lpas', {}, 'safe', { paid: false }, options);
 	const data = Array.isArray(response.data) ? (response.data as IDataObject[]) : [];
 	return data
@@ -168,13 +192,20 @@ export async function listAuthorities(this: HttpContext, options: PlanningCallOp
  * Asks for a new key for `email` (`/generatekey`, no key needed). It creates a key, so it is never
  * repeated once it may have reached the API.
  */
-export async function generateKey(this: HttpContext, email: string, options: PlanningCallOptions = {}): Promise<PlanningAnswer> {
+export async function generateKey(
+	this: HttpContext,
+	email: string,
+	options: PlanningCallOptions = {},
+): Promise<PlanningAnswer> {
 	return await planningGet(
 		this,
 		'generatekey',
 		{ email },
 		'never',
-		{ paid: false, howToCheck: `a key may have been created for ${email}; look for it before generating another.` },
+		{
+			paid: false,
+			howToCheck: `a key may have been created for ${email}; look for it before generating another.`,
+		},
 		{ ...options, authenticate: false },
 	);
 }

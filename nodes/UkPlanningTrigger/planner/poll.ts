@@ -5,7 +5,12 @@
  * plans the same thing.
  */
 import { dayIndex, serverDay, shiftDay } from '../../UkPlanning/domain/days';
-import { childPrefixes, childPrefixOf, isFullPostcode, normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
+import {
+	childPrefixes,
+	childPrefixOf,
+	isFullPostcode,
+	normalisePostcodeKey,
+} from '../../UkPlanning/domain/postcode';
 import { readState, STATE_VERSION } from './state';
 import type {
 	DayState,
@@ -41,7 +46,17 @@ interface Plan {
  * "Site of former garages ..."), tried with free counts to isolate such an application. Words of the
  * seen applications without a postcode are tried too.
  */
-const NO_POSTCODE_ADDRESS_WORDS = ['land', 'site', 'plot', 'rear', 'adjacent', 'former', 'garage', 'car park', 'open space'];
+const NO_POSTCODE_ADDRESS_WORDS = [
+	'land',
+	'site',
+	'plot',
+	'rear',
+	'adjacent',
+	'former',
+	'garage',
+	'car park',
+	'open space',
+];
 const MAX_ADDRESS_PROBES = 24;
 /** Per-authority activation counts are taken when the filters name at most this many authorities. */
 const MAX_SNAPSHOT_LPAS = 12;
@@ -52,7 +67,10 @@ const TOLERATED_WASTE = 0.05;
 
 /** What is kept of a seen application: "lpa|postcode|address" (address lower-cased, shortened). */
 export function seenInfo(app: PlannerApplication): string {
-	const address = typeof app.address === 'string' ? app.address.toLowerCase().replace(/\|/g, ' ').slice(0, ADDRESS_KEEP) : '';
+	const address =
+		typeof app.address === 'string'
+			? app.address.toLowerCase().replace(/\|/g, ' ').slice(0, ADDRESS_KEEP)
+			: '';
 	return `${app.lpa_id ?? ''}|${normalisePostcodeKey(app.postcode)}|${address}`;
 }
 
@@ -64,7 +82,6 @@ function splitInfo(info: string): { lpa: string; postcode: string; address: stri
 function cloneState(state: TriggerState): TriggerState {
 	return JSON.parse(JSON.stringify(state)) as TriggerState;
 }
-
 
 class PollRun {
 	readonly stats: PollStats = {
@@ -119,7 +136,12 @@ class PollRun {
 	}
 
 	/** Splits [from, to] until every day whose count differs from the known one is found. */
-	async bisect(from: string, to: string, count: number, found: Array<{ day: string; count: number }>) {
+	async bisect(
+		from: string,
+		to: string,
+		count: number,
+		found: Array<{ day: string; count: number }>,
+	) {
 		if (count === this.knownInRange(from, to)) return;
 		if (from === to) {
 			found.push({ day: from, count });
@@ -161,7 +183,10 @@ class PollRun {
 		return query;
 	}
 
-	private seenIn(ds: DayState, slice: Slice): Array<{ lpa: string; postcode: string; address: string }> {
+	private seenIn(
+		ds: DayState,
+		slice: Slice,
+	): Array<{ lpa: string; postcode: string; address: string }> {
 		const lpas = slice.lpas ? new Set(slice.lpas) : undefined;
 		const out: Array<{ lpa: string; postcode: string; address: string }> = [];
 		for (const info of Object.values(ds.seen)) {
@@ -240,7 +265,10 @@ class PollRun {
 		// fetched, free counts by address words try to isolate it; failing that the whole slice is paid.
 		if (found < rise) {
 			if (this.cfg.base.address) return [whole];
-			return [...plans, { kind: 'residual', day: slice.day, query: whole.query, cost: count, slice }];
+			return [
+				...plans,
+				{ kind: 'residual', day: slice.day, query: whole.query, cost: count, slice },
+			];
 		}
 		return plans;
 	}
@@ -275,7 +303,11 @@ class PollRun {
 		}
 		for (const [word, times] of frequency) priority.set(word, (priority.get(word) ?? 0) + times);
 		const candidates = [...priority.entries()]
-			.map(([word, rank]) => ({ word, rank, known: seen.filter((entry) => entry.address.includes(word)).length }))
+			.map(([word, rank]) => ({
+				word,
+				rank,
+				known: seen.filter((entry) => entry.address.includes(word)).length,
+			}))
 			.filter((candidate) => candidate.known < Math.max(1, seen.length / 2))
 			.sort((a, b) => a.known - b.known || b.rank - a.rank)
 			.slice(0, MAX_ADDRESS_PROBES);
@@ -296,7 +328,10 @@ class PollRun {
 	/** Pays for the plans within the credit cap and the poll budget, in the chosen order. */
 	async execute(allPlans: Plan[], today: string) {
 		const residual = allPlans.filter((plan) => plan.kind === 'residual');
-		await this.pay(allPlans.filter((plan) => plan.kind !== 'residual'), today);
+		await this.pay(
+			allPlans.filter((plan) => plan.kind !== 'residual'),
+			today,
+		);
 		for (const plan of residual) {
 			if (this.spent >= this.cfg.maxCredits || (this.outOfTime() && this.stats.paidRequests > 0)) {
 				this.stats.carriedOver++;
@@ -304,7 +339,9 @@ class PollRun {
 				continue;
 			}
 			if (this.failed) break;
-			const narrowed = await this.resolveResidual(plan).catch((error: unknown) => ({ failure: error }));
+			const narrowed = await this.resolveResidual(plan).catch((error: unknown) => ({
+				failure: error,
+			}));
 			if ('failure' in narrowed) {
 				this.stopOrFail(narrowed.failure);
 				break;
@@ -317,7 +354,8 @@ class PollRun {
 		// so no accounting slip can hide an application for good.
 		for (const [day, rise] of this.riseByDay) {
 			const ds = this.st.days[day];
-			if (ds?.complete && !this.carriedDays.has(day) && (this.addedByDay.get(day) ?? 0) < rise) ds.stale = 1;
+			if (ds?.complete && !this.carriedDays.has(day) && (this.addedByDay.get(day) ?? 0) < rise)
+				ds.stale = 1;
 		}
 	}
 
@@ -357,7 +395,9 @@ class PollRun {
 			}
 			this.stats.requests++;
 			this.stats.paidRequests++;
-			const answer = await this.api.fetch(plan.query).catch((error: unknown) => ({ failure: error }));
+			const answer = await this.api
+				.fetch(plan.query)
+				.catch((error: unknown) => ({ failure: error }));
 			if ('failure' in answer) {
 				this.stats.paidRequests--;
 				this.stopOrFail(answer.failure);
@@ -436,7 +476,8 @@ class PollRun {
 
 	private apply(plan: Plan, applications: PlannerApplication[], today: string) {
 		if (plan.day < this.st.from || plan.day > today) return;
-		const ds: DayState = this.st.days[plan.day] ?? (this.st.days[plan.day] = { count: 0, seen: {}, complete: 1 });
+		const ds: DayState =
+			this.st.days[plan.day] ?? (this.st.days[plan.day] = { count: 0, seen: {}, complete: 1 });
 		const ofDay = applications.filter(
 			(app) => !!app.keyval && String(app.validated ?? '').slice(0, 10) === plan.day,
 		);
@@ -468,7 +509,9 @@ class PollRun {
 		const sign = this.cfg.backlogOrder === 'oldestFirst' ? 1 : -1;
 		return plans
 			.map((plan, index) => ({ plan, index }))
-			.sort((a, b) => (a.plan.day === b.plan.day ? a.index - b.index : a.plan.day < b.plan.day ? -sign : sign))
+			.sort((a, b) =>
+				a.plan.day === b.plan.day ? a.index - b.index : a.plan.day < b.plan.day ? -sign : sign,
+			)
 			.map((entry) => entry.plan);
 	}
 
@@ -521,7 +564,8 @@ class PollRun {
 		const from = shiftDay(today, -this.cfg.lookbackDays);
 		for (const [day, ds] of Object.entries(this.st.days)) {
 			if (day < from) delete this.st.days[day];
-			else if (ds.complete && ds.count === 0 && !Object.keys(ds.seen).length) delete this.st.days[day];
+			else if (ds.complete && ds.count === 0 && !Object.keys(ds.seen).length)
+				delete this.st.days[day];
 			else if (!ds.complete && ds.count === 0) delete this.st.days[day];
 		}
 		if (from > this.st.from) this.st.from = from;
@@ -552,7 +596,9 @@ async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollRun> {
 	const found: Array<{ day: string; count: number }> = [];
 	await run.bisect(from, today, inWindow, found);
 	const backfillFrom =
-		cfg.backfillDays > 0 ? shiftDay(today, -(Math.min(cfg.backfillDays, cfg.lookbackDays + 1) - 1)) : undefined;
+		cfg.backfillDays > 0
+			? shiftDay(today, -(Math.min(cfg.backfillDays, cfg.lookbackDays + 1) - 1))
+			: undefined;
 	const backfill: Array<{ day: string; count: number }> = [];
 	for (const { day, count } of found) {
 		if (count <= 0) continue;

@@ -34,7 +34,10 @@ function hasWindow(value: Record<string, unknown>): boolean {
 }
 
 function dayFromV1(day: DayStateV1): DayState {
-	const migrated: DayState = { count: Number(day.n) || 0, seen: isRecord(day.s) ? (day.s as Record<string, string>) : {} };
+	const migrated: DayState = {
+		count: Number(day.n) || 0,
+		seen: isRecord(day.s) ? (day.s as Record<string, string>) : {},
+	};
 	if (day.f) migrated.complete = 1;
 	if (day.x) migrated.stale = 1;
 	if (isRecord(day.l)) migrated.countsByAuthority = day.l as Record<string, number>;
@@ -43,7 +46,8 @@ function dayFromV1(day: DayStateV1): DayState {
 
 function fromV1(stored: TriggerStateV1): TriggerState {
 	const days: Record<string, DayState> = {};
-	for (const [day, state] of Object.entries(stored.days)) if (isRecord(state)) days[day] = dayFromV1(state as DayStateV1);
+	for (const [day, state] of Object.entries(stored.days))
+		if (isRecord(state)) days[day] = dayFromV1(state as DayStateV1);
 	return {
 		version: STATE_VERSION,
 		fingerprint: stored.fp,
@@ -61,7 +65,9 @@ function fromV1(stored: TriggerStateV1): TriggerState {
  */
 export function readState(stored: unknown): TriggerState | undefined {
 	if (!isRecord(stored) || !hasWindow(stored)) return undefined;
-	if (stored.version === STATE_VERSION && typeof stored.fingerprint === 'string') return stored as unknown as TriggerState;
-	if (stored.v === 1 && typeof stored.fp === 'string') return fromV1(stored as unknown as TriggerStateV1);
+	if (stored.version === STATE_VERSION && typeof stored.fingerprint === 'string')
+		return stored as unknown as TriggerState;
+	if (stored.v === 1 && typeof stored.fp === 'string')
+		return fromV1(stored as unknown as TriggerStateV1);
 	return undefined;
 }

@@ -22,7 +22,6 @@ export interface TestEventResult {
 	problem?: string;
 }
 
-
 export async function findTestApplication(
 	cfg: PlannerConfig,
 	api: PlannerApi,
@@ -56,7 +55,9 @@ export async function findTestApplication(
 	let high = dayIndex(today);
 	while (low < high) {
 		const mid = Math.ceil((low + high) / 2);
-		const recent = (await count({ ...cfg.base, date_from: shiftDay(from, mid - dayIndex(from)), date_to: today })).count;
+		const recent = (
+			await count({ ...cfg.base, date_from: shiftDay(from, mid - dayIndex(from)), date_to: today })
+		).count;
 		if (recent > 0) low = mid;
 		else high = mid - 1;
 	}
@@ -65,7 +66,10 @@ export async function findTestApplication(
 	let current = (await count(query)).count;
 
 	// Narrow by authority: keep a half that still holds an application, preferring the smaller count.
-	let lpas = (cfg.base.lpa_id ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+	let lpas = (cfg.base.lpa_id ?? '')
+		.split(',')
+		.map((id) => id.trim())
+		.filter(Boolean);
 	if (!lpas.length && current > 1) {
 		freeRequests++;
 		lpas = await api.lpaIds();

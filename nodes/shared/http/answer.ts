@@ -10,7 +10,9 @@ export function excerpt(text: string): string {
 	return plain.length > EXCERPT_LENGTH ? `${plain.slice(0, EXCERPT_LENGTH)}…` : plain;
 }
 
-export type ParsedJson = { ok: true; value: unknown } | { ok: false; problem: AnswerProblem; detail: string };
+export type ParsedJson =
+	| { ok: true; value: unknown }
+	| { ok: false; problem: AnswerProblem; detail: string };
 
 /** Parses a body that should be JSON, saying what it was instead when it is not. */
 export function parseJson(text: string): ParsedJson {
@@ -19,11 +21,20 @@ export function parseJson(text: string): ParsedJson {
 	try {
 		return { ok: true, value: JSON.parse(trimmed) };
 	} catch {
-		if (trimmed.startsWith('<')) return { ok: false, problem: 'html', detail: `an HTML page ("${excerpt(trimmed)}")` };
+		if (trimmed.startsWith('<'))
+			return { ok: false, problem: 'html', detail: `an HTML page ("${excerpt(trimmed)}")` };
 		if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-			return { ok: false, problem: 'truncated', detail: `incomplete JSON (${trimmed.length} characters, cut off)` };
+			return {
+				ok: false,
+				problem: 'truncated',
+				detail: `incomplete JSON (${trimmed.length} characters, cut off)`,
+			};
 		}
-		return { ok: false, problem: 'notJson', detail: `text that is not JSON ("${excerpt(trimmed)}")` };
+		return {
+			ok: false,
+			problem: 'notJson',
+			detail: `text that is not JSON ("${excerpt(trimmed)}")`,
+		};
 	}
 }
 

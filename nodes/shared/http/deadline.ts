@@ -13,10 +13,13 @@ const UPLOAD_BYTES_PER_SECOND = 262_144;
 
 /** Checks a Timeout option (ms): undefined means the default; anything else must be a number ≥ 1000. */
 export function checkTimeout(value: unknown): { timeoutMs: number } | { problem: string } {
-	if (value === undefined || value === null || value === '') return { timeoutMs: DEFAULT_TIMEOUT_MS };
+	if (value === undefined || value === null || value === '')
+		return { timeoutMs: DEFAULT_TIMEOUT_MS };
 	const timeoutMs = Number(value);
 	if (!Number.isFinite(timeoutMs) || timeoutMs < MIN_TIMEOUT_MS) {
-		return { problem: `must be a number of milliseconds, at least ${MIN_TIMEOUT_MS} (got ${JSON.stringify(value)})` };
+		return {
+			problem: `must be a number of milliseconds, at least ${MIN_TIMEOUT_MS} (got ${JSON.stringify(value)})`,
+		};
 	}
 	return { timeoutMs: Math.floor(timeoutMs) };
 }
@@ -31,7 +34,8 @@ export function callDeadline(
 	outerDeadlineMs?: number,
 	uploadBytes = 0,
 ): number {
-	const own = Math.max(MIN_TIMEOUT_MS, timeoutMs ?? DEFAULT_TIMEOUT_MS) + uploadAllowanceMs(uploadBytes);
+	const own =
+		Math.max(MIN_TIMEOUT_MS, timeoutMs ?? DEFAULT_TIMEOUT_MS) + uploadAllowanceMs(uploadBytes);
 	const end = Math.min(nowMs + own, outerDeadlineMs ?? Number.POSITIVE_INFINITY);
 	return Math.max(nowMs + MIN_TIMEOUT_MS, end);
 }
@@ -45,7 +49,9 @@ export function declaredLength(value: unknown): number | undefined {
 	const text = Array.isArray(value) ? value[0] : value;
 	if (typeof text !== 'string' && typeof text !== 'number') return undefined;
 	const length = Number(text);
-	return Number.isSafeInteger(length) && length >= 0 && String(text).trim() !== '' ? length : undefined;
+	return Number.isSafeInteger(length) && length >= 0 && String(text).trim() !== ''
+		? length
+		: undefined;
 }
 
 /**

@@ -45,7 +45,10 @@ export function describeFailure(report: FailureReport<unknown>, service: string)
 				description: `${call} had no complete answer within ${Math.round(failure.timeoutMs / 1000)} s${tried}. If the service is only slow, raise the node's Timeout option.`,
 			};
 		case 'cancelled':
-			return { message: `The execution was cancelled while ${service} was answering`, description: `${call} was aborted.` };
+			return {
+				message: `The execution was cancelled while ${service} was answering`,
+				description: `${call} was aborted.`,
+			};
 		case 'network':
 			// The code goes in the description too: n8n swaps messages that name a network code for a generic retry hint.
 			return {
@@ -66,19 +69,20 @@ export function describeFailure(report: FailureReport<unknown>, service: string)
 				? {
 						message: `${service} redirected ${call} to another host (${failure.location}): not followed`,
 						description:
-							'Redirects to another origin are never followed, so that the API key cannot reach another host. Check that the Base URL of the credential is the API\'s own address (scheme and host included).',
+							"Redirects to another origin are never followed, so that the API key cannot reach another host. Check that the Base URL of the credential is the API's own address (scheme and host included).",
 						httpCode: String(failure.status),
 					}
 				: {
 						message: `${service} redirected ${call} (${failure.location}): not followed`,
-						description: 'This request is not repeated at another address, since its body would be sent twice.',
+						description:
+							'This request is not repeated at another address, since its body would be sent twice.',
 						httpCode: String(failure.status),
 					};
 		case 'foreignUrl':
 			return {
 				message: `${service} named an address on another host (${failure.origin}) for ${call}: not sent`,
 				description:
-					'Requests that carry the API key go only to the Base URL\'s own host (scheme, host and port). Check the Base URL of the credential.',
+					"Requests that carry the API key go only to the Base URL's own host (scheme, host and port). Check the Base URL of the credential.",
 			};
 		case 'local':
 			return {
@@ -95,7 +99,11 @@ export function describeFailure(report: FailureReport<unknown>, service: string)
 }
 
 /** Adds, to a failure of a call that may have had its effect, that it may have and how to check. */
-export function withOutcomeNote(explained: Explained, report: FailureReport<unknown>, howToCheck: string): Explained {
+export function withOutcomeNote(
+	explained: Explained,
+	report: FailureReport<unknown>,
+	howToCheck: string,
+): Explained {
 	if (!report.outcomeUnknown) return explained;
 	return {
 		...explained,
@@ -104,7 +112,12 @@ export function withOutcomeNote(explained: Explained, report: FailureReport<unkn
 }
 
 /** An error answer's status, body and Retry-After, as service rules read them. */
-export type StatusRule<Scope> = (report: FailureReport<Scope>, status: number, body: unknown, retryAfterSeconds?: number) => Explained;
+export type StatusRule<Scope> = (
+	report: FailureReport<Scope>,
+	status: number,
+	body: unknown,
+	retryAfterSeconds?: number,
+) => Explained;
 
 /**
  * A service's explanation of any failure: its own rule for error answers, the shared wording for the

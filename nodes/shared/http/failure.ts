@@ -21,7 +21,14 @@ export type CallFailure =
 	| { kind: 'local'; detail: string };
 
 /** Network errors raised before any byte reached a server. */
-const NEVER_CONNECTED = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'];
+const NEVER_CONNECTED = [
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'EADDRNOTAVAIL',
+];
 
 export function connectionNeverMade(code: string): boolean {
 	return NEVER_CONNECTED.includes(code);
@@ -46,7 +53,11 @@ export function networkProblem(code: string): string {
  * Whether a call that changes or charges something may have had its effect although it failed: the
  * request may have reached the server and its answer was lost or unusable.
  */
-export function outcomeUnknown(failure: CallFailure, changesSomething: boolean, notAppliedOn5xx: boolean): boolean {
+export function outcomeUnknown(
+	failure: CallFailure,
+	changesSomething: boolean,
+	notAppliedOn5xx: boolean,
+): boolean {
 	if (!changesSomething) return false;
 	switch (failure.kind) {
 		case 'timeout':

@@ -1,5 +1,12 @@
 export { errorBody, excerpt, jsonKind, mustBeObject, parseJson, pathSegment } from './answer';
-export { callDeadline, checkTimeout, declaredLength, DEFAULT_TIMEOUT_MS, downloadDeadline, MIN_TIMEOUT_MS } from './deadline';
+export {
+	callDeadline,
+	checkTimeout,
+	declaredLength,
+	DEFAULT_TIMEOUT_MS,
+	downloadDeadline,
+	MIN_TIMEOUT_MS,
+} from './deadline';
 export {
 	attemptsNote,
 	callName,
@@ -11,5 +18,14 @@ export {
 } from './describe';
 export { networkProblem, type CallFailure } from './failure';
 export { MAX_RETRY_AFTER_SECONDS, type RetryPolicy } from './policy';
-export { callError, httpCall, type BinaryStream, type Download, type HttpAnswer, type HttpCall, type HttpContext, type Service } from './request';
+export {
+	callError,
+	httpCall,
+	type BinaryStream,
+	type Download,
+	type HttpAnswer,
+	type HttpCall,
+	type HttpContext,
+	type Service,
+} from './request';
 export { scrubDeep, scrubText } from './scrub';

@@ -88,11 +88,18 @@ export interface RetryInput {
 	deadlineMs: number;
 }
 
-export function decideRetry({ policy, failure, attempt, nowMs, deadlineMs }: RetryInput): RetryDecision {
+export function decideRetry({
+	policy,
+	failure,
+	attempt,
+	nowMs,
+	deadlineMs,
+}: RetryInput): RetryDecision {
 	if (!isTransient(failure)) return { retry: false, why: 'final' };
 	if (policy !== 'safe' && !surelyNotRun(failure, policy)) return { retry: false, why: 'policy' };
 	const retryAfter = failure.kind === 'status' ? failure.retryAfterSeconds : undefined;
-	if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_SECONDS) return { retry: false, why: 'retryAfter' };
+	if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_SECONDS)
+		return { retry: false, why: 'retryAfter' };
 	if (attempt >= MAX_ATTEMPTS) return { retry: false, why: 'attempts' };
 	const waitMs = retryAfter !== undefined ? retryAfter * 1000 : backoffMs(attempt);
 	// A retry that could not get a fair chance before the deadline would only hold the caller past it.

@@ -101,7 +101,10 @@ export interface HttpAnswer {
 }
 
 /** What n8n's binary helpers take as a stream (a Node Readable), named without importing `stream`. */
-export type BinaryStream = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], Buffer>;
+export type BinaryStream = Exclude<
+	Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0],
+	Buffer
+>;
 
 /** A streamed 2xx body. Whoever reads it must pass a failure of that read to `failed`. */
 export interface Download {
@@ -123,18 +126,32 @@ interface Connection {
 	apiKey: string;
 }
 
-async function connection(context: HttpContext, service: Service<unknown>, authenticate: boolean, itemIndex?: number): Promise<Connection> {
+async function connection(
+	context: HttpContext,
+	service: Service<unknown>,
+	authenticate: boolean,
+	itemIndex?: number,
+): Promise<Connection> {
 	const credentials = authenticate
 		? await context.getCredentials(service.credentialType)
 		: await context.getCredentials(service.credentialType).catch(() => undefined);
 	const apiKey = String(credentials?.apiKey ?? '').trim();
 	if (authenticate && apiKey === '') {
-		throw new NodeOperationError(context.getNode(), `The ${service.credentialName} credential has no API key`, {
-			itemIndex,
-			description: 'Enter the API key in the credential.',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`The ${service.credentialName} credential has no API key`,
+			{
+				itemIndex,
+				description: 'Enter the API key in the credential.',
+			},
+		);
 	}
-	return { baseUrl: String(credentials?.baseUrl || service.defaultBaseUrl).trim().replace(/\/+$/, ''), apiKey };
+	return {
+		baseUrl: String(credentials?.baseUrl || service.defaultBaseUrl)
+			.trim()
+			.replace(/\/+$/, ''),
+		apiKey,
+	};
 }
 
 function stringQuery(qs: IDataObject | undefined): IDataObject | undefined {
@@ -166,7 +183,8 @@ function networkCode(error: unknown): string | undefined {
 	let current = error as Record<string, unknown> | undefined;
 	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
 		const code = current.code;
-		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_')) return code;
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_'))
+			return code;
 		current = current.cause as Record<string, unknown> | undefined;
 	}
 	return undefined;
@@ -190,7 +208,13 @@ function executionCancelSignal(context: HttpContext): AbortSignal | undefined {
 	return typeof getter === 'function' ? getter.call(context) : undefined;
 }
 
-type Received = { status: number; headers: Record<string, unknown>; text: string; stream?: BinaryStream; watchdog?: Watchdog };
+type Received = {
+	status: number;
+	headers: Record<string, unknown>;
+	text: string;
+	stream?: BinaryStream;
+	watchdog?: Watchdog;
+};
 type Attempt = { answer: Received } | { failure: CallFailure };
 
 /**
@@ -260,7 +284,8 @@ async function sendOnce(
 	startedMs: number,
 ): Promise<Attempt> {
 	const untilDeadline = deadlineMs - Date.now();
-	if (untilDeadline <= 0) return { failure: { kind: 'timeout', timeoutMs: deadlineMs - startedMs } };
+	if (untilDeadline <= 0)
+		return { failure: { kind: 'timeout', timeoutMs: deadlineMs - startedMs } };
 	const remaining = Math.min(untilDeadline, call.attemptTimeoutMs ?? Number.POSITIVE_INFINITY);
 	const timeoutMs = remaining < untilDeadline ? remaining : deadlineMs - startedMs;
 	const streamed = call.expect === 'stream';
@@ -296,18 +321,24 @@ async function sendOnce(
 		};
 	}
 	try {
-		const raw = (call.authenticate === false
-			? await context.helpers.httpRequest(options)
-			: await context.helpers.httpRequestWithAuthentication.call(
-					withCancelSignal(context, signal),
-					service.credentialType,
-					options,
-				)) as { statusCode?: unknown; headers?: unknown; body?: unknown };
+		const raw = (
+			call.authenticate === false
+				? await context.helpers.httpRequest(options)
+				: await context.helpers.httpRequestWithAuthentication.call(
+						withCancelSignal(context, signal),
+						service.credentialType,
+						options,
+					)
+		) as { statusCode?: unknown; headers?: unknown; body?: unknown };
 		const status = Number(raw.statusCode);
-		const headers = (raw.headers && typeof raw.headers === 'object' ? raw.headers : {}) as Record<string, unknown>;
+		const headers = (raw.headers && typeof raw.headers === 'object' ? raw.headers : {}) as Record<
+			string,
+			unknown
+		>;
 		if (watchdog) {
 			const stream = raw.body as BinaryStream;
-			if (status >= 200 && status < 300) return { answer: { status, headers, text: '', stream, watchdog } };
+			if (status >= 200 && status < 300)
+				return { answer: { status, headers, text: '', stream, watchdog } };
 			const text = await readErrorText(stream);
 			watchdog.stop();
 			return { answer: { status, headers, text } };
@@ -318,7 +349,9 @@ async function sendOnce(
 		if (cancel?.aborted) return { failure: { kind: 'cancelled' } };
 		if (deadlineSignal.aborted) return { failure: { kind: 'timeout', timeoutMs } };
 		const code = networkCode(error);
-		return { failure: code ? { kind: 'network', code } : { kind: 'local', detail: errorDetail(error) } };
+		return {
+			failure: code ? { kind: 'network', code } : { kind: 'local', detail: errorDetail(error) },
+		};
 	}
 }
 
@@ -339,22 +372,35 @@ function readAnswer(
 			target = undefined;
 		}
 		const shown = scrubText(target?.toString() ?? String(location ?? '(no Location)'), secrets);
-		if (call.redirects === 'return') return { result: { status, headers, body: text, location: shown, secrets } };
+		if (call.redirects === 'return')
+			return { result: { status, headers, body: text, location: shown, secrets } };
 		const crossOrigin = target !== undefined && target.origin !== new URL(url).origin;
-		if (target && !crossOrigin && call.method === 'GET') return { follow: target.toString(), status };
-		return { failure: { kind: 'redirect', status, location: crossOrigin ? scrubText(target?.origin ?? '', secrets) : shown, crossOrigin } };
+		if (target && !crossOrigin && call.method === 'GET')
+			return { follow: target.toString(), status };
+		return {
+			failure: {
+				kind: 'redirect',
+				status,
+				location: crossOrigin ? scrubText(target?.origin ?? '', secrets) : shown,
+				crossOrigin,
+			},
+		};
 	}
-	if (call.accept?.includes(status)) return { result: { status, headers, body: errorBody(text), secrets } };
+	if (call.accept?.includes(status))
+		return { result: { status, headers, body: errorBody(text), secrets } };
 	if (status < 200 || status >= 300) {
 		const retryAfter = parseRetryAfter(header(headers, 'retry-after'), Date.now());
 		const failure: CallFailure = { kind: 'status', status, body: errorBody(text) };
 		if (retryAfter !== undefined) failure.retryAfterSeconds = retryAfter;
 		return { failure };
 	}
-	if (call.expect === 'any' || call.expect === 'stream') return { result: { status, headers, body: text, secrets } };
+	if (call.expect === 'any' || call.expect === 'stream')
+		return { result: { status, headers, body: text, secrets } };
 	const parsed = parseJson(text);
-	if (!parsed.ok) return { failure: { kind: 'answer', status, problem: parsed.problem, detail: parsed.detail } };
-	if (call.isErrorAnswer?.(parsed.value)) return { failure: { kind: 'status', status, body: parsed.value } };
+	if (!parsed.ok)
+		return { failure: { kind: 'answer', status, problem: parsed.problem, detail: parsed.detail } };
+	if (call.isErrorAnswer?.(parsed.value))
+		return { failure: { kind: 'status', status, body: parsed.value } };
 	const wrong = call.check?.(parsed.value);
 	if (wrong !== undefined) {
 		return { failure: { kind: 'answer', status, problem: 'shape', detail: wrong } };
@@ -386,21 +432,47 @@ export function callError(
 	return error;
 }
 
-export async function httpCall<Scope>(context: HttpContext, service: Service<Scope>, call: HttpCall<Scope>): Promise<HttpAnswer> {
+export async function httpCall<Scope>(
+	context: HttpContext,
+	service: Service<Scope>,
+	call: HttpCall<Scope>,
+): Promise<HttpAnswer> {
 	const authenticate = call.authenticate !== false;
-	const { baseUrl, apiKey } = await connection(context, service as Service<unknown>, authenticate, call.itemIndex);
+	const { baseUrl, apiKey } = await connection(
+		context,
+		service as Service<unknown>,
+		authenticate,
+		call.itemIndex,
+	);
 	const secrets = [apiKey];
 	const startedMs = Date.now();
 	const deadlineMs = callDeadline(startedMs, call.timeoutMs, call.deadlineMs, call.uploadBytes);
 	let url = call.absoluteUrl ?? `${baseUrl}${call.path}`;
 	if (call.absoluteUrl !== undefined && authenticate && !sameOrigin(call.absoluteUrl, baseUrl)) {
-		const failure: CallFailure = { kind: 'foreignUrl', origin: scrubText(originOf(call.absoluteUrl), secrets) };
-		throw callError(context, service as Service<unknown>, report(call, url, failure, 0, 'final'), secrets, call.itemIndex);
+		const failure: CallFailure = {
+			kind: 'foreignUrl',
+			origin: scrubText(originOf(call.absoluteUrl), secrets),
+		};
+		throw callError(
+			context,
+			service as Service<unknown>,
+			report(call, url, failure, 0, 'final'),
+			secrets,
+			call.itemIndex,
+		);
 	}
 	let redirectsLeft = MAX_SAME_ORIGIN_REDIRECTS;
 	for (let attempt = 1; ; attempt++) {
-		const sent = await sendOnce(context, service as Service<unknown>, call as HttpCall<unknown>, url, deadlineMs, startedMs);
-		const outcome = 'failure' in sent ? sent : readAnswer(call as HttpCall<unknown>, sent.answer, url, secrets);
+		const sent = await sendOnce(
+			context,
+			service as Service<unknown>,
+			call as HttpCall<unknown>,
+			url,
+			deadlineMs,
+			startedMs,
+		);
+		const outcome =
+			'failure' in sent ? sent : readAnswer(call as HttpCall<unknown>, sent.answer, url, secrets);
 		if ('result' in outcome) {
 			if ('answer' in sent && sent.answer.stream && sent.answer.watchdog) {
 				const stream = { stream: sent.answer.stream, watchdog: sent.answer.watchdog };
@@ -425,10 +497,27 @@ export async function httpCall<Scope>(context: HttpContext, service: Service<Sco
 				attempt--;
 				continue;
 			}
-			const failure: CallFailure = { kind: 'redirect', status: outcome.status, location: scrubText(outcome.follow, secrets), crossOrigin: false };
-			throw callError(context, service as Service<unknown>, report(call, url, failure, attempt, 'final'), secrets, call.itemIndex);
+			const failure: CallFailure = {
+				kind: 'redirect',
+				status: outcome.status,
+				location: scrubText(outcome.follow, secrets),
+				crossOrigin: false,
+			};
+			throw callError(
+				context,
+				service as Service<unknown>,
+				report(call, url, failure, attempt, 'final'),
+				secrets,
+				call.itemIndex,
+			);
 		}
-		const decision = decideRetry({ policy: call.retry, failure: outcome.failure, attempt, nowMs: Date.now(), deadlineMs });
+		const decision = decideRetry({
+			policy: call.retry,
+			failure: outcome.failure,
+			attempt,
+			nowMs: Date.now(),
+			deadlineMs,
+		});
 		if (decision.retry) {
 			await sleep(decision.waitMs);
 			continue;
@@ -462,7 +551,13 @@ function streamedBody(
 	const { stream, watchdog } = received;
 	const declaredBytes = declaredLength(headers['content-length']);
 	const fail = (failure: CallFailure) =>
-		callError(context, service, report(call, url, failure, attempts, 'final'), secrets, call.itemIndex);
+		callError(
+			context,
+			service,
+			report(call, url, failure, attempts, 'final'),
+			secrets,
+			call.itemIndex,
+		);
 	const deadlineMs = downloadDeadline(startedMs, call.timeoutMs, call.deadlineMs, declaredBytes);
 	const timeout = () => fail({ kind: 'timeout', timeoutMs: deadlineMs - startedMs });
 	// Destroyed with our own error before the abort, so that the reader never sees the HTTP client's.
@@ -481,7 +576,12 @@ function streamedBody(
 			return fail(
 				code
 					? { kind: 'network', code }
-					: { kind: 'answer', status: 200, problem: 'truncated', detail: 'a download cut off before its end' },
+					: {
+							kind: 'answer',
+							status: 200,
+							problem: 'truncated',
+							detail: 'a download cut off before its end',
+						},
 			);
 		},
 	};
@@ -518,7 +618,11 @@ function report<Scope>(
 		path,
 		attempts,
 		stopped,
-		outcomeUnknown: outcomeUnknown(failure, call.retry !== 'safe', call.retry === 'notAppliedOn5xx'),
+		outcomeUnknown: outcomeUnknown(
+			failure,
+			call.retry !== 'safe',
+			call.retry === 'notAppliedOn5xx',
+		),
 		scope: call.scope,
 	};
 }

@@ -22,7 +22,8 @@ function secretForms(secrets: Array<string | undefined>): string[] {
 /** The text with every secret (plain and URL-encoded) and every `key=` query value replaced by ***. */
 export function scrubText(value: string, secrets: Array<string | undefined>): string {
 	let clean = value;
-	for (const form of secretForms(secrets)) if (clean.includes(form)) clean = clean.split(form).join(REDACTED);
+	for (const form of secretForms(secrets))
+		if (clean.includes(form)) clean = clean.split(form).join(REDACTED);
 	return clean.replace(KEY_PARAMETER, `$1${REDACTED}`);
 }
 

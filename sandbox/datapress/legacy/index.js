@@ -21,16 +21,34 @@ const { startStorageSandbox } = require('../../storage');
 const { createFaults } = require('../../faults');
 const { receiveFile } = require('../shared/multipart');
 const { patchShapeError } = require('../shared/patchShape');
-const { sendJson, readBody, sendFile, createRequestLog, startApiServer } = require('../shared/server');
+const {
+	sendJson,
+	readBody,
+	sendFile,
+	createRequestLog,
+	startApiServer,
+} = require('../shared/server');
 const { TEAMS, USERS, TOPICS, LICENCES, seedDatasets } = require('./seed');
 
 /** Multipart uploads larger than this are refused with 413: they must go through the presigned path. */
 const MAX_MULTIPART_BYTES = 104857600;
 const PRESIGN_MAX_BYTES = 5 * 1024 * 1024 * 1024;
-const STORAGE_CREDENTIALS = { accessKeyId: 'AKIASANDBOXDATAPRESS', secretAccessKey: 'sandbox-secret-for-presigned-posts' };
+const STORAGE_CREDENTIALS = {
+	accessKeyId: 'AKIASANDBOXDATAPRESS',
+	secretAccessKey: 'sandbox-secret-for-presigned-posts',
+};
 const SLUG_PATTERN = /^[a-z0-9]+[a-z0-9-]*$/;
 
-const FORMATS = { csv: 'csv', xlsx: 'spreadsheet', xls: 'spreadsheet', json: 'json', geojson: 'geojson', zip: 'zip', pdf: 'pdf', txt: 'text' };
+const FORMATS = {
+	csv: 'csv',
+	xlsx: 'spreadsheet',
+	xls: 'spreadsheet',
+	json: 'json',
+	geojson: 'geojson',
+	zip: 'zip',
+	pdf: 'pdf',
+	txt: 'text',
+};
 
 function formatOf(fileName) {
 	const extension = String(fileName).split('.').pop().toLowerCase();
@@ -49,7 +67,13 @@ function md5OfFile(filePath) {
 	return crypto.createHash('md5').update(fs.readFileSync(filePath)).digest('hex');
 }
 
-async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.0.0.1', dataDir, seed = 1 } = {}) {
+async function startDatastoreSandboxes({
+	port = 0,
+	storagePort = 0,
+	host = '127.0.0.1',
+	dataDir,
+	seed = 1,
+} = {}) {
 	const root = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'datapress-sandbox-'));
 	const ownsDataDir = !dataDir;
 	fs.mkdirSync(root, { recursive: true });
@@ -123,7 +147,9 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		if (!user) return false;
 		if (user.admin) return true;
 		const team = teamById(dataset.parent);
-		return Boolean(team && (user.memberOf.includes(team.slug) || user.editorOf.includes(team.slug)));
+		return Boolean(
+			team && (user.memberOf.includes(team.slug) || user.editorOf.includes(team.slug)),
+		);
 	}
 
 	function findDataset(idOrSlug) {
@@ -136,7 +162,8 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		const copy = clone(dataset);
 		for (const [resourceId, resource] of Object.entries(copy.resources || {})) {
 			const file = state.files.get(`${dataset.id}/${resourceId}`);
-			if (file) resource.url = `${origin}/download/${dataset.slug}/${resourceId}/${encodeURIComponent(file.fileName)}`;
+			if (file)
+				resource.url = `${origin}/download/${dataset.slug}/${resourceId}/${encodeURIComponent(file.fileName)}`;
 		}
 		return copy;
 	}
@@ -148,10 +175,16 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		body.readonly = {
 			auth: { package_update: canEdit(user, dataset) },
 			shares: clone(dataset.shares || { users: {}, orgs: {} }),
-			licence: LICENCES[dataset.licence] || { title: dataset.licence || '', url: '', is_okd_compliant: false },
+			licence: LICENCES[dataset.licence] || {
+				title: dataset.licence || '',
+				url: '',
+				is_okd_compliant: false,
+			},
 			parent: team ? { id: team.id, slug: team.slug, title: team.title } : null,
 			rootOrg: team ? { id: team.id, slug: team.slug, title: team.title } : null,
-			topics: Object.fromEntries((dataset.topics || []).filter((id) => TOPICS[id]).map((id) => [id, TOPICS[id]])),
+			topics: Object.fromEntries(
+				(dataset.topics || []).filter((id) => TOPICS[id]).map((id) => [id, TOPICS[id]]),
+			),
 		};
 		if (updates) body.readonly.updates = updates;
 		return body;
@@ -183,7 +216,13 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 
 	function resourcePlaceholder(operation) {
 		const match = /^\/resources\/([^/]+)$/.exec(operation.path);
-		return operation.op === 'add' && match && operation.value && typeof operation.value === 'object' && operation.value.origin ? match[1] : undefined;
+		return operation.op === 'add' &&
+			match &&
+			operation.value &&
+			typeof operation.value === 'object' &&
+			operation.value.origin
+			? match[1]
+			: undefined;
 	}
 
 	function applyPatch(dataset, patch, user) {
@@ -198,12 +237,19 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 				const placeholder = resourcePlaceholder(operation);
 				if (placeholder) {
 					const object = storage.object(operation.value.origin);
-					if (!object) return { status: 400, error: `Operation ${index}: no uploaded file has the origin "${operation.value.origin}"` };
+					if (!object)
+						return {
+							status: 400,
+							error: `Operation ${index}: no uploaded file has the origin "${operation.value.origin}"`,
+						};
 					const resourceId = uuid();
 					const others = Object.values(working.resources);
 					const top = operation.value.order === -1;
-					if (top) for (const resource of others) resource.order = (Number(resource.order) || 0) + 1;
-					const order = top ? 0 : others.reduce((max, resource) => Math.max(max, Number(resource.order) || 0), -1) + 1;
+					if (top)
+						for (const resource of others) resource.order = (Number(resource.order) || 0) + 1;
+					const order = top
+						? 0
+						: others.reduce((max, resource) => Math.max(max, Number(resource.order) || 0), -1) + 1;
 					const fileName = object.fileName || operation.value.origin.split('/').pop();
 					const { origin: storageKey, order: _order, ...rest } = operation.value;
 					working.resources[resourceId] = {
@@ -221,25 +267,43 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 						check_http_status: 200,
 					};
 					state.pendingFiles.set(`${working.id}/${resourceId}`, { path: object.path, fileName });
-					updates.push({ op: 'add', path: `/resources/${resourceId}`, value: clone(working.resources[resourceId]) });
+					updates.push({
+						op: 'add',
+						path: `/resources/${resourceId}`,
+						value: clone(working.resources[resourceId]),
+					});
 					continue;
 				}
 				const error = jsonpatch.validate([operation], working);
 				if (error) {
-					if (error.name === 'TEST_OPERATION_FAILED') return { status: 409, error: `Operation ${index} (test ${operation.path}) failed: the dataset changed` };
-					return { status: 400, error: `Operation ${index} (${operation.op} ${operation.path}): ${error.message.split('\n')[0]}` };
+					if (error.name === 'TEST_OPERATION_FAILED')
+						return {
+							status: 409,
+							error: `Operation ${index} (test ${operation.path}) failed: the dataset changed`,
+						};
+					return {
+						status: 400,
+						error: `Operation ${index} (${operation.op} ${operation.path}): ${error.message.split('\n')[0]}`,
+					};
 				}
 				jsonpatch.applyOperation(working, clone(operation), false, true);
 				updates.push(clone(operation));
 			}
 		} catch (error) {
-			if (error && error.name === 'TEST_OPERATION_FAILED') return { status: 409, error: 'A test operation failed: the dataset changed' };
-			return { status: 400, error: `The patch cannot be applied: ${String(error && error.message).split('\n')[0]}` };
+			if (error && error.name === 'TEST_OPERATION_FAILED')
+				return { status: 409, error: 'A test operation failed: the dataset changed' };
+			return {
+				status: 400,
+				error: `The patch cannot be applied: ${String(error && error.message).split('\n')[0]}`,
+			};
 		}
-		if (typeof working.title !== 'string' || !working.title.trim()) return { status: 400, error: 'title must not be empty' };
-		if (typeof working.slug !== 'string' || !SLUG_PATTERN.test(working.slug)) return { status: 400, error: 'slug must be lower-case letters, digits and hyphens' };
+		if (typeof working.title !== 'string' || !working.title.trim())
+			return { status: 400, error: 'title must not be empty' };
+		if (typeof working.slug !== 'string' || !SLUG_PATTERN.test(working.slug))
+			return { status: 400, error: 'slug must be lower-case letters, digits and hyphens' };
 		for (const other of state.datasets.values()) {
-			if (other.id !== working.id && other.slug === working.slug) return { status: 400, error: `slug "${working.slug}" is taken` };
+			if (other.id !== working.id && other.slug === working.slug)
+				return { status: 400, error: `slug "${working.slug}" is taken` };
 		}
 		if (working.id !== dataset.id) return { status: 400, error: '"id" cannot be changed' };
 		return { dataset: working, updates, user };
@@ -254,7 +318,8 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		for (const resourceId of Object.keys(original.resources || {})) {
 			if (!(resourceId in (result.dataset.resources || {}))) {
 				const file = state.files.get(`${original.id}/${resourceId}`);
-				if (file && file.path.startsWith(filesDir)) fs.rmSync(path.dirname(file.path), { recursive: true, force: true });
+				if (file && file.path.startsWith(filesDir))
+					fs.rmSync(path.dirname(file.path), { recursive: true, force: true });
 				state.files.delete(`${original.id}/${resourceId}`);
 			}
 		}
@@ -276,13 +341,19 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		}
 		if (resourceId && !(dataset.resources || {})[resourceId]) {
 			request.resume();
-			return sendJson(response, 404, { error: `Resource ${resourceId} not found in dataset ${dataset.slug}` });
+			return sendJson(response, 404, {
+				error: `Resource ${resourceId} not found in dataset ${dataset.slug}`,
+			});
 		}
 		const targetId = resourceId || uuid();
 		let form;
 		try {
 			form = await receiveFile(request, {
-				directory: path.join(filesDir, dataset.id, `${targetId}.${crypto.randomBytes(4).toString('hex')}`),
+				directory: path.join(
+					filesDir,
+					dataset.id,
+					`${targetId}.${crypto.randomBytes(4).toString('hex')}`,
+				),
 				maxBytes: MAX_MULTIPART_BYTES,
 			});
 		} catch (error) {
@@ -298,7 +369,8 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		const now = new Date().toISOString();
 		const updates = [];
 		if (!existing) {
-			for (const resource of Object.values(working.resources)) resource.order = (Number(resource.order) || 0) + 1;
+			for (const resource of Object.values(working.resources))
+				resource.order = (Number(resource.order) || 0) + 1;
 			working.resources[targetId] = {
 				url: '',
 				order: 0,
@@ -319,11 +391,18 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 			check_http_status: 200,
 		});
 		const previous = state.files.get(`${dataset.id}/${targetId}`);
-		if (previous && previous.path.startsWith(filesDir)) fs.rmSync(path.dirname(previous.path), { recursive: true, force: true });
+		if (previous && previous.path.startsWith(filesDir))
+			fs.rmSync(path.dirname(previous.path), { recursive: true, force: true });
 		state.files.set(`${dataset.id}/${targetId}`, { path: upload.path, fileName: upload.fileName });
 		state.datasets.set(dataset.id, working);
 		const url = `${origin}/download/${working.slug}/${targetId}/${encodeURIComponent(upload.fileName)}`;
-		for (const [field, value] of [['url', url], ['check_hash', upload.md5], ['check_size', upload.size], ['check_timestamp', now], ['title', resource.title]]) {
+		for (const [field, value] of [
+			['url', url],
+			['check_hash', upload.md5],
+			['check_size', upload.size],
+			['check_timestamp', now],
+			['title', resource.title],
+		]) {
 			updates.push({ op: 'replace', path: `/resources/${targetId}/${field}`, value });
 		}
 		return sendJson(response, 200, present(working, user, updates));
@@ -337,34 +416,58 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 			if (!user) return sendJson(response, 200, null);
 			const memberships = state.teams
 				.filter((team) => user.memberOf.includes(team.slug) || user.editorOf.includes(team.slug))
-				.map((team) => ({ org: team.id, slug: team.slug, editor: user.admin || user.editorOf.includes(team.slug) }));
-			return sendJson(response, 200, { id: user.id, title: user.title, email: user.email, admin: user.admin, memberships });
+				.map((team) => ({
+					org: team.id,
+					slug: team.slug,
+					editor: user.admin || user.editorOf.includes(team.slug),
+				}));
+			return sendJson(response, 200, {
+				id: user.id,
+				title: user.title,
+				email: user.email,
+				admin: user.admin,
+				memberships,
+			});
 		}
 		if (route === '/api/orgs' && request.method === 'GET') {
-			return sendJson(response, 200, state.teams.map((team) => ({ ...team })));
+			return sendJson(
+				response,
+				200,
+				state.teams.map((team) => ({ ...team })),
+			);
 		}
 		if (route === '/api/dataset' && request.method === 'POST') {
-			if (!user) return sendJson(response, 403, { error: 'An API key in the Authorization header is required to create datasets' });
+			if (!user)
+				return sendJson(response, 403, {
+					error: 'An API key in the Authorization header is required to create datasets',
+				});
 			let body;
 			try {
 				body = JSON.parse(await readBody(request));
 			} catch {
 				return sendJson(response, 400, { errors: ['The body must be a JSON object'] });
 			}
-			if (!body || typeof body !== 'object' || Array.isArray(body)) return sendJson(response, 400, { errors: ['The body must be a JSON object'] });
+			if (!body || typeof body !== 'object' || Array.isArray(body))
+				return sendJson(response, 400, { errors: ['The body must be a JSON object'] });
 			const errors = [];
 			if (typeof body.title !== 'string' || !body.title.trim()) errors.push('title is required');
 			if (typeof body.slug !== 'string' || !body.slug) errors.push('slug is required');
-			else if (!SLUG_PATTERN.test(body.slug)) errors.push('slug must be lower-case letters, digits and hyphens');
+			else if (!SLUG_PATTERN.test(body.slug))
+				errors.push('slug must be lower-case letters, digits and hyphens');
 			else if (findDataset(body.slug)) errors.push(`slug "${body.slug}" is taken`);
 			if (!body.parent) errors.push('parent (a team id, see /api/orgs) is required');
-			else if (!teamById(body.parent)) errors.push(`parent "${body.parent}" is not a team (see /api/orgs)`);
-			if (body.sharing !== undefined && !['public', 'private'].includes(body.sharing)) errors.push('sharing must be "public" or "private"');
-			if (body.id !== undefined || body.readonly !== undefined) errors.push('id and readonly are set by the server');
+			else if (!teamById(body.parent))
+				errors.push(`parent "${body.parent}" is not a team (see /api/orgs)`);
+			if (body.sharing !== undefined && !['public', 'private'].includes(body.sharing))
+				errors.push('sharing must be "public" or "private"');
+			if (body.id !== undefined || body.readonly !== undefined)
+				errors.push('id and readonly are set by the server');
 			if (errors.length) return sendJson(response, 400, { errors });
 			const team = teamById(body.parent);
 			if (!user.admin && !user.editorOf.includes(team.slug)) {
-				return sendJson(response, 403, { error: `Your account is not an editor of the team "${team.slug}"` });
+				return sendJson(response, 403, {
+					error: `Your account is not an editor of the team "${team.slug}"`,
+				});
 			}
 			const now = new Date().toISOString();
 			const dataset = {
@@ -393,7 +496,8 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		const dataset = findDataset(decodeURIComponent(idOrSlug));
 		if (!dataset || !canRead(user, dataset)) {
 			request.resume();
-			if (dataset && user) return sendJson(response, 403, { error: 'This dataset is private to its team' });
+			if (dataset && user)
+				return sendJson(response, 403, { error: 'This dataset is private to its team' });
 			return sendJson(response, 404, { error: 'Dataset not found' });
 		}
 		if (!sub && request.method === 'GET') return sendJson(response, 200, present(dataset, user));
@@ -418,13 +522,20 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 			return sendJson(response, 200, present(result.dataset, user, result.updates));
 		}
 		if (sub === 'resources' && request.method === 'POST') {
-			return handleResourceUpload(request, response, dataset, user, subId ? decodeURIComponent(subId) : undefined);
+			return handleResourceUpload(
+				request,
+				response,
+				dataset,
+				user,
+				subId ? decodeURIComponent(subId) : undefined,
+			);
 		}
 		if (sub === 'presign' && request.method === 'POST' && subId) {
 			request.resume();
 			if (!canEdit(user, dataset)) return forbidden(response, dataset, user);
 			const fileName = decodeURIComponent(subId);
-			if (!fileName || fileName.includes('/')) return sendJson(response, 400, { error: 'A file name is required' });
+			if (!fileName || fileName.includes('/'))
+				return sendJson(response, 400, { error: 'A file name is required' });
 			const key = `datasets/${dataset.id}/${uuid()}/${fileName}`;
 			return sendJson(
 				response,
@@ -449,9 +560,11 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 	function handleDownload(request, response, url, user) {
 		const match = /^\/download\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
 		const dataset = match ? findDataset(decodeURIComponent(match[1])) : undefined;
-		if (!dataset || !canRead(user, dataset)) return sendJson(response, 404, { error: 'File not found' });
+		if (!dataset || !canRead(user, dataset))
+			return sendJson(response, 404, { error: 'File not found' });
 		const file = state.files.get(`${dataset.id}/${decodeURIComponent(match[2])}`);
-		if (!file || !fs.existsSync(file.path)) return sendJson(response, 404, { error: 'File not found' });
+		if (!file || !fs.existsSync(file.path))
+			return sendJson(response, 404, { error: 'File not found' });
 		const resource = dataset.resources[decodeURIComponent(match[2])] || {};
 		sendFile(response, file, resource.check_mimetype);
 		return undefined;
@@ -461,8 +574,23 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 
 	const control = {
 		reset: () => reset(),
-		addUser: ({ key, title = 'Sandbox user', email = 'user@example.org', editorOf = [], memberOf, admin = false }) => {
-			const user = { key, id: uuid(), title, email, admin, editorOf, memberOf: memberOf || editorOf };
+		addUser: ({
+			key,
+			title = 'Sandbox user',
+			email = 'user@example.org',
+			editorOf = [],
+			memberOf,
+			admin = false,
+		}) => {
+			const user = {
+				key,
+				id: uuid(),
+				title,
+				email,
+				admin,
+				editorOf,
+				memberOf: memberOf || editorOf,
+			};
 			state.users.set(key, user);
 			return { ...user };
 		},
@@ -500,12 +628,16 @@ async function startDatastoreSandboxes({ port = 0, storagePort = 0, host = '127.
 		requestLog,
 		control,
 		controlRoutes: {
-			'POST /_sandbox/presign-expiry': (body) => (control.setPresignExpirySeconds(body.seconds), { ok: true }),
+			'POST /_sandbox/presign-expiry': (body) => (
+				control.setPresignExpirySeconds(body.seconds),
+				{ ok: true }
+			),
 			'GET /_sandbox/storage-log': () => control.storageLog(),
 		},
 		async handle(request, response, url) {
 			const user = userOf(request);
-			if (url.pathname.startsWith('/download/') && request.method === 'GET') return handleDownload(request, response, url, user);
+			if (url.pathname.startsWith('/download/') && request.method === 'GET')
+				return handleDownload(request, response, url, user);
 			if (url.pathname.startsWith('/api/')) return handleApi(request, response, url, user);
 			request.resume();
 			return sendJson(response, 404, { error: 'Not found' });

@@ -5,26 +5,88 @@
 'use strict';
 
 const TEAMS = [
-	{ id: '5b858cb2-5c92-4b2b-8c1d-141cfc330d9c', slug: 'gla-demo', title: 'Greater London Authority (demo)', description: 'Datasets published by the GLA demo team' },
-	{ id: '8f2c1a4e-6b7d-4c3e-9a1f-2d4e6f8a0b1c', slug: 'planning-team', title: 'GLA Planning', description: 'London Development Database and planning data' },
-	{ id: 'c3d5e7f9-1a2b-4c4d-8e6f-0a1b2c3d4e5f', slug: 'transport-team', title: 'Transport for London (demo)', description: 'Transport datasets' },
+	{
+		id: '5b858cb2-5c92-4b2b-8c1d-141cfc330d9c',
+		slug: 'gla-demo',
+		title: 'Greater London Authority (demo)',
+		description: 'Datasets published by the GLA demo team',
+	},
+	{
+		id: '8f2c1a4e-6b7d-4c3e-9a1f-2d4e6f8a0b1c',
+		slug: 'planning-team',
+		title: 'GLA Planning',
+		description: 'London Development Database and planning data',
+	},
+	{
+		id: 'c3d5e7f9-1a2b-4c4d-8e6f-0a1b2c3d4e5f',
+		slug: 'transport-team',
+		title: 'Transport for London (demo)',
+		description: 'Transport datasets',
+	},
 ];
 
 const USERS = [
-	{ key: 'demo-editor-key', id: '0b6d8f3a-2c4e-4f6a-8b0c-1d3e5f7a9b2c', title: 'Demo Editor', email: 'editor@example.org', admin: false, editorOf: ['gla-demo', 'planning-team'], memberOf: ['gla-demo', 'planning-team'] },
-	{ key: 'demo-viewer-key', id: '1c7e9a4b-3d5f-4a7b-9c1d-2e4f6a8b0c3d', title: 'Demo Viewer', email: 'viewer@example.org', admin: false, editorOf: [], memberOf: ['gla-demo', 'planning-team'] },
-	{ key: 'demo-admin-key', id: '2d8f0b5c-4e6a-4b8c-0d2e-3f5a7b9c1d4e', title: 'Demo Admin', email: 'admin@example.org', admin: true, editorOf: [], memberOf: [] },
+	{
+		key: 'demo-editor-key',
+		id: '0b6d8f3a-2c4e-4f6a-8b0c-1d3e5f7a9b2c',
+		title: 'Demo Editor',
+		email: 'editor@example.org',
+		admin: false,
+		editorOf: ['gla-demo', 'planning-team'],
+		memberOf: ['gla-demo', 'planning-team'],
+	},
+	{
+		key: 'demo-viewer-key',
+		id: '1c7e9a4b-3d5f-4a7b-9c1d-2e4f6a8b0c3d',
+		title: 'Demo Viewer',
+		email: 'viewer@example.org',
+		admin: false,
+		editorOf: [],
+		memberOf: ['gla-demo', 'planning-team'],
+	},
+	{
+		key: 'demo-admin-key',
+		id: '2d8f0b5c-4e6a-4b8c-0d2e-3f5a7b9c1d4e',
+		title: 'Demo Admin',
+		email: 'admin@example.org',
+		admin: true,
+		editorOf: [],
+		memberOf: [],
+	},
 ];
 
 const TOPICS = {
-	'67b1cea4-806d-4b63-90d7-155cf3ac3c03': { title: 'Housing', img: '', slug: 'housing', description: '' },
-	'b781eefa-ff44-44b8-be63-fc3acd37547c': { title: 'Planning', img: '', slug: 'planning', description: '' },
-	'd2a6c1e0-5f3b-4e8a-9c7d-1b0a2e3f4c5d': { title: 'Environment', img: '', slug: 'environment', description: '' },
+	'67b1cea4-806d-4b63-90d7-155cf3ac3c03': {
+		title: 'Housing',
+		img: '',
+		slug: 'housing',
+		description: '',
+	},
+	'b781eefa-ff44-44b8-be63-fc3acd37547c': {
+		title: 'Planning',
+		img: '',
+		slug: 'planning',
+		description: '',
+	},
+	'd2a6c1e0-5f3b-4e8a-9c7d-1b0a2e3f4c5d': {
+		title: 'Environment',
+		img: '',
+		slug: 'environment',
+		description: '',
+	},
 };
 
 const LICENCES = {
-	'ogl-v3': { title: 'UK Open Government Licence (OGL v3)', url: 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/', is_okd_compliant: true },
-	'cc-by': { title: 'Creative Commons Attribution', url: 'https://creativecommons.org/licenses/by/4.0/', is_okd_compliant: true },
+	'ogl-v3': {
+		title: 'UK Open Government Licence (OGL v3)',
+		url: 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/',
+		is_okd_compliant: true,
+	},
+	'cc-by': {
+		title: 'Creative Commons Attribution',
+		url: 'https://creativecommons.org/licenses/by/4.0/',
+		is_okd_compliant: true,
+	},
 };
 
 /** Seed datasets; `files` are generated on disk at start (content → resource check_* fields). */
@@ -45,7 +107,8 @@ function seedDatasets() {
 				createdAt: '2017-05-02T13:10:08',
 				updatedAt: '2019-01-11T15:14:11.944Z',
 				maintainer: 'London Development Database',
-				description: '<p>The London Development Database (LDD) records significant planning permissions in London.</p>',
+				description:
+					'<p>The London Development Database (LDD) records significant planning permissions in London.</p>',
 				author_email: '',
 				licence_notes: '',
 				'odi-certificate': '',
@@ -119,7 +182,8 @@ function seedDatasets() {
 				createdAt: '2025-01-06T09:00:00',
 				updatedAt: '2025-01-06T09:00:00.000Z',
 				maintainer: 'GLA Planning',
-				description: '<p>Planning applications validated last month in Camden, Hackney and Islington.</p>',
+				description:
+					'<p>Planning applications validated last month in Camden, Hackney and Islington.</p>',
 				update_frequency: 'Monthly',
 				shares: { users: {}, orgs: {} },
 				resources: {},
@@ -186,7 +250,10 @@ function seedDatasets() {
 function ldCsv() {
 	const rows = ['permission_id,borough,site_name,units_proposed,status'];
 	const boroughs = ['Camden', 'Hackney', 'Islington', 'Westminster', 'Southwark', 'Lambeth'];
-	for (let i = 1; i <= 400; i++) rows.push(`LDD${String(i).padStart(6, '0')},${boroughs[i % boroughs.length]},Site ${i},${(i * 7) % 120},${i % 3 === 0 ? 'Completed' : 'Not started'}`);
+	for (let i = 1; i <= 400; i++)
+		rows.push(
+			`LDD${String(i).padStart(6, '0')},${boroughs[i % boroughs.length]},Site ${i},${(i * 7) % 120},${i % 3 === 0 ? 'Completed' : 'Not started'}`,
+		);
 	return `${rows.join('\n')}\n`;
 }
 

@@ -62,7 +62,16 @@ function receiveFile(request, { directory, maxBytes = Infinity }) {
 			const out = fs.createWriteStream(filePath);
 			out.on('error', () => {});
 			const hash = crypto.createHash('md5');
-			upload = { path: filePath, directory, fileName, size: 0, mimeType: info.mimeType, md5: undefined, refused: false, done: false };
+			upload = {
+				path: filePath,
+				directory,
+				fileName,
+				size: 0,
+				mimeType: info.mimeType,
+				md5: undefined,
+				refused: false,
+				done: false,
+			};
 			stream.on('data', (chunk) => {
 				if (upload.refused) return;
 				upload.size += chunk.length;
@@ -103,7 +112,14 @@ function receiveFile(request, { directory, maxBytes = Infinity }) {
 			if (upload) await upload.finished;
 			if (settled || (upload && upload.refused)) return;
 			settled = true;
-			const file = upload && { path: upload.path, directory: upload.directory, fileName: upload.fileName, size: upload.size, md5: upload.md5, mimeType: upload.mimeType };
+			const file = upload && {
+				path: upload.path,
+				directory: upload.directory,
+				fileName: upload.fileName,
+				size: upload.size,
+				md5: upload.md5,
+				mimeType: upload.mimeType,
+			};
 			resolve({ fields, file });
 		});
 		parser.on('error', () => {

@@ -9,16 +9,21 @@ const OPERATIONS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test'])
 
 /** The first problem, as a message naming the operation, or undefined. */
 function patchShapeError(patch, checkOperation = () => undefined) {
-	if (!Array.isArray(patch)) return 'Request body must be a well-formed JSON patch: an array of operations';
+	if (!Array.isArray(patch))
+		return 'Request body must be a well-formed JSON patch: an array of operations';
 	for (let index = 0; index < patch.length; index++) {
 		const operation = patch[index];
-		if (!operation || typeof operation !== 'object' || Array.isArray(operation)) return `Operation ${index} is not an object`;
+		if (!operation || typeof operation !== 'object' || Array.isArray(operation))
+			return `Operation ${index} is not an object`;
 		if (!OPERATIONS.has(operation.op)) return `Operation ${index}: unknown op "${operation.op}"`;
-		if (typeof operation.path !== 'string' || !operation.path.startsWith('/')) return `Operation ${index}: path must be a JSON pointer such as "/title"`;
+		if (typeof operation.path !== 'string' || !operation.path.startsWith('/'))
+			return `Operation ${index}: path must be a JSON pointer such as "/title"`;
 		const refusal = checkOperation(operation, index);
 		if (refusal) return refusal;
-		if ((operation.op === 'move' || operation.op === 'copy') && typeof operation.from !== 'string') return `Operation ${index}: ${operation.op} needs "from"`;
-		if (['add', 'replace', 'test'].includes(operation.op) && !('value' in operation)) return `Operation ${index}: ${operation.op} needs "value"`;
+		if ((operation.op === 'move' || operation.op === 'copy') && typeof operation.from !== 'string')
+			return `Operation ${index}: ${operation.op} needs "from"`;
+		if (['add', 'replace', 'test'].includes(operation.op) && !('value' in operation))
+			return `Operation ${index}: ${operation.op} needs "value"`;
 	}
 	return undefined;
 }

@@ -63,7 +63,8 @@ async function answerControl(request, response, url, control, extra = {}) {
 	};
 	if (routes[route]) return sendJson(response, 200, await routes[route](body));
 	const datasetMatch = /^GET \/_sandbox\/datasets\/([^/]+)$/.exec(route);
-	if (datasetMatch) return sendJson(response, 200, control.dataset(decodeURIComponent(datasetMatch[1])) || null);
+	if (datasetMatch)
+		return sendJson(response, 200, control.dataset(decodeURIComponent(datasetMatch[1])) || null);
 	return sendJson(response, 404, { error: `Unknown control route ${route}` });
 }
 
@@ -74,16 +75,26 @@ async function answerControl(request, response, url, control, extra = {}) {
 async function startApiServer({ port, host, faults, requestLog, control, controlRoutes, handle }) {
 	const server = http.createServer(async (request, response) => {
 		const url = new URL(request.url, 'http://datapress');
-		const entry = { at: new Date().toISOString(), method: request.method, path: url.pathname, hadAuthorization: request.headers.authorization !== undefined, status: 0 };
+		const entry = {
+			at: new Date().toISOString(),
+			method: request.method,
+			path: url.pathname,
+			hadAuthorization: request.headers.authorization !== undefined,
+			status: 0,
+		};
 		response.on('finish', () => {
 			entry.status = response.statusCode;
 		});
 		try {
-			if (url.pathname.startsWith('/_sandbox/')) return await answerControl(request, response, url, control, controlRoutes);
+			if (url.pathname.startsWith('/_sandbox/'))
+				return await answerControl(request, response, url, control, controlRoutes);
 			requestLog.push(entry);
 			const fault = faults.take('datapress', request.method, url.pathname);
 			const answered = await applyFault(fault, request, response, {
-				errorAnswer: (status) => ({ contentType: 'application/json', body: JSON.stringify({ error: `Injected HTTP ${status}` }) }),
+				errorAnswer: (status) => ({
+					contentType: 'application/json',
+					body: JSON.stringify({ error: `Injected HTTP ${status}` }),
+				}),
 				onDropped: () => {
 					entry.status = 'dropped';
 				},
@@ -91,7 +102,8 @@ async function startApiServer({ port, host, faults, requestLog, control, control
 			if (answered) return undefined;
 			return await handle(request, response, url);
 		} catch (error) {
-			if (!response.headersSent) sendJson(response, error.status || 500, { error: String(error && error.message) });
+			if (!response.headersSent)
+				sendJson(response, error.status || 500, { error: String(error && error.message) });
 			return undefined;
 		}
 	});

@@ -10,10 +10,17 @@ const { sendJson } = require('../shared/server');
 
 const answers = {
 	ok: (response, value) => sendJson(response, 200, value),
-	refused: (response, status, message) => sendJson(response, status, { statusCode: status, message }),
+	refused: (response, status, message) =>
+		sendJson(response, status, { statusCode: status, message }),
 	badRequest: (response, message) => answers.refused(response, 400, message),
-	invalid: (response, errors) => answers.refused(response, 400, `There are validation errors.\n${errors.map((error) => `* ${error}`).join('\n')}`),
-	forbidden: (response, message) => sendJson(response, 403, { error: 'Insufficient permissions', message }),
+	invalid: (response, errors) =>
+		answers.refused(
+			response,
+			400,
+			`There are validation errors.\n${errors.map((error) => `* ${error}`).join('\n')}`,
+		),
+	forbidden: (response, message) =>
+		sendJson(response, 403, { error: 'Insufficient permissions', message }),
 	notFound: (response, what, id) => sendJson(response, 404, { error: `${what} not found`, id }),
 };
 

@@ -34,7 +34,14 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 			requestLog.clear();
 		},
 		/** A new user with a key; `teams` it is a member of, `managerOf` those it also manages. */
-		addUser: ({ key, title = 'Sandbox user', email = 'user@example.org', admin = false, teams = [], managerOf = [] }) => {
+		addUser: ({
+			key,
+			title = 'Sandbox user',
+			email = 'user@example.org',
+			admin = false,
+			teams = [],
+			managerOf = [],
+		}) => {
 			const user = { key, id: state.nextUserId++, title, email, admin };
 			state.users.set(key, user);
 			for (const teamId of new Set([...teams, ...managerOf])) {
@@ -57,7 +64,14 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 		},
 		/** Chunked uploads: status and the parts received so far (on disk under `directory`). */
 		uploads: () =>
-			[...state.uploads.values()].map((upload) => ({ id: upload.id, status: upload.status, datasetId: upload.datasetId, parts: upload.parts, received: [...upload.received.keys()].sort((a, b) => a - b), directory: upload.directory })),
+			[...state.uploads.values()].map((upload) => ({
+				id: upload.id,
+				status: upload.status,
+				datasetId: upload.datasetId,
+				parts: upload.parts,
+				received: [...upload.received.keys()].sort((a, b) => a - b),
+				directory: upload.directory,
+			})),
 	};
 
 	state.reset();

@@ -38,7 +38,13 @@ function createRouter(state, uploads) {
 		if (dataset && state.canRead(user, dataset)) return dataset;
 		request.resume();
 		if (!dataset) answers.notFound(response, 'Dataset', id);
-		else answers.forbidden(response, user ? 'This dataset is not shared with your account' : 'This dataset is private: an API key with read access is needed');
+		else
+			answers.forbidden(
+				response,
+				user
+					? 'This dataset is not shared with your account'
+					: 'This dataset is private: an API key with read access is needed',
+			);
 		return undefined;
 	}
 
@@ -47,12 +53,25 @@ function createRouter(state, uploads) {
 		if (!dataset) return undefined;
 		if (state.canEdit(user, dataset)) return dataset;
 		request.resume();
-		answers.forbidden(response, user ? `Your account cannot edit datasets of the team "${dataset.team}"` : 'An API key is needed to edit datasets');
+		answers.forbidden(
+			response,
+			user
+				? `Your account cannot edit datasets of the team "${dataset.team}"`
+				: 'An API key is needed to edit datasets',
+		);
 		return undefined;
 	}
 
 	function whoami(user) {
-		return user ? { id: user.id, title: user.title, email: user.email, admin: user.admin, memberships: state.membershipsOf(user) } : null;
+		return user
+			? {
+					id: user.id,
+					title: user.title,
+					email: user.email,
+					admin: user.admin,
+					memberships: state.membershipsOf(user),
+				}
+			: null;
 	}
 
 	/** Export: each readable dataset, with team, masthead and topics as `{id, title}`, files and links as lists. */
@@ -68,7 +87,12 @@ function createRouter(state, uploads) {
 				body.topics = dataset.topics.map((topic) => titleOf(state.site.topics, topic));
 				body.resources = Object.entries(body.resources)
 					.sort(([, a], [, b]) => a.order - b.order)
-					.map(([id, { timeframe, ...resource }]) => ({ id, ...resource, timeframeFrom: timeframe ? timeframe.from : null, timeframeTo: timeframe ? timeframe.to : null }));
+					.map(([id, { timeframe, ...resource }]) => ({
+						id,
+						...resource,
+						timeframeFrom: timeframe ? timeframe.from : null,
+						timeframeTo: timeframe ? timeframe.to : null,
+					}));
 				body.links = Object.entries(body.links).map(([id, link]) => ({ id, ...link }));
 				return body;
 			});
@@ -81,9 +105,19 @@ function createRouter(state, uploads) {
 		}
 		const body = await jsonBody(request, response);
 		if (!body) return undefined;
-		if (!body.value || typeof body.value !== 'object' || Array.isArray(body.value)) return answers.badRequest(response, 'The body must be a JSON object: a partial dataset');
+		if (!body.value || typeof body.value !== 'object' || Array.isArray(body.value))
+			return answers.badRequest(response, 'The body must be a JSON object: a partial dataset');
 		// Server-owned fields in the body are ignored, as on PATCH; files come through the upload API.
-		const { id: _id, site: _site, canonical: _canonical, createdAt: _createdAt, updatedAt: _updatedAt, readonly: _readonly, resources: _resources, ...given } = body.value;
+		const {
+			id: _id,
+			site: _site,
+			canonical: _canonical,
+			createdAt: _createdAt,
+			updatedAt: _updatedAt,
+			readonly: _readonly,
+			resources: _resources,
+			...given
+		} = body.value;
 		const now = new Date().toISOString();
 		const dataset = {
 			id: state.newDatasetId(),
@@ -108,7 +142,11 @@ function createRouter(state, uploads) {
 		};
 		const errors = datasetErrors(dataset, state);
 		if (errors.length) return answers.invalid(response, errors);
-		if (!user.admin && !state.membershipsOf(user).includes(dataset.team)) return answers.forbidden(response, `Your account is not a member of the team "${dataset.team}"`);
+		if (!user.admin && !state.membershipsOf(user).includes(dataset.team))
+			return answers.forbidden(
+				response,
+				`Your account is not a member of the team "${dataset.team}"`,
+			);
 		dataset.canonical = canonicalOf(dataset);
 		state.datasets.set(dataset.id, dataset);
 		return answers.ok(response, { dataset: state.present(dataset, baseUrl) });
@@ -123,9 +161,12 @@ function createRouter(state, uploads) {
 		const updated = result.document;
 		updated.canonical = canonicalOf(updated);
 		// Files of removed resources go with them.
-		for (const resourceId of Object.keys(dataset.resources)) if (!(resourceId in updated.resources)) state.removeFile(dataset.id, resourceId);
+		for (const resourceId of Object.keys(dataset.resources))
+			if (!(resourceId in updated.resources)) state.removeFile(dataset.id, resourceId);
 		state.datasets.set(dataset.id, updated);
-		return answers.ok(response, { dataset: { ...state.present(updated, baseUrl), readonly: { updates: result.updates } } });
+		return answers.ok(response, {
+			dataset: { ...state.present(updated, baseUrl), readonly: { updates: result.updates } },
+		});
 	}
 
 	async function patchTeamRoute(request, response, id, user) {
@@ -134,7 +175,8 @@ function createRouter(state, uploads) {
 			request.resume();
 			return answers.notFound(response, 'Team', id);
 		}
-		const manager = user && (user.admin || team.users.some((member) => member.id === user.id && member.manager));
+		const manager =
+			user && (user.admin || team.users.some((member) => member.id === user.id && member.manager));
 		if (!manager) {
 			request.resume();
 			return answers.forbidden(response, 'Only an admin or a manager of the team may edit it');
@@ -166,20 +208,51 @@ function createRouter(state, uploads) {
 		const sees = user && (user.admin || state.membershipsOf(user).length > 0);
 		return [...state.users.values()].map((entry) => {
 			const teams = state.membershipsOf(entry);
-			return sees ? { id: entry.id, title: entry.title, email: entry.email, admin: entry.admin, teams } : { id: entry.id, teams };
+			return sees
+				? { id: entry.id, title: entry.title, email: entry.email, admin: entry.admin, teams }
+				: { id: entry.id, teams };
 		});
 	}
 
 	/** `[method, pattern, handler, v3 only]`; a handler gets `(request, response, match, user, baseUrl)`. */
 	const ROUTES = [
-		['GET', /^\/whoami$/, (request, response, match, user) => answers.ok(response, whoami(user)), true],
-		['GET', /^\/(?:teams|team)$/, (request, response) => answers.ok(response, Object.fromEntries([...state.teams.values()].map((team) => [team.id, clone(team)])))],
-		['PATCH', /^\/team\/([^/]+)$/, (request, response, match, user) => patchTeamRoute(request, response, match[1], user)],
+		[
+			'GET',
+			/^\/whoami$/,
+			(request, response, match, user) => answers.ok(response, whoami(user)),
+			true,
+		],
+		[
+			'GET',
+			/^\/(?:teams|team)$/,
+			(request, response) =>
+				answers.ok(
+					response,
+					Object.fromEntries([...state.teams.values()].map((team) => [team.id, clone(team)])),
+				),
+		],
+		[
+			'PATCH',
+			/^\/team\/([^/]+)$/,
+			(request, response, match, user) => patchTeamRoute(request, response, match[1], user),
+		],
 		['GET', /^\/site$/, (request, response) => answers.ok(response, state.site)],
-		['PATCH', /^\/site$/, (request, response, match, user) => patchSiteRoute(request, response, user)],
+		[
+			'PATCH',
+			/^\/site$/,
+			(request, response, match, user) => patchSiteRoute(request, response, user),
+		],
 		['GET', /^\/users$/, (request, response, match, user) => answers.ok(response, users(user))],
-		['GET', /^\/datasets\/export\.json$/, (request, response, match, user, baseUrl) => answers.ok(response, exported(user, baseUrl))],
-		['POST', /^\/dataset$/, (request, response, match, user, baseUrl) => createDataset(request, response, user, baseUrl)],
+		[
+			'GET',
+			/^\/datasets\/export\.json$/,
+			(request, response, match, user, baseUrl) => answers.ok(response, exported(user, baseUrl)),
+		],
+		[
+			'POST',
+			/^\/dataset$/,
+			(request, response, match, user, baseUrl) => createDataset(request, response, user, baseUrl),
+		],
 		[
 			'GET',
 			/^\/dataset\/([^/]+)$/,
@@ -220,8 +293,20 @@ function createRouter(state, uploads) {
 			},
 			true,
 		],
-		['POST', /^\/upload\/([^/]+)\/chunk$/, (request, response, match, user) => uploads.chunk(request, response, { uploadId: match[1], user }), true],
-		['POST', /^\/upload\/([^/]+)\/complete$/, (request, response, match, user, baseUrl) => uploads.complete(request, response, { uploadId: match[1], user, baseUrl }), true],
+		[
+			'POST',
+			/^\/upload\/([^/]+)\/chunk$/,
+			(request, response, match, user) =>
+				uploads.chunk(request, response, { uploadId: match[1], user }),
+			true,
+		],
+		[
+			'POST',
+			/^\/upload\/([^/]+)\/complete$/,
+			(request, response, match, user, baseUrl) =>
+				uploads.complete(request, response, { uploadId: match[1], user, baseUrl }),
+			true,
+		],
 	];
 
 	/** Which prefixes a path is served under: the teams list is `/api/v3/teams` or the old `/api/team`. */
@@ -236,17 +321,20 @@ function createRouter(state, uploads) {
 		const match = /^\/download\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
 		if (!match) return answers.notFound(response, 'File', url.pathname);
 		const [datasetId, resourceId, fileName] = match.slice(1).map(decoded);
-		if (fileName === null || datasetId === null || resourceId === null) return answers.notFound(response, 'File', url.pathname);
+		if (fileName === null || datasetId === null || resourceId === null)
+			return answers.notFound(response, 'File', url.pathname);
 		const dataset = readable(request, response, datasetId, user);
 		if (!dataset) return undefined;
 		const file = state.files.get(`${datasetId}/${resourceId}`);
-		if (!(resourceId in dataset.resources) || !file || file.fileName !== fileName) return answers.notFound(response, 'File', `${datasetId}/${resourceId}/${fileName}`);
+		if (!(resourceId in dataset.resources) || !file || file.fileName !== fileName)
+			return answers.notFound(response, 'File', `${datasetId}/${resourceId}/${fileName}`);
 		return sendFile(response, file, 'application/octet-stream');
 	}
 
 	return async function handle(request, response, url, baseUrl) {
 		const user = state.userOf(request);
-		if (url.pathname.startsWith('/download/') && request.method === 'GET') return download(request, response, url, user);
+		if (url.pathname.startsWith('/download/') && request.method === 'GET')
+			return download(request, response, url, user);
 		const prefix = /^\/api(\/v3)?(\/.*)$/.exec(url.pathname);
 		if (prefix) {
 			const v3 = prefix[1] !== undefined;
@@ -257,7 +345,9 @@ function createRouter(state, uploads) {
 				if (!match || !served(rest, v3, v3Only)) continue;
 				pathKnown = true;
 				if (method !== request.method) continue;
-				const parts = match.map((part, index) => (index && part !== undefined ? decoded(part) : part));
+				const parts = match.map((part, index) =>
+					index && part !== undefined ? decoded(part) : part,
+				);
 				if (parts.includes(null)) {
 					request.resume();
 					return answers.notFound(response, 'Route', url.pathname);
@@ -266,7 +356,11 @@ function createRouter(state, uploads) {
 			}
 			if (pathKnown) {
 				request.resume();
-				return answers.refused(response, 405, `${request.method} is not supported on ${url.pathname}`);
+				return answers.refused(
+					response,
+					405,
+					`${request.method} is not supported on ${url.pathname}`,
+				);
 			}
 		}
 		request.resume();

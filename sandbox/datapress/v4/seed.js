@@ -27,8 +27,20 @@ const SITE = {
 
 /** User ids are integers; the keys are the legacy sandbox's demo keys, with the same roles. */
 const USERS = [
-	{ key: 'demo-editor-key', id: 101, title: 'Demo Editor', email: 'editor@example.org', admin: false },
-	{ key: 'demo-viewer-key', id: 102, title: 'Demo Viewer', email: 'viewer@example.org', admin: false },
+	{
+		key: 'demo-editor-key',
+		id: 101,
+		title: 'Demo Editor',
+		email: 'editor@example.org',
+		admin: false,
+	},
+	{
+		key: 'demo-viewer-key',
+		id: 102,
+		title: 'Demo Viewer',
+		email: 'viewer@example.org',
+		admin: false,
+	},
 	{ key: 'demo-admin-key', id: 103, title: 'Demo Admin', email: 'admin@example.org', admin: true },
 ];
 
@@ -38,12 +50,24 @@ const USERS = [
  */
 const TEAMS = [
 	{ id: '4mxpm', site: 'london', title: 'GLA Demography', users: [{ id: 101, manager: false }] },
-	{ id: 'g7lad', site: 'london', title: 'Greater London Authority (demo)', users: [{ id: 101, manager: true }] },
+	{
+		id: 'g7lad',
+		site: 'london',
+		title: 'Greater London Authority (demo)',
+		users: [{ id: 101, manager: true }],
+	},
 	{ id: 'p9lan', site: 'london', title: 'GLA Planning', users: [{ id: 101, manager: false }] },
 	{ id: 't4fln', site: 'london', title: 'Transport for London (demo)', users: [] },
 ];
 
-const EMPTY = { collaborators: [], readusers: [], readteams: [], links: {}, nextReviewDate: null, archivedAt: null };
+const EMPTY = {
+	collaborators: [],
+	readusers: [],
+	readteams: [],
+	links: {},
+	nextReviewDate: null,
+	archivedAt: null,
+};
 
 /**
  * Seed datasets: `resources` hold what the stored JSON holds (hash, size and url are computed from the
@@ -72,7 +96,11 @@ function seedDatasets() {
 					timeframe: null,
 					description:
 						'Calendar year age-specific fertility rates from 1993 to 2023 for every local authority in England and Wales, aggregated to regions and nations.',
-					file: { fileName: 'age_specific_fertility_rates.csv', size: 29385778, hashForm: 'multipart' },
+					file: {
+						fileName: 'age_specific_fertility_rates.csv',
+						size: 29385778,
+						hashForm: 'multipart',
+					},
 				},
 				'7yw': {
 					order: 0,
@@ -101,7 +129,10 @@ function seedDatasets() {
 					file: { fileName: 'total_fertility_rates.csv', size: 593756, hashForm: 'multipart' },
 				},
 			},
-			licence: { url: 'http://www.opendefinition.org/licenses/cc-by', title: 'Creative Commons Attribution' },
+			licence: {
+				url: 'http://www.opendefinition.org/licenses/cc-by',
+				title: 'Creative Commons Attribution',
+			},
 			contact: { email: 'demography@london.gov.uk', title: 'GLA Demography' },
 			createdAt: '2025-03-17T16:11:48.000Z',
 			updatedAt: '2026-06-15T14:26:41.323Z',
@@ -111,7 +142,8 @@ function seedDatasets() {
 			id: 'a7k2m',
 			team: 'p9lan',
 			title: 'Planning permissions on the London Development Database (LDD)',
-			description: '<p>The London Development Database (LDD) records significant planning permissions in London.</p>',
+			description:
+				'<p>The London Development Database (LDD) records significant planning permissions in London.</p>',
 			masthead: 'gla-planning',
 			sharing: 'public',
 			...EMPTY,
@@ -128,7 +160,10 @@ function seedDatasets() {
 					file: { fileName: 'ldd-planning-permissions.csv', hashForm: 'md5', content: lddCsv() },
 				},
 			},
-			licence: { url: 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/', title: 'UK Open Government Licence (OGL v3)' },
+			licence: {
+				url: 'http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/',
+				title: 'UK Open Government Licence (OGL v3)',
+			},
 			contact: { email: 'ldd@london.gov.uk', title: 'London Development Database' },
 			createdAt: '2017-05-02T13:10:08.000Z',
 			updatedAt: '2019-01-11T15:14:11.944Z',
@@ -151,7 +186,11 @@ function seedDatasets() {
 					origin: 'london/dataset/b3pop/2024-06-30T09:59:00/population.csv',
 					timeframe: { from: '2023-06', to: '2023-06' },
 					description: '',
-					file: { fileName: 'population.csv', hashForm: 'multipart', content: 'borough,population\nCamden,210100\nHackney,259200\nIslington,216600\n' },
+					file: {
+						fileName: 'population.csv',
+						hashForm: 'multipart',
+						content: 'borough,population\nCamden,210100\nHackney,259200\nIslington,216600\n',
+					},
 				},
 			},
 			licence: null,
@@ -164,7 +203,8 @@ function seedDatasets() {
 			id: 'c5ext',
 			team: 'p9lan',
 			title: 'Planning applications: monthly extract',
-			description: '<p>Planning applications validated last month in Camden, Hackney and Islington.</p>',
+			description:
+				'<p>Planning applications validated last month in Camden, Hackney and Islington.</p>',
 			masthead: 'gla-planning',
 			sharing: 'public',
 			...EMPTY,
@@ -177,7 +217,11 @@ function seedDatasets() {
 					origin: 'london/dataset/c5ext/2025-01-06T09:00:00/planning-applications.csv',
 					timeframe: null,
 					description: 'Replaced each month by the extract workflow',
-					file: { fileName: 'planning-applications.csv', hashForm: 'md5', content: 'lpa_name,keyval,title,address,postcode,validated\n' },
+					file: {
+						fileName: 'planning-applications.csv',
+						hashForm: 'md5',
+						content: 'lpa_name,keyval,title,address,postcode,validated\n',
+					},
 				},
 			},
 			licence: null,
@@ -204,7 +248,11 @@ function seedDatasets() {
 					origin: 'london/dataset/d9pvt/2023-01-10T12:00:00/notes.txt',
 					timeframe: null,
 					description: '',
-					file: { fileName: 'notes.txt', hashForm: 'md5', content: 'Working notes of the planning team.\n' },
+					file: {
+						fileName: 'notes.txt',
+						hashForm: 'md5',
+						content: 'Working notes of the planning team.\n',
+					},
 				},
 			},
 			licence: null,
@@ -236,7 +284,10 @@ function seedDatasets() {
 function lddCsv() {
 	const rows = ['permission_id,borough,site_name,units_proposed,status'];
 	const boroughs = ['Camden', 'Hackney', 'Islington', 'Westminster', 'Southwark', 'Lambeth'];
-	for (let i = 1; i <= 400; i++) rows.push(`LDD${String(i).padStart(6, '0')},${boroughs[i % boroughs.length]},Site ${i},${(i * 7) % 120},${i % 3 === 0 ? 'Completed' : 'Not started'}`);
+	for (let i = 1; i <= 400; i++)
+		rows.push(
+			`LDD${String(i).padStart(6, '0')},${boroughs[i % boroughs.length]},Site ${i},${(i * 7) % 120},${i % 3 === 0 ? 'Completed' : 'Not started'}`,
+		);
 	return `${rows.join('\n')}\n`;
 }
 

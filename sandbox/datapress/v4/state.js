@@ -13,8 +13,42 @@ const { PART_SIZE, etagOfParts } = require('./etag');
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** The order in which the live site serves a dataset's keys (datapress-v4.md section 2). */
-const DATASET_KEYS = ['id', 'site', 'team', 'title', 'canonical', 'description', 'descriptionIframe', 'masthead', 'sharing', 'collaborators', 'readusers', 'readteams', 'tags', 'topics', 'resources', 'links', 'nextReviewDate', 'licence', 'contact', 'createdAt', 'updatedAt', 'archivedAt', 'custom'];
-const RESOURCE_KEYS = ['hash', 'size', 'order', 'title', 'format', 'origin', 'timeframe', 'description', 'url'];
+const DATASET_KEYS = [
+	'id',
+	'site',
+	'team',
+	'title',
+	'canonical',
+	'description',
+	'descriptionIframe',
+	'masthead',
+	'sharing',
+	'collaborators',
+	'readusers',
+	'readteams',
+	'tags',
+	'topics',
+	'resources',
+	'links',
+	'nextReviewDate',
+	'licence',
+	'contact',
+	'createdAt',
+	'updatedAt',
+	'archivedAt',
+	'custom',
+];
+const RESOURCE_KEYS = [
+	'hash',
+	'size',
+	'order',
+	'title',
+	'format',
+	'origin',
+	'timeframe',
+	'description',
+	'url',
+];
 
 /** Generic kinds, as the live site detects them (`csv`, `txt`, `image` seen; the rest by their names). */
 const FORMATS = {
@@ -86,7 +120,9 @@ function writeSeedFile(seedDir, datasetId, resourceId, file) {
 	const fd = fs.openSync(filePath, 'w');
 	try {
 		for (let offset = 0, index = 0; offset < size || index === 0; offset += PART_SIZE, index++) {
-			const block = content ? content.subarray(offset, offset + PART_SIZE) : generatedBlock(index, Math.min(PART_SIZE, size - offset));
+			const block = content
+				? content.subarray(offset, offset + PART_SIZE)
+				: generatedBlock(index, Math.min(PART_SIZE, size - offset));
 			fs.writeSync(fd, block);
 			whole.update(block);
 			partMd5s.push(crypto.createHash('md5').update(block).digest());
@@ -94,7 +130,12 @@ function writeSeedFile(seedDir, datasetId, resourceId, file) {
 	} finally {
 		fs.closeSync(fd);
 	}
-	return { path: filePath, fileName: file.fileName, size, hash: file.hashForm === 'md5' ? whole.digest('hex') : etagOfParts(partMd5s) };
+	return {
+		path: filePath,
+		fileName: file.fileName,
+		size,
+		hash: file.hashForm === 'md5' ? whole.digest('hex') : etagOfParts(partMd5s),
+	};
 }
 
 function createState({ root }) {
@@ -106,7 +147,10 @@ function createState({ root }) {
 	fs.rmSync(seedDir, { recursive: true, force: true });
 	for (const dataset of seeds) {
 		for (const [resourceId, resource] of Object.entries(dataset.resources)) {
-			seedFiles.set(`${dataset.id}/${resourceId}`, writeSeedFile(seedDir, dataset.id, resourceId, resource.file));
+			seedFiles.set(
+				`${dataset.id}/${resourceId}`,
+				writeSeedFile(seedDir, dataset.id, resourceId, resource.file),
+			);
 		}
 	}
 
@@ -142,8 +186,15 @@ function createState({ root }) {
 				for (const [resourceId, resource] of Object.entries(dataset.resources)) {
 					const file = seedFiles.get(`${dataset.id}/${resourceId}`);
 					delete resource.file;
-					Object.assign(resource, { hash: file.hash, size: file.size, format: formatOf(file.fileName) });
-					state.files.set(`${dataset.id}/${resourceId}`, { path: file.path, fileName: file.fileName });
+					Object.assign(resource, {
+						hash: file.hash,
+						size: file.size,
+						format: formatOf(file.fileName),
+					});
+					state.files.set(`${dataset.id}/${resourceId}`, {
+						path: file.path,
+						fileName: file.fileName,
+					});
 				}
 				state.datasets.set(dataset.id, dataset);
 			}
@@ -158,14 +209,18 @@ function createState({ root }) {
 			return undefined;
 		},
 		membershipsOf(user) {
-			return [...state.teams.values()].filter((team) => team.users.some((member) => member.id === user.id)).map((team) => team.id);
+			return [...state.teams.values()]
+				.filter((team) => team.users.some((member) => member.id === user.id))
+				.map((team) => team.id);
 		},
 
 		/** Members of the owning team edit, and collaborators; admins edit everything. */
 		canEdit(user, dataset) {
 			if (!user) return false;
 			if (user.admin) return true;
-			return state.membershipsOf(user).includes(dataset.team) || dataset.collaborators.includes(user.id);
+			return (
+				state.membershipsOf(user).includes(dataset.team) || dataset.collaborators.includes(user.id)
+			);
 		},
 		/** Public datasets are open to all; others to editors, `readusers` and members of `readteams`. */
 		canRead(user, dataset) {
@@ -192,12 +247,20 @@ function createState({ root }) {
 		/** The dataset as served: keys in the live order, each resource's `url` from its stored file. */
 		present(dataset, origin) {
 			const body = ordered(clone(dataset), DATASET_KEYS);
-			for (const [resourceId, resource] of Object.entries(body.resources)) body.resources[resourceId] = state.presentResource(dataset.id, resourceId, resource, origin);
+			for (const [resourceId, resource] of Object.entries(body.resources))
+				body.resources[resourceId] = state.presentResource(
+					dataset.id,
+					resourceId,
+					resource,
+					origin,
+				);
 			return body;
 		},
 		presentResource(datasetId, resourceId, resource, origin) {
 			const file = state.files.get(`${datasetId}/${resourceId}`);
-			const url = file ? `${origin}/download/${datasetId}/${resourceId}/${encodeURIComponent(file.fileName)}` : '';
+			const url = file
+				? `${origin}/download/${datasetId}/${resourceId}/${encodeURIComponent(file.fileName)}`
+				: '';
 			return ordered({ ...clone(resource), url }, RESOURCE_KEYS);
 		},
 
@@ -209,7 +272,8 @@ function createState({ root }) {
 		removeFile(datasetId, resourceId) {
 			const previous = state.files.get(`${datasetId}/${resourceId}`);
 			// Seed files are shared by every reset and stay.
-			if (previous && previous.path.startsWith(filesDir)) fs.rmSync(path.dirname(previous.path), { recursive: true, force: true });
+			if (previous && previous.path.startsWith(filesDir))
+				fs.rmSync(path.dirname(previous.path), { recursive: true, force: true });
 			state.files.delete(`${datasetId}/${resourceId}`);
 		},
 		/** A fresh folder for one stored file under the files root. */
@@ -247,4 +311,12 @@ function bumpedStamp(previous) {
 	return new Date(Number.isFinite(last) && last >= now ? last + 1 : now).toISOString();
 }
 
-module.exports = { createState, canonicalOf, placeResource, bumpedStamp, formatOf, originOf, clone };
+module.exports = {
+	createState,
+	canonicalOf,
+	placeResource,
+	bumpedStamp,
+	formatOf,
+	originOf,
+	clone,
+};

@@ -43,13 +43,18 @@ function createUploads(state) {
 			return form;
 		} catch (error) {
 			if (error.code === 'too-large') answers.refused(response, 413, tooLarge);
-			else if (error.code !== 'dropped') answers.badRequest(response, FORM_ERRORS[error.code] || error.message);
+			else if (error.code !== 'dropped')
+				answers.badRequest(response, FORM_ERRORS[error.code] || error.message);
 			return undefined;
 		}
 	}
 
 	/** Stores a new file for a resource (new or replaced) and answers what changed, as `readonly.updates`. */
-	function attachFile(datasetId, { resourceId, file, hash, title, description, timeframe, order }, baseUrl) {
+	function attachFile(
+		datasetId,
+		{ resourceId, file, hash, title, description, timeframe, order },
+		baseUrl,
+	) {
 		const working = clone(state.datasets.get(datasetId));
 		const id = resourceId || state.newResourceId(working);
 		const existing = working.resources[id];
@@ -65,7 +70,8 @@ function createUploads(state) {
 			if (description !== undefined) changes.description = description;
 			if (timeframe !== undefined) changes.timeframe = timeframe;
 			Object.assign(existing, changes);
-			for (const [field, value] of Object.entries(changes)) updates.push({ op: 'replace', path: `/resources/${id}/${field}`, value });
+			for (const [field, value] of Object.entries(changes))
+				updates.push({ op: 'replace', path: `/resources/${id}/${field}`, value });
 			if (order !== undefined) placeResource(working.resources, id, order);
 		} else {
 			working.resources[id] = {
@@ -83,7 +89,12 @@ function createUploads(state) {
 		}
 		state.setFile(datasetId, id, { path: file.path, fileName: file.fileName });
 		// The url names the file, so a replacement under another name moves it.
-		if (previous && previous.fileName !== file.fileName) updates.push({ op: 'replace', path: `/resources/${id}/url`, value: state.presentResource(datasetId, id, working.resources[id], baseUrl).url });
+		if (previous && previous.fileName !== file.fileName)
+			updates.push({
+				op: 'replace',
+				path: `/resources/${id}/url`,
+				value: state.presentResource(datasetId, id, working.resources[id], baseUrl).url,
+			});
 		state.datasets.set(datasetId, working);
 		return { dataset: working, resourceId: id, origin, updates };
 	}
@@ -91,7 +102,13 @@ function createUploads(state) {
 	// ---- E4, E5: one request ----
 
 	async function formUpload(request, response, { dataset, resourceId, baseUrl }) {
-		const form = await readForm(request, response, state.fileDirectory(dataset.id), MAX_FORM_BYTES, FORM_ERRORS['too-large']);
+		const form = await readForm(
+			request,
+			response,
+			state.fileDirectory(dataset.id),
+			MAX_FORM_BYTES,
+			FORM_ERRORS['too-large'],
+		);
 		if (!form) return;
 		const { fields, file } = form;
 		// The dataset may have changed while the file arrived (a patch removing the resource, say).
@@ -100,26 +117,47 @@ function createUploads(state) {
 			answers.notFound(response, 'Resource', resourceId);
 			return;
 		}
-		const result = attachFile(dataset.id, { resourceId, file, hash: file.md5, title: fields.title, description: fields.description }, baseUrl);
+		const result = attachFile(
+			dataset.id,
+			{ resourceId, file, hash: file.md5, title: fields.title, description: fields.description },
+			baseUrl,
+		);
 		const body = state.present(result.dataset, baseUrl);
 		const resource = body.resources[result.resourceId];
-		body.readonly = { updates: result.updates, resource_id: result.resourceId, resource, new_key: result.origin };
+		body.readonly = {
+			updates: result.updates,
+			resource_id: result.resourceId,
+			resource,
+			new_key: result.origin,
+		};
 		answers.ok(response, body);
 	}
 
 	// ---- E6, E7, E8: chunks ----
 
 	function createUpload(response, { dataset, user, body, baseUrl }) {
-		if (!body || typeof body !== 'object' || Array.isArray(body)) return answers.badRequest(response, 'The body must be a JSON object: {"filename", "parts", ...}');
+		if (!body || typeof body !== 'object' || Array.isArray(body))
+			return answers.badRequest(
+				response,
+				'The body must be a JSON object: {"filename", "parts", ...}',
+			);
 		const errors = [];
-		if (typeof body.filename !== 'string' || !body.filename.trim() || /[/\\]/.test(body.filename)) errors.push('filename: a file name (no folders) is required');
-		if (!Number.isInteger(body.parts) || body.parts < 1 || body.parts > MAX_PARTS) errors.push(`parts: the number of chunks, a whole number from 1 to ${MAX_PARTS}`);
-		if (body.resource_id !== undefined && typeof body.resource_id !== 'string') errors.push('resource_id: must be the id of a file of this dataset');
-		if (body.order !== undefined && (!Number.isInteger(body.order) || body.order < 0)) errors.push('order: must be a whole number from 0');
-		for (const field of ['title', 'description']) if (body[field] !== undefined && typeof body[field] !== 'string') errors.push(`${field}: must be a string`);
-		if (body.timeframe !== undefined && body.timeframe !== null && !timeframeValid(body.timeframe)) errors.push('timeframe: must be {"from", "to"} (YYYY-MM) or null');
+		if (typeof body.filename !== 'string' || !body.filename.trim() || /[/\\]/.test(body.filename))
+			errors.push('filename: a file name (no folders) is required');
+		if (!Number.isInteger(body.parts) || body.parts < 1 || body.parts > MAX_PARTS)
+			errors.push(`parts: the number of chunks, a whole number from 1 to ${MAX_PARTS}`);
+		if (body.resource_id !== undefined && typeof body.resource_id !== 'string')
+			errors.push('resource_id: must be the id of a file of this dataset');
+		if (body.order !== undefined && (!Number.isInteger(body.order) || body.order < 0))
+			errors.push('order: must be a whole number from 0');
+		for (const field of ['title', 'description'])
+			if (body[field] !== undefined && typeof body[field] !== 'string')
+				errors.push(`${field}: must be a string`);
+		if (body.timeframe !== undefined && body.timeframe !== null && !timeframeValid(body.timeframe))
+			errors.push('timeframe: must be {"from", "to"} (YYYY-MM) or null');
 		if (errors.length) return answers.invalid(response, errors);
-		if (body.resource_id !== undefined && !(body.resource_id in dataset.resources)) return answers.notFound(response, 'Resource', body.resource_id);
+		if (body.resource_id !== undefined && !(body.resource_id in dataset.resources))
+			return answers.notFound(response, 'Resource', body.resource_id);
 		const id = crypto.randomUUID();
 		const directory = path.join(state.uploadsDir, id);
 		fs.mkdirSync(directory, { recursive: true });
@@ -138,7 +176,10 @@ function createUploads(state) {
 			received: new Map(),
 			status: 'open',
 		});
-		return answers.ok(response, { urlChunk: `${baseUrl}/api/v3/upload/${id}/chunk`, urlComplete: `${baseUrl}/api/v3/upload/${id}/complete` });
+		return answers.ok(response, {
+			urlChunk: `${baseUrl}/api/v3/upload/${id}/chunk`,
+			urlComplete: `${baseUrl}/api/v3/upload/${id}/complete`,
+		});
 	}
 
 	/** The upload a chunk or complete call names, if the caller may use it; otherwise answers why not. */
@@ -150,16 +191,32 @@ function createUploads(state) {
 			return undefined;
 		};
 		if (!upload) return refuse(() => answers.notFound(response, 'Upload', id));
-		if (!user || user.id !== upload.userId) return refuse(() => answers.forbidden(response, 'Chunks and completion need the API key that created the upload'));
-		if (upload.status !== 'open') return refuse(() => answers.refused(response, 409, `Upload ${id} is already complete`));
+		if (!user || user.id !== upload.userId)
+			return refuse(() =>
+				answers.forbidden(
+					response,
+					'Chunks and completion need the API key that created the upload',
+				),
+			);
+		if (upload.status !== 'open')
+			return refuse(() => answers.refused(response, 409, `Upload ${id} is already complete`));
 		return upload;
 	}
 
 	async function chunk(request, response, { uploadId, user }) {
 		const upload = openUpload(request, response, uploadId, user);
 		if (!upload) return;
-		const incoming = path.join(upload.directory, `incoming-${crypto.randomBytes(6).toString('hex')}`);
-		const form = await readForm(request, response, incoming, MAX_PART_BYTES, `A chunk is at most ${MAX_PART_BYTES} bytes`);
+		const incoming = path.join(
+			upload.directory,
+			`incoming-${crypto.randomBytes(6).toString('hex')}`,
+		);
+		const form = await readForm(
+			request,
+			response,
+			incoming,
+			MAX_PART_BYTES,
+			`A chunk is at most ${MAX_PART_BYTES} bytes`,
+		);
 		if (!form) return;
 		const discard = () => fs.rmSync(incoming, { recursive: true, force: true });
 		const partText = form.fields.part;
@@ -171,7 +228,10 @@ function createUploads(state) {
 		const part = Number(partText);
 		if (part >= upload.parts) {
 			discard();
-			answers.badRequest(response, `Part ${part} is out of range: this upload has ${upload.parts} part${upload.parts === 1 ? '' : 's'}, numbered from 0`);
+			answers.badRequest(
+				response,
+				`Part ${part} is out of range: this upload has ${upload.parts} part${upload.parts === 1 ? '' : 's'}, numbered from 0`,
+			);
 			return;
 		}
 		if (upload.status !== 'open') {
@@ -183,7 +243,11 @@ function createUploads(state) {
 		const partPath = path.join(upload.directory, `part-${part}`);
 		fs.renameSync(form.file.path, partPath);
 		discard();
-		upload.received.set(part, { path: partPath, size: form.file.size, md5: Buffer.from(form.file.md5, 'hex') });
+		upload.received.set(part, {
+			path: partPath,
+			size: form.file.size,
+			md5: Buffer.from(form.file.md5, 'hex'),
+		});
 		answers.ok(response, { part, size: form.file.size });
 	}
 
@@ -192,15 +256,22 @@ function createUploads(state) {
 		if (!upload) return;
 		request.resume();
 		const missing = [];
-		for (let part = 0; part < upload.parts; part++) if (!upload.received.has(part)) missing.push(part);
+		for (let part = 0; part < upload.parts; part++)
+			if (!upload.received.has(part)) missing.push(part);
 		if (missing.length) {
-			answers.badRequest(response, `The upload has ${upload.parts} parts, but part${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} never sent`);
+			answers.badRequest(
+				response,
+				`The upload has ${upload.parts} parts, but part${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} never sent`,
+			);
 			return;
 		}
 		for (let part = 0; part < upload.parts - 1; part++) {
 			const { size } = upload.received.get(part);
 			if (size < PART_SIZE) {
-				answers.badRequest(response, `Part ${part} is ${size} bytes: every part but the last must be at least ${PART_SIZE} bytes (5 MiB)`);
+				answers.badRequest(
+					response,
+					`Part ${part} is ${size} bytes: every part but the last must be at least ${PART_SIZE} bytes (5 MiB)`,
+				);
 				return;
 			}
 		}
@@ -211,7 +282,12 @@ function createUploads(state) {
 		}
 		upload.status = 'completing';
 		const directory = state.fileDirectory(upload.datasetId);
-		const file = { path: path.join(directory, upload.fileName), directory, fileName: upload.fileName, size: 0 };
+		const file = {
+			path: path.join(directory, upload.fileName),
+			directory,
+			fileName: upload.fileName,
+			size: 0,
+		};
 		try {
 			fs.mkdirSync(directory, { recursive: true });
 			file.size = await concatenate(upload, file.path);
@@ -220,12 +296,18 @@ function createUploads(state) {
 			fs.rmSync(directory, { recursive: true, force: true });
 			throw error;
 		}
-		const hash = etagOfParts([...Array(upload.parts).keys()].map((part) => upload.received.get(part).md5));
+		const hash = etagOfParts(
+			[...Array(upload.parts).keys()].map((part) => upload.received.get(part).md5),
+		);
 		const result = attachFile(upload.datasetId, { ...upload, file, hash }, baseUrl);
 		upload.status = 'complete';
 		upload.received.clear();
 		fs.rmSync(upload.directory, { recursive: true, force: true });
-		answers.ok(response, { dataset: state.present(result.dataset, baseUrl), resource_id: result.resourceId, new_key: result.origin });
+		answers.ok(response, {
+			dataset: state.present(result.dataset, baseUrl),
+			resource_id: result.resourceId,
+			new_key: result.origin,
+		});
 	}
 
 	return { formUpload, createUpload, chunk, complete };

@@ -93,7 +93,10 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const title = (this.getNodeParameter('title', itemIndex) as string).trim();
 	const givenSlug = (this.getNodeParameter('slug', itemIndex, '') as string).trim();
 	// A plain string is a team id from a workflow saved before the locator.
@@ -104,7 +107,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		throw new NodeOperationError(this.getNode(), 'Title must not be empty', { itemIndex });
 	}
 	if (!team) {
-		throw new NodeOperationError(this.getNode(), 'Team must be chosen (the dataset\'s parent)', {
+		throw new NodeOperationError(this.getNode(), "Team must be chosen (the dataset's parent)", {
 			itemIndex,
 		});
 	}
@@ -118,7 +121,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			{ itemIndex },
 		);
 	}
-	if (additional !== undefined && (typeof additional !== 'object' || additional === null || Array.isArray(additional))) {
+	if (
+		additional !== undefined &&
+		(typeof additional !== 'object' || additional === null || Array.isArray(additional))
+	) {
 		throw new NodeOperationError(this.getNode(), 'Additional Fields (JSON) must be a JSON object', {
 			itemIndex,
 		});
@@ -151,10 +157,14 @@ async function chooseMasthead(this: IExecuteFunctions, itemIndex: number): Promi
 	if (given) return given;
 	const mastheads = await listMastheads(this, callOptions(this, itemIndex));
 	if (mastheads.length === 1) return mastheads[0].id;
-	throw new NodeOperationError(this.getNode(), 'Invalid "Masthead": DataPress 4 needs one for a new dataset', {
-		itemIndex,
-		description: mastheads.length
-			? `The site's mastheads are: ${mastheads.map((masthead) => masthead.id).join(', ')}. Nothing was created.`
-			: 'The site lists no masthead. Nothing was created.',
-	});
+	throw new NodeOperationError(
+		this.getNode(),
+		'Invalid "Masthead": DataPress 4 needs one for a new dataset',
+		{
+			itemIndex,
+			description: mastheads.length
+				? `The site's mastheads are: ${mastheads.map((masthead) => masthead.id).join(', ')}. Nothing was created.`
+				: 'The site lists no masthead. Nothing was created.',
+		},
+	);
 }

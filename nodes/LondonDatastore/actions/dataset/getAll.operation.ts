@@ -77,9 +77,14 @@ export const description: INodeProperties[] = [
 	simplifyProperty(['getAll']),
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
+	const limit = returnAll
+		? Infinity
+		: readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const since = parseSince(filters.updatedSince);
 	if ('problem' in since) {
@@ -90,10 +95,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 	const datasets = await listDatasets(this, callOptions(this, itemIndex));
 	if (!datasets) {
-		throw new NodeOperationError(this.getNode(), `Dataset → Get Many is not available on this site: ${NO_DATASET_LIST}`, {
-			itemIndex,
-			description: 'DataPress 4 sites (the London Datastore) list datasets; on a legacy site, read each dataset by its ID with Dataset → Get.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`Dataset → Get Many is not available on this site: ${NO_DATASET_LIST}`,
+			{
+				itemIndex,
+				description:
+					'DataPress 4 sites (the London Datastore) list datasets; on a legacy site, read each dataset by its ID with Dataset → Get.',
+			},
+		);
 	}
 	// The export comes unpaged: the filters and the limit are applied here.
 	const chosen = filterDatasets(datasets, {
@@ -101,5 +111,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		search: typeof filters.search === 'string' ? filters.search : undefined,
 		updatedSinceMs: since.ms,
 	}).slice(0, limit) as IDataObject[];
-	return (await simplified.call(this, chosen, itemIndex)).map((json) => ({ json, pairedItem: { item: itemIndex } }));
+	return (await simplified.call(this, chosen, itemIndex)).map((json) => ({
+		json,
+		pairedItem: { item: itemIndex },
+	}));
 }

@@ -17,7 +17,14 @@ import {
 } from '../../helpers/patch';
 import { datapress4Fields } from '../../helpers/fields';
 import { patchDataset, siteGeneration } from '../../transport';
-import { appliedOperations, callOptions, datasetIdProperty, parseJsonParameter, readDataset, readDatasetId } from '../common';
+import {
+	appliedOperations,
+	callOptions,
+	datasetIdProperty,
+	parseJsonParameter,
+	readDataset,
+	readDatasetId,
+} from '../common';
 
 const show = { resource: ['dataset'], operation: ['update'] };
 
@@ -32,7 +39,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Set Fields',
 				value: 'setFields',
-				description: 'Give the values wanted; the node reads the dataset and sends only what differs',
+				description:
+					'Give the values wanted; the node reads the dataset and sends only what differs',
 			},
 			{
 				name: 'JSON Patch',
@@ -125,7 +133,13 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: { ...show, updateMode: ['setFields'] } },
 		options: [
-			{ displayName: 'Author', name: 'author', type: 'string', default: '', description: 'DataPress 4 keeps it in custom.author' },
+			{
+				displayName: 'Author',
+				name: 'author',
+				type: 'string',
+				default: '',
+				description: 'DataPress 4 keeps it in custom.author',
+			},
 			{
 				displayName: 'Description',
 				name: 'description',
@@ -140,9 +154,16 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. ogl-v3',
-				description: 'Legacy: the licence ID. DataPress 4: the title of the licence object (its URL kept).',
+				description:
+					'Legacy: the licence ID. DataPress 4: the title of the licence object (its URL kept).',
 			},
-			{ displayName: 'Maintainer', name: 'maintainer', type: 'string', default: '', description: 'DataPress 4 keeps it as contact.title' },
+			{
+				displayName: 'Maintainer',
+				name: 'maintainer',
+				type: 'string',
+				default: '',
+				description: 'DataPress 4 keeps it as contact.title',
+			},
 			{
 				displayName: 'Maintainer Email',
 				name: 'maintainer_email',
@@ -160,14 +181,15 @@ export const description: INodeProperties[] = [
 					{ name: 'Public', value: 'public' },
 				],
 				default: 'private',
-				description: 'Who sees the dataset. Private when first added, as on Create: publishing is a choice to make.',
+				description:
+					'Who sees the dataset. Private when first added, as on Create: publishing is a choice to make.',
 			},
 			{
 				displayName: 'Tags',
 				name: 'tags',
 				type: 'string',
 				default: '',
-				description: 'Comma-separated list; replaces the dataset\'s tags',
+				description: "Comma-separated list; replaces the dataset's tags",
 			},
 			{ displayName: 'Title', name: 'title', type: 'string', default: '' },
 			{
@@ -185,7 +207,8 @@ export const description: INodeProperties[] = [
 		name: 'fieldsJson',
 		type: 'json',
 		default: '{}',
-		description: 'Any other top-level fields and their wanted values, e.g. {"topics": ["..."]}. Each field given gets exactly this value.',
+		description:
+			'Any other top-level fields and their wanted values, e.g. {"topics": ["..."]}. Each field given gets exactly this value.',
 		displayOptions: { show: { ...show, updateMode: ['setFields'] } },
 	},
 	{
@@ -201,14 +224,16 @@ export const description: INodeProperties[] = [
 				name: 'bumpUpdatedDate',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to set the dataset\'s updatedAt to now (DataPress does not do it by itself)',
+				description:
+					"Whether to set the dataset's updatedAt to now (DataPress does not do it by itself)",
 			},
 			{
 				displayName: 'Dry Run',
 				name: 'dryRun',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to only return the patch and the dataset as it would become, sending nothing',
+				description:
+					'Whether to only return the patch and the dataset as it would become, sending nothing',
 			},
 			{
 				displayName: 'Only If Unchanged Since',
@@ -216,7 +241,8 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. 2019-01-11T15:14:11.944Z',
-				description: 'The updatedAt value read earlier, exactly as the API gave it. If the dataset was changed since, nothing is applied and the item fails with a conflict instead of overwriting that change. The update then always moves updatedAt forward (whatever Bump Updated Date says), so that a second writer holding the same value fails too.',
+				description:
+					'The updatedAt value read earlier, exactly as the API gave it. If the dataset was changed since, nothing is applied and the item fails with a conflict instead of overwriting that change. The update then always moves updatedAt forward (whatever Bump Updated Date says), so that a second writer holding the same value fails too.',
 			},
 		],
 	},
@@ -235,7 +261,8 @@ function operationsFromUi(raw: IDataObject): IDataObject[] {
 	return list.map((entry) => {
 		const op = entry.op as string;
 		const operation: IDataObject = { op, path: entry.path ?? '' };
-		if (['add', 'replace', 'test'].includes(op)) operation.value = parseUiValue(String(entry.value ?? '')) as IDataObject;
+		if (['add', 'replace', 'test'].includes(op))
+			operation.value = parseUiValue(String(entry.value ?? '')) as IDataObject;
 		if (['move', 'copy'].includes(op)) operation.from = entry.from ?? '';
 		return operation;
 	});
@@ -253,15 +280,29 @@ function desiredFields(this: IExecuteFunctions, itemIndex: number): IDataObject 
 	try {
 		extra = parseJsonParameter(this.getNodeParameter('fieldsJson', itemIndex, '{}'));
 	} catch (error) {
-		throw new NodeOperationError(this.getNode(), `Other Fields (JSON) is not valid JSON: ${(error as Error).message}`, { itemIndex });
+		throw new NodeOperationError(
+			this.getNode(),
+			`Other Fields (JSON) is not valid JSON: ${(error as Error).message}`,
+			{ itemIndex },
+		);
 	}
-	if (extra !== undefined && (typeof extra !== 'object' || extra === null || Array.isArray(extra))) {
-		throw new NodeOperationError(this.getNode(), 'Other Fields (JSON) must be a JSON object of field names and values', { itemIndex });
+	if (
+		extra !== undefined &&
+		(typeof extra !== 'object' || extra === null || Array.isArray(extra))
+	) {
+		throw new NodeOperationError(
+			this.getNode(),
+			'Other Fields (JSON) must be a JSON object of field names and values',
+			{ itemIndex },
+		);
 	}
 	return { ...((extra as IDataObject | undefined) ?? {}), ...fields };
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const datasetId = await readDatasetId.call(this, itemIndex);
 	const mode = this.getNodeParameter('updateMode', itemIndex) as 'setFields' | 'jsonPatch';
 	const options = this.getNodeParameter('options', itemIndex, {}) as {
@@ -271,7 +312,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	};
 	const unchangedSince = (options.onlyIfUnchangedSince ?? '').trim();
 	const node = this.getNode();
-	const reply = (json: IDataObject): INodeExecutionData[] => [{ json, pairedItem: { item: itemIndex } }];
+	const reply = (json: IDataObject): INodeExecutionData[] => [
+		{ json, pairedItem: { item: itemIndex } },
+	];
 	const conflict = (since: string) =>
 		`Dataset "${datasetId}" was changed since ${since} (its updatedAt differs), so nothing was applied`;
 
@@ -280,7 +323,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (mode === 'setFields') {
 		const desired = desiredFields.call(this, itemIndex);
 		if (!Object.keys(desired).length) {
-			throw new NodeOperationError(node, 'Set Fields needs at least one field to set', { itemIndex });
+			throw new NodeOperationError(node, 'Set Fields needs at least one field to set', {
+				itemIndex,
+			});
 		}
 		current = await readDataset.call(this, datasetId, itemIndex);
 		if (unchangedSince && current.updatedAt !== unchangedSince) {
@@ -290,7 +335,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			});
 		}
 		// DataPress 4 keeps some of the legacy fields inside objects (contact, custom, licence).
-		const wanted = (await siteGeneration(this, callOptions(this, itemIndex))) === 'v4' ? datapress4Fields(current, desired) : desired;
+		const wanted =
+			(await siteGeneration(this, callOptions(this, itemIndex))) === 'v4'
+				? datapress4Fields(current, desired)
+				: desired;
 		const diff = diffFields(current, wanted);
 		if (isProblem(diff)) throw new NodeOperationError(node, diff.problem, { itemIndex });
 		operations = diff.operations;
@@ -309,7 +357,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			try {
 				raw = parseJsonParameter(this.getNodeParameter('patchJson', itemIndex, '[]'));
 			} catch (error) {
-				throw new NodeOperationError(node, `Patch (JSON) is not valid JSON: ${(error as Error).message}`, { itemIndex });
+				throw new NodeOperationError(
+					node,
+					`Patch (JSON) is not valid JSON: ${(error as Error).message}`,
+					{ itemIndex },
+				);
 			}
 		} else {
 			raw = operationsFromUi(this.getNodeParameter('operationsUi', itemIndex, {}) as IDataObject);
@@ -337,11 +389,17 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		if ('conflict' in preview) {
 			throw new NodeOperationError(
 				node,
-				unchangedSince && preview.index === 0 ? conflict(unchangedSince) : `Dry run: ${preview.conflict}`,
-				{ itemIndex, description: `Dry run: the dataset's updatedAt is ${String(current.updatedAt)}.` },
+				unchangedSince && preview.index === 0
+					? conflict(unchangedSince)
+					: `Dry run: ${preview.conflict}`,
+				{
+					itemIndex,
+					description: `Dry run: the dataset's updatedAt is ${String(current.updatedAt)}.`,
+				},
 			);
 		}
-		if (isProblem(preview)) throw new NodeOperationError(node, `Dry run: ${preview.problem}`, { itemIndex });
+		if (isProblem(preview))
+			throw new NodeOperationError(node, `Dry run: ${preview.problem}`, { itemIndex });
 		return reply({
 			dryRun: true,
 			changed: false,
@@ -354,7 +412,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		this,
 		datasetId,
 		patch as unknown as IDataObject[],
-		callOptions(this, itemIndex, { conflictMessage: unchangedSince ? conflict(unchangedSince) : undefined }),
+		callOptions(this, itemIndex, {
+			conflictMessage: unchangedSince ? conflict(unchangedSince) : undefined,
+		}),
 	);
 	const applied = appliedOperations(updated);
 	return reply({

@@ -1,7 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { patchDataset } from '../../transport';
-import { callOptions, datasetIdProperty, readDataset, readDatasetId, readResourceId, resourceIdProperty } from '../common';
+import {
+	callOptions,
+	datasetIdProperty,
+	readDataset,
+	readDatasetId,
+	readResourceId,
+	resourceIdProperty,
+} from '../common';
 import { requireResource } from './shared';
 
 export const description: INodeProperties[] = [
@@ -9,7 +16,10 @@ export const description: INodeProperties[] = [
 	resourceIdProperty('file', ['delete']),
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const datasetId = await readDatasetId.call(this, itemIndex);
 	const resourceId = readResourceId.call(this, itemIndex);
 	const dataset = await readDataset.call(this, datasetId, itemIndex);

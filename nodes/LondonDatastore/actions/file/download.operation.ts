@@ -1,8 +1,25 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
 
-import { correctGuessedMimeType, downloadTarget, fileNameOf, mimeTypeFor } from '../../helpers/download';
+import {
+	correctGuessedMimeType,
+	downloadTarget,
+	fileNameOf,
+	mimeTypeFor,
+} from '../../helpers/download';
 import { downloadFile, siteBaseUrl } from '../../transport';
-import { callOptions, datasetIdProperty, readDataset, readDatasetId, readResourceId, resourceIdProperty } from '../common';
+import {
+	callOptions,
+	datasetIdProperty,
+	readDataset,
+	readDatasetId,
+	readResourceId,
+	resourceIdProperty,
+} from '../common';
 import { requireResource } from './shared';
 
 const show = { resource: ['file'], operation: ['download'] };
@@ -21,23 +38,41 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const datasetId = await readDatasetId.call(this, itemIndex);
 	const resourceId = readResourceId.call(this, itemIndex);
-	const propertyName = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
+	const propertyName = String(
+		this.getNodeParameter('binaryPropertyName', itemIndex, 'data'),
+	).trim();
 	if (!propertyName) {
-		throw new NodeOperationError(this.getNode(), 'Invalid "Put Output File in Field": it is empty', { itemIndex, description: 'No request was sent.' });
+		throw new NodeOperationError(
+			this.getNode(),
+			'Invalid "Put Output File in Field": it is empty',
+			{ itemIndex, description: 'No request was sent.' },
+		);
 	}
 	const dataset = await readDataset.call(this, datasetId, itemIndex);
 	const resource = requireResource.call(this, dataset, datasetId, resourceId, itemIndex);
 	const target = downloadTarget(resource, await siteBaseUrl(this));
 	if ('problem' in target) {
-		throw new NodeOperationError(this.getNode(), `File "${resourceId}" of dataset "${datasetId}" cannot be downloaded: ${target.problem}`, {
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`File "${resourceId}" of dataset "${datasetId}" cannot be downloaded: ${target.problem}`,
+			{
+				itemIndex,
+			},
+		);
 	}
 	const fileName = fileNameOf(resource, resourceId);
-	const download = await downloadFile(this, target.url, `file "${resourceId}" of dataset "${datasetId}"`, callOptions(this, itemIndex));
+	const download = await downloadFile(
+		this,
+		target.url,
+		`file "${resourceId}" of dataset "${datasetId}"`,
+		callOptions(this, itemIndex),
+	);
 	const mimeType = mimeTypeFor(resource, download.contentType);
 	let binary;
 	try {

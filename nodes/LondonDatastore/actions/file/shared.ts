@@ -32,7 +32,8 @@ export function addedResourceId(before: IDataObject, after: IDataObject): string
 	const known = new Set(Object.keys(resourcesOf(before)));
 	const added = Object.keys(resourcesOf(after)).filter((id) => !known.has(id));
 	if (added.length === 1) return added[0];
-	const updates = ((after.readonly as IDataObject | undefined)?.updates as IDataObject[] | undefined) ?? [];
+	const updates =
+		((after.readonly as IDataObject | undefined)?.updates as IDataObject[] | undefined) ?? [];
 	for (const update of updates) {
 		const match = /^\/resources\/([^/]+)/.exec(String(update.path ?? ''));
 		if (match && !known.has(match[1])) return match[1];

@@ -7,7 +7,16 @@ import {
 } from 'n8n-workflow';
 
 import { patchDataset } from '../../transport';
-import { appliedOperations, callOptions, datasetIdProperty, readDataset, readDatasetId, readResourceId, resourceIdProperty, resourcesOf } from '../common';
+import {
+	appliedOperations,
+	callOptions,
+	datasetIdProperty,
+	readDataset,
+	readDatasetId,
+	readResourceId,
+	resourceIdProperty,
+	resourcesOf,
+} from '../common';
 import { requireResource } from './shared';
 
 export const description: INodeProperties[] = [
@@ -21,26 +30,39 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: { resource: ['file'], operation: ['update'] } },
 		options: [
-			{ displayName: 'Description', name: 'description', type: 'string', typeOptions: { rows: 3 }, default: '' },
+			{
+				displayName: 'Description',
+				name: 'description',
+				type: 'string',
+				typeOptions: { rows: 3 },
+				default: '',
+			},
 			{
 				displayName: 'Order',
 				name: 'order',
 				type: 'number',
 				default: 0,
-				description: 'Position in the dataset\'s list of files (0 is the top)',
+				description: "Position in the dataset's list of files (0 is the top)",
 			},
 			{ displayName: 'Title', name: 'title', type: 'string', default: '' },
 		],
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const datasetId = await readDatasetId.call(this, itemIndex);
 	const resourceId = readResourceId.call(this, itemIndex);
 	const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 	const changes = Object.entries(fields).filter(([, value]) => value !== undefined);
 	if (!changes.length) {
-		throw new NodeOperationError(this.getNode(), 'Add at least one field to update (title, description or order)', { itemIndex });
+		throw new NodeOperationError(
+			this.getNode(),
+			'Add at least one field to update (title, description or order)',
+			{ itemIndex },
+		);
 	}
 	if (fields.title !== undefined && String(fields.title).trim() === '') {
 		throw new NodeOperationError(this.getNode(), 'Title must not be empty', { itemIndex });

@@ -12,7 +12,7 @@ import { uploadFileName } from '../../helpers/multipart';
 import { bumpUpdatedAt } from '../../helpers/patch';
 import {
 	chooseUploadPath,
-		largeFilePath,
+	largeFilePath,
 	MAX_MULTIPART_BYTES,
 	type UploadMethodChoice,
 	type UploadPath,
@@ -57,7 +57,11 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'New File', value: 'add', description: 'Add a new file (resource) to the dataset' },
-			{ name: 'Replacement', value: 'replace', description: 'Replace the file of an existing resource' },
+			{
+				name: 'Replacement',
+				value: 'replace',
+				description: 'Replace the file of an existing resource',
+			},
 		],
 		default: 'add',
 		displayOptions: { show },
@@ -77,7 +81,7 @@ export const description: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to set the dataset\'s updatedAt to now, so the page shows the new date. DataPress 4 does it on every upload by itself; on a legacy site the node patches it. (Dataset → Update leaves it off by default: an edit of metadata is often not news.)',
+					"Whether to set the dataset's updatedAt to now, so the page shows the new date. DataPress 4 does it on every upload by itself; on a legacy site the node patches it. (Dataset → Update leaves it off by default: an edit of metadata is often not news.)",
 			},
 			{
 				displayName: 'Description',
@@ -96,7 +100,7 @@ export const description: INodeProperties[] = [
 					{ name: 'Bottom', value: 'bottom' },
 				],
 				default: 'top',
-				description: 'Where a new file goes in the dataset\'s list of files',
+				description: "Where a new file goes in the dataset's list of files",
 			},
 			{
 				displayName: 'Skip If Unchanged',
@@ -104,14 +108,15 @@ export const description: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to upload nothing when replacing a file whose content is the resource\'s: its hash (DataPress 4: an MD5 or a multipart ETag of 5 MiB parts, computed here the same way) or check_hash (legacy)',
+					"Whether to upload nothing when replacing a file whose content is the resource's: its hash (DataPress 4: an MD5 or a multipart ETag of 5 MiB parts, computed here the same way) or check_hash (legacy)",
 			},
 			{
 				displayName: 'Title',
 				name: 'title',
 				type: 'string',
 				default: '',
-				description: 'Title of the file. Left empty: the file name for a new file, unchanged for a replacement.',
+				description:
+					'Title of the file. Left empty: the file name for a new file, unchanged for a replacement.',
 			},
 			{
 				displayName: 'Upload Method',
@@ -124,7 +129,11 @@ export const description: INodeProperties[] = [
 						description:
 							'One multipart post up to 100,000,000 bytes (and the large-file path if the site refuses it as too large), the large-file path above',
 					},
-					{ name: 'Multipart', value: 'multipart', description: 'One post straight to DataPress (up to 100 MiB)' },
+					{
+						name: 'Multipart',
+						value: 'multipart',
+						description: 'One post straight to DataPress (up to 100 MiB)',
+					},
 					{
 						name: 'Large File',
 						value: 'presigned',
@@ -195,7 +204,10 @@ function isTooLarge(error: unknown): boolean {
 	return error instanceof NodeApiError && String(error.httpCode) === '413';
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const datasetId = await readDatasetId.call(this, itemIndex);
 	const calls = callOptions(this, itemIndex);
@@ -203,7 +215,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const mode = this.getNodeParameter('uploadMode', itemIndex, 'add') as 'add' | 'replace';
 	const resourceId = mode === 'replace' ? readResourceId.call(this, itemIndex) : undefined;
 	const options = this.getNodeParameter('options', itemIndex, {}) as UploadOptions;
-	const reply = (json: IDataObject): INodeExecutionData[] => [{ json, pairedItem: { item: itemIndex } }];
+	const reply = (json: IDataObject): INodeExecutionData[] => [
+		{ json, pairedItem: { item: itemIndex } },
+	];
 
 	const file = await fileFromItem.call(this, itemIndex, propertyName);
 	const choice = options.uploadMethod ?? 'auto';
@@ -251,7 +265,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		// A site whose limit is lower than the node's threshold says so with 413, before anything is stored.
 		else if (choice === 'auto' && isTooLarge(outcome.failure)) {
 			uploaded = { ...(await largeUpload.call(this, upload)), fellBack: true };
-		} else if (outcome.failure instanceof NodeApiError || outcome.failure instanceof NodeOperationError) {
+		} else if (
+			outcome.failure instanceof NodeApiError ||
+			outcome.failure instanceof NodeOperationError
+		) {
 			throw outcome.failure;
 		} else {
 			throw new NodeOperationError(node, outcome.failure as Error, { itemIndex });
@@ -271,7 +288,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		operations: appliedOperations(after),
 		dataset: after,
 	};
-	if (uploaded.fellBack) result.note = `The site refused the multipart post as too large (413); the file went by the ${uploaded.method} path.`;
+	if (uploaded.fellBack)
+		result.note = `The site refused the multipart post as too large (413); the file went by the ${uploaded.method} path.`;
 	return reply(result);
 }
 
@@ -288,7 +306,8 @@ interface UploadJob {
 
 /** Where a new file goes: the top (order 0, or before the others), or after the last one. */
 function newFileOrder(job: UploadJob, dataset: IDataObject, newId?: string): number | undefined {
-	if (job.existing) return job.existing.order === undefined ? undefined : Number(job.existing.order);
+	if (job.existing)
+		return job.existing.order === undefined ? undefined : Number(job.existing.order);
 	return job.options.position === 'bottom' ? highestOrder(dataset, newId) + 1 : undefined;
 }
 
@@ -302,7 +321,8 @@ async function multipartUpload(this: IExecuteFunctions, job: UploadJob): Promise
 	// DataPress 4 moves updatedAt on every upload; a legacy site needs a patch for it.
 	const bump = options.bumpUpdatedDate !== false && generation === 'legacy';
 	// A patch follows the file when there is something to set that the post itself cannot.
-	const patchFollows = bump || fileDescription !== '' || (!resourceId && options.position === 'bottom');
+	const patchFollows =
+		bump || fileDescription !== '' || (!resourceId && options.position === 'bottom');
 	const uploaded = await uploadMultipart(this, datasetId, resourceId, multipartTitle, file, {
 		...calls,
 		step: patchFollows ? 'Upload step 1 of 2 (file to DataPress)' : undefined,
@@ -314,7 +334,11 @@ async function multipartUpload(this: IExecuteFunctions, job: UploadJob): Promise
 		followUp.push({ op: 'add', path: `/resources/${newId}/description`, value: fileDescription });
 	}
 	if (newId && !resourceId && options.position === 'bottom') {
-		followUp.push({ op: 'add', path: `/resources/${newId}/order`, value: highestOrder(uploaded, newId) + 1 });
+		followUp.push({
+			op: 'add',
+			path: `/resources/${newId}/order`,
+			value: highestOrder(uploaded, newId) + 1,
+		});
 	}
 	if (bump) followUp.push(bumpUpdatedAt(new Date(), uploaded.updatedAt) as unknown as IDataObject);
 	const after = followUp.length
@@ -328,7 +352,9 @@ async function multipartUpload(this: IExecuteFunctions, job: UploadJob): Promise
 }
 
 async function largeUpload(this: IExecuteFunctions, job: UploadJob): Promise<Uploaded> {
-	return largeFilePath(job.generation) === 'chunked' ? await chunkedUpload.call(this, job) : await presignedUpload.call(this, job);
+	return largeFilePath(job.generation) === 'chunked'
+		? await chunkedUpload.call(this, job)
+		: await presignedUpload.call(this, job);
 }
 
 /** DataPress 4: the title, description and place go with the upload, and completing it moves updatedAt. */
@@ -347,7 +373,11 @@ async function chunkedUpload(this: IExecuteFunctions, job: UploadJob): Promise<U
 		},
 		callOptions(this, job.itemIndex),
 	);
-	return { method: 'chunked', after: result.dataset, newId: resourceId ?? result.resourceId ?? addedResourceId(job.before, result.dataset) };
+	return {
+		method: 'chunked',
+		after: result.dataset,
+		newId: resourceId ?? result.resourceId ?? addedResourceId(job.before, result.dataset),
+	};
 }
 
 /** Legacy: presign, the file to the storage host, then one patch that attaches it (and bumps the date). */
@@ -377,7 +407,8 @@ async function presignedUpload(this: IExecuteFunctions, job: UploadJob): Promise
 	}
 	const patch: IDataObject[] = [{ op: 'add', path: '/resources/new-upload', value }];
 	if (resourceId) patch.push({ op: 'remove', path: `/resources/${resourceId}` });
-	if (options.bumpUpdatedDate !== false) patch.push(bumpUpdatedAt(new Date(), before.updatedAt) as unknown as IDataObject);
+	if (options.bumpUpdatedDate !== false)
+		patch.push(bumpUpdatedAt(new Date(), before.updatedAt) as unknown as IDataObject);
 	const after = await patchDataset(this, datasetId, patch, {
 		...calls,
 		step: 'Upload step 3 of 3 (attach by patch)',

@@ -26,9 +26,14 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
+	const limit = returnAll
+		? Infinity
+		: readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
 	// The teams come unpaged: the limit is applied here.
 	const teams = await listTeams(this, callOptions(this, itemIndex));
 	return teams.slice(0, limit).map((team) => ({ json: team, pairedItem: { item: itemIndex } }));

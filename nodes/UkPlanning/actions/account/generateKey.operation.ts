@@ -14,7 +14,7 @@ const show: IDisplayOptions = { show: { resource: ['account'], operation: ['gene
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'Creates a new API key with 0 credits. The credential\'s API key is not sent (it may be left empty); only its Base URL is used.',
+			"Creates a new API key with 0 credits. The credential's API key is not sent (it may be left empty); only its Base URL is used.",
 		name: 'generateKeyNotice',
 		type: 'notice',
 		displayOptions: show,
@@ -32,17 +32,29 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const email = String(this.getNodeParameter('email', itemIndex, '') ?? '').trim();
 	if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-		throw new NodeOperationError(this.getNode(), `Invalid "Email": "${email}" is not an email address`, {
-			itemIndex,
-			description: 'No request was sent.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`Invalid "Email": "${email}" is not an email address`,
+			{
+				itemIndex,
+				description: 'No request was sent.',
+			},
+		);
 	}
-	const { response } = await generateKey.call(this, email, { itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) });
+	const { response } = await generateKey.call(this, email, {
+		itemIndex,
+		timeoutMs: readTimeoutMs(this, itemIndex),
+	});
 	if (typeof response.key !== 'string' || !response.key) {
-		throw new NodeOperationError(this.getNode(), 'The Planning API answered without a key', { itemIndex });
+		throw new NodeOperationError(this.getNode(), 'The Planning API answered without a key', {
+			itemIndex,
+		});
 	}
 	return [
 		{

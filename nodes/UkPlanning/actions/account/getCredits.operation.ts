@@ -5,12 +5,22 @@ import { countApplications } from '../../transport';
 
 export const description: INodeProperties[] = [];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	// A count without filters is free and carries the key's balance.
-	const answer = await countApplications.call(this, {}, { itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) });
+	const answer = await countApplications.call(
+		this,
+		{},
+		{ itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) },
+	);
 	return [
 		{
-			json: { creditsRemaining: answer.creditsRemaining ?? null, serverDateTime: answer.serverDateTime ?? null },
+			json: {
+				creditsRemaining: answer.creditsRemaining ?? null,
+				serverDateTime: answer.serverDateTime ?? null,
+			},
 			pairedItem: { item: itemIndex },
 		},
 	];

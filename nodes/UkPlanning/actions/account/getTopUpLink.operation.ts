@@ -28,21 +28,35 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const credits = Number(this.getNodeParameter('credits', itemIndex, DEFAULT_TOP_UP_CREDITS));
 	if (!Number.isInteger(credits) || credits < 1) {
-		throw new NodeOperationError(this.getNode(), `Invalid "Credits": ${credits} is not a positive whole number`, {
-			itemIndex,
-			description: 'No request was sent.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`Invalid "Credits": ${credits} is not a positive whole number`,
+			{
+				itemIndex,
+				description: 'No request was sent.',
+			},
+		);
 	}
 	// The payment page is not opened: the user pays there, in a browser.
-	const answer = await topUpLocation.call(this, credits, { itemIndex, timeoutMs: readTimeoutMs(this, itemIndex) });
+	const answer = await topUpLocation.call(this, credits, {
+		itemIndex,
+		timeoutMs: readTimeoutMs(this, itemIndex),
+	});
 	if (!answer.location) {
-		throw new NodeOperationError(this.getNode(), 'The Planning API did not answer with a payment link', {
-			itemIndex,
-			description: `GET /topup answered HTTP ${answer.status} without a redirect.`,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			'The Planning API did not answer with a payment link',
+			{
+				itemIndex,
+				description: `GET /topup answered HTTP ${answer.status} without a redirect.`,
+			},
+		);
 	}
 	const price = pricePerCredit(credits);
 	return [

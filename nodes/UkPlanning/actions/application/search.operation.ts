@@ -17,8 +17,19 @@ import {
 	searchFilterProperties,
 	simplifyProperty,
 } from '../../descriptions/filters';
-import { capExceededMessage, narrowedHint, planNewestFirst, type NarrowingPlan, type PlannedFetch, type Query } from '../../helpers/creditGuard';
-import { normaliseApplication, toFeatureCollection, type RawApplication } from '../../helpers/normalise';
+import {
+	capExceededMessage,
+	narrowedHint,
+	planNewestFirst,
+	type NarrowingPlan,
+	type PlannedFetch,
+	type Query,
+} from '../../helpers/creditGuard';
+import {
+	normaliseApplication,
+	toFeatureCollection,
+	type RawApplication,
+} from '../../helpers/normalise';
 import { toOutputApplication, toOutputFeatureCollection } from '../../helpers/output';
 import { costRangeText } from '../../helpers/pricing';
 import { readWholeNumber } from '../../../shared/parameters';
@@ -128,7 +139,6 @@ export const description: INodeProperties[] = [
 	...outputOptionProperties(showApplications),
 ];
 
-
 interface FetchOutcome {
 	applications: RawApplication[];
 	creditsSpent: number;
@@ -152,13 +162,19 @@ async function fetchPlanned(
 	itemIndex: number,
 	timeoutMs: number,
 ): Promise<FetchOutcome> {
-	const outcome: FetchOutcome = { applications: [], creditsSpent: 0, creditsRemaining: undefined, skipped: 0 };
+	const outcome: FetchOutcome = {
+		applications: [],
+		creditsSpent: 0,
+		creditsRemaining: undefined,
+		skipped: 0,
+	};
 	const parts: RawApplication[][] = [];
 	for (const [index, part] of fetches.entries()) {
 		let answer;
 		try {
 			// Counted again just before paying: applications published since planning would push the cost over the cap.
-			const expected = (await countApplications.call(this, part.query, { itemIndex, timeoutMs })).count;
+			const expected = (await countApplications.call(this, part.query, { itemIndex, timeoutMs }))
+				.count;
 			if (expected === 0) continue;
 			if (expected > cap - outcome.creditsSpent) {
 				// Older parts are not fetched in its place: the output stays the newest applications, fewer of them.
@@ -171,7 +187,9 @@ async function fetchPlanned(
 			// Applications already fetched were paid for: keep them and say what is missing.
 			if (!parts.length) throw new NodeApiError(this.getNode(), error as JsonObject);
 			outcome.incomplete = (error as Error).message;
-			this.logger.warn(`UK Planning: a later part of a narrowed search failed; returning what was fetched: ${outcome.incomplete}`);
+			this.logger.warn(
+				`UK Planning: a later part of a narrowed search failed; returning what was fetched: ${outcome.incomplete}`,
+			);
 			break;
 		}
 		outcome.creditsSpent += answer.consumed;
@@ -183,13 +201,22 @@ async function fetchPlanned(
 	return outcome;
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const mode = this.getNodeParameter('mode', itemIndex) as string;
 	const timeoutMs = readTimeoutMs(this, itemIndex);
 	// Checked before any request, free ones included: a bad cap is an input error, whatever the count.
-	const maxCredits = mode === 'count' ? 0 : readWholeNumber(this, itemIndex, 'maxCredits', 'Max Credits', DEFAULT_MAX_CREDITS);
+	const maxCredits =
+		mode === 'count'
+			? 0
+			: readWholeNumber(this, itemIndex, 'maxCredits', 'Max Credits', DEFAULT_MAX_CREDITS);
 	const query = await searchQueryFor.call(this, itemIndex);
-	const counted = await countApplications.call(this, query as IDataObject, { itemIndex, timeoutMs });
+	const counted = await countApplications.call(this, query as IDataObject, {
+		itemIndex,
+		timeoutMs,
+	});
 	const paired = { item: itemIndex };
 
 	if (mode === 'count') {
@@ -209,14 +236,21 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 
 	const version = nodeVersion(this);
-	const overCap = this.getNodeParameter('overCap', itemIndex, version >= 2 ? 'newestFirst' : 'fail') as string;
+	const overCap = this.getNodeParameter(
+		'overCap',
+		itemIndex,
+		version >= 2 ? 'newestFirst' : 'fail',
+	) as string;
 	const simplify = readSimplify(this, itemIndex);
 	const output = this.getNodeParameter('output', itemIndex, 'items') as string;
 	const outputOptions = this.getNodeParameter('outputOptions', itemIndex, {}) as IDataObject;
 
 	if (counted.count > maxCredits && overCap !== 'newestFirst') {
 		const refusal = capExceededMessage(counted.count, maxCredits, costRangeText(counted.count));
-		throw new NodeOperationError(this.getNode(), refusal.message, { itemIndex, description: refusal.description });
+		throw new NodeOperationError(this.getNode(), refusal.message, {
+			itemIndex,
+			description: refusal.description,
+		});
 	}
 
 	// The key's balance also caps what can be fetched: the API refuses a search it cannot charge in full.
@@ -230,7 +264,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 				`Not enough credits: the search matches ${counted.count} applications but the key has ${balance} credits left`,
 				{
 					itemIndex,
-					description: 'Nothing was charged. Top up with Account → Get Top-Up Link, or narrow the search.',
+					description:
+						'Nothing was charged. Top up with Account → Get Top-Up Link, or narrow the search.',
 				},
 			);
 		}
@@ -242,14 +277,16 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			total,
 			cap,
 			today: serverDay(counted.serverDateTime, new Date().toISOString().slice(0, 10)),
-			count: async (part) => (await countApplications.call(this, part, { itemIndex, timeoutMs })).count,
+			count: async (part) =>
+				(await countApplications.call(this, part, { itemIndex, timeoutMs })).count,
 			authorityIds: async () => (await authoritiesOnce.call(this, itemIndex)).map((lpa) => lpa.id),
 		});
 	let narrowed = counted.count > cap;
 	let plan: NarrowingPlan = narrowed
 		? await narrowPlan(counted.count)
 		: {
-				fetches: counted.count > 0 ? [{ query: { ...(query as Query) }, expected: counted.count }] : [],
+				fetches:
+					counted.count > 0 ? [{ query: { ...(query as Query) }, expected: counted.count }] : [],
 				planned: counted.count,
 				countRequests: 0,
 				budgetExhausted: false,
@@ -260,14 +297,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		// Published between the count and the fetch: the whole search no longer fits, so narrow it, or refuse.
 		if (overCap !== 'newestFirst') {
 			const refusal = capExceededMessage(fetched.grewTo, maxCredits, costRangeText(fetched.grewTo));
-			throw new NodeOperationError(this.getNode(), refusal.message, { itemIndex, description: refusal.description });
+			throw new NodeOperationError(this.getNode(), refusal.message, {
+				itemIndex,
+				description: refusal.description,
+			});
 		}
 		narrowed = true;
 		plan = await narrowPlan(fetched.grewTo);
 		fetched = await fetchPlanned.call(this, plan.fetches, cap, itemIndex, timeoutMs);
 	}
 	const omitPersonalData = outputOptions.omitPersonalData === true;
-	const normalised = fetched.applications.map((raw) => normaliseApplication(raw, { omitPersonalData }));
+	const normalised = fetched.applications.map((raw) =>
+		normaliseApplication(raw, { omitPersonalData }),
+	);
 	const summary: IDataObject = {
 		count: counted.count,
 		fetched: normalised.length,
@@ -312,21 +354,50 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (simplify === undefined) {
 		// Version 1: the normalised application, as saved workflows expect it.
 		if (output === 'summary') {
-			return [{ json: { ...summary, applications: normalised as unknown as IDataObject[] }, pairedItem: paired }];
+			return [
+				{
+					json: { ...summary, applications: normalised as unknown as IDataObject[] },
+					pairedItem: paired,
+				},
+			];
 		}
 		if (output === 'geojson') {
-			return [{ json: { ...toFeatureCollection(normalised), search: summary } as unknown as IDataObject, pairedItem: paired }];
+			return [
+				{
+					json: { ...toFeatureCollection(normalised), search: summary } as unknown as IDataObject,
+					pairedItem: paired,
+				},
+			];
 		}
-		return normalised.map((application) => ({ json: application as unknown as IDataObject, pairedItem: paired }));
+		return normalised.map((application) => ({
+			json: application as unknown as IDataObject,
+			pairedItem: paired,
+		}));
 	}
-	const applications = normalised.map((application) => toOutputApplication(application, { simplify }));
+	const applications = normalised.map((application) =>
+		toOutputApplication(application, { simplify }),
+	);
 	if (output === 'summary') {
-		return [{ json: { ...summary, applications: applications as unknown as IDataObject[] }, pairedItem: paired }];
+		return [
+			{
+				json: { ...summary, applications: applications as unknown as IDataObject[] },
+				pairedItem: paired,
+			},
+		];
 	}
 	if (output === 'geojson') {
 		return [
-			{ json: { ...toOutputFeatureCollection(applications), search: summary } as unknown as IDataObject, pairedItem: paired },
+			{
+				json: {
+					...toOutputFeatureCollection(applications),
+					search: summary,
+				} as unknown as IDataObject,
+				pairedItem: paired,
+			},
 		];
 	}
-	return applications.map((application) => ({ json: application as IDataObject, pairedItem: paired }));
+	return applications.map((application) => ({
+		json: application as IDataObject,
+		pairedItem: paired,
+	}));
 }

@@ -1,4 +1,10 @@
-import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IDisplayOptions,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { DEFAULT_LIMIT, readWholeNumber } from '../../../shared/parameters';
 import { nodeVersion } from '../../descriptions/filters';
@@ -35,9 +41,14 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
+	const limit = returnAll
+		? Infinity
+		: readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
 	const nameFilter = String(this.getNodeParameter('nameFilter', itemIndex, '') ?? '')
 		.trim()
 		.toLowerCase();
@@ -48,7 +59,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		.filter((lpa) => !nameFilter || lpa.name.toLowerCase().includes(nameFilter))
 		.slice(0, limit)
 		.map((lpa) => ({
-			json: { id: lpa.id, name: lpa.name, [countField]: lpa.applicationCount ?? null } as IDataObject,
+			json: {
+				id: lpa.id,
+				name: lpa.name,
+				[countField]: lpa.applicationCount ?? null,
+			} as IDataObject,
 			pairedItem: { item: itemIndex },
 		}));
 }

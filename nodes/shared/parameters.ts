@@ -1,5 +1,5 @@
 /** Reading numeric parameters the same way in every node: checked, never clamped or guessed. */
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 /**
  * Get Many operations return this many items unless Return All or another Limit is chosen. (n8n's lint
@@ -42,4 +42,35 @@ export function readWholeNumber(
 		});
 	}
 	return checked.value;
+}
+
+/** Return All and Limit, as every Get Many operation shows them, for the operation that `show` selects. */
+export function returnAllAndLimit(show: Record<string, string[]>): INodeProperties[] {
+	return [
+		{
+			displayName: 'Return All',
+			name: 'returnAll',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to return all results or only up to a given limit',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Limit',
+			name: 'limit',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 50,
+			description: 'Max number of results to return',
+			displayOptions: { show: { ...show, returnAll: [false] } },
+		},
+	];
+}
+
+/** How many items a Get Many returns: all, or its Limit (checked, never guessed). */
+export function readLimitOrAll(context: IExecuteFunctions, itemIndex: number): number {
+	const returnAll = context.getNodeParameter('returnAll', itemIndex, false) as boolean;
+	return returnAll
+		? Infinity
+		: readWholeNumber(context, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
 }

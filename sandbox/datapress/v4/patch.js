@@ -10,7 +10,7 @@
 const jsonpatch = require('fast-json-patch');
 
 const { patchShapeError } = require('../shared/patchShape');
-const { clone } = require('./state');
+const { clone, DATASET_KEYS } = require('./state');
 
 const ISO_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -113,31 +113,8 @@ const isObject = (value) => value !== null && typeof value === 'object' && !Arra
 const isPair = (value, a, b) =>
 	isObject(value) && typeof value[a] === 'string' && typeof value[b] === 'string';
 
-const KNOWN_DATASET_KEYS = new Set([
-	'id',
-	'site',
-	'team',
-	'title',
-	'canonical',
-	'description',
-	'descriptionIframe',
-	'masthead',
-	'sharing',
-	'collaborators',
-	'readusers',
-	'readteams',
-	'tags',
-	'topics',
-	'resources',
-	'links',
-	'nextReviewDate',
-	'licence',
-	'contact',
-	'createdAt',
-	'updatedAt',
-	'archivedAt',
-	'custom',
-]);
+/** The keys a DataPress 4 dataset has (the same list as the order the site serves them in). */
+const KNOWN_DATASET_KEYS = new Set(DATASET_KEYS);
 
 /** Field errors of a dataset, worded `field: message` as the live site's validation answer is. */
 function datasetErrors(dataset, state) {

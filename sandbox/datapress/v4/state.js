@@ -312,6 +312,7 @@ function bumpedStamp(previous) {
 }
 
 module.exports = {
+	DATASET_KEYS,
 	createState,
 	canonicalOf,
 	placeResource,

@@ -6,7 +6,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { DEFAULT_LIMIT, readWholeNumber } from '../../../shared/parameters';
+import { readLimitOrAll, returnAllAndLimit } from '../../../shared/parameters';
 import { filterDatasets, parseSince } from '../../helpers/datasetFilters';
 import { readLocator } from '../../helpers/locator';
 import { listDatasets, NO_DATASET_LIST } from '../../transport';
@@ -15,23 +15,7 @@ import { callOptions, simplified, simplifyProperty } from '../common';
 const show = { resource: ['dataset'], operation: ['getAll'] };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { ...show, returnAll: [false] } },
-	},
+	...returnAllAndLimit(show),
 	{
 		displayName: 'Filters',
 		name: 'filters',
@@ -81,10 +65,7 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll
-		? Infinity
-		: readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
+	const limit = readLimitOrAll(this, itemIndex);
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const since = parseSince(filters.updatedSince);
 	if ('problem' in since) {

@@ -6,30 +6,15 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { DEFAULT_LIMIT, readWholeNumber } from '../../../shared/parameters';
+import { readLimitOrAll, returnAllAndLimit } from '../../../shared/parameters';
 import { nodeVersion } from '../../descriptions/filters';
 import { authoritiesOnce } from '../common';
 
-const show: IDisplayOptions = { show: { resource: ['authority'], operation: ['getAll'] } };
+const shownFor = { resource: ['authority'], operation: ['getAll'] };
+const show: IDisplayOptions = { show: shownFor };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		displayOptions: show,
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		displayOptions: { show: { ...show.show, returnAll: [false] } },
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-	},
+	...returnAllAndLimit(shownFor),
 	{
 		displayName: 'Name Contains',
 		name: 'nameFilter',
@@ -45,10 +30,7 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll
-		? Infinity
-		: readWholeNumber(this, itemIndex, 'limit', 'Limit', DEFAULT_LIMIT);
+	const limit = readLimitOrAll(this, itemIndex);
 	const nameFilter = String(this.getNodeParameter('nameFilter', itemIndex, '') ?? '')
 		.trim()
 		.toLowerCase();

@@ -17,12 +17,7 @@ const {
 	DEFAULT_TIMEOUT_MS,
 } = require('../../nodes/shared/http/deadline.ts');
 const { scrubText, scrubDeep } = require('../../nodes/shared/http/scrub.ts');
-const {
-	parseJson,
-	excerpt,
-	pathSegment,
-	mustBeObject,
-} = require('../../nodes/shared/http/answer.ts');
+const { parseJson, excerpt, pathSegment } = require('../../nodes/shared/http/answer.ts');
 const { outcomeUnknown } = require('../../nodes/shared/http/failure.ts');
 const { describeFailure, withOutcomeNote } = require('../../nodes/shared/http/describe.ts');
 
@@ -227,13 +222,6 @@ describe('answer checks', () => {
 	test('excerpt is short and plain', () => {
 		expect(excerpt('<p>Bad <b>gateway</b></p>')).toBe('Bad gateway');
 		expect(excerpt('x'.repeat(500))).toHaveLength(201);
-	});
-
-	test('mustBeObject names what came instead', () => {
-		expect(mustBeObject({})).toBeUndefined();
-		expect(mustBeObject('text')).toBe('a JSON string');
-		expect(mustBeObject([])).toBe('a JSON array');
-		expect(mustBeObject(null)).toBe('null');
 	});
 
 	test('path segments: encoded, and refused when empty or dots', () => {

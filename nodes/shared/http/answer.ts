@@ -51,11 +51,6 @@ export function jsonKind(value: unknown): string {
 	return `a JSON ${typeof value}`;
 }
 
-/** Shape checks: undefined when the value fits, else what it was. */
-export function mustBeObject(value: unknown): string | undefined {
-	return value && typeof value === 'object' && !Array.isArray(value) ? undefined : jsonKind(value);
-}
-
 /** A path segment made from user input: encoded, and refused when it would change the endpoint. */
 export function pathSegment(value: string): string | undefined {
 	const trimmed = value.trim();

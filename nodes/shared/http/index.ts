@@ -1,4 +1,4 @@
-export { errorBody, excerpt, jsonKind, mustBeObject, parseJson, pathSegment } from './answer';
+export { errorBody, excerpt, jsonKind, parseJson, pathSegment } from './answer';
 export {
 	callDeadline,
 	checkTimeout,

@@ -77,9 +77,17 @@ export class UkPlanningTrigger implements INodeType {
 			this,
 			async () => await planPoll(staticData.state, config, api),
 		);
-		if (result.stats.partialError) {
+		// Whatever the poll established is kept, failed requests or not: their part is left to the next
+		// poll, which finds it again with its counts; the cursor never moves past an undelivered application.
+		staticData.state = result.state as unknown as IDataObject;
+		const { stats } = result;
+		if (stats.failures > 0 && !stats.emitted && !stats.learned && !stats.credits) {
+			// Nothing came of this poll: fail it, so that the execution list shows why.
+			throw asNodeError(this, result.failure);
+		}
+		if (stats.failures > 0) {
 			this.logger.warn(
-				`UK Planning Trigger: a paid request failed after ${result.stats.emitted} new application(s) were fetched; the rest is carried over to the next poll: ${result.stats.partialError}`,
+				`UK Planning Trigger: ${stats.failures} request(s) failed after their retries; their part is carried over to the next poll (${stats.emitted} new application(s) delivered now): ${stats.partialError}`,
 			);
 		}
 		if (result.stats.credits > config.maxCredits) {
@@ -93,8 +101,6 @@ export class UkPlanningTrigger implements INodeType {
 				`UK Planning Trigger: ${result.stats.unresolved} application(s) appeared in days still being learned after activation and could not be told from older ones, so they were not emitted; a Max Credits per Poll above the activation cost avoids this`,
 			);
 		}
-		// The state moves only now, after every application it covers was fetched.
-		staticData.state = result.state as unknown as IDataObject;
 		if (!result.emitted.length) return null;
 		return [
 			result.emitted.map((application: PlannerApplication) => ({
@@ -110,8 +116,11 @@ async function wrapErrors<T>(context: IPollFunctions, run: () => Promise<T>): Pr
 		(failure: unknown) => ({ failure }),
 	);
 	if ('value' in outcome) return outcome.value;
-	const { failure } = outcome;
-	// The transport already raised NodeApiError with the key scrubbed; anything else is wrapped.
-	if (failure instanceof NodeApiError || failure instanceof NodeOperationError) throw failure;
-	throw new NodeOperationError(context.getNode(), (failure as Error)?.message ?? String(failure));
+	throw asNodeError(context, outcome.failure);
+}
+
+/** The transport already raised NodeApiError with the key scrubbed; anything else is wrapped. */
+function asNodeError(context: IPollFunctions, failure: unknown): NodeApiError | NodeOperationError {
+	if (failure instanceof NodeApiError || failure instanceof NodeOperationError) return failure;
+	return new NodeOperationError(context.getNode(), (failure as Error)?.message ?? String(failure));
 }

@@ -228,19 +228,47 @@ describe('planPoll', () => {
 		expect((await poll(api, a.state)).emitted).toEqual([]);
 	});
 
-	test('a failed request leaves the given state untouched and throws', async () => {
+	test('a failed paid request leaves its application to the next poll; a failed first count fails the poll; the given state is never mutated', async () => {
 		const api = memoryApi();
 		seedDays(api, 31);
 		const state = (await poll(api, undefined)).state;
 		const frozen = JSON.stringify(state);
 		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -1), postcode: 'N1 9XX' }]);
 		api.failOn('fetch');
-		await expect(poll(api, state)).rejects.toThrow('HTTP 503');
+		const failed = await poll(api, state);
+		expect(failed.emitted).toEqual([]);
+		expect(failed.stats.failures).toBe(1);
+		expect(failed.failure.message).toBe('HTTP 503');
+		// Its day did not move past the application: the next poll finds it again.
+		expect(failed.state.days[shiftDay(api.today, -1)].count).toBe(18);
 		api.failOn('count');
 		await expect(poll(api, state)).rejects.toThrow('HTTP 503');
 		expect(JSON.stringify(state)).toBe(frozen);
-		const retry = await poll(api, state);
+		const retry = await poll(api, failed.state);
 		expect(retry.emitted).toHaveLength(1);
+		expect(retry.stats.failures).toBe(0);
+	});
+
+	test('after one paid request fails the others of the poll still go ahead', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		const added = ['N1 9XX', 'E1 6XX', 'SE1 7XX'].map((postcode, d) => {
+			api.add([{ lpa_id: '2', validated: shiftDay(api.today, -(d * 5 + 1)), postcode }]);
+			return api.apps[api.apps.length - 1].keyval;
+		});
+		const original = api.fetch;
+		let calls = 0;
+		api.fetch = async (q) => {
+			if (++calls === 1) throw new Error('socket hang up');
+			return original(q);
+		};
+		const partial = await poll(api, state);
+		expect(partial.emitted).toHaveLength(2);
+		expect(partial.stats.failures).toBe(1);
+		api.fetch = original;
+		const rest = await poll(api, partial.state);
+		expect([...partial.emitted, ...rest.emitted].map((a) => a.keyval).sort()).toEqual(added.sort());
 	});
 
 	test('a paid request failing after another succeeded keeps what was paid for and carries the rest', async () => {
@@ -363,8 +391,9 @@ describe('planPoll', () => {
 			expect(r.credits).toBeLessThanOrEqual(100);
 			polls++;
 		}
-		// Whole days of 18 are learned, five per poll.
-		expect(polls).toBe(Math.ceil(31 / 5));
+		// Days that do not fit whole are learned one authority at a time, so every poll spends up to
+		// the cap and no more: 31 days of 18 in ceil(558 / 100) polls.
+		expect(polls).toBe(Math.ceil((31 * 18) / 100));
 	});
 
 	test('an application published to a day not learned yet: emitted when its authority had none that day, else counted unresolved', async () => {

@@ -7,6 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import {
 	httpCall,
 	scrubDeep,
+	type CallFailure,
 	type HttpContext,
 	type RetryPolicy,
 	type Service,
@@ -36,6 +37,8 @@ export interface PlanningCallOptions {
 	timeoutMs?: number;
 	deadlineMs?: number;
 	attemptTimeoutMs?: number;
+	/** Told of each failure about to be retried (see HttpCall.onRetry). */
+	onRetry?: (failure: CallFailure) => void;
 }
 
 export interface PlanningAnswer {
@@ -66,6 +69,7 @@ async function planningGet(
 		timeoutMs: options.timeoutMs,
 		deadlineMs: options.deadlineMs,
 		attemptTimeoutMs: options.attemptTimeoutMs,
+		onRetry: options.onRetry,
 		itemIndex: options.itemIndex,
 		scope: { ...scope, longestParameter: longestTextFilter(qs) },
 	});

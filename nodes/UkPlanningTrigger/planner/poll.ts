@@ -1,90 +1,29 @@
 /**
- * The poll planner: finds where new applications are with free counts, pays only for narrow queries,
- * and returns the applications not seen before with the next state. It never mutates the state it is
- * given, so a failed poll leaves the stored state untouched and a poll run twice from the same state
- * plans the same thing.
+ * The poll planner: finds where new applications are with free counts (finder.ts), pays only for narrow
+ * queries (payer.ts), and returns the applications not seen before with the next state. It never
+ * mutates the state it is given, so a poll run twice from the same state plans the same thing.
+ *
+ * A failed request does not fail the poll: its part (a day to count again, a query to pay for) is left to
+ * the next poll, whose counts find it again, and everything else the poll established is kept.
  */
-import { dayIndex, serverDay, shiftDay } from '../../UkPlanning/domain/days';
-import {
-	childPrefixes,
-	childPrefixOf,
-	isFullPostcode,
-	normalisePostcodeKey,
-} from '../../UkPlanning/domain/postcode';
+import { serverDay, shiftDay } from '../../UkPlanning/domain/days';
+import { ChangeFinder, OutOfTime, type DayChange } from './finder';
+import { Payer } from './payer';
+import { rangeQuery, seenIn } from './slices';
 import { readState, STATE_VERSION } from './state';
 import type {
 	DayState,
+	Plan,
 	PlannerApi,
-	PlannerApplication,
 	PlannerConfig,
 	PollResult,
+	PollRunContext,
 	PollStats,
-	Query,
 	TriggerState,
 } from './types';
 
-interface Slice {
-	day: string;
-	lpas?: string[];
-	prefix?: string;
-	exact?: string;
-}
-
-type PlanKind = 'learn' | 'new' | 'refresh' | 'residual';
-
-interface Plan {
-	kind: PlanKind;
-	day: string;
-	query: Query;
-	cost: number;
-	/** For 'residual': the slice whose rise no postcode prefix reaches, narrowed by address later. */
-	slice?: Slice;
-}
-
-/**
- * Words that addresses of applications without a postcode commonly contain ("Land adjacent to ...",
- * "Site of former garages ..."), tried with free counts to isolate such an application. Words of the
- * seen applications without a postcode are tried too.
- */
-const NO_POSTCODE_ADDRESS_WORDS = [
-	'land',
-	'site',
-	'plot',
-	'rear',
-	'adjacent',
-	'former',
-	'garage',
-	'car park',
-	'open space',
-];
-const MAX_ADDRESS_PROBES = 24;
-/** Per-authority activation counts are taken when the filters name at most this many authorities. */
-const MAX_SNAPSHOT_LPAS = 12;
-const ADDRESS_KEEP = 120;
-
-/** A slice is fetched outright when the already-seen part would cost at most this share of it. */
-const TOLERATED_WASTE = 0.05;
-
-/** What is kept of a seen application: "lpa|postcode|address" (address lower-cased, shortened). */
-export function seenInfo(app: PlannerApplication): string {
-	const address =
-		typeof app.address === 'string'
-			? app.address.toLowerCase().replace(/\|/g, ' ').slice(0, ADDRESS_KEEP)
-			: '';
-	return `${app.lpa_id ?? ''}|${normalisePostcodeKey(app.postcode)}|${address}`;
-}
-
-function splitInfo(info: string): { lpa: string; postcode: string; address: string } {
-	const [lpa = '', postcode = '', ...rest] = info.split('|');
-	return { lpa, postcode, address: rest.join('|') };
-}
-
-function cloneState(state: TriggerState): TriggerState {
-	return JSON.parse(JSON.stringify(state)) as TriggerState;
-}
-
-class PollRun {
-	readonly stats: PollStats = {
+function newStats(): PollStats {
+	return {
 		activated: false,
 		requests: 0,
 		freeRequests: 0,
@@ -94,447 +33,49 @@ class PollRun {
 		learned: 0,
 		unresolved: 0,
 		carriedOver: 0,
+		deferredDays: 0,
+		failures: 0,
 	};
+}
 
-	readonly emitted: PlannerApplication[] = [];
+function runContext(cfg: PlannerConfig, api: PlannerApi, state: TriggerState): PollRunContext {
+	const stats = newStats();
+	let first: unknown;
+	return {
+		cfg,
+		api,
+		state,
+		stats,
+		outOfTime: () => api.timeLeftMs() < cfg.reserveMs,
+		failed(error: unknown) {
+			if (stats.failures++ === 0) first = error;
+			stats.partialError ??= (error as Error)?.message ?? String(error);
+		},
+		firstFailure: () => first,
+	};
+}
 
-	private universe: string[] | undefined | null = null;
+/** One poll's work, from what changed to what was paid for. */
+class PollRun {
+	readonly finder: ChangeFinder;
 
-	constructor(
-		private readonly cfg: PlannerConfig,
-		private readonly api: PlannerApi,
-		private st: TriggerState,
-	) {}
+	constructor(readonly run: PollRunContext) {
+		this.finder = new ChangeFinder(run);
+	}
 
 	get state(): TriggerState {
-		return this.st;
+		return this.run.state;
 	}
 
-	private outOfTime(): boolean {
-		return this.api.timeLeftMs() < this.cfg.reserveMs;
-	}
-
-	async count(query: Query): Promise<{ count: number; serverDateTime?: string }> {
-		this.stats.requests++;
-		this.stats.freeRequests++;
-		const answer = await this.api.count(query);
-		return { count: Number(answer.count) || 0, serverDateTime: answer.serverDateTime };
-	}
-
-	rangeQuery(from: string, to?: string): Query {
-		const query: Query = { ...this.cfg.base, date_from: from };
-		if (to) query.date_to = to;
-		return query;
-	}
-
-	knownInRange(from: string, to: string): number {
-		let total = 0;
-		for (const [day, ds] of Object.entries(this.st.days)) {
-			if (day >= from && day <= to) total += ds.count;
-		}
-		return total;
-	}
-
-	/** Splits [from, to] until every day whose count differs from the known one is found. */
-	async bisect(
-		from: string,
-		to: string,
-		count: number,
-		found: Array<{ day: string; count: number }>,
-	) {
-		if (count === this.knownInRange(from, to)) return;
-		if (from === to) {
-			found.push({ day: from, count });
-			return;
-		}
-		const mid = shiftDay(from, Math.floor((dayIndex(to) - dayIndex(from)) / 2));
-		// Count the newer half: late publications cluster in recent days, so it changes more often,
-		// and the older half follows by subtraction.
-		const newer = (await this.count(this.rangeQuery(shiftDay(mid, 1), to))).count;
-		await this.bisect(from, mid, count - newer, found);
-		await this.bisect(shiftDay(mid, 1), to, newer, found);
-	}
-
-	private async lpaUniverse(): Promise<string[] | undefined> {
-		if (this.universe !== null) return this.universe;
-		const given = (this.cfg.base.lpa_id ?? '')
-			.split(',')
-			.map((id) => id.trim())
-			.filter(Boolean);
-		if (given.length > 1) this.universe = given;
-		else if (given.length === 1) this.universe = undefined;
-		else {
-			this.stats.requests++;
-			this.stats.freeRequests++;
-			const ids = await this.api.lpaIds();
-			this.universe = ids.length > 1 ? ids : undefined;
-		}
-		return this.universe;
-	}
-
-	sliceQuery(slice: Slice): Query {
-		const query: Query = { ...this.cfg.base, date_from: slice.day, date_to: slice.day };
-		if (slice.lpas) query.lpa_id = slice.lpas.join(',');
-		if (slice.prefix) query.postcode_start = slice.prefix;
-		if (slice.exact) {
-			query.postcode_exact = slice.exact;
-			delete query.postcode_start;
-		}
-		return query;
-	}
-
-	private seenIn(
-		ds: DayState,
-		slice: Slice,
-	): Array<{ lpa: string; postcode: string; address: string }> {
-		const lpas = slice.lpas ? new Set(slice.lpas) : undefined;
-		const out: Array<{ lpa: string; postcode: string; address: string }> = [];
-		for (const info of Object.values(ds.seen)) {
-			const entry = splitInfo(info);
-			if (lpas && !lpas.has(entry.lpa)) continue;
-			if (slice.exact !== undefined && entry.postcode !== slice.exact) continue;
-			if (slice.prefix !== undefined && !entry.postcode.startsWith(slice.prefix)) continue;
-			out.push(entry);
-		}
-		return out;
-	}
-
-	/**
-	 * Narrows a slice of one complete day whose count rose, by authority and then by postcode sector
-	 * and full postcode, so that the paid queries cover as few seen applications as the counts allow.
-	 */
-	async localise(slice: Slice, count: number, ds: DayState): Promise<Plan[]> {
-		const seen = this.seenIn(ds, slice);
-		const known = seen.length;
-		const rise = count - known;
-		if (rise < 0) ds.stale = 1;
-		if (rise <= 0) return [];
-		const whole: Plan = { kind: 'new', day: slice.day, query: this.sliceQuery(slice), cost: count };
-		// Narrow further when seen applications would be paid for again, or when the slice alone is
-		// bigger than Max Credits per Poll (so that it can be carried over in parts).
-		const oversize = count > this.cfg.maxCredits;
-		if ((known <= rise * TOLERATED_WASTE && !oversize) || this.outOfTime()) return [whole];
-
-		const lpas = slice.lpas ?? (await this.lpaUniverse());
-		if (lpas && lpas.length > 1) {
-			const present = new Set(seen.map((entry) => entry.lpa));
-			let first = lpas.filter((id) => present.has(id));
-			let second = lpas.filter((id) => !present.has(id));
-			if (!first.length || !second.length) {
-				first = lpas.slice(0, Math.ceil(lpas.length / 2));
-				second = lpas.slice(first.length);
-			}
-			const firstCount = (await this.count(this.sliceQuery({ ...slice, lpas: first }))).count;
-			return [
-				...(await this.localise({ ...slice, lpas: first }, firstCount, ds)),
-				...(await this.localise({ ...slice, lpas: second }, count - firstCount, ds)),
-			];
-		}
-
-		if (slice.exact !== undefined || this.cfg.base.postcode_exact) return [whole];
-		const prefix = slice.prefix ?? normalisePostcodeKey(this.cfg.base.postcode_start ?? '');
-		if (isFullPostcode(prefix)) return [whole];
-		// Children of the prefix, those holding seen applications first: a new application usually sits
-		// beside seen ones, and the others are scanned only while some of the rise is unaccounted for.
-		const knownChildren = new Map<string, number>();
-		for (const entry of seen) {
-			const child = childPrefixOf(prefix, entry.postcode);
-			if (child) knownChildren.set(child, (knownChildren.get(child) ?? 0) + 1);
-		}
-		const ordered = [
-			...[...knownChildren.entries()].sort((a, b) => b[1] - a[1]).map(([child]) => child),
-			...childPrefixes(prefix).filter((child) => !knownChildren.has(child)),
-		];
-		let found = 0;
-		const plans: Plan[] = [];
-		for (const childPrefix of ordered) {
-			// Counts only rise between polls unless something was withdrawn (the day is then marked
-			// stale and refetched whole on its next rise), so the scan stops once the rise is found.
-			if (found >= rise) break;
-			if (this.outOfTime()) return [whole];
-			const child: Slice = { ...slice, prefix: childPrefix };
-			const childCount = (await this.count(this.sliceQuery(child))).count;
-			const childKnown = knownChildren.get(childPrefix) ?? 0;
-			if (childCount < childKnown) ds.stale = 1;
-			if (childCount > childKnown) {
-				found += childCount - childKnown;
-				plans.push(...(await this.localise(child, childCount, ds)));
-			}
-		}
-		// The rest of the rise has no postcode (or one no prefix reaches). After the located ones are
-		// fetched, free counts by address words try to isolate it; failing that the whole slice is paid.
-		if (found < rise) {
-			if (this.cfg.base.address) return [whole];
-			return [
-				...plans,
-				{ kind: 'residual', day: slice.day, query: whole.query, cost: count, slice },
-			];
-		}
-		return plans;
-	}
-
-	/**
-	 * A slice still holding new applications that no postcode prefix reaches (no postcode): tries words
-	 * of addresses with free counts; the seen set now includes this poll's other new applications, so
-	 * a rise in an address count is the residual one.
-	 */
-	async resolveResidual(plan: Plan): Promise<Plan[]> {
-		const slice = plan.slice as Slice;
-		const ds = this.st.days[plan.day];
-		const whole: Plan = { kind: 'new', day: plan.day, query: plan.query, cost: plan.cost };
-		if (!ds) return [whole];
-		const seen = this.seenIn(ds, slice);
-		const remaining = plan.cost - seen.length;
-		if (remaining <= 0) return [];
-		// Candidate words, most likely first: the usual words of such addresses and those of seen
-		// applications without a postcode, then the words of every address seen in the window (streets
-		// recur), most frequent first. Each costs one free count.
-		const priority = new Map<string, number>(NO_POSTCODE_ADDRESS_WORDS.map((word) => [word, 1e9]));
-		const frequency = new Map<string, number>();
-		for (const day of Object.values(this.st.days)) {
-			for (const info of Object.values(day.seen)) {
-				const entry = splitInfo(info);
-				for (const word of entry.address.split(/[^a-z]+/)) {
-					if (word.length < 4) continue;
-					if (!entry.postcode) priority.set(word, Math.max(priority.get(word) ?? 0, 1e6));
-					frequency.set(word, (frequency.get(word) ?? 0) + 1);
-				}
-			}
-		}
-		for (const [word, times] of frequency) priority.set(word, (priority.get(word) ?? 0) + times);
-		const candidates = [...priority.entries()]
-			.map(([word, rank]) => ({
-				word,
-				rank,
-				known: seen.filter((entry) => entry.address.includes(word)).length,
-			}))
-			.filter((candidate) => candidate.known < Math.max(1, seen.length / 2))
-			.sort((a, b) => a.known - b.known || b.rank - a.rank)
-			.slice(0, MAX_ADDRESS_PROBES);
-		let found = 0;
-		const plans: Plan[] = [];
-		for (const candidate of candidates) {
-			if (found >= remaining || this.outOfTime()) break;
-			const query = { ...plan.query, address: candidate.word };
-			const count = (await this.count(query)).count;
-			if (count > candidate.known) {
-				found += count - candidate.known;
-				plans.push({ kind: 'new', day: plan.day, query, cost: count });
-			}
-		}
-		return found >= remaining ? plans : [whole];
-	}
-
-	/** Pays for the plans within the credit cap and the poll budget, in the chosen order. */
-	async execute(allPlans: Plan[], today: string) {
-		const residual = allPlans.filter((plan) => plan.kind === 'residual');
-		await this.pay(
-			allPlans.filter((plan) => plan.kind !== 'residual'),
-			today,
-		);
-		for (const plan of residual) {
-			if (this.spent >= this.cfg.maxCredits || (this.outOfTime() && this.stats.paidRequests > 0)) {
-				this.stats.carriedOver++;
-				this.carriedDays.add(plan.day);
-				continue;
-			}
-			if (this.failed) break;
-			const narrowed = await this.resolveResidual(plan).catch((error: unknown) => ({
-				failure: error,
-			}));
-			if ('failure' in narrowed) {
-				this.stopOrFail(narrowed.failure);
-				break;
-			}
-			await this.pay(narrowed, today);
-		}
-		if (this.failed) return;
-		// A day whose fetched plans found fewer new applications than its count rose by (a withdrawal
-		// meanwhile, or a server that matches prefixes differently) is refetched whole on its next rise,
-		// so no accounting slip can hide an application for good.
-		for (const [day, rise] of this.riseByDay) {
-			const ds = this.st.days[day];
-			if (ds?.complete && !this.carriedDays.has(day) && (this.addedByDay.get(day) ?? 0) < rise)
-				ds.stale = 1;
-		}
-	}
-
-	private spent = 0;
-
-	private readonly riseByDay = new Map<string, number>();
-
-	private readonly addedByDay = new Map<string, number>();
-
-	private readonly carriedDays = new Set<string>();
-
-	/**
-	 * A request failed. Nothing paid for yet: the poll fails (the caller keeps the stored state).
-	 * Otherwise what was paid for is kept and the rest is left to the next poll.
-	 */
-	private stopOrFail(failure: unknown) {
-		if (this.emitted.length === 0 && this.stats.learned === 0 && this.spent === 0) {
-			throw failure;
-		}
-		this.stats.partialError = (failure as Error)?.message ?? String(failure);
-		this.stats.carriedOver++;
-		this.failed = true;
-	}
-
-	private failed = false;
-
-	private async pay(plans: Plan[], today: string) {
-		for (const plan of plans) {
-			if (this.failed) return;
-			const overCap = this.spent + plan.cost > this.cfg.maxCredits;
-			// A single query larger than the cap still runs when it is the poll's first, or it would
-			// never run at all.
-			if ((overCap && this.spent > 0) || (this.outOfTime() && this.stats.paidRequests > 0)) {
-				this.stats.carriedOver++;
-				this.carriedDays.add(plan.day);
-				continue;
-			}
-			this.stats.requests++;
-			this.stats.paidRequests++;
-			const answer = await this.api
-				.fetch(plan.query)
-				.catch((error: unknown) => ({ failure: error }));
-			if ('failure' in answer) {
-				this.stats.paidRequests--;
-				this.stopOrFail(answer.failure);
-				this.stats.carriedOver += plans.length - plans.indexOf(plan) - 1;
-				return;
-			}
-			this.spent += Number(answer.consumed) || 0;
-			this.stats.credits += Number(answer.consumed) || 0;
-			this.apply(plan, answer.applications, today);
-		}
-	}
-
-	/**
-	 * A day that existed at activation, fetched whole. Applications beyond the activation count were
-	 * published since; where the per-authority counts taken at activation tell which they are (the
-	 * authority had none that day) they are emitted, otherwise they cannot be told apart from the old
-	 * ones and are counted as unresolved instead of emitting old applications.
-	 */
-	private learn(ds: DayState, ofDay: PlannerApplication[]) {
-		let extra = ofDay.length - ds.count;
-		if (extra > 0 && ds.countsByAuthority) {
-			const byLpa = new Map<string, PlannerApplication[]>();
-			for (const app of ofDay) {
-				const lpa = String(app.lpa_id ?? '');
-				byLpa.set(lpa, [...(byLpa.get(lpa) ?? []), app]);
-			}
-			extra = 0;
-			for (const [lpa, apps] of byLpa) {
-				const before = ds.countsByAuthority[lpa] ?? 0;
-				if (apps.length <= before) continue;
-				if (before === 0) {
-					for (const app of apps) {
-						if (ds.seen[app.keyval]) continue;
-						this.emitted.push(app);
-						this.stats.emitted++;
-					}
-				} else extra += apps.length - before;
-			}
-		}
-		if (extra > 0) {
-			this.stats.unresolved += extra;
-			this.st.unresolved += extra;
-		}
-		for (const app of ofDay) ds.seen[app.keyval] = seenInfo(app);
-		ds.count = ofDay.length;
-		ds.complete = 1;
-		delete ds.stale;
-		delete ds.countsByAuthority;
-		this.stats.learned += ofDay.length;
-	}
-
-	/**
-	 * Per-authority counts of the days not learned yet, taken while their count still equals the one
-	 * seen at activation, so that applications published to them before they are learned can be told
-	 * apart where the authority had none that day.
-	 */
-	async snapshotUnlearned() {
-		const lpas = await this.lpaUniverse();
-		if (!lpas || lpas.length > MAX_SNAPSHOT_LPAS) return;
-		for (const [day, ds] of Object.entries(this.st.days)) {
-			if (ds.complete || ds.countsByAuthority || this.outOfTime()) continue;
-			const counts: Record<string, number> = {};
-			let total = 0;
-			for (const lpa of lpas.slice(0, -1)) {
-				const count = (await this.count(this.sliceQuery({ day, lpas: [lpa] }))).count;
-				if (count) counts[lpa] = count;
-				total += count;
-			}
-			const last = lpas[lpas.length - 1];
-			const dayCount = (await this.count(this.sliceQuery({ day }))).count;
-			if (dayCount !== ds.count) continue;
-			if (dayCount - total > 0) counts[last] = dayCount - total;
-			ds.countsByAuthority = counts;
-		}
-	}
-
-	private apply(plan: Plan, applications: PlannerApplication[], today: string) {
-		if (plan.day < this.st.from || plan.day > today) return;
-		const ds: DayState =
-			this.st.days[plan.day] ?? (this.st.days[plan.day] = { count: 0, seen: {}, complete: 1 });
-		const ofDay = applications.filter(
-			(app) => !!app.keyval && String(app.validated ?? '').slice(0, 10) === plan.day,
-		);
-		if (plan.kind === 'learn') {
-			this.learn(ds, ofDay);
-			return;
-		}
-		let added = 0;
-		const before = ds.seen;
-		if (plan.kind === 'refresh') ds.seen = {};
-		for (const app of ofDay) {
-			if (!before[app.keyval] && !ds.seen[app.keyval]) {
-				this.emitted.push(app);
-				this.stats.emitted++;
-				added++;
-			}
-			ds.seen[app.keyval] = seenInfo(app);
-		}
-		if (plan.kind === 'refresh') {
-			ds.count = ofDay.length;
-			delete ds.stale;
-		} else {
-			ds.count += added;
-			this.addedByDay.set(plan.day, (this.addedByDay.get(plan.day) ?? 0) + added);
-		}
-	}
-
-	orderNew(plans: Plan[]): Plan[] {
-		const sign = this.cfg.backlogOrder === 'oldestFirst' ? 1 : -1;
-		return plans
-			.map((plan, index) => ({ plan, index }))
-			.sort((a, b) =>
-				a.plan.day === b.plan.day ? a.index - b.index : a.plan.day < b.plan.day ? -sign : sign,
-			)
-			.map((entry) => entry.plan);
-	}
-
-	learnPlans(): Plan[] {
-		return Object.entries(this.st.days)
-			.filter(([, ds]) => !ds.complete)
-			.sort(([a], [b]) => (a < b ? 1 : -1))
-			.map(([day, ds]) => ({
-				kind: 'learn' as const,
-				day,
-				query: this.rangeQuery(day, day),
-				cost: ds.count,
-			}));
-	}
-
-	/** Turns days whose count changed into paid plans, updating counts that fell. */
-	async plansForChanges(changed: Array<{ day: string; count: number }>): Promise<Plan[]> {
-		const plans: Plan[] = [];
+	/** Turns days whose count changed into paid plans; counts that fell are recorded. */
+	async plansForChanges(changed: DayChange[]): Promise<Plan[]> {
+		const rising: Array<{ day: string; count: number; ds: DayState }> = [];
+		const refresh: Plan[] = [];
 		for (const { day, count } of changed) {
-			let ds = this.st.days[day];
+			let ds = this.state.days[day];
 			if (!ds) {
 				if (count <= 0) continue;
-				ds = this.st.days[day] = { count: 0, seen: {}, complete: 1 };
+				ds = this.state.days[day] = { count: 0, seen: {}, complete: 1 };
 			}
 			if (!ds.complete) {
 				// Not learned yet: a fall is recorded; a rise is sorted out when the day is learned.
@@ -551,66 +92,219 @@ class PollRun {
 			}
 			if (count === ds.count) continue;
 			if (ds.stale) {
-				plans.push({ kind: 'refresh', day, query: this.rangeQuery(day, day), cost: count });
+				refresh.push({
+					kind: 'refresh',
+					day,
+					query: rangeQuery(this.run.cfg.base, day, day),
+					cost: count,
+				});
 				continue;
 			}
 			this.riseByDay.set(day, count - ds.count);
-			plans.push(...(await this.localise({ day }, count, ds)));
+			rising.push({ day, count, ds });
+		}
+		const located = await Promise.all(
+			rising.map(async ({ day, count, ds }) => await this.finder.plansForDay(day, count, ds)),
+		);
+		for (const day of this.finder.staleDays)
+			if (this.state.days[day]) this.state.days[day].stale = 1;
+		for (const { day, ds } of rising) {
+			if (this.finder.deferredDays.has(day)) ds.deferred = 1;
+			else delete ds.deferred;
+		}
+		this.run.stats.deferredDays = this.finder.deferredDays.size;
+		return [...refresh, ...located.flat()];
+	}
+
+	private readonly riseByDay = new Map<string, number>();
+
+	orderNew(plans: Plan[]): Plan[] {
+		const sign = this.run.cfg.backlogOrder === 'oldestFirst' ? 1 : -1;
+		return plans
+			.map((plan, index) => ({ plan, index }))
+			.sort((a, b) =>
+				a.plan.day === b.plan.day ? a.index - b.index : a.plan.day < b.plan.day ? -sign : sign,
+			)
+			.map((entry) => entry.plan);
+	}
+
+	/**
+	 * Days not learned yet, newest first (late publications cluster in recent days). A day bigger than
+	 * what is left of Max Credits per Poll is learned one authority at a time where its per-authority
+	 * counts are known, so that the cap holds and nothing learned is paid for twice.
+	 */
+	learnPlans(): Plan[] {
+		let left = this.run.cfg.maxCredits;
+		const plans: Plan[] = [];
+		const unlearned = Object.entries(this.state.days)
+			.filter(([, ds]) => !ds.complete)
+			.sort(([a], [b]) => (a < b ? 1 : -1));
+		for (const [day, ds] of unlearned) {
+			const parts = ds.countsByAuthority;
+			if (parts && (ds.count > left || ds.learnedAuthorities?.length)) {
+				const learned = new Set(ds.learnedAuthorities ?? []);
+				for (const [authority, count] of Object.entries(parts)) {
+					if (count <= 0 || learned.has(authority)) continue;
+					plans.push({
+						kind: 'learn',
+						day,
+						query: { ...rangeQuery(this.run.cfg.base, day, day), lpa_id: authority },
+						cost: count,
+						authority,
+					});
+					left -= count;
+				}
+				continue;
+			}
+			plans.push({
+				kind: 'learn',
+				day,
+				query: rangeQuery(this.run.cfg.base, day, day),
+				cost: ds.count,
+			});
+			left -= ds.count;
 		}
 		return plans;
 	}
 
-	prune(today: string) {
-		const from = shiftDay(today, -this.cfg.lookbackDays);
-		for (const [day, ds] of Object.entries(this.st.days)) {
-			if (day < from) delete this.st.days[day];
-			else if (ds.complete && ds.count === 0 && !Object.keys(ds.seen).length)
-				delete this.st.days[day];
-			else if (!ds.complete && ds.count === 0) delete this.st.days[day];
+	/**
+	 * Per-authority counts of the days that this poll will not learn, taken while each still holds what
+	 * it held at activation (see ChangeFinder.snapshot). Free counts, in parallel.
+	 */
+	async snapshotUnlearned(plans: Plan[] = []) {
+		let left = this.run.cfg.maxCredits;
+		const learnedNow = new Set<string>();
+		for (const plan of plans) {
+			if (plan.kind !== 'learn' || plan.authority !== undefined) continue;
+			if (plan.cost > left) break;
+			left -= plan.cost;
+			learnedNow.add(plan.day);
 		}
-		if (from > this.st.from) this.st.from = from;
-		this.st.today = today;
+		const days = Object.entries(this.state.days).filter(
+			([day, ds]) => !ds.complete && !ds.countsByAuthority && !learnedNow.has(day),
+		);
+		const snapshots = await Promise.all(
+			days.map(async ([day, ds]) => await this.finder.snapshot(day, ds.count)),
+		);
+		days.forEach(([, ds], index) => {
+			if (snapshots[index]) ds.countsByAuthority = snapshots[index];
+		});
+	}
+
+	/** Pays for the plans within the credit cap and the poll budget, in the order given. */
+	async execute(plans: Plan[], today: string): Promise<Payer> {
+		const payer = new Payer(this.run, today);
+		await payer.pay(plans.filter((plan) => plan.kind !== 'residual'));
+		for (const plan of plans.filter((candidate) => candidate.kind === 'residual'))
+			await this.payResidual(plan, payer);
+		for (const day of this.finder.deferredDays) payer.carriedDays.add(day);
+		// A day whose fetched plans found fewer new applications than its count rose by (a withdrawal
+		// meanwhile, or a server that matches prefixes differently) is refetched whole on its next rise,
+		// so no accounting slip can hide an application for good.
+		for (const [day, rise] of this.riseByDay) {
+			const ds = this.state.days[day];
+			if (ds?.complete && !payer.carriedDays.has(day) && (payer.addedByDay.get(day) ?? 0) < rise)
+				ds.stale = 1;
+		}
+		return payer;
+	}
+
+	/**
+	 * New applications no postcode reaches: isolated by address text with free counts, one at a time,
+	 * else the slice is paid whole. Out of time or credits, the slice waits for the next poll.
+	 */
+	private async payResidual(plan: Plan, payer: Payer) {
+		const ds = this.state.days[plan.day];
+		if (!ds || !plan.slice) return;
+		// `cost` is the slice's count when it was located; each round pays for at least one of the rest.
+		for (let round = 0; round < plan.cost; round++) {
+			if (plan.cost - seenIn(ds, plan.slice).length <= 0) return;
+			if (!payer.mayPay(1) || this.run.outOfTime()) {
+				payer.carry(plan);
+				return;
+			}
+			let narrowed: Plan | undefined;
+			try {
+				narrowed = await this.finder.narrowResidual(plan.slice, ds);
+			} catch (error) {
+				if (!(error instanceof OutOfTime)) this.run.failed(error);
+				payer.carry(plan);
+				return;
+			}
+			const [paid] = await payer.pay([narrowed ?? { ...plan, kind: 'new' }]);
+			if (!paid || !narrowed) return;
+		}
+	}
+
+	prune(today: string) {
+		const from = shiftDay(today, -this.run.cfg.lookbackDays);
+		for (const [day, ds] of Object.entries(this.state.days)) {
+			if (day < from) delete this.state.days[day];
+			else if (ds.complete && ds.count === 0 && !Object.keys(ds.seen).length)
+				delete this.state.days[day];
+			else if (!ds.complete && ds.count === 0) delete this.state.days[day];
+		}
+		if (from > this.state.from) this.state.from = from;
+		this.state.today = today;
+	}
+
+	result(payer?: Payer): PollResult {
+		return {
+			emitted: payer?.emitted ?? [],
+			state: this.state,
+			stats: this.run.stats,
+			failure: this.run.firstFailure(),
+		};
 	}
 }
 
+function cloneState(state: TriggerState): TriggerState {
+	return JSON.parse(JSON.stringify(state)) as TriggerState;
+}
+
 /** First poll, or filters changed: learn what exists without emitting it (except backfill days). */
-async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollRun> {
+async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollResult> {
 	const probe = await api.count({ ...cfg.base });
 	const today = serverDay(probe.serverDateTime, new Date().toISOString().slice(0, 10));
 	const from = shiftDay(today, -cfg.lookbackDays);
-	const run = new PollRun(cfg, api, {
-		version: STATE_VERSION,
-		fingerprint: cfg.fingerprint,
-		from,
-		today,
-		futureCount: 0,
-		days: {},
-		unresolved: 0,
-	});
-	run.stats.requests++;
-	run.stats.freeRequests++;
-	run.stats.activated = true;
-	const open = (await run.count(run.rangeQuery(from))).count;
-	const inWindow = open > 0 ? (await run.count(run.rangeQuery(from, today))).count : 0;
-	run.state.futureCount = open - inWindow;
-	const found: Array<{ day: string; count: number }> = [];
-	await run.bisect(from, today, inWindow, found);
+	const poll = new PollRun(
+		runContext(cfg, api, {
+			version: STATE_VERSION,
+			fingerprint: cfg.fingerprint,
+			from,
+			today,
+			futureCount: 0,
+			days: {},
+			unresolved: 0,
+		}),
+	);
+	const { stats } = poll.run;
+	stats.requests++;
+	stats.freeRequests++;
+	stats.activated = true;
+	const open = await poll.finder.count(rangeQuery(cfg.base, from));
+	const inWindow = open > 0 ? await poll.finder.count(rangeQuery(cfg.base, from, today)) : 0;
+	poll.state.futureCount = open - inWindow;
+	const found = await poll.finder.changedDays(from, today, inWindow);
 	const backfillFrom =
 		cfg.backfillDays > 0
 			? shiftDay(today, -(Math.min(cfg.backfillDays, cfg.lookbackDays + 1) - 1))
 			: undefined;
-	const backfill: Array<{ day: string; count: number }> = [];
+	const backfill: DayChange[] = [];
 	for (const { day, count } of found) {
 		if (count <= 0) continue;
 		if (backfillFrom && day >= backfillFrom) backfill.push({ day, count });
-		else run.state.days[day] = { count, seen: {} };
+		else poll.state.days[day] = { count, seen: {} };
 	}
-	const learn = run.learnPlans();
-	const deliver = run.orderNew(await run.plansForChanges(backfill));
-	await run.execute([...learn, ...deliver], today);
-	await run.snapshotUnlearned();
-	run.prune(today);
-	return run;
+	// Days this poll cannot learn get their per-authority counts first, before anything is published
+	// to them; the biggest of them can then be learned in parts within the cap.
+	await poll.snapshotUnlearned(poll.learnPlans());
+	const learn = poll.learnPlans();
+	const deliver = poll.orderNew(await poll.plansForChanges(backfill));
+	const payer = await poll.execute([...learn, ...deliver], today);
+	await poll.snapshotUnlearned();
+	poll.prune(today);
+	return poll.result(payer);
 }
 
 export async function planPoll(
@@ -619,27 +313,31 @@ export async function planPoll(
 	api: PlannerApi,
 ): Promise<PollResult> {
 	const stored = readState(previous);
-	if (!stored || stored.fingerprint !== cfg.fingerprint) {
-		const run = await activate(cfg, api);
-		return { emitted: run.emitted, state: run.state, stats: run.stats };
-	}
-	const run = new PollRun(cfg, api, cloneState(stored));
-	const st = run.state;
-	const root = await run.count(run.rangeQuery(st.from));
+	if (!stored || stored.fingerprint !== cfg.fingerprint) return await activate(cfg, api);
+	const poll = new PollRun(runContext(cfg, api, cloneState(stored)));
+	const st = poll.state;
+	const root = await api.count(rangeQuery(cfg.base, st.from));
+	poll.run.stats.requests++;
+	poll.run.stats.freeRequests++;
 	let today = serverDay(root.serverDateTime, st.today);
 	if (today < st.today) today = st.today;
-	const knownInWindow = run.knownInRange(st.from, today);
-	const changed: Array<{ day: string; count: number }> = [];
-	if (root.count !== knownInWindow + st.futureCount || (today !== st.today && st.futureCount > 0)) {
-		const inWindow = (await run.count(run.rangeQuery(st.from, today))).count;
-		st.futureCount = root.count - inWindow;
-		await run.bisect(st.from, today, inWindow, changed);
+	const rootCount = Number(root.count) || 0;
+	const knownInWindow = poll.finder.knownInRange(st.from, today);
+	let changed: DayChange[] = [];
+	if (rootCount !== knownInWindow + st.futureCount || (today !== st.today && st.futureCount > 0)) {
+		const inWindow = await poll.finder.count(rangeQuery(cfg.base, st.from, today));
+		st.futureCount = rootCount - inWindow;
+		changed = await poll.finder.changedDays(st.from, today, inWindow);
 	}
-	const deliver = run.orderNew(await run.plansForChanges(changed));
-	const learn = run.learnPlans();
-	if (learn.length || deliver.length) await run.execute([...learn, ...deliver], today);
-	run.prune(today);
-	return { emitted: run.emitted, state: run.state, stats: run.stats };
+	const deliver = poll.orderNew(await poll.plansForChanges(changed));
+	const learn = poll.learnPlans();
+	if (learn.length) await poll.snapshotUnlearned(learn);
+	const payer =
+		learn.length || deliver.length
+			? await poll.execute([...poll.learnPlans(), ...deliver], today)
+			: undefined;
+	poll.prune(today);
+	return poll.result(payer);
 }
 
 /** What activation would pay today: every application in the window must be learned once. */

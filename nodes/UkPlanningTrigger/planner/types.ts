@@ -12,7 +12,10 @@ export interface PlannerApplication {
 	[field: string]: unknown;
 }
 
-/** The API as the planner sees it. `count` is free (return_data=0), `fetch` is paid (return_data=1). */
+/**
+ * The API as the planner sees it. `count` is free (return_data=0), `fetch` is paid (return_data=1).
+ * The planner may have several counts in flight; the binding bounds how many reach the API at once.
+ */
 export interface PlannerApi {
 	count(query: Query): Promise<{ count: number; serverDateTime?: string }>;
 	fetch(
@@ -52,8 +55,12 @@ export interface DayState {
 	seen: Record<string, string>;
 	complete?: 1;
 	stale?: 1;
-	/** Days not learned yet: per-authority counts at activation. */
+	/** Days not learned yet: per-authority counts at activation (authorities with none left out). */
 	countsByAuthority?: Record<string, number>;
+	/** Set when the poll budget ran out while this day's new applications were being located. */
+	deferred?: 1;
+	/** Days learned in parts (one authority at a time, within Max Credits per Poll): those learned. */
+	learnedAuthorities?: string[];
 }
 
 /** Stored in the workflow's static data; `readState` (state.ts) also reads earlier formats. */
@@ -81,14 +88,67 @@ export interface PollStats {
 	emitted: number;
 	learned: number;
 	unresolved: number;
-	/** Paid queries left for the next poll (credit cap or poll budget). */
+	/** Paid queries left for the next poll (credit cap, poll budget or a failed request). */
 	carriedOver: number;
-	/** A paid request failed after others had succeeded: what was fetched is kept, the rest carried over. */
+	/** Days whose new applications could not be located in time: counted again by the next poll. */
+	deferredDays: number;
+	/** Requests that failed (after their retries); their part of the work is left to the next poll. */
+	failures: number;
+	/** The first of those failures, for the log. */
 	partialError?: string;
+}
+
+/** What one poll shares between finding (free counts) and paying: its settings, API, state and tally. */
+export interface PollRunContext {
+	readonly cfg: PlannerConfig;
+	readonly api: PlannerApi;
+	readonly state: TriggerState;
+	readonly stats: PollStats;
+	/** Less than the reserve is left of the poll budget: start no more requests. */
+	outOfTime(): boolean;
+	/** Records a failed request whose work is left to the next poll. */
+	failed(error: unknown): void;
+	/** The first failed request's error. */
+	readonly firstFailure: () => unknown;
 }
 
 export interface PollResult {
 	emitted: PlannerApplication[];
 	state: TriggerState;
 	stats: PollStats;
+	/** The first request that failed, as it was thrown (the rest of the poll went on without it). */
+	failure?: unknown;
+}
+
+/** A part of one validated day: by authority, postcode and address text. */
+export interface Slice {
+	day: string;
+	lpas?: string[];
+	prefix?: string;
+	exact?: string;
+	/** The address contains this text (the API's `address` filter). */
+	address?: string;
+}
+
+/** A seen application as the state keeps it. */
+export interface SeenEntry {
+	lpa: string;
+	postcode: string;
+	address: string;
+}
+
+/**
+ * A paid query. `learn`: a day (or one authority's part of it) that existed at activation, fetched to
+ * learn it. `new`: a slice holding new applications. `refresh`: a day refetched whole. `residual`: a
+ * slice whose new applications no postcode reaches, narrowed by address after the others are paid.
+ */
+export interface Plan {
+	kind: 'learn' | 'new' | 'refresh' | 'residual';
+	day: string;
+	query: Query;
+	/** The credits it is expected to cost (its count). */
+	cost: number;
+	slice?: Slice;
+	/** For a `learn` of one authority's part of the day. */
+	authority?: string;
 }

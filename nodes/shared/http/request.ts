@@ -83,6 +83,8 @@ export interface HttpCall<Scope> {
 	attemptTimeoutMs?: number;
 	/** Bytes uploaded by this call, which earn it more time. */
 	uploadBytes?: number;
+	/** Told of each failure that is about to be retried (a caller with requests in parallel backs off). */
+	onRetry?: (failure: CallFailure) => void;
 	itemIndex?: number;
 	scope: Scope;
 }
@@ -519,6 +521,7 @@ export async function httpCall<Scope>(
 			deadlineMs,
 		});
 		if (decision.retry) {
+			call.onRetry?.(outcome.failure);
 			await sleep(decision.waitMs);
 			continue;
 		}

@@ -1,0 +1,355 @@
+/**
+ * Finding new applications with free counts: which days changed, and in which narrow slices of them the
+ * new applications are. The finder reads the state and writes none of it: what it learns comes back as
+ * plans, days found to have fallen (`staleDays`) and days left for the next poll (`deferredDays`).
+ *
+ * Independent counts run in parallel (the binding bounds how many are in flight), so a slow API costs
+ * the depth of the search, not its size.
+ */
+import { dayIndex, shiftDay } from '../../UkPlanning/domain/days';
+import {
+	childPrefixes,
+	childPrefixOf,
+	isFullPostcode,
+	normalisePostcodeKey,
+} from '../../UkPlanning/domain/postcode';
+import { phraseCandidates, wordCandidates, type ProbeCandidate } from './probe';
+import { rangeQuery, seenIn, sliceQuery, splitInfo } from './slices';
+import type { DayState, Plan, PollRunContext, Query, SeenEntry, Slice } from './types';
+
+/** A slice is fetched outright when the already-seen part would cost at most this share of it. */
+const TOLERATED_WASTE = 0.05;
+/** Counts started together when scanning the children of a postcode prefix or address candidates. */
+const SCAN_BATCH = 4;
+const MAX_WORD_PROBES = 16;
+const MAX_PHRASE_PROBES = 8;
+
+export interface DayChange {
+	day: string;
+	count: number;
+}
+
+/** Thrown inside a search that ran out of poll budget: the day is left for the next poll. */
+export class OutOfTime extends Error {}
+
+/**
+ * Like Promise.all, but waits for every branch before failing, so that no count is left running (and
+ * writing findings) after its search was given up.
+ */
+async function allOf<T>(branches: Array<Promise<T>>): Promise<T[]> {
+	const settled = await Promise.allSettled(branches);
+	const failure = settled.find((outcome) => outcome.status === 'rejected');
+	if (failure) throw (failure as PromiseRejectedResult).reason;
+	return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+}
+
+export class ChangeFinder {
+	/** Days whose count fell (a withdrawal): refetched whole on their next rise. */
+	readonly staleDays = new Set<string>();
+
+	/** Days whose search did not finish (time, or a failed count): counted again by the next poll. */
+	readonly deferredDays = new Set<string>();
+
+	private universe: Promise<string[] | undefined> | undefined;
+
+	private readonly neighbourhoods = new Map<string, SeenEntry[]>();
+
+	constructor(private readonly run: PollRunContext) {}
+
+	async count(query: Query): Promise<number> {
+		this.run.stats.requests++;
+		this.run.stats.freeRequests++;
+		return Number((await this.run.api.count(query)).count) || 0;
+	}
+
+	knownInRange(from: string, to: string): number {
+		let total = 0;
+		for (const [day, ds] of Object.entries(this.run.state.days)) {
+			if (day >= from && day <= to) total += ds.count;
+		}
+		return total;
+	}
+
+	/** Every day of [from, to] whose count differs from the known one, in day order. */
+	async changedDays(from: string, to: string, count: number): Promise<DayChange[]> {
+		const found: DayChange[] = [];
+		await this.bisect(from, to, count, found);
+		return found.sort((a, b) => (a.day < b.day ? -1 : 1));
+	}
+
+	private async bisect(from: string, to: string, count: number, found: DayChange[]) {
+		if (count === this.knownInRange(from, to)) return;
+		if (from === to) {
+			found.push({ day: from, count });
+			return;
+		}
+		const mid = shiftDay(from, Math.floor((dayIndex(to) - dayIndex(from)) / 2));
+		// Count the newer half: late publications cluster in recent days, so it changes more often,
+		// and the older half follows by subtraction.
+		const newer = await this.count(rangeQuery(this.run.cfg.base, shiftDay(mid, 1), to));
+		let older = count - newer;
+		// A publication between the two counts makes the difference too small; falls are rare (a
+		// withdrawal), so one is checked with a count of its own before it is believed.
+		if (older < this.knownInRange(from, mid))
+			older = await this.count(rangeQuery(this.run.cfg.base, from, mid));
+		await allOf([
+			this.bisect(from, mid, older, found),
+			this.bisect(shiftDay(mid, 1), to, newer, found),
+		]);
+	}
+
+	/** The authorities to narrow by: those the filters name, else every one; none for a single one. */
+	async authorities(): Promise<string[] | undefined> {
+		if (!this.universe) this.universe = this.loadAuthorities();
+		return await this.universe;
+	}
+
+	private async loadAuthorities(): Promise<string[] | undefined> {
+		const given = (this.run.cfg.base.lpa_id ?? '')
+			.split(',')
+			.map((id) => id.trim())
+			.filter(Boolean);
+		if (given.length > 1) return given;
+		if (given.length === 1) return undefined;
+		this.run.stats.requests++;
+		this.run.stats.freeRequests++;
+		const ids = await this.run.api.lpaIds();
+		return ids.length > 1 ? ids : undefined;
+	}
+
+	private plan(slice: Slice, count: number): Plan {
+		return {
+			kind: 'new',
+			day: slice.day,
+			query: sliceQuery(this.run.cfg.base, slice),
+			cost: count,
+		};
+	}
+
+	/**
+	 * The paid plans for one complete day whose count rose. A failed count or the end of the poll budget
+	 * leaves the day to the next poll (nothing paid for it whole).
+	 */
+	async plansForDay(day: string, count: number, ds: DayState): Promise<Plan[]> {
+		try {
+			return await this.localise({ day }, count, ds);
+		} catch (error) {
+			this.deferredDays.add(day);
+			if (!(error instanceof OutOfTime)) this.run.failed(error);
+			return [];
+		}
+	}
+
+	/**
+	 * Narrows a slice of one complete day whose count rose, by authority and then by postcode sector
+	 * and full postcode, so that the paid queries cover as few seen applications as the counts allow.
+	 */
+	private async localise(slice: Slice, count: number, ds: DayState): Promise<Plan[]> {
+		const seen = seenIn(ds, slice);
+		const rise = count - seen.length;
+		if (rise < 0) this.staleDays.add(slice.day);
+		if (rise <= 0) return [];
+		// Narrow further when seen applications would be paid for again, or when the slice alone is
+		// bigger than Max Credits per Poll (so that it can be carried over in parts).
+		const oversize = count > this.run.cfg.maxCredits;
+		if (seen.length <= rise * TOLERATED_WASTE && !oversize) return [this.plan(slice, count)];
+		if (this.run.outOfTime()) return this.outOfTime(slice, count, ds);
+
+		const lpas = slice.lpas ?? (await this.authorities());
+		if (lpas && lpas.length > 1) return await this.splitByAuthority(slice, lpas, count, seen, ds);
+		if (slice.exact !== undefined || this.run.cfg.base.postcode_exact)
+			return [this.plan(slice, count)];
+		const prefix = slice.prefix ?? normalisePostcodeKey(this.run.cfg.base.postcode_start ?? '');
+		if (isFullPostcode(prefix)) return [this.plan(slice, count)];
+		return await this.splitByPostcode(slice, prefix, rise, seen, ds);
+	}
+
+	private async splitByAuthority(
+		slice: Slice,
+		lpas: string[],
+		count: number,
+		seen: SeenEntry[],
+		ds: DayState,
+	): Promise<Plan[]> {
+		const present = new Set(seen.map((entry) => entry.lpa));
+		let first = lpas.filter((id) => present.has(id));
+		let second = lpas.filter((id) => !present.has(id));
+		if (!first.length || !second.length) {
+			first = lpas.slice(0, Math.ceil(lpas.length / 2));
+			second = lpas.slice(first.length);
+		}
+		const firstCount = await this.count(sliceQuery(this.run.cfg.base, { ...slice, lpas: first }));
+		let secondCount = count - firstCount;
+		const secondSlice = { ...slice, lpas: second };
+		if (secondCount < seenIn(ds, secondSlice).length)
+			secondCount = await this.count(sliceQuery(this.run.cfg.base, secondSlice));
+		const parts = await allOf([
+			this.localise({ ...slice, lpas: first }, firstCount, ds),
+			this.localise(secondSlice, secondCount, ds),
+		]);
+		return parts.flat();
+	}
+
+	private async splitByPostcode(
+		slice: Slice,
+		prefix: string,
+		rise: number,
+		seen: SeenEntry[],
+		ds: DayState,
+	): Promise<Plan[]> {
+		// Children of the prefix, those holding seen applications first: a new application usually sits
+		// beside seen ones, and the others are scanned only while some of the rise is unaccounted for.
+		const knownChildren = new Map<string, number>();
+		for (const entry of seen) {
+			const child = childPrefixOf(prefix, entry.postcode);
+			if (child) knownChildren.set(child, (knownChildren.get(child) ?? 0) + 1);
+		}
+		const ordered = [
+			...[...knownChildren.entries()].sort((a, b) => b[1] - a[1]).map(([child]) => child),
+			...childPrefixes(prefix).filter((child) => !knownChildren.has(child)),
+		];
+		let found = 0;
+		let finished = true;
+		const located: Array<Promise<Plan[]>> = [];
+		for (let start = 0; start < ordered.length && found < rise; start += SCAN_BATCH) {
+			// Counts only rise between polls unless something was withdrawn (the day is then marked
+			// stale and refetched whole on its next rise), so the scan stops once the rise is found.
+			if (this.run.outOfTime()) {
+				finished = false;
+				break;
+			}
+			const batch = ordered.slice(start, start + SCAN_BATCH);
+			const counts = await allOf(
+				batch.map(
+					async (childPrefix) =>
+						await this.count(sliceQuery(this.run.cfg.base, { ...slice, prefix: childPrefix })),
+				),
+			);
+			batch.forEach((childPrefix, index) => {
+				const childKnown = knownChildren.get(childPrefix) ?? 0;
+				if (counts[index] < childKnown) this.staleDays.add(slice.day);
+				if (counts[index] <= childKnown) return;
+				found += counts[index] - childKnown;
+				located.push(this.localise({ ...slice, prefix: childPrefix }, counts[index], ds));
+			});
+		}
+		const plans = (await allOf(located)).flat();
+		if (!finished) return this.outOfTime(slice, seen.length + rise, ds);
+		if (found >= rise) return plans;
+		// The rest of the rise has no postcode (or one no prefix reaches). After the located ones are
+		// paid for, free counts by address text try to isolate it (see `narrowResidual`).
+		const whole = this.plan(slice, seen.length + rise);
+		if (this.run.cfg.base.address) return [whole];
+		return [...plans, { ...whole, kind: 'residual', slice }];
+	}
+
+	/**
+	 * The poll budget ran out in the middle of a day's search. The first time, the day waits for the next
+	 * poll, which counts it again (nothing paid for it whole); a day already left over once is paid for
+	 * at the narrowest slice reached, so that a budget too short for it cannot hold it back for ever.
+	 */
+	private outOfTime(slice: Slice, count: number, ds: DayState): Plan[] {
+		if (ds.deferred) return [this.plan(slice, count)];
+		throw new OutOfTime();
+	}
+
+	/** The seen applications of the slice's authorities over the whole window: their streets recur. */
+	private neighbourhood(slice: Slice): SeenEntry[] {
+		const key = (slice.lpas ?? []).join(',');
+		let entries = this.neighbourhoods.get(key);
+		if (!entries) {
+			const lpas = slice.lpas ? new Set(slice.lpas) : undefined;
+			entries = [];
+			for (const day of Object.values(this.run.state.days)) {
+				for (const info of Object.values(day.seen)) {
+					const entry = splitInfo(info);
+					if (!lpas || lpas.has(entry.lpa)) entries.push(entry);
+				}
+			}
+			this.neighbourhoods.set(key, entries);
+		}
+		return entries;
+	}
+
+	/** Counts candidates in batches until some hold new applications; the cheapest of that batch. */
+	private async firstHit(
+		slice: Slice,
+		candidates: ProbeCandidate[],
+	): Promise<{ candidate: ProbeCandidate; count: number } | undefined> {
+		for (let start = 0; start < candidates.length; start += SCAN_BATCH) {
+			if (this.run.outOfTime()) throw new OutOfTime();
+			const batch = candidates.slice(start, start + SCAN_BATCH);
+			const counts = await allOf(
+				batch.map(
+					async (candidate) =>
+						await this.count(sliceQuery(this.run.cfg.base, { ...slice, address: candidate.text })),
+				),
+			);
+			let best: { candidate: ProbeCandidate; count: number } | undefined;
+			batch.forEach((candidate, index) => {
+				if (counts[index] <= candidate.known) return;
+				if (!best || counts[index] < best.count) best = { candidate, count: counts[index] };
+			});
+			if (best) return best;
+		}
+		return undefined;
+	}
+
+	/**
+	 * A narrower plan for a residual slice (new applications no postcode reaches), by address text, or
+	 * undefined when none of the candidates holds one. The state's seen set includes this poll's other
+	 * new applications by now, so a count above the seen ones is the residual.
+	 */
+	async narrowResidual(slice: Slice, ds: DayState): Promise<Plan | undefined> {
+		const seen = seenIn(ds, slice);
+		const neighbourhood = this.neighbourhood(slice);
+		const words = wordCandidates(seen, neighbourhood).slice(0, MAX_WORD_PROBES);
+		const word = await this.firstHit(slice, words);
+		if (!word) return undefined;
+		let best = word;
+		if (word.candidate.known > 0) {
+			const phrases = phraseCandidates(word.candidate, seen, neighbourhood).slice(
+				0,
+				MAX_PHRASE_PROBES,
+			);
+			const phrase = await this.firstHit(slice, phrases);
+			if (phrase && phrase.count < best.count) best = phrase;
+		}
+		return this.plan({ ...slice, address: best.candidate.text }, best.count);
+	}
+
+	/**
+	 * Per-authority counts of a day not learned yet, taken while its count is still the one seen at
+	 * activation, so that applications published to it before it is learned can be told apart where
+	 * their authority had none that day. Groups of authorities are split only where they hold some, so
+	 * it costs about one count per authority with applications that day, whatever their number.
+	 */
+	async snapshot(day: string, dayCount: number): Promise<Record<string, number> | undefined> {
+		const lpas = await this.authorities();
+		if (!lpas) return undefined;
+		const counts: Record<string, number> = {};
+		const split = async (group: string[], groupCount: number): Promise<void> => {
+			if (groupCount <= 0) return;
+			if (group.length === 1) {
+				counts[group[0]] = groupCount;
+				return;
+			}
+			if (this.run.outOfTime()) throw new OutOfTime();
+			const half = group.slice(0, Math.ceil(group.length / 2));
+			const halfCount = await this.count(sliceQuery(this.run.cfg.base, { day, lpas: half }));
+			await allOf([
+				split(half, halfCount),
+				split(group.slice(half.length), groupCount - halfCount),
+			]);
+		};
+		try {
+			await split(lpas, dayCount);
+			// A publication meanwhile would be counted as old: the day must still hold what it did.
+			if ((await this.count(sliceQuery(this.run.cfg.base, { day }))) !== dayCount) return undefined;
+		} catch (error) {
+			if (!(error instanceof OutOfTime)) this.run.failed(error);
+			return undefined;
+		}
+		return counts;
+	}
+}

@@ -1,0 +1,178 @@
+/**
+ * Paying for plans within Max Credits per Poll and the poll budget, and writing what was fetched into the
+ * state: the only place where the state learns applications. A failed paid request leaves its part to
+ * the next poll (its day's count is not moved past it) and the other plans go on.
+ */
+import { seenInfo } from './slices';
+import type { DayState, Plan, PlannerApplication, PollRunContext } from './types';
+
+/** After this many paid requests failed in a row the API is taken to be down: the rest waits. */
+const FAILURES_IN_A_ROW = 3;
+
+export class Payer {
+	readonly emitted: PlannerApplication[] = [];
+
+	spent = 0;
+
+	/** Days with plans not paid for in this poll: not marked stale for what they still miss. */
+	readonly carriedDays = new Set<string>();
+
+	/** New applications found per day, against the rise the counts showed. */
+	readonly addedByDay = new Map<string, number>();
+
+	private failuresInARow = 0;
+
+	constructor(
+		private readonly run: PollRunContext,
+		private readonly today: string,
+	) {}
+
+	/** Whether a plan of this cost may still start: within the cap and the budget. */
+	mayPay(cost: number): boolean {
+		const overCap = this.spent + cost > this.run.cfg.maxCredits;
+		// A single query larger than the cap still runs when it is the poll's first, or it would
+		// never run at all.
+		if (overCap && this.spent > 0) return false;
+		if (this.run.outOfTime() && this.run.stats.paidRequests > 0) return false;
+		return this.failuresInARow < FAILURES_IN_A_ROW;
+	}
+
+	carry(plan: Plan) {
+		this.run.stats.carriedOver++;
+		this.carriedDays.add(plan.day);
+	}
+
+	/** Pays for the plans in order; returns whether each was paid for. */
+	async pay(plans: Plan[]): Promise<boolean[]> {
+		const paid: boolean[] = [];
+		for (const plan of plans) {
+			if (!this.mayPay(plan.cost)) {
+				this.carry(plan);
+				paid.push(false);
+				continue;
+			}
+			this.run.stats.requests++;
+			const answer = await this.run.api
+				.fetch(plan.query)
+				.catch((error: unknown) => ({ failure: error }));
+			if ('failure' in answer) {
+				// Charged or not, nothing of it reached the state: the next poll finds it again.
+				this.failuresInARow++;
+				this.run.failed(answer.failure);
+				this.carry(plan);
+				paid.push(false);
+				continue;
+			}
+			this.failuresInARow = 0;
+			this.run.stats.paidRequests++;
+			const consumed = Number(answer.consumed) || 0;
+			this.spent += consumed;
+			this.run.stats.credits += consumed;
+			this.apply(plan, answer.applications);
+			paid.push(true);
+		}
+		return paid;
+	}
+
+	private emit(app: PlannerApplication) {
+		this.emitted.push(app);
+		this.run.stats.emitted++;
+	}
+
+	private apply(plan: Plan, applications: PlannerApplication[]) {
+		const st = this.run.state;
+		if (plan.day < st.from || plan.day > this.today) return;
+		const ds: DayState =
+			st.days[plan.day] ?? (st.days[plan.day] = { count: 0, seen: {}, complete: 1 });
+		const ofDay = applications.filter(
+			(app) => !!app.keyval && String(app.validated ?? '').slice(0, 10) === plan.day,
+		);
+		if (plan.kind === 'learn') {
+			if (plan.authority !== undefined) this.learnPart(ds, plan.authority, ofDay);
+			else this.learn(ds, ofDay);
+			return;
+		}
+		let added = 0;
+		const before = ds.seen;
+		if (plan.kind === 'refresh') ds.seen = {};
+		for (const app of ofDay) {
+			if (!before[app.keyval] && !ds.seen[app.keyval]) {
+				this.emit(app);
+				added++;
+			}
+			ds.seen[app.keyval] = seenInfo(app);
+		}
+		if (plan.kind === 'refresh') {
+			ds.count = ofDay.length;
+			delete ds.stale;
+		} else {
+			ds.count += added;
+			this.addedByDay.set(plan.day, (this.addedByDay.get(plan.day) ?? 0) + added);
+		}
+	}
+
+	/**
+	 * Applications of one authority beyond its count at activation were published since: emitted where
+	 * it had none that day (they cannot be old), else counted as unresolved rather than emitting old ones.
+	 */
+	private settleAuthority(ds: DayState, before: number, apps: PlannerApplication[]): void {
+		if (apps.length <= before) return;
+		if (before === 0) {
+			for (const app of apps) if (!ds.seen[app.keyval]) this.emit(app);
+			return;
+		}
+		const extra = apps.length - before;
+		this.run.stats.unresolved += extra;
+		this.run.state.unresolved += extra;
+	}
+
+	/** A day that existed at activation, fetched whole. */
+	private learn(ds: DayState, ofDay: PlannerApplication[]) {
+		const learned = new Set(ds.learnedAuthorities ?? []);
+		if (ds.countsByAuthority) {
+			const byLpa = new Map<string, PlannerApplication[]>();
+			for (const app of ofDay) {
+				const lpa = String(app.lpa_id ?? '');
+				// A part learned earlier: what it did not hold then was published since.
+				if (learned.has(lpa)) {
+					if (!ds.seen[app.keyval]) this.emit(app);
+					continue;
+				}
+				byLpa.set(lpa, [...(byLpa.get(lpa) ?? []), app]);
+			}
+			for (const [lpa, apps] of byLpa)
+				this.settleAuthority(ds, ds.countsByAuthority[lpa] ?? 0, apps);
+		} else if (ofDay.length > ds.count) {
+			const extra = ofDay.length - ds.count;
+			this.run.stats.unresolved += extra;
+			this.run.state.unresolved += extra;
+		}
+		for (const app of ofDay) ds.seen[app.keyval] = seenInfo(app);
+		this.completeDay(ds, ofDay.length);
+	}
+
+	/** One authority's part of a day not learned yet (the day is bigger than one poll may pay for). */
+	private learnPart(ds: DayState, authority: string, ofDay: PlannerApplication[]) {
+		const apps = ofDay.filter((app) => String(app.lpa_id ?? '') === authority);
+		this.settleAuthority(ds, ds.countsByAuthority?.[authority] ?? 0, apps);
+		for (const app of apps) ds.seen[app.keyval] = seenInfo(app);
+		this.run.stats.learned += apps.length;
+		const learned = new Set([...(ds.learnedAuthorities ?? []), authority]);
+		ds.learnedAuthorities = [...learned];
+		const remaining = Object.entries(ds.countsByAuthority ?? {}).filter(
+			([lpa, count]) => count > 0 && !learned.has(lpa),
+		);
+		// Learned when every authority that had applications is: any other application of the day is
+		// newer than the learning and shows as a rise of the seen count in the next poll.
+		if (!remaining.length) this.completeDay(ds, Object.keys(ds.seen).length, false);
+	}
+
+	private completeDay(ds: DayState, count: number, countLearned = true) {
+		ds.count = count;
+		ds.complete = 1;
+		delete ds.stale;
+		delete ds.countsByAuthority;
+		delete ds.learnedAuthorities;
+		if (countLearned) this.run.stats.learned += count;
+	}
+}

@@ -1,0 +1,59 @@
+/**
+ * Slices of one validated day (by authority, postcode and address word) as /search queries, and what
+ * the state has seen inside one. Pure.
+ */
+import { normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
+import type { DayState, PlannerApplication, Query, SeenEntry, Slice } from './types';
+
+const ADDRESS_KEEP = 120;
+
+/** What is kept of a seen application: "lpa|postcode|address" (address lower-cased, shortened). */
+export function seenInfo(app: PlannerApplication): string {
+	const address =
+		typeof app.address === 'string'
+			? app.address.toLowerCase().replace(/\|/g, ' ').slice(0, ADDRESS_KEEP)
+			: '';
+	return `${app.lpa_id ?? ''}|${normalisePostcodeKey(app.postcode)}|${address}`;
+}
+
+export function splitInfo(info: string): SeenEntry {
+	const [lpa = '', postcode = '', ...rest] = info.split('|');
+	return { lpa, postcode, address: rest.join('|') };
+}
+
+/** The user's filters over the days `from` to `to` (open-ended without `to`). */
+export function rangeQuery(base: Query, from: string, to?: string): Query {
+	const query: Query = { ...base, date_from: from };
+	if (to) query.date_to = to;
+	return query;
+}
+
+export function sliceQuery(base: Query, slice: Slice): Query {
+	const query: Query = { ...base, date_from: slice.day, date_to: slice.day };
+	if (slice.lpas) query.lpa_id = slice.lpas.join(',');
+	if (slice.prefix) query.postcode_start = slice.prefix;
+	if (slice.exact) {
+		query.postcode_exact = slice.exact;
+		delete query.postcode_start;
+	}
+	if (slice.address) query.address = slice.address;
+	return query;
+}
+
+/** Whether a seen application lies inside the slice (by what the state keeps of it). */
+export function inSlice(entry: SeenEntry, slice: Slice): boolean {
+	if (slice.lpas && !slice.lpas.includes(entry.lpa)) return false;
+	if (slice.exact !== undefined && entry.postcode !== slice.exact) return false;
+	if (slice.prefix !== undefined && !entry.postcode.startsWith(slice.prefix)) return false;
+	if (slice.address !== undefined && !entry.address.includes(slice.address)) return false;
+	return true;
+}
+
+export function seenIn(ds: DayState, slice: Slice): SeenEntry[] {
+	const out: SeenEntry[] = [];
+	for (const info of Object.values(ds.seen)) {
+		const entry = splitInfo(info);
+		if (inSlice(entry, slice)) out.push(entry);
+	}
+	return out;
+}

@@ -420,6 +420,62 @@ describe('planPoll', () => {
 		expect(r.state.unresolved).toBe(1);
 	});
 
+	test('an activation cut short by paid failures, with more than 12 authorities: late publications into days not learned yet are emitted once where decidable, never as duplicates', async () => {
+		const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
+		const api = memoryApi({ lpaIds });
+		// Busy authorities 1-4 every day; 5-16 only on some days.
+		for (let d = 0; d < 31; d++) {
+			const day = shiftDay(api.today, -d);
+			for (const lpa of lpaIds) {
+				const n = Number(lpa) <= 4 ? 5 : (Number(lpa) + d) % 4 === 0 ? 1 : 0;
+				for (let i = 0; i < n; i++)
+					api.add([{ lpa_id: lpa, validated: day, postcode: `N${lpa} ${i}${d % 10}A` }]);
+			}
+		}
+		const cfg = config({ maxCredits: 60 });
+		let r = await poll(api, undefined, cfg);
+		expect(r.credits).toBeLessThanOrEqual(60);
+		const unlearned = Object.keys(r.state.days).filter((day) => !r.state.days[day].complete);
+		expect(unlearned.length).toBeGreaterThan(10);
+		// Every day left for later has its per-authority counts, whatever the number of authorities.
+		for (const day of unlearned) expect(r.state.days[day].countsByAuthority).toBeDefined();
+		const emitted = [];
+		const decidable = [];
+		let unresolved = 0;
+		for (let p = 0; p < 40 && Object.values(r.state.days).some((d) => !d.complete); p++) {
+			// Late publications into the oldest days still unlearned: one where the authority had none.
+			const waiting = Object.keys(r.state.days)
+				.filter((day) => !r.state.days[day].complete)
+				.sort();
+			if (p % 3 === 0 && waiting.length) {
+				const day = waiting[0];
+				const counts = r.state.days[day].countsByAuthority ?? {};
+				const empty = lpaIds.find((lpa) => !counts[lpa]);
+				api.add([{ lpa_id: empty, validated: day, postcode: `E${p} 1ZZ` }]);
+				decidable.push(api.apps[api.apps.length - 1].keyval);
+				api.add([{ lpa_id: '1', validated: day, postcode: `E${p} 2ZZ` }]);
+			}
+			// Every other poll's first paid request fails, as a faulted API would.
+			if (p % 2 === 0) api.failOn('fetch');
+			r = await poll(api, r.state, cfg);
+			expect(r.credits).toBeLessThanOrEqual(60);
+			emitted.push(...r.emitted.map((a) => a.keyval));
+			unresolved += r.stats.unresolved;
+		}
+		for (let p = 0; p < 3; p++) {
+			r = await poll(api, r.state, cfg);
+			emitted.push(...r.emitted.map((a) => a.keyval));
+		}
+		expect(Object.values(r.state.days).every((d) => d.complete)).toBe(true);
+		expect(new Set(emitted).size).toBe(emitted.length);
+		for (const keyval of decidable) expect(emitted).toContain(keyval);
+		// Nothing that existed at activation is emitted.
+		const late = new Set(api.apps.slice(-2 * decidable.length).map((a) => a.keyval));
+		for (const keyval of emitted) expect(late.has(keyval)).toBe(true);
+		// The others (authority 1 had applications that day) are counted, not guessed.
+		expect(emitted.length + unresolved).toBe(2 * decidable.length);
+	});
+
 	test('backfill days are emitted at activation; older days are learned silently', async () => {
 		const api = memoryApi();
 		seedDays(api, 31);

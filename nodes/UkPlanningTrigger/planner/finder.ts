@@ -197,16 +197,16 @@ export class ChangeFinder {
 		seen: SeenEntry[],
 		ds: DayState,
 	): Promise<Plan[]> {
-		// Children of the prefix, those holding seen applications first: a new application usually sits
-		// beside seen ones, and the others are scanned only while some of the rise is unaccounted for.
-		const knownChildren = new Map<string, number>();
-		for (const entry of seen) {
-			const child = childPrefixOf(prefix, entry.postcode);
-			if (child) knownChildren.set(child, (knownChildren.get(child) ?? 0) + 1);
-		}
+		// Children of the prefix, those holding seen applications of the slice first: a new application
+		// usually sits beside seen ones. Then those where its authorities had applications on other days
+		// of the window (their districts and sectors recur), then the rest of the postcode grammar; they
+		// are scanned only while some of the rise is unaccounted for.
+		const knownChildren = this.childTally(prefix, seen);
+		const nearby = this.childTally(prefix, this.neighbourhood(slice));
+		const byTally = (tally: Map<string, number>) =>
+			[...tally.entries()].sort((a, b) => b[1] - a[1]).map(([child]) => child);
 		const ordered = [
-			...[...knownChildren.entries()].sort((a, b) => b[1] - a[1]).map(([child]) => child),
-			...childPrefixes(prefix).filter((child) => !knownChildren.has(child)),
+			...new Set([...byTally(knownChildren), ...byTally(nearby), ...childPrefixes(prefix)]),
 		];
 		let found = 0;
 		let finished = true;
@@ -241,6 +241,15 @@ export class ChangeFinder {
 		const whole = this.plan(slice, seen.length + rise);
 		if (this.run.cfg.base.address) return [whole];
 		return [...plans, { ...whole, kind: 'residual', slice }];
+	}
+
+	private childTally(prefix: string, entries: SeenEntry[]): Map<string, number> {
+		const tally = new Map<string, number>();
+		for (const entry of entries) {
+			const child = childPrefixOf(prefix, entry.postcode);
+			if (child) tally.set(child, (tally.get(child) ?? 0) + 1);
+		}
+		return tally;
 	}
 
 	/**

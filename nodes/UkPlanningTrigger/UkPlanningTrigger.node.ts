@@ -11,7 +11,6 @@ import { getAuthorities } from '../UkPlanning/methods/loadOptions';
 import { readTriggerSettings, triggerProperties } from './settings';
 import { planPoll } from './planner/poll';
 import { findTestApplication, TEST_EVENT_CREDIT_CAP, testEventReport } from './planner/testEvent';
-import type { PlannerApplication } from './planner/types';
 import { createPlannerApi, pollBudgetMs } from './pollApi';
 
 /** Part of the poll budget kept for returning what was fetched. */
@@ -103,7 +102,7 @@ export class UkPlanningTrigger implements INodeType {
 		}
 		if (!result.emitted.length) return null;
 		return [
-			result.emitted.map((application: PlannerApplication) => ({
+			result.emitted.map((application) => ({
 				json: settings.output(application),
 			})),
 		];

@@ -1,10 +1,10 @@
 /** Binds the planner's plain API interface to the UK Planning transport in a poll context. */
-import type { IDataObject, IPollFunctions } from 'n8n-workflow';
+import type { IPollFunctions } from 'n8n-workflow';
 
 import { TaskPool } from '../shared/concurrency';
 import { countApplications, fetchApplications, listAuthorities } from '../UkPlanning/transport';
 import type { CallFailure } from '../shared/http';
-import type { PlannerApi, PlannerApplication, Query } from './planner/types';
+import type { PlannerApi, Query } from './planner/types';
 
 const DEFAULT_POLL_BUDGET_MS = 5 * 60 * 1000;
 /**
@@ -41,14 +41,14 @@ export function createPlannerApi(
 	return {
 		async count(query: Query) {
 			const answer = await counts.run(
-				async () => await countApplications.call(context, query as IDataObject, options),
+				async () => await countApplications.call(context, query, options),
 			);
 			return { count: Number(answer.count) || 0, serverDateTime: answer.serverDateTime };
 		},
 		async fetch(query: Query) {
-			const answer = await fetchApplications.call(context, query as IDataObject, options);
+			const answer = await fetchApplications.call(context, query, options);
 			return {
-				applications: (answer.applications ?? []) as unknown as PlannerApplication[],
+				applications: answer.applications,
 				consumed: Number(answer.consumed) || 0,
 				serverDateTime: answer.serverDateTime,
 			};

@@ -17,7 +17,8 @@ import { checkTimeout } from '../shared/http';
 import { TEST_EVENT_CREDIT_CAP } from './planner/testEvent';
 import { checkWholeNumber } from '../shared/parameters';
 import { timeoutProperty } from '../shared/requestOptions';
-import type { BacklogOrder, PlannerApplication, PlannerConfig, Query } from './planner/types';
+import type { RawApplication } from '../UkPlanning/domain/search';
+import type { BacklogOrder, PlannerConfig, Query } from './planner/types';
 
 const DEFAULT_LOOKBACK_DAYS = 30;
 const DEFAULT_MAX_CREDITS_PER_POLL = 200;
@@ -102,7 +103,7 @@ export interface TriggerSettings {
 	planner: Omit<PlannerConfig, 'reserveMs'>;
 	/** The longest one request may take, retries included. */
 	timeoutMs: number;
-	output: (application: PlannerApplication) => IDataObject;
+	output: (application: RawApplication) => IDataObject;
 }
 
 function stableJson(value: Query): string {
@@ -139,19 +140,11 @@ function wholeNumber(
 export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 	let base: Query;
 	try {
-		const validated = validateSearchFilters(
-			readSearchFilters(context as never, 0),
-		) as unknown as IDataObject;
+		const validated = validateSearchFilters(readSearchFilters(context, 0));
 		base = {};
-		for (const [key, value] of Object.entries(validated)) {
-			if (
-				TRIGGER_OWNED_PARAMETERS.includes(key) ||
-				value === undefined ||
-				value === null ||
-				value === ''
-			)
-				continue;
-			base[key] = String(value);
+		for (const [key, value] of Object.entries(validated) as Array<[string, string | undefined]>) {
+			if (TRIGGER_OWNED_PARAMETERS.includes(key) || value === undefined || value === '') continue;
+			base[key] = value;
 		}
 	} catch (error) {
 		if (error instanceof FilterValidationError) {
@@ -200,7 +193,7 @@ export function readTriggerSettings(context: IPollFunctions): TriggerSettings {
 		},
 		timeoutMs,
 		output: (application) => {
-			const normalised = normaliseApplication(application as never, { omitPersonalData });
+			const normalised = normaliseApplication(application, { omitPersonalData });
 			// Version 1 emits the normalised application as saved workflows expect it.
 			if (simplify === undefined) return normalised as unknown as IDataObject;
 			return toOutputApplication(normalised, { simplify }) as IDataObject;

@@ -8,8 +8,9 @@
  * one free count), then fills what is left of the cap from the day before D, split by authorities.
  */
 import { daysBetween, isValidIsoDate, shiftDay } from '../domain/days';
+import type { Query } from '../domain/search';
 
-export type Query = Record<string, string>;
+export type { Query };
 
 export interface NarrowingInput {
 	/** The validated filters (API names), possibly with date_from, date_to and lpa_id. */

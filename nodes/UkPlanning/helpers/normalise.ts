@@ -2,28 +2,9 @@
  * Turns applications as the API sends them (every value a string, absent values null) into values a
  * workflow can use directly. Pure, shared with the trigger.
  */
+import type { RawApplication } from '../domain/search';
 
-/** An application as `/search?return_data=1` returns it. */
-export interface RawApplication {
-	lpa_id?: string | number | null;
-	lpa_name?: string | null;
-	keyval?: string | null;
-	externalLink?: string | null;
-	title?: string | null;
-	address?: string | null;
-	postcode?: string | null;
-	lat?: string | number | null;
-	lng?: string | number | null;
-	validated?: string | null;
-	applicant_name?: string | null;
-	applicant_address?: string | null;
-	agent_name?: string | null;
-	agent_address?: string | null;
-	agent_phone?: string | null;
-	agent_email?: string | null;
-	docs?: string | number | null;
-	[field: string]: unknown;
-}
+export type { RawApplication };
 
 export interface Application {
 	lpa_id: string | null;

@@ -19,6 +19,7 @@ import {
 	SERVICE_NAME,
 	type PlanningScope,
 } from '../helpers/errors';
+import type { RawApplication } from '../domain/search';
 
 export const CREDENTIAL_TYPE = 'ukPlanningApi';
 export const DEFAULT_BASE_URL = 'https://api.planning.org.uk/v1';
@@ -99,7 +100,8 @@ export interface CountAnswer {
 
 export interface FetchAnswer extends CountAnswer {
 	/** Applications exactly as the API sent them. */
-	applications: IDataObject[];
+	/** As the API sent them (the envelope's `data`). */
+	applications: RawApplication[];
 	/** Credits charged by this call. */
 	consumed: number;
 }
@@ -159,7 +161,7 @@ export async function fetchApplications(
 		{ paid: true },
 		options,
 	);
-	const applications = Array.isArray(response.data) ? (response.data as IDataObject[]) : [];
+	const applications = Array.isArray(response.data) ? (response.data as RawApplication[]) : [];
 	const credits = creditsOf(response);
 	return {
 		applications,

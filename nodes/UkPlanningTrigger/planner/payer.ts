@@ -4,6 +4,7 @@
  * the next poll (its day's count is not moved past it) and the other plans go on.
  */
 import { seenInfo } from './slices';
+import type { RawApplication } from '../../UkPlanning/domain/search';
 import type { DayState, Plan, PlannerApplication, PollRunContext } from './types';
 
 /** After this many paid requests failed in a row the API is taken to be down: the rest waits. */
@@ -79,13 +80,16 @@ export class Payer {
 		this.run.stats.emitted++;
 	}
 
-	private apply(plan: Plan, applications: PlannerApplication[]) {
+	private apply(plan: Plan, applications: RawApplication[]) {
 		const st = this.run.state;
 		if (plan.day < st.from || plan.day > this.today) return;
 		const ds: DayState =
 			st.days[plan.day] ?? (st.days[plan.day] = { count: 0, seen: {}, complete: 1 });
 		const ofDay = applications.filter(
-			(app) => !!app.keyval && String(app.validated ?? '').slice(0, 10) === plan.day,
+			(app): app is PlannerApplication =>
+				typeof app.keyval === 'string' &&
+				app.keyval !== '' &&
+				String(app.validated ?? '').slice(0, 10) === plan.day,
 		);
 		if (plan.kind === 'learn') {
 			if (plan.authority !== undefined) this.learnPart(ds, plan.authority, ofDay);

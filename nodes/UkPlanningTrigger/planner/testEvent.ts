@@ -5,13 +5,14 @@
 import { dayIndex, serverDay, shiftDay } from '../../UkPlanning/domain/days';
 import { childPrefixes, normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
 import { activationEstimate } from './poll';
-import type { PlannerApi, PlannerApplication, PlannerConfig, Query } from './types';
+import type { RawApplication } from '../../UkPlanning/domain/search';
+import type { PlannerApi, PlannerConfig, Query } from './types';
 
 /** Fetch Test Event spends at most this many credits on one recent application. */
 export const TEST_EVENT_CREDIT_CAP = 5;
 
 export interface TestEventResult {
-	application?: PlannerApplication;
+	application?: RawApplication;
 	day?: string;
 	creditsSpent: number;
 	freeRequests: number;

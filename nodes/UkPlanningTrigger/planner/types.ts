@@ -1,16 +1,11 @@
 /** Plain types of the poll planner: no n8n types, so the planner is tested directly. */
 
-/** Query-string parameters of a `/search` request, without `key` and `return_data`. */
-export type Query = Record<string, string>;
+import type { Query, RawApplication } from '../../UkPlanning/domain/search';
 
-/** The fields of an application the planner needs; the rest travels along untouched. */
-export interface PlannerApplication {
-	keyval: string;
-	lpa_id?: string | number | null;
-	postcode?: string | null;
-	validated?: string | null;
-	[field: string]: unknown;
-}
+export type { Query };
+
+/** An application as the API returns it; the planner needs its keyval (others are skipped). */
+export type PlannerApplication = RawApplication & { keyval: string };
 
 /**
  * The API as the planner sees it. `count` is free (return_data=0), `fetch` is paid (return_data=1).
@@ -20,7 +15,7 @@ export interface PlannerApi {
 	count(query: Query): Promise<{ count: number; serverDateTime?: string }>;
 	fetch(
 		query: Query,
-	): Promise<{ applications: PlannerApplication[]; consumed: number; serverDateTime?: string }>;
+	): Promise<{ applications: RawApplication[]; consumed: number; serverDateTime?: string }>;
 	/** Every LPA id, for narrowing by authority when the filters name none. */
 	lpaIds(): Promise<string[]>;
 	/** Milliseconds left in this poll's budget. */

@@ -194,7 +194,7 @@ async function fetchPlanned(
 		}
 		outcome.creditsSpent += answer.consumed;
 		outcome.creditsRemaining = answer.creditsRemaining;
-		parts.push(answer.applications as RawApplication[]);
+		parts.push(answer.applications);
 	}
 	// Parts are planned newest first; the API lists oldest first, and so does the output.
 	outcome.applications = parts.reverse().flat();

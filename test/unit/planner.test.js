@@ -369,6 +369,35 @@ describe('planPoll', () => {
 		expect(emitted.size).toBe(10);
 	});
 
+	test('slices located but not paid for wait in the state: the next poll pays them without locating them again', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		let state = (await poll(api, undefined)).state;
+		const day = shiftDay(api.today, -3);
+		for (const postcode of ['N3 1ZZ', 'E3 2ZZ', 'W3 3ZZ'])
+			api.add([{ lpa_id: '2', validated: day, postcode }]);
+		const first = await poll(api, state, config({ maxCredits: 1 }));
+		expect(first.emitted).toHaveLength(1);
+		expect(first.state.days[day].pending.slices).toHaveLength(2);
+		state = first.state;
+		const logged = api.log.length;
+		const second = await poll(api, state, config({ maxCredits: 1 }));
+		expect(second.emitted).toHaveLength(1);
+		// Only the window and the bisection were counted: no count narrowed by authority or postcode.
+		const narrowing = api.log
+			.slice(logged)
+			.filter((entry) => entry.kind === 'count' && (entry.q.lpa_id || entry.q.postcode_start));
+		expect(narrowing).toEqual([]);
+		const third = await poll(api, second.state, config({ maxCredits: 1 }));
+		expect(third.emitted).toHaveLength(1);
+		expect(third.state.days[day].pending).toBeUndefined();
+		const all = [first, second, third].flatMap((r) => r.emitted.map((a) => a.postcode)).sort();
+		expect(all).toEqual(['E3 2ZZ', 'N3 1ZZ', 'W3 3ZZ']);
+		// A publication into the day meanwhile: located again, nothing lost.
+		api.add([{ lpa_id: '2', validated: day, postcode: 'S3 4ZZ' }]);
+		expect((await poll(api, third.state)).emitted.map((a) => a.postcode)).toEqual(['S3 4ZZ']);
+	});
+
 	test('oldest first when asked', async () => {
 		const api = memoryApi();
 		const state = (await poll(api, undefined)).state;

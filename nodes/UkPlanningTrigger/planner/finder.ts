@@ -123,6 +123,7 @@ export class ChangeFinder {
 			day: slice.day,
 			query: sliceQuery(this.run.cfg.base, slice),
 			cost: count,
+			slice,
 		};
 	}
 

@@ -34,13 +34,17 @@ export class Payer {
 		// A single query larger than the cap still runs when it is the poll's first, or it would
 		// never run at all.
 		if (overCap && this.spent > 0) return false;
-		if (this.run.outOfTime() && this.run.stats.paidRequests > 0) return false;
+		if (this.run.outOfTimeToPay() && this.run.stats.paidRequests > 0) return false;
 		return this.failuresInARow < FAILURES_IN_A_ROW;
 	}
+
+	/** Plans carried over: kept in the state where they were located (see DayState.pending). */
+	readonly unpaid: Plan[] = [];
 
 	carry(plan: Plan) {
 		this.run.stats.carriedOver++;
 		this.carriedDays.add(plan.day);
+		this.unpaid.push(plan);
 	}
 
 	/** Pays for the plans in order; returns whether each was paid for. */

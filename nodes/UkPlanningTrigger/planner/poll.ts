@@ -9,7 +9,7 @@
 import { serverDay, shiftDay } from '../../UkPlanning/domain/days';
 import { ChangeFinder, OutOfTime, type DayChange } from './finder';
 import { Payer } from './payer';
-import { rangeQuery, seenIn } from './slices';
+import { rangeQuery, seenIn, sliceQuery } from './slices';
 import { readState, STATE_VERSION } from './state';
 import type {
 	DayState,
@@ -18,7 +18,9 @@ import type {
 	PlannerConfig,
 	PollResult,
 	PollRunContext,
+	PendingSlice,
 	PollStats,
+	Slice,
 	TriggerState,
 } from './types';
 
@@ -47,6 +49,8 @@ function runContext(cfg: PlannerConfig, api: PlannerApi, state: TriggerState): P
 		state,
 		stats,
 		outOfTime: () => api.timeLeftMs() < cfg.reserveMs,
+		// The reserve is mostly for paying what the counts located: paid requests go on into it.
+		outOfTimeToPay: () => api.timeLeftMs() < cfg.reserveMs / 4,
 		failed(error: unknown) {
 			if (stats.failures++ === 0) first = error;
 			stats.partialError ??= (error as Error)?.message ?? String(error);
@@ -104,7 +108,12 @@ class PollRun {
 			rising.push({ day, count, ds });
 		}
 		const located = await Promise.all(
-			rising.map(async ({ day, count, ds }) => await this.finder.plansForDay(day, count, ds)),
+			rising.map(async ({ day, count, ds }) => {
+				this.observed.set(day, count);
+				// Located by an earlier poll and the day unchanged since: pay without counting again.
+				if (ds.pending?.count === count) return this.pendingPlans(day, ds.pending.slices);
+				return await this.finder.plansForDay(day, count, ds);
+			}),
 		);
 		for (const day of this.finder.staleDays)
 			if (this.state.days[day]) this.state.days[day].stale = 1;
@@ -117,6 +126,36 @@ class PollRun {
 	}
 
 	private readonly riseByDay = new Map<string, number>();
+
+	/** The count of each rising day as this poll saw it. */
+	private readonly observed = new Map<string, number>();
+
+	private pendingPlans(day: string, slices: PendingSlice[]): Plan[] {
+		return slices.map(({ slice, count, residual }) => ({
+			kind: residual ? ('residual' as const) : ('new' as const),
+			day,
+			query: sliceQuery(this.run.cfg.base, slice),
+			cost: count,
+			slice,
+		}));
+	}
+
+	/** What was located and not paid for waits in the state for the next poll (see DayState.pending). */
+	private keepPending(unpaid: Plan[]) {
+		for (const [day, count] of this.observed) {
+			const ds = this.state.days[day];
+			if (!ds) continue;
+			const slices = unpaid
+				.filter((plan) => plan.day === day && plan.slice && plan.kind !== 'learn')
+				.map((plan) => ({
+					slice: plan.slice as Slice,
+					count: plan.cost,
+					...(plan.kind === 'residual' ? { residual: 1 as const } : {}),
+				}));
+			if (slices.length && !this.finder.deferredDays.has(day)) ds.pending = { count, slices };
+			else delete ds.pending;
+		}
+	}
 
 	orderNew(plans: Plan[]): Plan[] {
 		const sign = this.run.cfg.backlogOrder === 'oldestFirst' ? 1 : -1;
@@ -198,6 +237,7 @@ class PollRun {
 		for (const plan of plans.filter((candidate) => candidate.kind === 'residual'))
 			await this.payResidual(plan, payer);
 		for (const day of this.finder.deferredDays) payer.carriedDays.add(day);
+		this.keepPending(payer.unpaid);
 		// A day whose fetched plans found fewer new applications than its count rose by (a withdrawal
 		// meanwhile, or a server that matches prefixes differently) is refetched whole on its next rise,
 		// so no accounting slip can hide an application for good.

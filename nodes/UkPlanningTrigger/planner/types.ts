@@ -54,6 +54,11 @@ export interface DayState {
 	countsByAuthority?: Record<string, number>;
 	/** Set when the poll budget ran out while this day's new applications were being located. */
 	deferred?: 1;
+	/**
+	 * Slices located but not paid for (credit cap, poll budget, a failed request), with the day's count
+	 * then: while the day still counts that, the next poll pays them without locating them again.
+	 */
+	pending?: { count: number; slices: PendingSlice[] };
 	/** Days learned in parts (one authority at a time, within Max Credits per Poll): those learned. */
 	learnedAuthorities?: string[];
 }
@@ -99,8 +104,10 @@ export interface PollRunContext {
 	readonly api: PlannerApi;
 	readonly state: TriggerState;
 	readonly stats: PollStats;
-	/** Less than the reserve is left of the poll budget: start no more requests. */
+	/** Less than the reserve is left of the poll budget: start no more free counts. */
 	outOfTime(): boolean;
+	/** Less than a quarter of the reserve is left: start no more paid requests either. */
+	outOfTimeToPay(): boolean;
 	/** Records a failed request whose work is left to the next poll. */
 	failed(error: unknown): void;
 	/** The first failed request's error. */
@@ -113,6 +120,13 @@ export interface PollResult {
 	stats: PollStats;
 	/** The first request that failed, as it was thrown (the rest of the poll went on without it). */
 	failure?: unknown;
+}
+
+/** A located slice waiting to be paid for: its count, and whether no postcode reaches its rise. */
+export interface PendingSlice {
+	slice: Slice;
+	count: number;
+	residual?: 1;
 }
 
 /** A part of one validated day: by authority, postcode and address text. */

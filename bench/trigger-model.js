@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+/**
+ * The trigger's poll planner over the benchmark's feed in memory (`npm run bench:trigger-model`): minutes
+ * instead of hours, for trying a change to the planner before the HTTP benchmark (`bench:trigger`).
+ *
+ * The planner runs against test/harness/searchModel.js (the API's filter semantics, one credit per
+ * application fetched, applications hidden until published) under a simulated clock. With
+ * `--latency-ms N` every request costs N ms of simulated time: requests in flight together overlap (at most
+ * four counts at once, as the node's binding allows), sequential ones add up, and applications published
+ * meanwhile show up mid-poll. Hourly polls, a 300 s poll budget of which the last fifth is kept in
+ * reserve, as the node has it. `--fault-rate R` fails that share of paid requests (half of them after the
+ * API charged), and 10% of them while activation is learning.
+ *
+ * Options: --days N (default 40; the first 30 are the first window), --seed N (7), --latency-ms N (0),
+ * --fault-rate R (0), --watch all|4 (4 of 16 authorities, default; all watches the 16).
+ */
+'use strict';
+
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const DAY = 86400000;
+const POLL_BUDGET_MS = 300000;
+const LOOKBACK_DAYS = 30;
+
+function arg(name, fallback) {
+	const index = process.argv.indexOf(`--${name}`);
+	if (index < 0) return fallback;
+	const value = process.argv[index + 1];
+	return value === undefined || value.startsWith('--') ? fallback : value;
+}
+
+/**
+ * A simulated clock with latency: a request resolves `latencyMs` after it started; when no new request
+ * has arrived for a turn of the event loop, the clock jumps to the earliest answer due.
+ */
+function latencyClock(clock, latencyMs) {
+	const pending = [];
+	let arrivals = 0;
+	let seen = -1;
+	let ticking = false;
+	function tick() {
+		if (!pending.length) {
+			ticking = false;
+			return;
+		}
+		if (arrivals !== seen) {
+			seen = arrivals;
+			setImmediate(tick);
+			return;
+		}
+		pending.sort((a, b) => a.due - b.due);
+		clock.now = Math.max(clock.now, pending[0].due);
+		while (pending.length && pending[0].due <= clock.now) pending.shift().resolve();
+		setImmediate(tick);
+	}
+	return () =>
+		latencyMs === 0
+			? Promise.resolve()
+			: new Promise((resolve) => {
+					arrivals++;
+					pending.push({ due: clock.now + latencyMs, resolve });
+					if (!ticking) {
+						ticking = true;
+						setImmediate(tick);
+					}
+				});
+}
+
+function quantile(values, share) {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
+}
+
+async function main() {
+	const days = Number(arg('days', 40));
+	const seed = Number(arg('seed', 7));
+	const latencyMs = Number(arg('latency-ms', 0));
+	const faultRate = Number(arg('fault-rate', 0));
+	const watchAll = arg('watch', '4') === 'all';
+	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
+	const { planPoll } = requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/planner/poll.ts'));
+	const { TaskPool } = requireBundled(path.join(ROOT, 'nodes/shared/concurrency.ts'));
+	const { COUNT_CONCURRENCY } = requireBundled(
+		path.join(ROOT, 'nodes/UkPlanningTrigger/pollApi.ts'),
+	);
+	const { generateFeed, mulberry32 } = require(path.join(ROOT, 'sandbox/planning/feed.js'));
+	const { searchModel } = require(path.join(ROOT, 'test/harness/searchModel.js'));
+
+	const start = Date.parse('2026-11-20T12:00:00Z');
+	const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
+	const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: days + 25 });
+	feed.forEach((a, i) => Object.assign(a, { keyval: `K${i}`, pub: Date.parse(a.published_at) }));
+	const watched = watchAll ? lpaIds : ['1', '2', '9', '10'];
+	const mine = feed.filter((a) => watched.includes(a.lpa_id));
+	const clock = { now: start };
+	const model = searchModel({ apps: mine, lpaIds, clock });
+	const delay = latencyClock(clock, latencyMs);
+	const rand = mulberry32(seed + 1);
+	let pool;
+	let learning = true;
+	let deadline = 0;
+	let chargedThenLost = 0;
+	const api = {
+		count: (query) =>
+			pool.run(async () => {
+				await delay();
+				return model.count(query);
+			}),
+		async fetch(query) {
+			await delay();
+			const rate = learning && faultRate > 0 ? Math.max(faultRate, 0.1) : faultRate;
+			if (rand() < rate) {
+				if (rand() < 0.5) chargedThenLost += (await model.fetch(query)).consumed;
+				throw new Error('the answer was lost');
+			}
+			return model.fetch(query);
+		},
+		lpaIds: async () => lpaIds,
+		timeLeftMs: () => deadline - clock.now,
+	};
+	const config = {
+		base: { lpa_id: watched.join(',') },
+		lookbackDays: LOOKBACK_DAYS,
+		backfillDays: 0,
+		maxCredits: 200,
+		backlogOrder: 'newestFirst',
+		fingerprint: 'model',
+		reserveMs: POLL_BUDGET_MS * 0.2,
+	};
+	const end = start + days * DAY;
+	const steadyFrom = start + LOOKBACK_DAYS * DAY;
+	const emitted = new Map();
+	const steady = { credits: 0, lost: 0, delivered: 0 };
+	const requests = [];
+	const wallTimes = [];
+	let state;
+	let failedPolls = 0;
+	let unresolved = 0;
+	for (let hour = start; hour <= end; hour += 3600000) {
+		clock.now = Math.max(clock.now, hour);
+		const began = clock.now;
+		deadline = began + POLL_BUDGET_MS;
+		pool = new TaskPool(COUNT_CONCURRENCY);
+		const credits = model.credits;
+		const lost = chargedThenLost;
+		const logged = model.log.length;
+		let result;
+		try {
+			result = await planPoll(state, config, api);
+		} catch {
+			failedPolls++;
+			continue;
+		}
+		state = result.state;
+		learning = Object.values(state.days).some((day) => !day.complete);
+		unresolved += result.stats.unresolved;
+		requests.push(model.log.length - logged);
+		wallTimes.push(clock.now - began);
+		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
+		if (hour >= steadyFrom) {
+			steady.credits += model.credits - credits;
+			steady.lost += chargedThenLost - lost;
+			steady.delivered += result.emitted.length;
+		}
+	}
+	const expected = mine.filter((a) => {
+		if (!(a.pub > start && a.pub <= end)) return false;
+		const publishedDay = Math.floor(a.pub / DAY) * DAY;
+		return Date.parse(`${a.validated}T00:00:00Z`) >= publishedDay - LOOKBACK_DAYS * DAY;
+	});
+	const expectedKeys = new Set(expected.map((a) => a.keyval));
+	const missed = expected.filter((a) => !emitted.has(a.keyval)).length;
+	const duplicated = [...emitted.values()].reduce((sum, n) => sum + n - 1, 0);
+	const preExisting = [...emitted.keys()].filter((k) => !expectedKeys.has(k)).length;
+	const mean = requests.reduce((a, b) => a + b, 0) / requests.length;
+	console.log(
+		`planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%`,
+	);
+	console.log(
+		`  ${expected.length} to deliver: missed ${missed} (unresolved ${unresolved}), duplicated ${duplicated}, pre-existing emitted ${preExisting}, failed polls ${failedPolls}`,
+	);
+	console.log(
+		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost)`,
+	);
+	console.log(
+		`  requests per poll: mean ${mean.toFixed(1)}, p90 ${quantile(requests, 0.9)}, p99 ${quantile(requests, 0.99)}, max ${Math.max(...requests)}; poll time (simulated): p99 ${(quantile(wallTimes, 0.99) / 1000).toFixed(1)} s, max ${(Math.max(...wallTimes) / 1000).toFixed(1)} s of the ${POLL_BUDGET_MS / 1000} s budget`,
+	);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});

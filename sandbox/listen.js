@@ -4,7 +4,15 @@
  */
 'use strict';
 
+/**
+ * Idle kept-alive connections are left for the client to close. With Node's default (5 s) a loaded machine
+ * can let the server close one just as a client (undici keeps them 4 s) sends on it: ECONNRESET.
+ */
+const KEEP_ALIVE_MS = 65000;
+
 async function listen(server, port, host) {
+	server.keepAliveTimeout = KEEP_ALIVE_MS;
+	server.headersTimeout = KEEP_ALIVE_MS + 1000;
 	const sockets = new Set();
 	server.on('connection', (socket) => {
 		sockets.add(socket);

@@ -632,6 +632,38 @@ describe('dataset update', () => {
 		expect(error.message).toMatch(/"id" cannot be set/);
 	});
 
+	test('Other Fields and Additional Fields (JSON): not JSON, or not an object, fail the item naming the field, sending nothing', async () => {
+		await control.clearLogs();
+		const update = (fieldsJson) => ({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: 'london-development-database',
+			updateMode: 'setFields',
+			fieldsJson,
+		});
+		const create = (additionalFieldsJson) => ({
+			resource: 'dataset',
+			operation: 'create',
+			title: 'Bad extra fields',
+			team: teamId('gla-demo'),
+			additionalFieldsJson,
+		});
+		for (const [parameters, message] of [
+			[update('{"tags": '), /^Other Fields \(JSON\) is not valid JSON: /],
+			[update('["a"]'), /^Other Fields \(JSON\) must be a JSON object of field names and values$/],
+			[create('{nope}'), /^Additional Fields \(JSON\) is not valid JSON: /],
+			[create('42'), /^Additional Fields \(JSON\) must be a JSON object$/],
+		]) {
+			const { error } = await run(parameters);
+			expect(error.constructor.name).toBe('NodeOperationError');
+			expect(error.message).toMatch(message);
+			expect(error.context.itemIndex).toBe(0);
+		}
+		expect(
+			(await control.requests()).filter((entry) => ['POST', 'PATCH'].includes(entry.method)),
+		).toEqual([]);
+	});
+
 	test('an empty title refused by the server comes back as a 400 with its message', async () => {
 		const dataset = await newDataset();
 		const { error } = await run({

@@ -181,6 +181,30 @@ function upload(datasetSlug, extra = {}) {
 	};
 }
 
+/** Node parameters of a Dataset → Update of `datasetId` in `updateMode`. */
+function datasetUpdate(datasetId, updateMode, parameters) {
+	return { resource: 'dataset', operation: 'update', datasetId, updateMode, ...parameters };
+}
+
+/** A Dataset → Update by a JSON Patch given as JSON. */
+function jsonPatchUpdate(datasetId, operations, options = {}) {
+	return datasetUpdate(datasetId, 'jsonPatch', {
+		patchInput: 'json',
+		patchJson: JSON.stringify(operations),
+		options,
+	});
+}
+
+/** A Dataset → Update by Set Fields; `extra`: options, Other Fields (JSON). */
+function setFieldsUpdate(datasetId, fields, extra = {}) {
+	return datasetUpdate(datasetId, 'setFields', { fields, ...extra });
+}
+
+/** Injects a fault into DataPress's answers to `method` on `path` (a pattern). */
+function faultDatapress(method, path, fault) {
+	return control.injectFault({ server: 'datapress', path, method, ...fault });
+}
+
 async function storageAuthorizationSeen() {
 	return (await control.storageLog()).filter((entry) => entry.hadAuthorization);
 }
@@ -387,14 +411,7 @@ describe('dataset update', () => {
 			{ op: 'move', from: '/tags/1', path: '/tags/0' },
 			{ op: 'remove', path: '/author' },
 		];
-		const [result] = await ok({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.id,
-			updateMode: 'jsonPatch',
-			patchInput: 'json',
-			patchJson: JSON.stringify(patch),
-		});
+		const [result] = await ok(jsonPatchUpdate(dataset.id, patch));
 		expect(result.operations).toEqual(patch);
 		const after = await stored(dataset.slug);
 		expect(after.maintainer).toBe('Someone');
@@ -407,14 +424,13 @@ describe('dataset update', () => {
 			additionalFieldsJson: '{"tags": ["one"], "licence": "ogl-v3"}',
 		});
 		await control.clearLogs();
-		const [result] = await ok({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'setFields',
-			fields: { title: dataset.title, licence: 'ogl-v3', tags: 'one, two', maintainer: 'GLA' },
-			fieldsJson: '{"london_smallest_geography": "Borough"}',
-		});
+		const [result] = await ok(
+			setFieldsUpdate(
+				dataset.slug,
+				{ title: dataset.title, licence: 'ogl-v3', tags: 'one, two', maintainer: 'GLA' },
+				{ fieldsJson: '{"london_smallest_geography": "Borough"}' },
+			),
+		);
 		expect(result.changed).toBe(true);
 		expect(result.operations.map((operation) => operation.path).sort()).toEqual(
 			['/london_smallest_geography', '/maintainer', '/tags/1'].sort(),
@@ -429,29 +445,15 @@ describe('dataset update', () => {
 	test('Set Fields with nothing different sends nothing and says so', async () => {
 		const dataset = await newDataset();
 		await control.clearLogs();
-		const [result] = await ok({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'setFields',
-			fields: { title: dataset.title, sharing: 'public' },
-		});
+		const [result] = await ok(
+			setFieldsUpdate(dataset.slug, { title: dataset.title, sharing: 'public' }),
+		);
 		expect(result.changed).toBe(false);
 		expect(result.operations).toEqual([]);
 		expect(result.message).toMatch(/no patch was sent/);
 		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
 	});
 
-	/** Node parameters of an update of `slug` by a JSON Patch. */
-	const jsonPatchUpdate = (slug, operations, options = {}) => ({
-		resource: 'dataset',
-		operation: 'update',
-		datasetId: slug,
-		updateMode: 'jsonPatch',
-		patchInput: 'json',
-		patchJson: JSON.stringify(operations),
-		options,
-	});
 	const retitle = (title) => [{ op: 'replace', path: '/title', value: title }];
 
 	test('Only If Unchanged Since applies when unchanged and gives a clear conflict after a concurrent edit', async () => {
@@ -502,23 +504,21 @@ describe('dataset update', () => {
 
 	test('Only If Unchanged Since in Set Fields mode refuses a stale date before sending anything', async () => {
 		const dataset = await newDataset();
-		await ok({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'setFields',
-			fields: { maintainer: 'Someone else' },
-			options: { bumpUpdatedDate: true },
-		});
+		await ok(
+			setFieldsUpdate(
+				dataset.slug,
+				{ maintainer: 'Someone else' },
+				{ options: { bumpUpdatedDate: true } },
+			),
+		);
 		await control.clearLogs();
-		const { error } = await run({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'setFields',
-			fields: { maintainer: 'Me' },
-			options: { onlyIfUnchangedSince: dataset.updatedAt },
-		});
+		const { error } = await run(
+			setFieldsUpdate(
+				dataset.slug,
+				{ maintainer: 'Me' },
+				{ options: { onlyIfUnchangedSince: dataset.updatedAt } },
+			),
+		);
 		expect(error.message).toContain(`was changed since ${dataset.updatedAt}`);
 		expect((await control.requests()).filter((entry) => entry.method === 'PATCH')).toEqual([]);
 		expect((await stored(dataset.slug)).maintainer).toBe('Someone else');
@@ -547,14 +547,13 @@ describe('dataset update', () => {
 		expect((await control.requests()).filter((entry) => entry.method !== 'GET')).toEqual([]);
 		expect((await stored(dataset.slug)).title).toBe(dataset.title);
 
-		const { error } = await run({
-			resource: 'dataset',
-			operation: 'update',
-			datasetId: dataset.slug,
-			updateMode: 'setFields',
-			fields: { title: 'Dry again' },
-			options: { dryRun: true, onlyIfUnchangedSince: '2001-01-01T00:00:00.000Z' },
-		});
+		const { error } = await run(
+			setFieldsUpdate(
+				dataset.slug,
+				{ title: 'Dry again' },
+				{ options: { dryRun: true, onlyIfUnchangedSince: '2001-01-01T00:00:00.000Z' } },
+			),
+		);
 		expect(error.message).toMatch(/was changed since 2001-01-01T00:00:00.000Z/);
 	});
 
@@ -714,13 +713,7 @@ describe('items, continueOnFail and retries', () => {
 	test('idempotent reads retry 5xx and 429 (honouring Retry-After), then succeed', async () => {
 		const dataset = await newDataset();
 		await control.clearLogs();
-		await control.injectFault({
-			server: 'datapress',
-			path: `/api/dataset/${dataset.slug}`,
-			method: 'GET',
-			status: 503,
-			times: 2,
-		});
+		await faultDatapress('GET', `/api/dataset/${dataset.slug}`, { status: 503, times: 2 });
 		const [got] = await ok({ resource: 'dataset', operation: 'get', datasetId: dataset.slug });
 		expect(got.id).toBe(dataset.id);
 		const gets = (await control.requests()).filter(
@@ -729,14 +722,7 @@ describe('items, continueOnFail and retries', () => {
 		expect(gets.map((entry) => entry.status)).toEqual([503, 503, 200]);
 
 		await control.clearLogs();
-		await control.injectFault({
-			server: 'datapress',
-			path: '/api/orgs',
-			method: 'GET',
-			status: 429,
-			retryAfter: 1,
-			times: 1,
-		});
+		await faultDatapress('GET', '/api/orgs', { status: 429, retryAfter: 1, times: 1 });
 		const listed = await ok({ resource: 'team', operation: 'getAll', returnAll: true });
 		expect(listed.length).toBeGreaterThan(0);
 		expect(
@@ -748,10 +734,7 @@ describe('items, continueOnFail and retries', () => {
 
 	test('a read that keeps failing gives up after a bounded number of retries', async () => {
 		await control.clearLogs();
-		await control.injectFault({
-			server: 'datapress',
-			path: '/api/dataset/london-development-database',
-			method: 'GET',
+		await faultDatapress('GET', '/api/dataset/london-development-database', {
 			status: 502,
 			times: 4,
 		});
@@ -771,13 +754,7 @@ describe('items, continueOnFail and retries', () => {
 	test('a PATCH (not idempotent) is never retried', async () => {
 		const dataset = await newDataset();
 		await control.clearLogs();
-		await control.injectFault({
-			server: 'datapress',
-			path: `/api/dataset/${dataset.slug}`,
-			method: 'PATCH',
-			status: 503,
-			times: 1,
-		});
+		await faultDatapress('PATCH', `/api/dataset/${dataset.slug}`, { status: 503, times: 1 });
 		const { error } = await run({
 			resource: 'dataset',
 			operation: 'update',
@@ -1114,10 +1091,7 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 	test('the multipart path: a 5xx leaves the dataset as it was', async () => {
 		const dataset = await newDataset();
 		const before = snapshot(await stored(dataset.slug));
-		await control.injectFault({
-			server: 'datapress',
-			path: `/api/dataset/${dataset.slug}/resources`,
-			method: 'POST',
+		await faultDatapress('POST', `/api/dataset/${dataset.slug}/resources`, {
 			status: 500,
 			times: 1,
 		});
@@ -1131,10 +1105,7 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 	test('the multipart path: a dropped connection says there was no answer and leaves the dataset as it was', async () => {
 		const dataset = await newDataset();
 		const before = snapshot(await stored(dataset.slug));
-		await control.injectFault({
-			server: 'datapress',
-			path: `/api/dataset/${dataset.slug}/resources`,
-			method: 'POST',
+		await faultDatapress('POST', `/api/dataset/${dataset.slug}/resources`, {
 			drop: true,
 			times: 1,
 		});
@@ -1155,13 +1126,7 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 
 	test('the multipart path: the file arrived but the follow-up patch failed, and the error says so', async () => {
 		const dataset = await newDataset();
-		await control.injectFault({
-			server: 'datapress',
-			path: `/api/dataset/${dataset.slug}`,
-			method: 'PATCH',
-			status: 500,
-			times: 1,
-		});
+		await faultDatapress('PATCH', `/api/dataset/${dataset.slug}`, { status: 500, times: 1 });
 		const { error } = await run(
 			upload(dataset.slug, { options: { description: 'Monthly extract' } }),
 			{
@@ -1194,13 +1159,7 @@ describe('storage failures leave the dataset unpatched and name the step', () =>
 
 	test('the attach patch failing says the file is in storage but not listed', async () => {
 		const dataset = await newDataset();
-		await control.injectFault({
-			server: 'datapress',
-			path: `/api/dataset/${dataset.slug}`,
-			method: 'PATCH',
-			status: 500,
-			times: 1,
-		});
+		await faultDatapress('PATCH', `/api/dataset/${dataset.slug}`, { status: 500, times: 1 });
 		const { error } = await run(upload(dataset.slug, { options: { uploadMethod: 'presigned' } }), {
 			items: [await binaryItem(crypto.randomBytes(1000), { fileName: 'x.bin' })],
 		});

@@ -7,6 +7,7 @@
 
 const jsonpatch = require('fast-json-patch');
 
+const { operationRefusal } = require('../shared/patchShape');
 const { clone, formatOf, uuid } = require('./state');
 const { patchError, patchedDatasetError } = require('./validation');
 
@@ -83,15 +84,8 @@ function applyPatch(state, dataset, patch, user) {
 			}
 			const error = jsonpatch.validate([operation], working);
 			if (error) {
-				if (error.name === 'TEST_OPERATION_FAILED')
-					return {
-						status: 409,
-						error: `Operation ${index} (test ${operation.path}) failed: the dataset changed`,
-					};
-				return {
-					status: 400,
-					error: `Operation ${index} (${operation.op} ${operation.path}): ${error.message.split('\n')[0]}`,
-				};
+				const { status, text } = operationRefusal(error, operation, index, 'the dataset changed');
+				return { status, error: text };
 			}
 			jsonpatch.applyOperation(working, clone(operation), false, true);
 			updates.push(clone(operation));

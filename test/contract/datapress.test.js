@@ -337,7 +337,7 @@ describe('PATCH /api/dataset/:id', () => {
 			],
 		});
 		expect(status).toBe(409);
-		expect(json).toEqual({ error: expect.any(String) });
+		expect(json).toEqual({ error: 'Operation 2 (test /updatedAt) failed: the dataset changed' });
 		expect(await stored(dataset.slug)).toEqual(before);
 	});
 
@@ -352,7 +352,9 @@ describe('PATCH /api/dataset/:id', () => {
 			],
 		});
 		expect(status).toBe(400);
-		expect(json).toEqual({ error: expect.any(String) });
+		expect(json).toEqual({
+			error: expect.stringMatching(/^Operation 1 \(remove \/no_such_field\): \S/),
+		});
 		expect(await stored(dataset.slug)).toEqual(before);
 	});
 

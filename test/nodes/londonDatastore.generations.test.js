@@ -15,7 +15,6 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const {
-	runNode,
 	runLoadOptions,
 	runListSearch,
 	testCredential,
@@ -23,6 +22,7 @@ const {
 	serializeError,
 	ensureBinaryDataService,
 } = require('../harness/n8n');
+const { datastoreRunner, uploadParameters, downloadUrl } = require('../harness/datastoreNode');
 const { startDatastoreSandboxes } = require('../../sandbox/datapress');
 const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
 const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials.ts');
@@ -61,23 +61,8 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		await sandbox?.close();
 	});
 
-	async function run(parameters, { items, extra, typeVersion, continueOnFail = false } = {}) {
-		const result = await runNode(LondonDatastore, {
-			parameters,
-			credentials: credentials(extra),
-			items,
-			typeVersion,
-			continueOnFail,
-		});
-		produced.push(result.error ? serializeError(result.error) : JSON.stringify(result.output));
-		return result;
-	}
-
-	async function ok(parameters, options) {
-		const { output, error } = await run(parameters, options);
-		if (error) throw new Error(`The node failed: ${serializeError(error)}`);
-		return output[0].map((item) => item.json);
-	}
+	/** `extra` in the options goes into the credential. */
+	const { run, ok } = datastoreRunner(({ extra }) => credentials(extra), produced);
 
 	async function newDataset() {
 		const [dataset] = await ok({
@@ -92,27 +77,14 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 
 	const stored = async (id) => JSON.parse(JSON.stringify(await control.dataset(id)));
 	const hashOf = (resource) => resource.hash ?? resource.check_hash;
-	const upload = (datasetId, extra = {}) => ({
-		resource: 'file',
-		operation: 'upload',
-		datasetId,
-		binaryPropertyName: 'data',
-		...extra,
-	});
+	const upload = uploadParameters;
 
 	/** The file of a resource as the site serves it, by its download address. */
 	async function downloaded(datasetId, resourceId) {
 		const dataset = await stored(datasetId);
-		const resource = dataset.resources[resourceId];
-		const fileName = decodeURIComponent(
-			String(resource.url || '')
-				.split('/')
-				.pop() || 'file',
-		);
-		const url = /^https?:/.test(resource.url)
-			? resource.url
-			: `${sandbox.url}/download/${dataset.slug ?? dataset.id}/${resourceId}/${encodeURIComponent(fileName)}`;
-		const response = await request(url, { headers: { authorization: KEY } });
+		const response = await request(downloadUrl(sandbox.url, dataset, resourceId), {
+			headers: { authorization: KEY },
+		});
 		expect(response.statusCode).toBe(200);
 		return Buffer.from(await response.body.arrayBuffer());
 	}

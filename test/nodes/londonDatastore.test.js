@@ -16,15 +16,14 @@ const { pipeline } = require('node:stream/promises');
 const { request } = require('undici');
 
 const {
-	runNode,
 	runLoadOptions,
 	runListSearch,
 	testCredential,
 	binaryItem,
 	inlineBinaryItem,
-	serializeError,
 	ensureBinaryDataService,
 } = require('../harness/n8n');
+const { datastoreRunner, uploadParameters, downloadUrl } = require('../harness/datastoreNode');
 const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
 const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
 const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials.ts');
@@ -72,23 +71,8 @@ function credentialsFor(key) {
 	return { londonDatastoreApi: { apiKey: key, baseUrl: `${sandbox.url}/`, apiVersion: 'legacy' } };
 }
 
-async function run(parameters, { key = EDITOR_KEY, items, continueOnFail = false } = {}) {
-	const result = await runNode(LondonDatastore, {
-		parameters,
-		credentials: credentialsFor(key),
-		items,
-		continueOnFail,
-	});
-	produced.push(result.error ? serializeError(result.error) : JSON.stringify(result.output));
-	return result;
-}
-
-/** Runs and expects success; returns the JSON of the first output items. */
-async function ok(parameters, options) {
-	const { output, error } = await run(parameters, options);
-	if (error) throw new Error(`The node failed: ${serializeError(error)}`);
-	return output[0].map((item) => item.json);
-}
+/** Runs the node with the editor's key unless told `key`; `ok` expects success. */
+const { run, ok } = datastoreRunner(({ key = EDITOR_KEY }) => credentialsFor(key), produced);
 
 function teamId(slug) {
 	const team = teams.find((option) => option.description === slug || option.name === slug);
@@ -139,16 +123,9 @@ async function makeFile(name, size) {
 
 /** Downloads a resource's stored bytes back through DataPress and returns their MD5 and length. */
 async function downloadedMd5(dataset, resourceId) {
-	const resource = dataset.resources[resourceId];
-	const fileName = decodeURIComponent(
-		String(resource.url || '')
-			.split('/')
-			.pop() || 'file',
-	);
-	const url = /^https?:/.test(resource.url)
-		? resource.url
-		: `${sandbox.url}/download/${dataset.slug}/${resourceId}/${encodeURIComponent(fileName)}`;
-	const response = await request(url, { headers: { authorization: EDITOR_KEY } });
+	const response = await request(downloadUrl(sandbox.url, dataset, resourceId), {
+		headers: { authorization: EDITOR_KEY },
+	});
 	expect(response.statusCode).toBe(200);
 	const hash = crypto.createHash('md5');
 	let length = 0;
@@ -171,15 +148,7 @@ async function withStoredFile(filePath, body) {
 	}
 }
 
-function upload(datasetSlug, extra = {}) {
-	return {
-		resource: 'file',
-		operation: 'upload',
-		datasetId: datasetSlug,
-		binaryPropertyName: 'data',
-		...extra,
-	};
-}
+const upload = uploadParameters;
 
 /** Node parameters of a Dataset → Update of `datasetId` in `updateMode`. */
 function datasetUpdate(datasetId, updateMode, parameters) {

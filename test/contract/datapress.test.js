@@ -13,6 +13,7 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
+const { bytesUnder } = require('../harness/files');
 const { multipart, bufferSource, generatedSource, MIB } = require('../harness/multipart');
 
 const EDITOR = 'demo-editor-key';
@@ -128,16 +129,6 @@ async function download(urlPath, key) {
 		md5: hash.digest('hex'),
 		length,
 	};
-}
-
-/** Total bytes of the files under a folder. */
-function bytesUnder(folder) {
-	let total = 0;
-	for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-		const full = path.join(folder, entry.name);
-		total += entry.isDirectory() ? bytesUnder(full) : fs.statSync(full).size;
-	}
-	return total;
 }
 
 function sortedResourceIds(dataset) {

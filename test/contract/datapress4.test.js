@@ -65,6 +65,7 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const { startDatastoreSandboxes } = require('../../sandbox/datapress');
+const { filesUnder } = require('../harness/files');
 const { multipart, fieldParts, MIB } = require('../harness/multipart');
 
 const EDITOR = 'demo-editor-key';
@@ -238,14 +239,6 @@ async function get(datasetId, key) {
 async function fetchFile(url, key) {
 	const response = await api('GET', url, { key });
 	return { status: response.status, headers: response.headers, bytes: response.raw };
-}
-
-function filesUnder(folder) {
-	if (!fs.existsSync(folder)) return [];
-	return fs.readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
-		const full = path.join(folder, entry.name);
-		return entry.isDirectory() ? filesUnder(full) : [full];
-	});
 }
 
 describe('E1 GET /api/v3/dataset/:id (and /api/dataset/:id)', () => {

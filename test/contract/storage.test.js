@@ -17,6 +17,7 @@ const { request } = require('undici');
 const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
 const { startStorageSandbox } = require('../../sandbox/storage');
 const { presignPost } = require('../../sandbox/storage/sigv4');
+const { filesUnder, bytesUnder } = require('../harness/files');
 const {
 	multipart,
 	fieldParts: asParts,
@@ -363,15 +364,6 @@ describe('content-length-range and signing, on a storage server of its own (poli
 		});
 	}
 
-	function bytesUnder(folder) {
-		let total = 0;
-		for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-			const full = path.join(folder, entry.name);
-			total += entry.isDirectory() ? bytesUnder(full) : fs.statSync(full).size;
-		}
-		return total;
-	}
-
 	test('at the maximum of content-length-range the file is stored', async () => {
 		const presigned = sign('range/at-max.bin', { maxBytes: 1000 });
 		const source = bufferSource(crypto.randomBytes(1000));
@@ -462,15 +454,9 @@ describe('faults on the storage server', () => {
 		).rejects.toThrow();
 		await new Promise((resolve) => setTimeout(resolve, 200));
 		expect(await notStored(presigned.fields.key)).toBe(true);
-		const leftovers = [];
-		(function walk(folder) {
-			for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-				const full = path.join(folder, entry.name);
-				if (entry.isDirectory()) walk(full);
-				else if (fs.statSync(full).size >= 256 * 1024 && /partial/.test(entry.name))
-					leftovers.push(full);
-			}
-		})(sandbox.dataDir);
+		const leftovers = filesUnder(sandbox.dataDir).filter(
+			(file) => fs.statSync(file).size >= 256 * 1024 && /partial/.test(path.basename(file)),
+		);
 		expect(leftovers).toEqual([]);
 	});
 

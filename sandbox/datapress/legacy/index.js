@@ -18,7 +18,7 @@ const path = require('node:path');
 
 const { startStorageSandbox } = require('../../storage');
 const { createFaults } = require('../../faults');
-const { createRequestLog, startApiServer } = require('../shared/server');
+const { commonControl, createRequestLog, startApiServer } = require('../shared/server');
 const { createRouter } = require('./routes');
 const { createState, STORAGE_CREDENTIALS, uuid } = require('./state');
 const { MAX_MULTIPART_BYTES } = require('./upload');
@@ -46,10 +46,7 @@ async function startDatastoreSandboxes({
 	const handle = createRouter(state);
 
 	const control = {
-		reset: () => {
-			state.reset();
-			requestLog.clear();
-		},
+		...commonControl({ state, faults, requestLog }),
 		addUser: ({
 			key,
 			title = 'Sandbox user',
@@ -70,14 +67,11 @@ async function startDatastoreSandboxes({
 			state.users.set(key, user);
 			return { ...user };
 		},
-		injectFault: (fault) => faults.add(fault),
-		clearFaults: () => faults.clear(),
 		setPresignExpirySeconds: (seconds) => {
 			state.presignExpirySeconds = Number(seconds);
 		},
 		storageLog: () => storage.log(),
 		storageObjects: () => storage.objects(),
-		requests: () => requestLog.entries(),
 		clearLogs: () => {
 			requestLog.clear();
 			storage.clearLog();

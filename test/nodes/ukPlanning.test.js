@@ -10,24 +10,7 @@ const { runNode, runLoadOptions, testCredential, serializeError } = require('../
 const { startPlanningSandbox } = require('../../sandbox/planning');
 const { UkPlanning } = require('../../nodes/UkPlanning/UkPlanning.node.ts');
 const { UkPlanningApi } = require('../../credentials/UkPlanningApi.credentials.ts');
-
-/** The applicant's and agent's details: the API's names (version 1) and the output names (version 2). */
-const PERSONAL_FIELDS = [
-	'applicant_name',
-	'applicant_address',
-	'agent_name',
-	'agent_address',
-	'agent_phone',
-	'agent_email',
-];
-const PERSONAL_OUTPUT_FIELDS = [
-	'applicantName',
-	'applicantAddress',
-	'agentName',
-	'agentAddress',
-	'agentPhone',
-	'agentEmail',
-];
+const { PERSONAL_FIELDS, PERSONAL_OUTPUT_FIELDS } = require('../fixtures/planningApplication');
 
 let sandbox;
 let control;

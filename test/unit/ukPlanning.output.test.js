@@ -8,7 +8,7 @@ const {
 	OUTPUT_FIELD_NAMES,
 } = require('../../nodes/UkPlanning/helpers/output.ts');
 
-const { RAW_APPLICATION: raw } = require('../fixtures/planningApplication');
+const { RAW_APPLICATION: raw, PERSONAL_OUTPUT_FIELDS } = require('../fixtures/planningApplication');
 
 /** The sample application simplified, as written out by hand. */
 const SIMPLIFIED = {
@@ -35,12 +35,7 @@ describe('toOutputApplication', () => {
 			...SIMPLIFIED_FIELDS,
 			'authorityId',
 			'documents',
-			'applicantName',
-			'applicantAddress',
-			'agentName',
-			'agentAddress',
-			'agentPhone',
-			'agentEmail',
+			...PERSONAL_OUTPUT_FIELDS,
 		]);
 		expect(full).toMatchObject({
 			authorityId: '2',
@@ -57,14 +52,7 @@ describe('toOutputApplication', () => {
 			{ omitPersonalData: true },
 		);
 		const full = toOutputApplication(app, { simplify: false });
-		for (const field of [
-			'applicantName',
-			'applicantAddress',
-			'agentName',
-			'agentAddress',
-			'agentPhone',
-			'agentEmail',
-		]) {
+		for (const field of PERSONAL_OUTPUT_FIELDS) {
 			expect(full).not.toHaveProperty(field);
 		}
 		expect(full.location).toEqual({ lat: null, lng: null });

@@ -13,7 +13,7 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
-const { bytesUnder } = require('../harness/files');
+const { bytesUnder, md5OfStream } = require('../harness/files');
 const { multipart, bufferSource, generatedSource, MIB } = require('../harness/multipart');
 
 const EDITOR = 'demo-editor-key';
@@ -117,17 +117,10 @@ async function download(urlPath, key) {
 			headers: key ? { authorization: key } : {},
 		},
 	);
-	const hash = crypto.createHash('md5');
-	let length = 0;
-	for await (const chunk of response.body) {
-		hash.update(chunk);
-		length += chunk.length;
-	}
 	return {
 		status: response.statusCode,
 		headers: response.headers,
-		md5: hash.digest('hex'),
-		length,
+		...(await md5OfStream(response.body)),
 	};
 }
 

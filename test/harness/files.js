@@ -1,6 +1,10 @@
-/** The files a sandbox left on disk, for the tests that check nothing half-done is kept. */
+/**
+ * The files a sandbox left on disk (for the tests that check nothing half-done is kept), and the MD5 of
+ * bytes as they stream (downloads, stored files), never holding them whole.
+ */
 'use strict';
 
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -18,4 +22,15 @@ function bytesUnder(folder) {
 	return filesUnder(folder).reduce((total, file) => total + fs.statSync(file).size, 0);
 }
 
-module.exports = { filesUnder, bytesUnder };
+/** The MD5 (hex) and the length of everything `stream` (any async iterable of Buffers) gives. */
+async function md5OfStream(stream) {
+	const hash = crypto.createHash('md5');
+	let length = 0;
+	for await (const chunk of stream) {
+		hash.update(chunk);
+		length += chunk.length;
+	}
+	return { md5: hash.digest('hex'), length };
+}
+
+module.exports = { filesUnder, bytesUnder, md5OfStream };

@@ -23,6 +23,7 @@ const {
 	ensureBinaryDataService,
 } = require('../harness/n8n');
 const { datastoreRunner, uploadParameters, downloadUrl } = require('../harness/datastoreNode');
+const { md5OfStream } = require('../harness/files');
 const { startDatastoreSandboxes } = require('../../sandbox/datapress');
 const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
 const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials.ts');
@@ -620,13 +621,8 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 	/** The bytes n8n's binary data service stored for an output binary, read back from its store. */
 	async function storedBinary(binary) {
 		const service = await ensureBinaryDataService();
-		const hash = crypto.createHash('md5');
-		let size = 0;
-		for await (const chunk of await service.getAsStream(binary.id)) {
-			hash.update(chunk);
-			size += chunk.length;
-		}
-		return { md5: hash.digest('hex'), size };
+		const { md5: digest, length } = await md5OfStream(await service.getAsStream(binary.id));
+		return { md5: digest, size: length };
 	}
 
 	test('Dataset locator: From List, By URL and By ID name the same dataset; a plain string (older workflows) still works', async () => {

@@ -24,6 +24,7 @@ const {
 	ensureBinaryDataService,
 } = require('../harness/n8n');
 const { datastoreRunner, uploadParameters, downloadUrl } = require('../harness/datastoreNode');
+const { md5OfStream } = require('../harness/files');
 const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
 const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
 const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials.ts');
@@ -127,13 +128,7 @@ async function downloadedMd5(dataset, resourceId) {
 		headers: { authorization: EDITOR_KEY },
 	});
 	expect(response.statusCode).toBe(200);
-	const hash = crypto.createHash('md5');
-	let length = 0;
-	for await (const chunk of response.body) {
-		hash.update(chunk);
-		length += chunk.length;
-	}
-	return { md5: hash.digest('hex'), length };
+	return await md5OfStream(response.body);
 }
 
 /** Stores a file as n8n binary data for one run and removes n8n's copy afterwards (the harness keeps its folder). */

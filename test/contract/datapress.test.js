@@ -13,6 +13,8 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
+const { bytesUnder, md5OfStream } = require('../harness/files');
+const { multipart, bufferSource, generatedSource, MIB } = require('../harness/multipart');
 
 const EDITOR = 'demo-editor-key';
 const VIEWER = 'demo-viewer-key';
@@ -22,7 +24,6 @@ const LDD = 'london-development-database';
 const PRIVATE = 'planning-team-working-notes';
 /** Seeded: public, team transport-team (no rights for the demo editor). */
 const OTHER_TEAM = 'tube-station-entries';
-const MIB = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MD5 = /^[0-9a-f]{32}$/;
 
@@ -43,8 +44,8 @@ afterAll(async () => {
 	fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** One HTTP call; the body is parsed as JSON when it is JSON. */
-async function call(method, urlPath, { key, json, body, headers = {}, base } = {}) {
+/** One HTTP call (a path on the sandbox, or a whole URL); the body is parsed as JSON when it is JSON. */
+async function call(method, urlPath, { key, json, body, headers = {} } = {}) {
 	const sent = { ...headers };
 	if (key !== undefined && key !== null) sent.authorization = key;
 	let payload = body;
@@ -52,7 +53,8 @@ async function call(method, urlPath, { key, json, body, headers = {}, base } = {
 		sent['content-type'] = 'application/json';
 		payload = typeof json === 'string' ? json : JSON.stringify(json);
 	}
-	const response = await request(`${base || sandbox.url}${urlPath}`, {
+	const url = urlPath.startsWith('http') ? urlPath : `${sandbox.url}${urlPath}`;
+	const response = await request(url, {
 		method,
 		headers: sent,
 		body: payload,
@@ -73,90 +75,9 @@ function team(slug) {
 	return found;
 }
 
-/** A file body: known size, its bytes as chunks (generated, never held whole), and their MD5. */
-function bufferSource(buffer) {
-	return {
-		size: buffer.length,
-		md5: crypto.createHash('md5').update(buffer).digest('hex'),
-		*chunks() {
-			yield buffer;
-		},
-	};
-}
-
-function generatedSource(size) {
-	const block = crypto.randomBytes(MIB);
-	function* chunks() {
-		let left = size;
-		for (let counter = 0; left > 0; counter += 1) {
-			const length = Math.min(left, MIB);
-			const chunk = Buffer.from(block.subarray(0, length));
-			// Every chunk differs, so a lost or repeated chunk changes the hash.
-			if (length >= 4) chunk.writeUInt32BE(counter, 0);
-			left -= length;
-			yield chunk;
-		}
-	}
-	const hash = crypto.createHash('md5');
-	for (const chunk of chunks()) hash.update(chunk);
-	return { size, md5: hash.digest('hex'), chunks };
-}
-
-/** multipart/form-data in the order given; file parts are `{ name, filename, source, contentType }`. */
-function multipart(parts) {
-	const boundary = `----contract${crypto.randomBytes(8).toString('hex')}`;
-	const pieces = [];
-	for (const part of parts) {
-		if (part.source) {
-			pieces.push(
-				Buffer.from(
-					`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\n` +
-						`Content-Type: ${part.contentType || 'application/octet-stream'}\r\n\r\n`,
-				),
-			);
-			pieces.push(part.source);
-			pieces.push(Buffer.from('\r\n'));
-		} else {
-			pieces.push(
-				Buffer.from(
-					`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`,
-				),
-			);
-		}
-	}
-	pieces.push(Buffer.from(`--${boundary}--\r\n`));
-	const length = pieces.reduce(
-		(total, piece) => total + (Buffer.isBuffer(piece) ? piece.length : piece.size),
-		0,
-	);
-	async function* body() {
-		for (const piece of pieces) {
-			if (Buffer.isBuffer(piece)) yield piece;
-			else yield* piece.chunks();
-		}
-	}
-	return {
-		headers: {
-			'content-type': `multipart/form-data; boundary=${boundary}`,
-			'content-length': String(length),
-		},
-		body: body(),
-	};
-}
-
-async function postMultipart(url, parts, { key, extraHeaders = {} } = {}) {
+function postMultipart(url, parts, { key } = {}) {
 	const form = multipart(parts);
-	const headers = { ...form.headers, ...extraHeaders };
-	if (key) headers.authorization = key;
-	const response = await request(url, { method: 'POST', headers, body: form.body });
-	const text = await response.body.text();
-	let parsed;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		parsed = undefined;
-	}
-	return { status: response.statusCode, headers: response.headers, text, json: parsed };
+	return call('POST', url, { key, headers: form.headers, body: form.body });
 }
 
 function uploadResource(slug, parts, key = EDITOR, resourceId) {
@@ -196,28 +117,11 @@ async function download(urlPath, key) {
 			headers: key ? { authorization: key } : {},
 		},
 	);
-	const hash = crypto.createHash('md5');
-	let length = 0;
-	for await (const chunk of response.body) {
-		hash.update(chunk);
-		length += chunk.length;
-	}
 	return {
 		status: response.statusCode,
 		headers: response.headers,
-		md5: hash.digest('hex'),
-		length,
+		...(await md5OfStream(response.body)),
 	};
-}
-
-/** Total bytes of the files under a folder. */
-function bytesUnder(folder) {
-	let total = 0;
-	for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-		const full = path.join(folder, entry.name);
-		total += entry.isDirectory() ? bytesUnder(full) : fs.statSync(full).size;
-	}
-	return total;
 }
 
 function sortedResourceIds(dataset) {
@@ -417,7 +321,7 @@ describe('PATCH /api/dataset/:id', () => {
 			],
 		});
 		expect(status).toBe(409);
-		expect(json).toEqual({ error: expect.any(String) });
+		expect(json).toEqual({ error: 'Operation 2 (test /updatedAt) failed: the dataset changed' });
 		expect(await stored(dataset.slug)).toEqual(before);
 	});
 
@@ -432,7 +336,9 @@ describe('PATCH /api/dataset/:id', () => {
 			],
 		});
 		expect(status).toBe(400);
-		expect(json).toEqual({ error: expect.any(String) });
+		expect(json).toEqual({
+			error: expect.stringMatching(/^Operation 1 \(remove \/no_such_field\): \S/),
+		});
 		expect(await stored(dataset.slug)).toEqual(before);
 	});
 

@@ -65,6 +65,8 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const { startDatastoreSandboxes } = require('../../sandbox/datapress');
+const { filesUnder } = require('../harness/files');
+const { multipart, fieldParts, MIB } = require('../harness/multipart');
 
 const EDITOR = 'demo-editor-key';
 const VIEWER = 'demo-viewer-key';
@@ -77,7 +79,6 @@ const PRIVATE = 'd9pvt';
 const OTHER_TEAM = 'e4tub';
 /** Seeded: a file migrated from the legacy site, keeping its UUID id. */
 const MIGRATED = { dataset: 'a7k2m', resource: 'eb050c40-3e94-4384-8e59-1b8c49dbdf36' };
-const MIB = 1024 * 1024;
 const PART = 5 * MIB;
 const MD5 = /^[0-9a-f]{32}$/;
 const ETAG = (parts) => new RegExp(`^[0-9a-f]{32}-${parts}$`);
@@ -172,35 +173,18 @@ async function api(method, urlPath, { key, json, body, headers = {} } = {}) {
 }
 
 /**
- * A multipart/form-data body, streamed: `fields` first, then the file (`bytes`: a Buffer, or a generator
- * of Buffers with `size`), each part separated by a random boundary.
+ * A multipart/form-data body: `fields` first, then the file (`bytes`: a Buffer, or a generator of Buffers
+ * with `size`) in the field `file.field` (default `file`).
  */
 function formBody(fields, file) {
-	const boundary = `----dp4${crypto.randomBytes(10).toString('hex')}`;
-	const head = Object.entries(fields)
-		.map(
-			([name, value]) =>
-				`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
-		)
-		.join('');
-	const fileHead = file
-		? `--${boundary}\r\nContent-Disposition: form-data; name="${file.field || 'file'}"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`
-		: '';
-	const tail = `${file ? '\r\n' : ''}--${boundary}--\r\n`;
-	const size = file ? (Buffer.isBuffer(file.bytes) ? file.bytes.length : file.size) : 0;
-	async function* stream() {
-		yield Buffer.from(head + fileHead);
-		if (file && Buffer.isBuffer(file.bytes)) yield file.bytes;
-		else if (file) yield* file.bytes();
-		yield Buffer.from(tail);
+	const parts = fieldParts(fields);
+	if (file) {
+		const source = Buffer.isBuffer(file.bytes)
+			? file.bytes
+			: { size: file.size, chunks: file.bytes };
+		parts.push({ name: file.field || 'file', filename: file.name, source });
 	}
-	return {
-		headers: {
-			'content-type': `multipart/form-data; boundary=${boundary}`,
-			'content-length': String(Buffer.byteLength(head + fileHead + tail) + size),
-		},
-		body: stream(),
-	};
+	return multipart(parts);
 }
 
 function postForm(urlPath, { key, fields = {}, file } = {}) {
@@ -255,14 +239,6 @@ async function get(datasetId, key) {
 async function fetchFile(url, key) {
 	const response = await api('GET', url, { key });
 	return { status: response.status, headers: response.headers, bytes: response.raw };
-}
-
-function filesUnder(folder) {
-	if (!fs.existsSync(folder)) return [];
-	return fs.readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
-		const full = path.join(folder, entry.name);
-		return entry.isDirectory() ? filesUnder(full) : [full];
-	});
 }
 
 describe('E1 GET /api/v3/dataset/:id (and /api/dataset/:id)', () => {

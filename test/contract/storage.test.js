@@ -17,9 +17,16 @@ const { request } = require('undici');
 const { startDatastoreSandboxes, MAX_MULTIPART_BYTES } = require('../../sandbox/datapress');
 const { startStorageSandbox } = require('../../sandbox/storage');
 const { presignPost } = require('../../sandbox/storage/sigv4');
+const { filesUnder, bytesUnder, md5OfStream } = require('../harness/files');
+const {
+	multipart,
+	fieldParts: asParts,
+	bufferSource,
+	generatedSource,
+	MIB,
+} = require('../harness/multipart');
 
 const EDITOR = 'demo-editor-key';
-const MIB = 1024 * 1024;
 
 let sandbox;
 let control;
@@ -73,86 +80,6 @@ function presign(fileName) {
 	});
 }
 
-function bufferSource(buffer) {
-	return {
-		size: buffer.length,
-		md5: crypto.createHash('md5').update(buffer).digest('hex'),
-		*chunks() {
-			yield buffer;
-		},
-	};
-}
-
-/**
- * A file of `size` generated in 1 MiB chunks, never whole in memory. Its MD5 is computed up front, or, with
- * `hashWhileSending`, from the chunks as they are sent (so that no extra pass disturbs a memory measurement).
- */
-function generatedSource(size, { hashWhileSending = false } = {}) {
-	const block = crypto.randomBytes(MIB);
-	const source = { size, md5: undefined, chunks };
-	function* chunks() {
-		const hash = hashWhileSending ? crypto.createHash('md5') : undefined;
-		let left = size;
-		for (let counter = 0; left > 0; counter += 1) {
-			const length = Math.min(left, MIB);
-			const chunk = Buffer.from(block.subarray(0, length));
-			if (length >= 4) chunk.writeUInt32BE(counter, 0);
-			left -= length;
-			if (hash) hash.update(chunk);
-			yield chunk;
-		}
-		if (hash) source.md5 = hash.digest('hex');
-	}
-	if (!hashWhileSending) {
-		const hash = crypto.createHash('md5');
-		for (const chunk of chunks()) hash.update(chunk);
-		source.md5 = hash.digest('hex');
-	}
-	return source;
-}
-
-/** multipart/form-data in exactly the order given; `{ name, value }` fields and `{ name, filename, source }` files. */
-function multipart(parts) {
-	const boundary = `----storage${crypto.randomBytes(8).toString('hex')}`;
-	const pieces = [];
-	for (const part of parts) {
-		if (part.source) {
-			pieces.push(
-				Buffer.from(
-					`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\n` +
-						`Content-Type: ${part.contentType || 'application/octet-stream'}\r\n\r\n`,
-				),
-			);
-			pieces.push(part.source);
-			pieces.push(Buffer.from('\r\n'));
-		} else {
-			pieces.push(
-				Buffer.from(
-					`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`,
-				),
-			);
-		}
-	}
-	pieces.push(Buffer.from(`--${boundary}--\r\n`));
-	const length = pieces.reduce(
-		(total, piece) => total + (Buffer.isBuffer(piece) ? piece.length : piece.size),
-		0,
-	);
-	async function* body() {
-		for (const piece of pieces) {
-			if (Buffer.isBuffer(piece)) yield piece;
-			else yield* piece.chunks();
-		}
-	}
-	return {
-		headers: {
-			'content-type': `multipart/form-data; boundary=${boundary}`,
-			'content-length': String(length),
-		},
-		body: body(),
-	};
-}
-
 async function post(url, parts, headers = {}) {
 	const form = multipart(parts);
 	const response = await request(url, {
@@ -165,9 +92,7 @@ async function post(url, parts, headers = {}) {
 }
 
 function fieldParts(fields, { omit = [], override = {} } = {}) {
-	return Object.entries({ ...fields, ...override })
-		.filter(([name]) => !omit.includes(name))
-		.map(([name, value]) => ({ name, value }));
+	return asParts({ ...fields, ...override }).filter(({ name }) => !omit.includes(name));
 }
 
 function fileOf(name, source) {
@@ -179,14 +104,8 @@ function xmlValue(text, tag) {
 	return match ? match[1] : undefined;
 }
 
-function fileMd5(filePath) {
-	return new Promise((resolve, reject) => {
-		const hash = crypto.createHash('md5');
-		fs.createReadStream(filePath)
-			.on('data', (chunk) => hash.update(chunk))
-			.on('end', () => resolve(hash.digest('hex')))
-			.on('error', reject);
-	});
+async function fileMd5(filePath) {
+	return (await md5OfStream(fs.createReadStream(filePath))).md5;
 }
 
 async function notStored(key) {
@@ -439,15 +358,6 @@ describe('content-length-range and signing, on a storage server of its own (poli
 		});
 	}
 
-	function bytesUnder(folder) {
-		let total = 0;
-		for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-			const full = path.join(folder, entry.name);
-			total += entry.isDirectory() ? bytesUnder(full) : fs.statSync(full).size;
-		}
-		return total;
-	}
-
 	test('at the maximum of content-length-range the file is stored', async () => {
 		const presigned = sign('range/at-max.bin', { maxBytes: 1000 });
 		const source = bufferSource(crypto.randomBytes(1000));
@@ -538,15 +448,9 @@ describe('faults on the storage server', () => {
 		).rejects.toThrow();
 		await new Promise((resolve) => setTimeout(resolve, 200));
 		expect(await notStored(presigned.fields.key)).toBe(true);
-		const leftovers = [];
-		(function walk(folder) {
-			for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-				const full = path.join(folder, entry.name);
-				if (entry.isDirectory()) walk(full);
-				else if (fs.statSync(full).size >= 256 * 1024 && /partial/.test(entry.name))
-					leftovers.push(full);
-			}
-		})(sandbox.dataDir);
+		const leftovers = filesUnder(sandbox.dataDir).filter(
+			(file) => fs.statSync(file).size >= 256 * 1024 && /partial/.test(path.basename(file)),
+		);
 		expect(leftovers).toEqual([]);
 	});
 
@@ -566,42 +470,18 @@ describe('faults on the storage server', () => {
 /**
  * The uploading client of the big-file test, run as a child process so that this process (the sandboxes)
  * measures only the server side. It generates the file in 1 MiB chunks, sends fields then file with
- * backpressure, hashes what it sent and prints `{status, md5, text}`.
+ * backpressure (the harness's multipart builder), hashes what it sent and prints `{status, md5, text}`.
  */
 const UPLOAD_CLIENT = `
-const crypto = require('node:crypto');
 const job = JSON.parse(process.env.UPLOAD_JOB);
 const { request } = require(job.undiciPath);
-const MIB = 1024 * 1024;
-const boundary = '----bigupload' + crypto.randomBytes(8).toString('hex');
-let head = '';
-for (const [name, value] of Object.entries(job.fields)) head += '--' + boundary + '\\r\\nContent-Disposition: form-data; name="' + name + '"\\r\\n\\r\\n' + value + '\\r\\n';
-head += '--' + boundary + '\\r\\nContent-Disposition: form-data; name="file"; filename="' + job.fileName + '"\\r\\nContent-Type: application/octet-stream\\r\\n\\r\\n';
-const tail = '\\r\\n--' + boundary + '--\\r\\n';
-const hash = crypto.createHash('md5');
-const block = crypto.randomBytes(MIB);
-async function* body() {
-	yield Buffer.from(head);
-	let left = job.size;
-	for (let counter = 0; left > 0; counter += 1) {
-		const length = Math.min(left, MIB);
-		const chunk = Buffer.from(block.subarray(0, length));
-		if (length >= 4) chunk.writeUInt32BE(counter, 0);
-		left -= length;
-		hash.update(chunk);
-		yield chunk;
-	}
-	yield Buffer.from(tail);
-}
+const { multipart, fieldParts, generatedSource } = require(job.multipartPath);
+const source = generatedSource(job.size, { hashWhileSending: true });
+const form = multipart([...fieldParts(job.fields), { name: 'file', filename: job.fileName, source }]);
 (async () => {
-	const length = Buffer.byteLength(head) + job.size + Buffer.byteLength(tail);
-	const response = await request(job.url, {
-		method: 'POST',
-		headers: { 'content-type': 'multipart/form-data; boundary=' + boundary, 'content-length': String(length) },
-		body: body(),
-	});
+	const response = await request(job.url, { method: 'POST', headers: form.headers, body: form.body });
 	const text = await response.body.text();
-	process.stdout.write(JSON.stringify({ status: response.statusCode, md5: hash.digest('hex'), text }));
+	process.stdout.write(JSON.stringify({ status: response.statusCode, md5: source.md5, text }));
 })().catch((error) => {
 	process.stderr.write(String(error && error.stack));
 	process.exit(1);
@@ -616,7 +496,11 @@ function runUploadClient(job) {
 			{
 				env: {
 					...process.env,
-					UPLOAD_JOB: JSON.stringify({ ...job, undiciPath: require.resolve('undici') }),
+					UPLOAD_JOB: JSON.stringify({
+						...job,
+						undiciPath: require.resolve('undici'),
+						multipartPath: require.resolve('../harness/multipart'),
+					}),
 				},
 				maxBuffer: 1024 * 1024,
 			},
@@ -695,12 +579,6 @@ describe('the three-step upload of a file over 100 MB', () => {
 			`${sandbox.url}/download/${dataset.slug}/${resourceId}/${encodeURIComponent(fileName)}`,
 		);
 		expect(response.statusCode).toBe(200);
-		const hash = crypto.createHash('md5');
-		let length = 0;
-		for await (const chunk of response.body) {
-			hash.update(chunk);
-			length += chunk.length;
-		}
-		expect({ md5: hash.digest('hex'), length }).toEqual({ md5: file.md5, length: size });
+		expect(await md5OfStream(response.body)).toEqual({ md5: file.md5, length: size });
 	});
 });

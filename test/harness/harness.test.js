@@ -175,3 +175,56 @@ test('serializeError reaches nested causes and own properties', () => {
 	expect(text).toContain('itemIndex');
 	expect(text).toContain('inner detail');
 });
+
+test('multipart frames fields and files in the order given, with the exact content-length', async () => {
+	const busboy = require('busboy');
+	const { multipart, fieldParts, bufferSource, generatedSource } = require('./multipart');
+	const small = crypto.randomBytes(1000);
+	const large = generatedSource(3 * 1024 * 1024 + 5);
+	const form = multipart([
+		...fieldParts({ key: 'a/b.csv', policy: 'p' }),
+		{ name: 'file', filename: 'b.csv', source: bufferSource(small), contentType: 'text/csv' },
+		{ name: 'raw', filename: 'raw.bin', source: small },
+		{ name: 'big', filename: 'big.bin', source: large },
+		{ name: 'after', value: 'last' },
+	]);
+	const chunks = [];
+	for await (const chunk of form.body) chunks.push(chunk);
+	const body = Buffer.concat(chunks);
+	expect(String(body.length)).toBe(form.headers['content-length']);
+
+	const seen = [];
+	await new Promise((resolve, reject) => {
+		const parser = busboy({ headers: form.headers });
+		parser.on('field', (name, value) => seen.push({ name, value }));
+		parser.on('file', (name, stream, info) => {
+			// Recorded when the part starts, so that the order is the order on the wire.
+			const file = { name, filename: info.filename, type: info.mimeType, size: 0 };
+			seen.push(file);
+			const hash = crypto.createHash('md5');
+			stream.on('data', (chunk) => {
+				hash.update(chunk);
+				file.size += chunk.length;
+			});
+			stream.on('end', () => (file.md5 = hash.digest('hex')));
+		});
+		parser.on('close', resolve);
+		parser.on('error', reject);
+		parser.end(body);
+	});
+	const md5 = crypto.createHash('md5').update(small).digest('hex');
+	expect(seen).toEqual([
+		{ name: 'key', value: 'a/b.csv' },
+		{ name: 'policy', value: 'p' },
+		{ name: 'file', filename: 'b.csv', type: 'text/csv', size: 1000, md5 },
+		{ name: 'raw', filename: 'raw.bin', type: 'application/octet-stream', size: 1000, md5 },
+		{
+			name: 'big',
+			filename: 'big.bin',
+			type: 'application/octet-stream',
+			size: large.size,
+			md5: large.md5,
+		},
+		{ name: 'after', value: 'last' },
+	]);
+});

@@ -10,6 +10,7 @@ const { runNode, runLoadOptions, testCredential, serializeError } = require('../
 const { startPlanningSandbox } = require('../../sandbox/planning');
 const { UkPlanning } = require('../../nodes/UkPlanning/UkPlanning.node.ts');
 const { UkPlanningApi } = require('../../credentials/UkPlanningApi.credentials.ts');
+const { PERSONAL_FIELDS, PERSONAL_OUTPUT_FIELDS } = require('../fixtures/planningApplication');
 
 let sandbox;
 let control;
@@ -64,6 +65,15 @@ function search(parameters) {
 	return { resource: 'application', operation: 'search', ...parameters };
 }
 
+/** Injects a fault into the free (count, `return_data=0`) or the paid (`return_data=1`) searches. */
+function faultSearches(kind, fault) {
+	return control.injectFault({
+		path: '/search',
+		returnData: kind === 'paid' ? '1' : '0',
+		...fault,
+	});
+}
+
 async function searchRequests(key) {
 	return (await control.requests()).filter(
 		(entry) => /\/search$/.test(entry.path) && (!key || entry.query.key === key),
@@ -95,7 +105,19 @@ function countBy(field) {
 	return counts;
 }
 
-/** An authority and a validated-date range matching between `min` and `max` applications. */
+/** How many visible applications have `text` in `field`, in any case (as the API's contains filters). */
+function visibleContaining(field, text) {
+	return visible.filter((app) =>
+		String(app[field] ?? '')
+			.toLowerCase()
+			.includes(text.toLowerCase()),
+	).length;
+}
+
+/**
+ * An authority and a validated-date range matching between `min` and `max` applications; `filters` are
+ * the node's filters that select them (top-level in version 1, the Filters collection in version 2).
+ */
 function smallSlice(min, max) {
 	const byLpa = new Map();
 	for (const app of visible) {
@@ -112,7 +134,14 @@ function smallSlice(min, max) {
 			const from = dates[size - 1];
 			const to = dates[0];
 			const matching = apps.filter((app) => app.validated >= from && app.validated <= to);
-			if (matching.length >= min && matching.length <= max) return { lpaId, from, to, matching };
+			if (matching.length >= min && matching.length <= max)
+				return {
+					lpaId,
+					from,
+					to,
+					matching,
+					filters: { lpaIds: [lpaId], dateFrom: from, dateTo: to },
+				};
 		}
 	}
 	throw new Error(`no authority/date slice with ${min}..${max} applications in the seed`);
@@ -275,22 +304,10 @@ describe('search: count mode and filters', () => {
 			sample.title.split(/\s+/).find((part) => part.length > 5) ?? sample.title.split(/\s+/)[0];
 		const byAddress = await nodeCount({ address: street.toUpperCase() });
 		expect(byAddress.query.address).toBe(street.toUpperCase());
-		expect(byAddress.json.count).toBe(
-			visible.filter((app) =>
-				String(app.address ?? '')
-					.toLowerCase()
-					.includes(street.toLowerCase()),
-			).length,
-		);
+		expect(byAddress.json.count).toBe(visibleContaining('address', street));
 		const byKeyword = await nodeCount({ keyword: word.toLowerCase() });
 		expect(byKeyword.query.keyword).toBe(word.toLowerCase());
-		expect(byKeyword.json.count).toBe(
-			visible.filter((app) =>
-				String(app.title ?? '')
-					.toLowerCase()
-					.includes(word.toLowerCase()),
-			).length,
-		);
+		expect(byKeyword.json.count).toBe(visibleContaining('title', word));
 		expect(byKeyword.json.count).toBeGreaterThan(0);
 	});
 });
@@ -299,7 +316,7 @@ describe('search: applications mode and credit accounting', () => {
 	test('one item per application, values normalised, charges equal what the node reports', async () => {
 		const slice = smallSlice(5, 40);
 		const key = await freshKey(500);
-		const parameters = search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to });
+		const parameters = search(slice.filters);
 		const result = await run(key, parameters);
 		expect(result.error).toBeUndefined();
 		const items = result.output[0];
@@ -324,10 +341,7 @@ describe('search: applications mode and credit accounting', () => {
 	test('summary item: counts and credits match the sandbox', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(300);
-		const result = await run(
-			key,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output: 'summary' }),
-		);
+		const result = await run(key, search({ ...slice.filters, output: 'summary' }));
 		expect(result.error).toBeUndefined();
 		expect(result.output[0]).toHaveLength(1);
 		const { json } = result.output[0][0];
@@ -345,23 +359,14 @@ describe('search: applications mode and credit accounting', () => {
 		const result = await run(
 			key,
 			search({
-				lpaIds: [slice.lpaId],
-				dateFrom: slice.from,
-				dateTo: slice.to,
+				...slice.filters,
 				outputOptions: { omitPersonalData: true },
 			}),
 		);
 		expect(result.error).toBeUndefined();
 		const text = JSON.stringify(result.output);
 		for (const item of result.output[0]) {
-			for (const field of [
-				'applicant_name',
-				'applicant_address',
-				'agent_name',
-				'agent_address',
-				'agent_phone',
-				'agent_email',
-			]) {
+			for (const field of PERSONAL_FIELDS) {
 				expect(item.json).not.toHaveProperty(field);
 			}
 		}
@@ -375,10 +380,7 @@ describe('search: applications mode and credit accounting', () => {
 	test('GeoJSON: one FeatureCollection item with a point per located application', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(300);
-		const result = await run(
-			key,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output: 'geojson' }),
-		);
+		const result = await run(key, search({ ...slice.filters, output: 'geojson' }));
 		expect(result.error).toBeUndefined();
 		expect(result.output[0]).toHaveLength(1);
 		const { json, pairedItem } = result.output[0][0];
@@ -466,7 +468,7 @@ describe('credit guard', () => {
 		const key = await freshKey(100000);
 		const lpaIds = lpas.slice(0, 4).map((lpa) => String(lpa.id));
 		// The first paid part goes through; the second loses its connection (it may have been charged, so it is not repeated).
-		await control.injectFault({ path: '/search', returnData: '1', drop: true, skip: 1, times: 1 });
+		await faultSearches('paid', { drop: true, skip: 1, times: 1 });
 		const result = await run(
 			key,
 			search({ lpaIds, maxCredits: 120, overCap: 'newestFirst', output: 'summary' }),
@@ -510,10 +512,7 @@ describe('credit guard', () => {
 	test('not enough credits: fails before paying, nothing charged', async () => {
 		const slice = smallSlice(5, 40);
 		const key = await freshKey(2);
-		const result = await run(
-			key,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
-		);
+		const result = await run(key, search(slice.filters));
 		expect(result.error).toBeDefined();
 		expect(result.error.message).toMatch(/Not enough credits/);
 		expect(result.error.message).toContain(`${slice.matching.length} applications`);
@@ -626,13 +625,7 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 	test('429 on a free call is retried after Retry-After and then succeeds', async () => {
 		const key = await freshKey(100);
-		await control.injectFault({
-			path: '/search',
-			returnData: '0',
-			status: 429,
-			retryAfter: 1,
-			times: 1,
-		});
+		await faultSearches('free', { status: 429, retryAfter: 1, times: 1 });
 		const result = await run(key, search({ mode: 'count' }));
 		expect(result.error).toBeUndefined();
 		expect(result.output[0][0].json.count).toBe(visible.length);
@@ -641,13 +634,7 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 	test('429 that persists: the message gives the Retry-After; bounded attempts', async () => {
 		const key = await freshKey(100);
-		await control.injectFault({
-			path: '/search',
-			returnData: '0',
-			status: 429,
-			retryAfter: 1,
-			times: 10,
-		});
+		await faultSearches('free', { status: 429, retryAfter: 1, times: 10 });
 		const result = await run(key, search({ mode: 'count' }));
 		expect(result.error.constructor.name).toBe('NodeApiError');
 		expect(result.error.httpCode).toBe('429');
@@ -659,17 +646,8 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 	test('429 on a paid call: repeated after Retry-After (a refused call ran nothing), charged once', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(100);
-		await control.injectFault({
-			path: '/search',
-			returnData: '1',
-			status: 429,
-			retryAfter: 1,
-			times: 1,
-		});
-		const result = await run(
-			key,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
-		);
+		await faultSearches('paid', { status: 429, retryAfter: 1, times: 1 });
+		const result = await run(key, search(slice.filters));
 		expect(result.error).toBeUndefined();
 		expect(result.output[0]).toHaveLength(3);
 		expect((await paidRequests(key)).length).toBe(2);
@@ -679,17 +657,8 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 	test('429 with a Retry-After past the cap (3600 s) fails at once, saying when to try again', async () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(100);
-		await control.injectFault({
-			path: '/search',
-			returnData: '1',
-			status: 429,
-			retryAfter: 3600,
-			times: 1,
-		});
-		const result = await run(
-			key,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
-		);
+		await faultSearches('paid', { status: 429, retryAfter: 3600, times: 1 });
+		const result = await run(key, search(slice.filters));
 		await control.clearFaults();
 		expect(result.error.httpCode).toBe('429');
 		expect(result.error.message).toMatch(/try again after 3600 seconds/);
@@ -703,12 +672,12 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 	test('5xx: free calls and paid calls are retried (an error page charged nothing)', async () => {
 		const key = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '0', status: 503, times: 2 });
+		await faultSearches('free', { status: 503, times: 2 });
 		const retried = await run(key, search({ mode: 'count' }));
 		expect(retried.error).toBeUndefined();
 		expect((await searchRequests(key)).length).toBe(3);
 
-		await control.injectFault({ path: '/search', returnData: '0', status: 500, times: 10 });
+		await faultSearches('free', { status: 500, times: 10 });
 		const failed = await run(key, search({ mode: 'count' }));
 		expect(failed.error.httpCode).toBe('500');
 		expect(failed.error.message).toBe('The Planning API had a server error (HTTP 500)');
@@ -718,11 +687,8 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 		const slice = smallSlice(3, 30);
 		const paidKey = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '1', status: 502, times: 1 });
-		const paid = await run(
-			paidKey,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
-		);
+		await faultSearches('paid', { status: 502, times: 1 });
+		const paid = await run(paidKey, search(slice.filters));
 		expect(paid.error).toBeUndefined();
 		expect((await paidRequests(paidKey)).length).toBe(2);
 		expect(await chargedCredits(paidKey)).toBe(3);
@@ -730,17 +696,14 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 
 	test('a dropped connection: free calls retried, a paid call is not', async () => {
 		const key = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '0', drop: true, times: 1 });
+		await faultSearches('free', { drop: true, times: 1 });
 		const retried = await run(key, search({ mode: 'count' }));
 		expect(retried.error).toBeUndefined();
 
 		const slice = smallSlice(3, 30);
 		const paidKey = await freshKey(100);
-		await control.injectFault({ path: '/search', returnData: '1', drop: true, times: 1 });
-		const paid = await run(
-			paidKey,
-			search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to }),
-		);
+		await faultSearches('paid', { drop: true, times: 1 });
+		const paid = await run(paidKey, search(slice.filters));
 		expect(paid.error.constructor.name).toBe('NodeApiError');
 		expect(paid.error.message).toBe(
 			'The Planning API could not be reached: the connection was dropped',
@@ -764,10 +727,7 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		const slice = smallSlice(3, 30);
 		const key = await freshKey(300);
 		for (const output of ['items', 'summary', 'geojson']) {
-			const result = await run(
-				key,
-				search({ lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to, output }),
-			);
+			const result = await run(key, search({ ...slice.filters, output }));
 			expect(result.error).toBeUndefined();
 			expectNoKey(result, key);
 		}
@@ -946,7 +906,7 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 
 	test('Simplify off: every field in camelCase, the same applications; Omit Personal Data still applies', async () => {
 		const slice = smallSlice(3, 30);
-		const filters = { lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to };
+		const { filters } = slice;
 		const key = await freshKey(300);
 		const simple = await runV2(key, search({ filters }));
 		const full = await runV2(key, search({ filters, simplify: false }));
@@ -970,14 +930,7 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 			if (json.location.lat !== null) expect(typeof json.location.lat).toBe('number');
 		}
 		for (const { json } of omitted.output[0]) {
-			for (const field of [
-				'applicantName',
-				'applicantAddress',
-				'agentName',
-				'agentAddress',
-				'agentPhone',
-				'agentEmail',
-			]) {
+			for (const field of PERSONAL_OUTPUT_FIELDS) {
 				expect(json).not.toHaveProperty(field);
 			}
 		}
@@ -989,7 +942,7 @@ describe('version 2: Filters collection, Simplify, newest first by default', () 
 		const result = await runV2(
 			key,
 			search({
-				filters: { lpaIds: [slice.lpaId], dateFrom: slice.from, dateTo: slice.to },
+				filters: slice.filters,
 				output: 'geojson',
 			}),
 		);

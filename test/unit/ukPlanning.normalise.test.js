@@ -6,25 +6,7 @@ const {
 	PERSONAL_DATA_FIELDS,
 } = require('../../nodes/UkPlanning/helpers/normalise.ts');
 
-const seedExample = {
-	lpa_id: '2',
-	lpa_name: 'chichester',
-	keyval: 'S08U81GYK8S00',
-	externalLink: 'https://publicaccess.example.gov.uk/applicationDetails.do?keyVal=RX66U0SEIM600',
-	title: 'Two storey rear extension',
-	address: '21 Church Road Epsom Surrey KT17 4DZ',
-	postcode: 'KT17 4DZ',
-	lat: '51.333349',
-	lng: '-0.257361',
-	validated: '2023-10-10',
-	applicant_name: 'Mr Adrian Bailey',
-	applicant_address: '21 Church Road Epsom Surrey KT17 4DZ',
-	agent_name: null,
-	agent_address: null,
-	agent_phone: null,
-	agent_email: null,
-	docs: '11',
-};
+const { RAW_APPLICATION: seedExample } = require('../fixtures/planningApplication');
 
 test('numbers become numbers, strings stay strings, the date is ISO', () => {
 	const app = normaliseApplication(seedExample);

@@ -8,40 +8,25 @@ const {
 	OUTPUT_FIELD_NAMES,
 } = require('../../nodes/UkPlanning/helpers/output.ts');
 
-const raw = {
-	lpa_id: '2',
-	lpa_name: 'chichester',
-	keyval: 'S08U81GYK8S00',
-	externalLink: 'https://publicaccess.example.gov.uk/applicationDetails.do?keyVal=RX66U0SEIM600',
+const { RAW_APPLICATION: raw, PERSONAL_OUTPUT_FIELDS } = require('../fixtures/planningApplication');
+
+/** The sample application simplified, as written out by hand. */
+const SIMPLIFIED = {
+	reference: 'S08U81GYK8S00',
+	authority: 'chichester',
 	title: 'Two storey rear extension',
 	address: '21 Church Road Epsom Surrey KT17 4DZ',
 	postcode: 'KT17 4DZ',
-	lat: '51.333349',
-	lng: '-0.257361',
 	validated: '2023-10-10',
-	applicant_name: 'Mr Adrian Bailey',
-	applicant_address: '21 Church Road Epsom Surrey KT17 4DZ',
-	agent_name: null,
-	agent_address: null,
-	agent_phone: null,
-	agent_email: null,
-	docs: '11',
+	link: raw.externalLink,
+	location: { lat: 51.333349, lng: -0.257361 },
 };
 
 describe('toOutputApplication', () => {
 	test('Simplify keeps the eight fields people use, in order, under their output names', () => {
 		const simple = toOutputApplication(normaliseApplication(raw), { simplify: true });
 		expect(Object.keys(simple)).toEqual([...SIMPLIFIED_FIELDS]);
-		expect(simple).toEqual({
-			reference: 'S08U81GYK8S00',
-			authority: 'chichester',
-			title: 'Two storey rear extension',
-			address: '21 Church Road Epsom Surrey KT17 4DZ',
-			postcode: 'KT17 4DZ',
-			validated: '2023-10-10',
-			link: raw.externalLink,
-			location: { lat: 51.333349, lng: -0.257361 },
-		});
+		expect(simple).toEqual(SIMPLIFIED);
 	});
 
 	test('the full object: the simplified fields first, then every other field in camelCase', () => {
@@ -50,12 +35,7 @@ describe('toOutputApplication', () => {
 			...SIMPLIFIED_FIELDS,
 			'authorityId',
 			'documents',
-			'applicantName',
-			'applicantAddress',
-			'agentName',
-			'agentAddress',
-			'agentPhone',
-			'agentEmail',
+			...PERSONAL_OUTPUT_FIELDS,
 		]);
 		expect(full).toMatchObject({
 			authorityId: '2',
@@ -72,14 +52,7 @@ describe('toOutputApplication', () => {
 			{ omitPersonalData: true },
 		);
 		const full = toOutputApplication(app, { simplify: false });
-		for (const field of [
-			'applicantName',
-			'applicantAddress',
-			'agentName',
-			'agentAddress',
-			'agentPhone',
-			'agentEmail',
-		]) {
+		for (const field of PERSONAL_OUTPUT_FIELDS) {
 			expect(full).not.toHaveProperty(field);
 		}
 		expect(full.location).toEqual({ lat: null, lng: null });
@@ -102,20 +75,13 @@ test('toOutputFeatureCollection: location is the geometry (longitude first), the
 		simplify: true,
 	});
 	const collection = toOutputFeatureCollection([located, unlocated]);
+	const { location: _location, ...withoutLocation } = SIMPLIFIED;
 	expect(collection.type).toBe('FeatureCollection');
 	expect(collection.features[0]).toEqual({
 		type: 'Feature',
 		id: 'S08U81GYK8S00',
 		geometry: { type: 'Point', coordinates: [-0.257361, 51.333349] },
-		properties: {
-			reference: 'S08U81GYK8S00',
-			authority: 'chichester',
-			title: 'Two storey rear extension',
-			address: '21 Church Road Epsom Surrey KT17 4DZ',
-			postcode: 'KT17 4DZ',
-			validated: '2023-10-10',
-			link: raw.externalLink,
-		},
+		properties: withoutLocation,
 	});
 	expect(collection.features[1].geometry).toBeNull();
 	expect(collection.features[1].id).toBe('K2');

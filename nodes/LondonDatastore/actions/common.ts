@@ -183,6 +183,39 @@ export function parseJsonParameter(value: unknown): unknown {
 	return JSON.parse(text);
 }
 
+/**
+ * The item's JSON-object parameter `name` (text, or an object an expression gave) as its fields, `{}`
+ * when empty. Fails the item naming `displayName` when it is not valid JSON or not an object (`objectIs`
+ * says what it must be).
+ */
+export function readJsonObjectParameter(
+	this: IExecuteFunctions,
+	name: string,
+	displayName: string,
+	itemIndex: number,
+	objectIs = 'a JSON object',
+): IDataObject {
+	let value: unknown;
+	try {
+		value = parseJsonParameter(this.getNodeParameter(name, itemIndex, '{}'));
+	} catch (error) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`${displayName} is not valid JSON: ${(error as Error).message}`,
+			{ itemIndex },
+		);
+	}
+	if (
+		value !== undefined &&
+		(typeof value !== 'object' || value === null || Array.isArray(value))
+	) {
+		throw new NodeOperationError(this.getNode(), `${displayName} must be ${objectIs}`, {
+			itemIndex,
+		});
+	}
+	return (value as IDataObject | undefined) ?? {};
+}
+
 /** The dataset without the bookkeeping the server adds to a patch answer. */
 export function appliedOperations(dataset: IDataObject): IDataObject[] {
 	const readonly = dataset.readonly as IDataObject | undefined;

@@ -193,24 +193,40 @@ export async function datapressJson(
 	return answer.body;
 }
 
+/**
+ * One call on a dataset's own address, answered by the dataset: a read (retried on transient failures)
+ * or a patch (never repeated once it may have reached DataPress: a patch may not be idempotent).
+ */
+async function datasetCall(
+	context: HttpContext,
+	method: 'GET' | 'PATCH',
+	rawId: string,
+	options: CallOptions,
+	patch?: IDataObject[],
+): Promise<IDataObject> {
+	const datasetId = rawId.trim();
+	const path = await datasetPath(context, datasetId, options);
+	const retry: RetryPolicy = method === 'GET' ? 'safe' : 'never';
+	return datasetOf(
+		await datapressJson(
+			context,
+			method,
+			path,
+			retry,
+			checkDataset,
+			{ dataset: datasetId },
+			options,
+			patch,
+		),
+	);
+}
+
 export async function getDataset(
 	context: HttpContext,
 	rawId: string,
 	options: CallOptions = {},
 ): Promise<IDataObject> {
-	const datasetId = rawId.trim();
-	const path = await datasetPath(context, datasetId, options);
-	return datasetOf(
-		await datapressJson(
-			context,
-			'GET',
-			path,
-			'safe',
-			checkDataset,
-			{ dataset: datasetId },
-			options,
-		),
-	);
+	return await datasetCall(context, 'GET', rawId, options);
 }
 
 /** Applies a JSON Patch. Not repeated once it may have reached DataPress: a patch may not be idempotent. */
@@ -220,20 +236,7 @@ export async function patchDataset(
 	patch: IDataObject[],
 	options: CallOptions = {},
 ): Promise<IDataObject> {
-	const datasetId = rawId.trim();
-	const path = await datasetPath(context, datasetId, options);
-	return datasetOf(
-		await datapressJson(
-			context,
-			'PATCH',
-			path,
-			'never',
-			checkDataset,
-			{ dataset: datasetId },
-			options,
-			patch,
-		),
-	);
+	return await datasetCall(context, 'PATCH', rawId, options, patch);
 }
 
 /** Creates a dataset from a body already shaped for the site's generation. */

@@ -2,6 +2,7 @@
  * The shape of an RFC 6902 JSON Patch, checked before anything is applied, by both DataPress generations:
  * an array of objects with a known `op`, a JSON pointer `path`, `from` for move and copy, `value` for add,
  * replace and test. `checkOperation(operation, index)` adds a generation's own refusal (run after `path`).
+ * And the refusal of an operation that does not apply.
  */
 'use strict';
 
@@ -28,4 +29,17 @@ function patchShapeError(patch, checkOperation = () => undefined) {
 	return undefined;
 }
 
-module.exports = { patchShapeError };
+/**
+ * Why fast-json-patch rejected an operation, as `{ status, text }`: 409 for a failed `test` (the document
+ * changed since it was read: `changed` words it), 400 naming the operation otherwise.
+ */
+function operationRefusal(error, operation, index, changed) {
+	if (error && error.name === 'TEST_OPERATION_FAILED')
+		return { status: 409, text: `Operation ${index} (test ${operation.path}) failed: ${changed}` };
+	return {
+		status: 400,
+		text: `Operation ${index} (${operation.op} ${operation.path}): ${String(error && error.message).split('\n')[0]}`,
+	};
+}
+
+module.exports = { patchShapeError, operationRefusal };

@@ -49,6 +49,23 @@ function createRequestLog() {
 	};
 }
 
+/**
+ * The control calls every generation answers alike: reset (the state's `reset()` and the request log),
+ * faults, and the request log. A generation spreads these into its control object and adds its own.
+ */
+function commonControl({ state, faults, requestLog }) {
+	return {
+		reset: () => {
+			state.reset();
+			requestLog.clear();
+		},
+		injectFault: (fault) => faults.add(fault),
+		clearFaults: () => faults.clear(),
+		requests: () => requestLog.entries(),
+		clearLogs: () => requestLog.clear(),
+	};
+}
+
 /** The control routes every generation has; `extra` adds a generation's own (`'POST /_sandbox/x': fn`). */
 async function answerControl(request, response, url, control, extra = {}) {
 	const body = request.method === 'POST' ? JSON.parse((await readBody(request)) || '{}') : {};
@@ -110,4 +127,11 @@ async function startApiServer({ port, host, faults, requestLog, control, control
 	return listen(server, port, host);
 }
 
-module.exports = { sendJson, readBody, sendFile, createRequestLog, startApiServer };
+module.exports = {
+	sendJson,
+	readBody,
+	sendFile,
+	createRequestLog,
+	commonControl,
+	startApiServer,
+};

@@ -13,7 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { createFaults } = require('../../faults');
-const { createRequestLog, startApiServer } = require('../shared/server');
+const { commonControl, createRequestLog, startApiServer } = require('../shared/server');
 const { createRouter } = require('./routes');
 const { createState } = require('./state');
 const { createUploads } = require('./upload');
@@ -29,10 +29,7 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 	let origin = '';
 
 	const control = {
-		reset: () => {
-			state.reset();
-			requestLog.clear();
-		},
+		...commonControl({ state, faults, requestLog }),
 		/** A new user with a key; `teams` it is a member of, `managerOf` those it also manages. */
 		addUser: ({
 			key,
@@ -50,10 +47,6 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 			}
 			return { ...user };
 		},
-		injectFault: (fault) => faults.add(fault),
-		clearFaults: () => faults.clear(),
-		requests: () => requestLog.entries(),
-		clearLogs: () => requestLog.clear(),
 		dataset: (id) => {
 			const dataset = state.datasets.get(id);
 			return dataset ? state.present(dataset, origin) : undefined;

@@ -9,7 +9,7 @@
 
 const jsonpatch = require('fast-json-patch');
 
-const { patchShapeError } = require('../shared/patchShape');
+const { patchShapeError, operationRefusal } = require('../shared/patchShape');
 const { clone, DATASET_KEYS } = require('./state');
 
 const ISO_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -38,30 +38,21 @@ function applyPatch(original, patch, { immutable, restore, validate }) {
 			(immutable(operation.path) || (operation.op === 'move' && immutable(operation.from)))
 		)
 			continue;
+		const refused = (error) => {
+			const { status, text } = operationRefusal(
+				error,
+				operation,
+				index,
+				'the document has changed',
+			);
+			return { status, message: text };
+		};
 		const error = jsonpatch.validate([operation], working);
-		if (error) {
-			if (error.name === 'TEST_OPERATION_FAILED')
-				return {
-					status: 409,
-					message: `Operation ${index} (test ${operation.path}) failed: the document has changed`,
-				};
-			return {
-				status: 400,
-				message: `Operation ${index} (${operation.op} ${operation.path}): ${error.message.split('\n')[0]}`,
-			};
-		}
+		if (error) return refused(error);
 		try {
 			jsonpatch.applyOperation(working, clone(operation), false, true);
 		} catch (applyError) {
-			if (applyError && applyError.name === 'TEST_OPERATION_FAILED')
-				return {
-					status: 409,
-					message: `Operation ${index} (test ${operation.path}) failed: the document has changed`,
-				};
-			return {
-				status: 400,
-				message: `Operation ${index} (${operation.op} ${operation.path}): ${String(applyError && applyError.message).split('\n')[0]}`,
-			};
+			return refused(applyError);
 		}
 		updates.push(clone(operation));
 	}

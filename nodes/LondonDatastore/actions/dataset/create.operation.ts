@@ -9,7 +9,7 @@ import {
 import { readLocator } from '../../helpers/locator';
 import { slugify } from '../../helpers/slugify';
 import { createDataset, listMastheads, siteGeneration } from '../../transport';
-import { callOptions, parseJsonParameter } from '../common';
+import { callOptions, readJsonObjectParameter } from '../common';
 
 const show = { resource: ['dataset'], operation: ['create'] };
 
@@ -111,26 +111,13 @@ export async function execute(
 			itemIndex,
 		});
 	}
-	let additional: unknown;
-	try {
-		additional = parseJsonParameter(this.getNodeParameter('additionalFieldsJson', itemIndex, '{}'));
-	} catch (error) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`Additional Fields (JSON) is not valid JSON: ${(error as Error).message}`,
-			{ itemIndex },
-		);
-	}
-	if (
-		additional !== undefined &&
-		(typeof additional !== 'object' || additional === null || Array.isArray(additional))
-	) {
-		throw new NodeOperationError(this.getNode(), 'Additional Fields (JSON) must be a JSON object', {
-			itemIndex,
-		});
-	}
+	const extra = readJsonObjectParameter.call(
+		this,
+		'additionalFieldsJson',
+		'Additional Fields (JSON)',
+		itemIndex,
+	);
 	const calls = callOptions(this, itemIndex);
-	const extra = (additional as IDataObject | undefined) ?? {};
 	let body: IDataObject;
 	if ((await siteGeneration(this, calls)) === 'v4') {
 		const masthead = await chooseMasthead.call(this, itemIndex);

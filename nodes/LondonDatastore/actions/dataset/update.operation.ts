@@ -24,6 +24,7 @@ import {
 	parseJsonParameter,
 	readDataset,
 	readDatasetId,
+	readJsonObjectParameter,
 } from '../common';
 
 const show = { resource: ['dataset'], operation: ['update'] };
@@ -276,27 +277,14 @@ function desiredFields(this: IExecuteFunctions, itemIndex: number): IDataObject 
 			.map((tag) => tag.trim())
 			.filter((tag) => tag !== '');
 	}
-	let extra: unknown;
-	try {
-		extra = parseJsonParameter(this.getNodeParameter('fieldsJson', itemIndex, '{}'));
-	} catch (error) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`Other Fields (JSON) is not valid JSON: ${(error as Error).message}`,
-			{ itemIndex },
-		);
-	}
-	if (
-		extra !== undefined &&
-		(typeof extra !== 'object' || extra === null || Array.isArray(extra))
-	) {
-		throw new NodeOperationError(
-			this.getNode(),
-			'Other Fields (JSON) must be a JSON object of field names and values',
-			{ itemIndex },
-		);
-	}
-	return { ...((extra as IDataObject | undefined) ?? {}), ...fields };
+	const extra = readJsonObjectParameter.call(
+		this,
+		'fieldsJson',
+		'Other Fields (JSON)',
+		itemIndex,
+		'a JSON object of field names and values',
+	);
+	return { ...extra, ...fields };
 }
 
 export async function execute(

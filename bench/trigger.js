@@ -28,7 +28,8 @@
  * of paid requests faulted during the first --paid-fault-days simulated days of the pass and after each
  * restart, default 0.1 and 2), --restarts N (default 3), --quiet-ms N (real time the gate waits for the
  * client before it moves the clock, default 3), --progress-days N, --quick (16 days, look-back 10, 8
- * authorities), --no-faults, --no-baselines, --no-latency-pass.
+ * authorities), --no-faults, --no-baselines, --no-latency-pass, --show-polls-over N (a line on stderr for
+ * each poll of more than N requests).
  *
  * It reports and exits 0 whether or not the targets are met; it exits non-zero only when it crashes.
  */
@@ -79,6 +80,7 @@ function readOptions() {
 		restarts: arg('restarts', 3),
 		quietMs: arg('quiet-ms', 3),
 		progressDays: arg('progress-days', quick ? 4 : 7),
+		showPollsOver: arg('show-polls-over', undefined),
 		faults: !process.argv.includes('--no-faults'),
 		baselines: !process.argv.includes('--no-baselines'),
 		latencyPass: !process.argv.includes('--no-latency-pass'),
@@ -273,6 +275,13 @@ async function simulate({
 				control.clearLogs();
 				tally.requests.push(after.requests - before.requests);
 				tally.wallMs.push(wallMs);
+				if (
+					events.showPollsOver !== undefined &&
+					after.requests - before.requests > events.showPollsOver
+				)
+					log(
+						`${poller.name}, hour ${hour}${restartAt.has(hour) ? ' (after a restart)' : ''}: ${after.requests - before.requests} requests, ${seconds(wallMs)} s, ${emitted.length} emitted`,
+					);
 			}
 		}
 	}
@@ -476,6 +485,7 @@ async function runPass(env, pass) {
 				twiceAt,
 				beforeHour,
 				progressDays: options.progressDays,
+				showPollsOver: options.showPollsOver,
 			},
 			log: (line) => process.stderr.write(`  [${pass.label}] ${line}\n`),
 		});

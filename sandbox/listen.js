@@ -5,6 +5,11 @@
 'use strict';
 
 async function listen(server, port, host) {
+	// Node closes an idle kept-alive connection after 5 s by default, about when a client that reuses
+	// idle connections for up to 4 s sends on it: under load (a stalled event loop, a seed being rebuilt)
+	// the request meets the close and fails with ECONNRESET. A long server timeout leaves closing to the
+	// client, which then never sends on a connection the server is closing.
+	server.keepAliveTimeout = 65000;
 	const sockets = new Set();
 	server.on('connection', (socket) => {
 		sockets.add(socket);

@@ -180,16 +180,17 @@ async function startGate({ target, clock, latencyMs = 0, quietMs = 3, faults = {
 			stats.faults++;
 			stats.byKind[kind] = (stats.byKind[kind] || 0) + 1;
 		}
+		// 'close' comes when the answer is sent and when the connection is dropped alike; a client that
+		// gives up while its request is held must not leave the gate thinking it is being answered.
+		let phase = 'held';
+		response.on('close', () => {
+			if (phase === 'answering') scheduler.end();
+			phase = 'closed';
+		});
 		await scheduler.hold();
+		if (phase === 'closed') return;
+		phase = 'answering';
 		scheduler.begin();
-		let ended = false;
-		const end = () => {
-			if (ended) return;
-			ended = true;
-			scheduler.end();
-		};
-		// 'close' comes when the answer is sent and when the connection is dropped alike.
-		response.on('close', end);
 		const action = kind ? FAULT_ACTIONS[kind] : undefined;
 		if (action && !action.lostAfterCharge) {
 			await applyFault(action, request, response, { errorAnswer });

@@ -167,6 +167,28 @@ describe('gate over HTTP', () => {
 		}
 	});
 
+	test('a client that gives up while its request is held does not stall the gate', async () => {
+		seen.length = 0;
+		clock.set(T0);
+		// A long quiet period, so that the request is surely still held when its client gives up.
+		const gate = await startGate({ target: origin, clock, latencyMs: 300, quietMs: 100 });
+		try {
+			const controller = new AbortController();
+			const given = fetch(`${gate.url}/v1/search?key=k&n=1`, { signal: controller.signal }).catch(
+				() => 'gave up',
+			);
+			while (gate.stats('k').requests < 1) await new Promise((resolve) => setImmediate(resolve));
+			controller.abort();
+			expect(await given).toBe('gave up');
+			const next = await fetch(`${gate.url}/v1/search?key=k&n=2`);
+			expect(next.status).toBe(200);
+			expect(seen.map((entry) => entry.url)).toEqual(['/v1/search?key=k&n=2']);
+			expect(gate.scheduler.inFlight).toBe(0);
+		} finally {
+			await gate.close();
+		}
+	});
+
 	test('an answer lost after the charge reaches the server, not the client, and its credits are counted', async () => {
 		seen.length = 0;
 		clock.set(T0);

@@ -3,28 +3,59 @@
  * Benchmark of the UK Planning Trigger (`npm run bench:trigger`).
  *
  * Replays a deterministic feed in the Planning sandbox under a simulated clock, polling hourly, and
- * compares on the same feed: our trigger (run in-process through a real n8n-core PollContext), the
- * naive poller (whole window with return_data=1 every poll) and the public-client pattern (48-hour
- * window). A second pass runs our trigger alone with 10% of requests faulted (429, 503, answers lost
- * after the API charged, dropped connections, timeouts), two restarts and one poll run twice. Its trigger
- * has the Timeout option at 1 s (--fault-timeout-ms), so that a timeout costs a second of real time,
- * not the default 5 minutes; the poll budget is 5 minutes in both passes.
+ * scores our trigger (run in-process through a real n8n-core PollContext): applications missed and
+ * duplicated, credits per application in steady state, requests and simulated wall time per poll.
  *
- * Options: --days N (simulated days, default 70), --seed N, --max-credits N (trigger's Max Credits per
- * Poll, default 200), --lookback N (default 30), --fault-timeout-ms N (default 1000), --progress-days N,
- * --no-faults, --no-baselines.
+ * Sandbox and trigger run in this one process under one simulated clock (sandbox/simclock.js: Date.now()
+ * and new Date() read it). Requests go through a gate (sandbox/gate.js) that gives each one a latency in
+ * simulated time and faults a share of them, per request; the gate advances the clock as a discrete-event
+ * simulation, so concurrent requests overlap and sequential ones cost the latency each. The HTTP core's
+ * retry waits (n8n-workflow's sleep) are simulated waits in the same gate: a Retry-After of 1 s costs a
+ * simulated second and no real one. Attempt timeouts stay real timers (no fault here needs one).
+ *
+ * Static data is kept as n8n 2.x keeps it: one object in memory that every poll mutates (whatever the
+ * poll returned), stored to the database at activation (after the first poll) and after each poll that
+ * emitted items; a restart goes on from the stored copy.
+ *
+ * Passes: clean at 0 ms latency (with the baselines: the naive poller, whole window with return_data=1
+ * every poll; the public-client pattern, 48-hour window), clean at --latency-ms, and a fault pass at
+ * --latency-ms. Each pass restarts the trigger --restarts times after 5 hours offline; the fault pass
+ * also runs one poll twice.
+ *
+ * Options: --days N (simulated days, default 70), --seed N, --max-credits N (Max Credits per Poll,
+ * default 200), --lookback N (default 30), --authorities N (in the feed, default 16), --latency-ms N
+ * (default 300), --fault-rate R (share of all requests faulted, default 0.03), --paid-fault-rate R (share
+ * of paid requests faulted during the first --paid-fault-days simulated days of the pass and after each
+ * restart, default 0.1 and 2), --restarts N (default 3), --quiet-ms N (real time the gate waits for the
+ * client before it moves the clock, default 3), --progress-days N, --quick (16 days, look-back 10, 8
+ * authorities), --no-faults, --no-baselines, --no-latency-pass, --show-polls-over N (a line on stderr for
+ * each poll of more than N requests).
+ *
+ * It reports and exits 0 whether or not the targets are met; it exits non-zero only when it crashes.
  */
 'use strict';
 
-const http = require('node:http');
 const path = require('node:path');
-const fs = require('node:fs');
 
 const ROOT = path.resolve(__dirname, '..');
 
 const { generateFeed, mulberry32 } = require(path.join(ROOT, 'sandbox/planning/feed.js'));
+const { createSimClock } = require(path.join(ROOT, 'sandbox/simclock.js'));
+const { startGate } = require(path.join(ROOT, 'sandbox/gate.js'));
+
 const DAY_MS = 86400000;
+const HOUR_MS = 3600000;
 const POLL_BUDGET_MS = 5 * 60 * 1000;
+const OFFLINE_HOURS_BEFORE_RESTART = 5;
+/** Authorities with their real LPA ids, busy ones first (api-facts.md); the quieter ones follow. */
+const BUSY_LPAS = ['205', '213', '106', '175', '245'];
+/** Watched: two busy authorities (leeds, sheffield) and two quieter ones (bromsgrove, chichester). */
+const WATCHED = ['205', '213', '1', '2'];
+
+const TARGETS = {
+	creditsClean: 1.1,
+	creditsFaults: 1.15,
+};
 
 function arg(name, fallback) {
 	const index = process.argv.indexOf(`--${name}`);
@@ -33,11 +64,58 @@ function arg(name, fallback) {
 	return value === undefined || value.startsWith('--') ? true : Number(value);
 }
 
+function readOptions() {
+	const quick = process.argv.includes('--quick');
+	const options = {
+		quick,
+		days: arg('days', quick ? 16 : 70),
+		seed: arg('seed', 7),
+		maxCredits: arg('max-credits', 200),
+		lookbackDays: arg('lookback', quick ? 10 : 30),
+		authorities: arg('authorities', quick ? 8 : 16),
+		latencyMs: arg('latency-ms', 300),
+		faultRate: arg('fault-rate', 0.03),
+		paidFaultRate: arg('paid-fault-rate', 0.1),
+		paidFaultDays: arg('paid-fault-days', 2),
+		restarts: arg('restarts', 3),
+		quietMs: arg('quiet-ms', 3),
+		progressDays: arg('progress-days', quick ? 4 : 7),
+		showPollsOver: arg('show-polls-over', undefined),
+		faults: !process.argv.includes('--no-faults'),
+		baselines: !process.argv.includes('--no-baselines'),
+		latencyPass: !process.argv.includes('--no-latency-pass'),
+	};
+	for (const [name, value] of Object.entries(options)) {
+		if (typeof value === 'number' && !Number.isFinite(value))
+			throw new Error(`--${name} needs a number`);
+	}
+	return options;
+}
+
 /** The trigger is TypeScript; bundled as the package build does, by the test harness's one bundler. */
 function loadTrigger() {
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
 	return requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts'))
 		.UkPlanningTrigger;
+}
+
+/**
+ * Makes the HTTP core's retry waits simulated: the bundled node calls n8n-workflow's `sleep` through the
+ * package's exports, which are getters down to @n8n/utils/sleep's `exports.sleep`, read at each call.
+ * Returns the undo.
+ */
+function simulateSleep(scheduler) {
+	const workflowEntry = require.resolve('n8n-workflow', { paths: [ROOT] });
+	const sleepModule = require(require.resolve('@n8n/utils/sleep', { paths: [workflowEntry] }));
+	const realSleep = sleepModule.sleep;
+	sleepModule.sleep = async (ms) => {
+		await scheduler.current().wait(ms);
+	};
+	if (require(workflowEntry).sleep !== sleepModule.sleep)
+		throw new Error("n8n-workflow's sleep could not be simulated (its module layout changed)");
+	return () => {
+		sleepModule.sleep = realSleep;
+	};
 }
 
 /** Node parameters of the trigger for a list of authorities (see nodes/UkPlanning/descriptions/filters). */
@@ -49,54 +127,12 @@ function triggerParameters(lpaIds, lookbackDays, maxCredits) {
 	};
 }
 
-/**
- * A proxy in front of the sandbox that faults a share of requests at random. It tells the sandbox to
- * fault the very request it forwards next (the bench is the only client and requests are sequential).
- * For a lost answer it lets the API answer (and charge) and then drops the connection; for a timeout it
- * lets the API answer (and charge) and holds the answer back until the client stops waiting.
- */
-async function startFaultProxy(target, control, rate, rand) {
-	const stats = { requests: 0, faults: 0, byKind: {} };
-	// Timeouts are drawn half as often as the others: each one costs a Timeout of real time.
-	const kinds = ['429', '429', '503', '503', 'lost', 'lost', 'drop', 'drop', 'timeout'];
-	const server = http.createServer(async (req, res) => {
-		stats.requests++;
-		let kind;
-		if (req.url.startsWith('/v1/') && rand() < rate) {
-			kind = kinds[Math.floor(rand() * kinds.length)];
-			stats.faults++;
-			stats.byKind[kind] = (stats.byKind[kind] || 0) + 1;
-			if (kind === '429') await control.injectFault({ status: 429, retryAfter: 1, times: 1 });
-			if (kind === '503') await control.injectFault({ status: 503, times: 1 });
-			if (kind === 'drop') await control.injectFault({ drop: true, times: 1 });
-		}
-		const upstream = http.request(
-			`${target}${req.url}`,
-			{ method: req.method, headers: req.headers },
-			(answer) => {
-				if (kind === 'lost' || kind === 'timeout') {
-					answer.resume();
-					// A timeout: the client gives up and closes the socket itself.
-					if (kind === 'lost') answer.on('end', () => req.socket.destroy());
-					return;
-				}
-				res.writeHead(answer.statusCode, answer.headers);
-				answer.pipe(res);
-			},
-		);
-		upstream.on('error', () => req.socket.destroy());
-		req.pipe(upstream);
-	});
-	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${server.address().port}`,
-		stats,
-		close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))),
-	};
-}
-
 function isoDay(ms) {
 	return new Date(ms).toISOString().slice(0, 10);
+}
+
+function deepCopy(value) {
+	return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
 /** A plain client polling /search with return_data=1 over a window of `windowDays`, dedup by keyval. */
@@ -127,104 +163,139 @@ function plainPoller(name, key, url, lpaIds, windowDays) {
 	};
 }
 
+/**
+ * Our trigger, with its static data kept as n8n keeps it: `memory` is the workflow's object, mutated by
+ * every poll; `stored` is the database copy, written at activation and when a poll emitted items.
+ */
 function ourPoller(name, key, baseUrl, harness, Trigger, parameters) {
 	const poller = {
 		name,
 		key,
-		staticData: {},
+		restartable: true,
+		memory: {},
+		stored: undefined,
+		polls: 0,
 		errors: 0,
+		restarts: 0,
 		async poll() {
 			const result = await harness.runPoll(Trigger, {
 				parameters,
 				credentials: { ukPlanningApi: { apiKey: key, baseUrl } },
-				staticData: poller.staticData,
+				staticData: poller.memory,
 				mode: 'trigger',
 				pollBudgetMs: POLL_BUDGET_MS,
 			});
-			if (result.staticData) poller.staticData = result.staticData;
+			poller.polls++;
+			let items = [];
 			if (result.error) {
 				poller.errors++;
 				const text = harness.serializeError
 					? harness.serializeError(result.error)
 					: String(result.error);
 				if (text.includes(key)) throw new Error('the API key leaked into an error');
-				return [];
+			} else {
+				items = (result.output && result.output[0]) || [];
 			}
-			const items = (result.output && result.output[0]) || [];
+			if (poller.polls === 1 || items.length) poller.stored = deepCopy(poller.memory);
 			return items.map((item) => String(item.json.reference ?? item.json.id));
+		},
+		/** n8n restarted: what was only in memory is gone; the stored copy is loaded. */
+		restart() {
+			poller.restarts++;
+			poller.memory = deepCopy(poller.stored) || {};
 		},
 	};
 	return poller;
 }
 
 function newTally() {
+	const phase = () => ({ credits: 0, lostCredits: 0, deliveredKeys: [] });
 	return {
 		emitted: new Map(),
-		phase: { first: { credits: 0, delivered: 0 }, steady: { credits: 0, delivered: 0 } },
-		polls: 0,
-		requests: 0,
-		maxRequests: 0,
+		phase: { first: phase(), steady: phase() },
+		requests: [],
+		wallMs: [],
+		errors: 0,
 	};
+}
+
+function sumCharges(charges) {
+	return charges.reduce((sum, charge) => sum + (Number(charge.consumed) || 0), 0);
 }
 
 /** Runs the pollers hour by hour over the feed; returns one tally per poller. */
 async function simulate({
 	sandbox,
+	gate,
+	clock,
 	pollers,
 	startMs,
 	days,
 	lookbackDays,
-	events = {},
-	progressDays = 7,
+	events,
+	log,
 }) {
 	const { control } = sandbox;
 	const tallies = new Map(pollers.map((p) => [p.name, newTally()]));
 	const steadyFrom = startMs + lookbackDays * DAY_MS;
 	const endMs = startMs + days * DAY_MS;
 	const offline = new Set(events.offlineHours || []);
+	const restartAt = new Set(events.restartAt || []);
+	const began = process.hrtime.bigint();
 	let hour = 0;
-	const began = Date.now();
-	for (let now = startMs; now <= endMs; now += 3600000, hour++) {
-		// A progress line a simulated week (on stderr, so the figures on stdout stay clean).
-		if (hour % (24 * progressDays) === 0) {
-			const requests = pollers.map((p) => `${tallies.get(p.name).requests} requests`).join(', ');
-			process.stderr.write(
-				`  ${pollers.map((p) => p.name).join(', ')}: day ${hour / 24} of ${days}, ${Math.round((Date.now() - began) / 1000)} s, ${requests}\n`,
-			);
+	for (let now = startMs; now <= endMs; now += HOUR_MS, hour++) {
+		if (hour % (24 * events.progressDays) === 0) {
+			const requests = pollers
+				.map((p) => `${tallies.get(p.name).requests.reduce((a, b) => a + b, 0)} requests`)
+				.join(', ');
+			const seconds = Number((process.hrtime.bigint() - began) / 1000000000n);
+			log(`day ${hour / 24} of ${days}, ${seconds} s real, ${requests}`);
 		}
-		await control.setNow(new Date(now).toISOString());
+		// Polls are shorter than an hour, so the clock is behind the next hour (never move it back).
+		clock.advanceTo(now);
+		if (events.beforeHour) events.beforeHour(now);
 		for (const poller of pollers) {
-			if (offline.has(hour) && poller.restartable) continue;
-			if (events.restartAt && events.restartAt.includes(hour) && poller.restartable) {
-				// A restart: n8n reloads the static data it stored; nothing in memory survives.
-				poller.staticData = JSON.parse(JSON.stringify(poller.staticData));
-			}
+			if (poller.restartable && offline.has(hour)) continue;
+			if (poller.restartable && restartAt.has(hour)) poller.restart();
 			const tally = tallies.get(poller.name);
-			const runs = events.twiceAt === hour && poller.restartable ? 2 : 1;
+			const runs = poller.restartable && events.twiceAt === hour ? 2 : 1;
 			for (let run = 0; run < runs; run++) {
-				const emitted = await poller.poll(now);
+				const before = { ...gate.stats(poller.key) };
+				const startedMs = clock.now();
+				const emitted = await poller.poll(clock.now());
+				const wallMs = clock.now() - startedMs;
+				const after = gate.stats(poller.key);
 				const phase = now >= steadyFrom ? tally.phase.steady : tally.phase.first;
 				for (const keyval of emitted) {
 					tally.emitted.set(keyval, (tally.emitted.get(keyval) || 0) + 1);
-					phase.deliveredKeys = phase.deliveredKeys || [];
 					phase.deliveredKeys.push(keyval);
 				}
-				const requests = (await control.requests()).filter(
-					(r) => r.query && r.query.key === poller.key,
-				).length;
-				const charges = (await control.charges(poller.key)).reduce(
-					(sum, c) => sum + (Number(c.consumed) || 0),
-					0,
-				);
-				await control.clearLogs();
-				phase.credits += charges;
-				tally.polls++;
-				tally.requests += requests;
-				tally.maxRequests = Math.max(tally.maxRequests, requests);
+				phase.credits += sumCharges(control.charges(poller.key));
+				phase.lostCredits += after.lostCredits - before.lostCredits;
+				control.clearLogs();
+				tally.requests.push(after.requests - before.requests);
+				tally.wallMs.push(wallMs);
+				if (
+					events.showPollsOver !== undefined &&
+					after.requests - before.requests > events.showPollsOver
+				)
+					log(
+						`${poller.name}, hour ${hour}${restartAt.has(hour) ? ' (after a restart)' : ''}: ${after.requests - before.requests} requests, ${seconds(wallMs)} s, ${emitted.length} emitted`,
+					);
 			}
 		}
 	}
 	return tallies;
+}
+
+function percentile(values, share) {
+	if (!values.length) return NaN;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)];
+}
+
+function mean(values) {
+	return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
 }
 
 function score(tally, expected) {
@@ -236,30 +307,44 @@ function score(tally, expected) {
 		duplicated += times - 1;
 		if (!expected.has(keyval)) spurious++;
 	}
-	const deliveredIn = (phase) =>
-		new Set((phase.deliveredKeys || []).filter((k) => expected.has(k))).size;
-	const first = { credits: tally.phase.first.credits, delivered: deliveredIn(tally.phase.first) };
-	const steady = {
-		credits: tally.phase.steady.credits,
-		delivered: deliveredIn(tally.phase.steady),
+	const phaseScore = (phase) => {
+		const delivered = new Set(phase.deliveredKeys.filter((k) => expected.has(k))).size;
+		return {
+			credits: phase.credits,
+			lostCredits: phase.lostCredits,
+			delivered,
+			perApp: delivered ? phase.credits / delivered : NaN,
+			perAppExclLost: delivered ? (phase.credits - phase.lostCredits) / delivered : NaN,
+		};
 	};
+	const wall = tally.wallMs;
 	return {
 		delivered: [...tally.emitted.keys()].filter((k) => expected.has(k)).length,
 		missed,
 		duplicated,
 		spurious,
-		first,
-		steady,
-		perFirst: first.delivered ? first.credits / first.delivered : NaN,
-		perSteady: steady.delivered ? steady.credits / steady.delivered : NaN,
-		requestsMean: tally.polls ? tally.requests / tally.polls : 0,
-		requestsMax: tally.maxRequests,
+		first: phaseScore(tally.phase.first),
+		steady: phaseScore(tally.phase.steady),
+		polls: tally.requests.length,
+		requests: {
+			mean: mean(tally.requests),
+			p90: percentile(tally.requests, 0.9),
+			p99: percentile(tally.requests, 0.99),
+			max: Math.max(0, ...tally.requests),
+		},
+		wall: {
+			mean: mean(wall),
+			p99: percentile(wall, 0.99),
+			max: Math.max(0, ...wall),
+			nearBudget: wall.filter((ms) => ms >= 0.8 * POLL_BUDGET_MS).length,
+			atBudget: wall.filter((ms) => ms >= POLL_BUDGET_MS).length,
+		},
 	};
 }
 
 /** Applications of the filter published while active, within the look-back window of their publication day. */
-async function expectedSet(control, lpaIds, startMs, endMs, lookbackDays) {
-	const all = await control.applications({ includeUnpublished: true });
+function expectedSet(control, lpaIds, startMs, endMs, lookbackDays) {
+	const all = control.applications({ includeUnpublished: true });
 	const wanted = new Set(lpaIds.map(String));
 	const expected = new Set();
 	for (const app of all) {
@@ -277,149 +362,276 @@ function fmt(n, digits = 2) {
 	return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }
 
-function printRow(label, s) {
+function seconds(ms, digits = 1) {
+	return fmt(ms / 1000, digits);
+}
+
+function printRow(label, s, { timing = true } = {}) {
 	console.log(
 		`${label.padEnd(26)} delivered ${String(s.delivered).padStart(5)}  missed ${String(s.missed).padStart(5)}  duplicated ${String(s.duplicated).padStart(4)}  pre-existing/out-of-scope emitted ${String(s.spurious).padStart(4)}`,
 	);
+	const lost = (phase) =>
+		phase.lostCredits
+			? ` (${phase.lostCredits} re-paid after lost answers; ${fmt(phase.perAppExclLost)} without them)`
+			: '';
 	console.log(
-		`${''.padEnd(26)} first window: ${s.first.credits} credits / ${s.first.delivered} delivered = ${fmt(s.perFirst)}  |  steady state: ${s.steady.credits} credits / ${s.steady.delivered} delivered = ${fmt(s.perSteady)}  |  requests per poll mean ${fmt(s.requestsMean, 1)} max ${s.requestsMax}`,
+		`${''.padEnd(26)} first window: ${s.first.credits} credits / ${s.first.delivered} delivered = ${fmt(s.first.perApp)}${lost(s.first)}  |  steady state: ${s.steady.credits} credits / ${s.steady.delivered} delivered = ${fmt(s.steady.perApp)}${lost(s.steady)}`,
 	);
+	console.log(
+		`${''.padEnd(26)} requests per poll: mean ${fmt(s.requests.mean, 1)}, p90 ${s.requests.p90}, p99 ${s.requests.p99}, max ${s.requests.max} (${s.polls} polls)`,
+	);
+	if (timing) {
+		console.log(
+			`${''.padEnd(26)} poll wall time (simulated): mean ${seconds(s.wall.mean)} s, p99 ${seconds(s.wall.p99)} s, max ${seconds(s.wall.max)} s of the ${POLL_BUDGET_MS / 1000} s budget; ${s.wall.nearBudget} polls at 80%+ of it, ${s.wall.atBudget} at or over it`,
+		);
+	}
 }
 
-async function setUpFeed(sandbox, { seed, days, startMs }) {
-	const { control } = sandbox;
-	const lpas = await control.lpas();
-	if (lpas.length < 15)
-		throw new Error(`the sandbox knows ${lpas.length} authorities; the benchmark needs 15`);
-	const lpaIds = lpas.slice(0, 16).map((lpa) => String(lpa.id));
+/** The authorities of the feed: the busy ones first (generateFeed's `busy`), then quieter ones. */
+function feedAuthorities(allIds, count) {
+	const busy = BUSY_LPAS.filter((id) => allIds.includes(id)).slice(0, Math.ceil(count / 3));
+	const quiet = allIds.filter((id) => !BUSY_LPAS.includes(id)).slice(0, count - busy.length);
+	for (const id of WATCHED) {
+		if (!busy.includes(id) && !quiet.includes(id))
+			throw new Error(`the feed leaves out watched authority ${id}`);
+	}
+	return { lpaIds: [...busy, ...quiet], busy: busy.length };
+}
+
+function setUpFeed(control, { seed, days, startMs, authorities }) {
+	const allIds = control.lpas().map((lpa) => String(lpa.id));
+	const { lpaIds, busy } = feedAuthorities(allIds, authorities);
 	const feed = generateFeed({
 		seed,
 		lpaIds,
-		busy: 5,
+		busy,
 		startMs: startMs - 25 * DAY_MS,
 		days: days + 25,
 	});
-	for (let i = 0; i < feed.length; i += 1000)
-		await control.addApplications(feed.slice(i, i + 1000));
-	return { lpaIds, feed };
+	control.addApplications(feed);
+	return { lpaIds, busy, feed };
+}
+
+/** Restart hours spread over the run (3 restarts: at a quarter, a half and three quarters). */
+function restartHours(days, restarts) {
+	return Array.from({ length: restarts }, (_, i) =>
+		Math.floor(((days * 24) / (restarts + 1)) * (i + 1)),
+	);
+}
+
+/**
+ * One pass: a fresh sandbox state at the start time, the gate with this pass's latency and faults, the
+ * pollers hour by hour. Returns the scores and the gate's fault counts.
+ */
+async function runPass(env, pass) {
+	const { sandbox, clock, options, startMs, harness, Trigger, sleepScheduler } = env;
+	const { control } = sandbox;
+	clock.set(startMs);
+	control.reset({ seed: 1 });
+	control.setNow(new Date(startMs).toISOString());
+	const { feed } = setUpFeed(control, { ...options, startMs });
+	const random = mulberry32(options.seed + 1);
+	const gate = await startGate({
+		target: sandbox.origin,
+		clock,
+		latencyMs: pass.latencyMs,
+		quietMs: options.quietMs,
+		faults: { rate: pass.faultRate || 0, random },
+	});
+	sleepScheduler.use(gate.scheduler);
+	try {
+		const parameters = triggerParameters(WATCHED, options.lookbackDays, options.maxCredits);
+		const ourKey = `bench-${pass.id}`;
+		const ours = ourPoller('our trigger', ourKey, `${gate.url}/v1`, harness, Trigger, parameters);
+		const pollers = [ours];
+		if (pass.baselines) {
+			const naiveName = `naive poller (${options.lookbackDays} days)`;
+			pollers.push(
+				plainPoller(naiveName, 'bench-naive', `${gate.url}/v1`, WATCHED, options.lookbackDays),
+			);
+			pollers.push(
+				plainPoller('public client (48 hours)', 'bench-public', `${gate.url}/v1`, WATCHED, 2),
+			);
+		}
+		for (const poller of pollers) control.setCredits(poller.key, 1e9);
+
+		const restartAt = restartHours(options.days, options.restarts);
+		const offlineHours = [];
+		for (const at of restartAt)
+			for (let h = 1; h <= OFFLINE_HOURS_BEFORE_RESTART; h++) offlineHours.push(at - h);
+		// Paid requests are faulted more often around an activation: the first days and after each restart.
+		const paidWindows = [0, ...restartAt].map((hour) => [
+			startMs + hour * HOUR_MS,
+			startMs + hour * HOUR_MS + options.paidFaultDays * DAY_MS,
+		]);
+		const beforeHour = pass.faultRate
+			? (now) => {
+					const inWindow = paidWindows.some(([from, to]) => now >= from && now < to);
+					gate.setFaults({ paidRate: inWindow ? options.paidFaultRate : undefined });
+				}
+			: undefined;
+		const twiceAt = pass.twice ? Math.floor(options.days * 24 * 0.5) + 7 : undefined;
+		const tallies = await simulate({
+			sandbox,
+			gate,
+			clock,
+			pollers,
+			startMs,
+			days: options.days,
+			lookbackDays: options.lookbackDays,
+			events: {
+				restartAt,
+				offlineHours,
+				twiceAt,
+				beforeHour,
+				progressDays: options.progressDays,
+				showPollsOver: options.showPollsOver,
+			},
+			log: (line) => process.stderr.write(`  [${pass.label}] ${line}\n`),
+		});
+		const endMs = startMs + options.days * DAY_MS;
+		const expected = expectedSet(control, WATCHED, startMs, endMs, options.lookbackDays);
+		const results = new Map();
+		for (const poller of pollers)
+			results.set(poller.name, score(tallies.get(poller.name), expected));
+		return {
+			pass,
+			feed,
+			expected,
+			results,
+			ours,
+			restartAt,
+			twiceAt,
+			faults: gate.stats(ourKey),
+		};
+	} finally {
+		sleepScheduler.use(undefined);
+		await gate.close();
+	}
+}
+
+function printPass(outcome, options) {
+	const { pass, expected, results, ours, restartAt, twiceAt, faults } = outcome;
+	console.log(`\n== ${pass.label} ==`);
+	const details = [
+		`latency ${pass.latencyMs} ms a request (simulated)`,
+		`${expected.size} applications to deliver (published while active, within the look-back window)`,
+		`restarts at hours ${restartAt.join(', ')} after ${OFFLINE_HOURS_BEFORE_RESTART} hours offline`,
+	];
+	if (twiceAt !== undefined) details.push(`the poll at hour ${twiceAt} run twice`);
+	console.log(details.join('; '));
+	if (pass.faultRate) {
+		console.log(
+			`faults: ${faults.faults} of ${faults.requests} requests of our trigger (${fmt((faults.faults / faults.requests) * 100, 1)}%: ${JSON.stringify(faults.byKind)}); base rate ${options.faultRate}, paid requests at ${options.paidFaultRate} during the first ${options.paidFaultDays} days and after each restart; ${faults.lostCredits} credits charged for answers lost after the charge`,
+		);
+	}
+	for (const [name, s] of results) printRow(name, s, { timing: name === 'our trigger' });
+	if (ours.errors) console.log(`our trigger: ${ours.errors} failed polls (the next poll retries)`);
+}
+
+function printTargets(outcomes) {
+	const rows = [];
+	for (const { pass, results } of outcomes) {
+		const s = results.get('our trigger');
+		rows.push([
+			`${pass.label}: 0 missed and 0 duplicated`,
+			`missed ${s.missed}, duplicated ${s.duplicated}`,
+			s.missed === 0 && s.duplicated === 0,
+		]);
+		if (pass.faultRate) {
+			// Re-payments after answers lost once charged are the API's doing, counted apart.
+			rows.push([
+				`${pass.label}: steady-state credits per application <= ${TARGETS.creditsFaults} (lost-answer re-payments apart)`,
+				`${fmt(s.steady.perAppExclLost, 3)} (${fmt(s.steady.perApp, 3)} with the ${s.steady.lostCredits} re-paid)`,
+				s.steady.perAppExclLost <= TARGETS.creditsFaults,
+			]);
+		} else {
+			rows.push([
+				`${pass.label}: steady-state credits per application <= ${TARGETS.creditsClean}`,
+				fmt(s.steady.perApp, 3),
+				s.steady.perApp <= TARGETS.creditsClean,
+			]);
+		}
+		if (pass.latencyMs > 0) {
+			rows.push([
+				`${pass.label}: p99 poll wall time <= the ${POLL_BUDGET_MS / 1000} s budget`,
+				`${seconds(s.wall.p99)} s (max ${seconds(s.wall.max)} s)`,
+				s.wall.p99 <= POLL_BUDGET_MS,
+			]);
+		}
+	}
+	const labelWidth = Math.max(...rows.map(([label]) => label.length));
+	const figureWidth = Math.max(...rows.map(([, figure]) => figure.length));
+	console.log('\n== targets ==');
+	for (const [label, figure, met] of rows) {
+		console.log(
+			`target ${label.padEnd(labelWidth)} : figure ${figure.padEnd(figureWidth)} ${met ? 'met' : 'NOT met'}`,
+		);
+	}
 }
 
 async function main() {
-	const days = arg('days', 70);
-	const seed = arg('seed', 7);
-	const maxCredits = arg('max-credits', 200);
-	const lookbackDays = arg('lookback', 30);
-	const withFaults = !process.argv.includes('--no-faults');
-	// The fault pass's Timeout option: every injected timeout costs this much real time.
-	const faultTimeoutMs = arg('fault-timeout-ms', 1000);
-	const progressDays = arg('progress-days', 7);
-	const withBaselines = !process.argv.includes('--no-baselines');
-	const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
-	const harness = require(path.join(ROOT, 'test/harness/n8n.js'));
-	const Trigger = loadTrigger();
-
-	const sandbox = await startPlanningSandbox({ port: 0, seed: 1 });
-	const startMs = Date.parse(await sandbox.control.now());
-	const endMs = startMs + days * DAY_MS;
+	const options = readOptions();
+	const clock = createSimClock(Date.now()).install();
+	// The gate of the pass in progress; the simulated sleep waits in it.
+	let current;
+	const sleepScheduler = {
+		use: (gateScheduler) => {
+			current = gateScheduler;
+		},
+		current: () => current || { wait: (ms) => new Promise((r) => setTimeout(r, ms)) },
+	};
+	const restoreSleep = simulateSleep(sleepScheduler);
+	let sandbox;
 	try {
-		const { lpaIds, feed } = await setUpFeed(sandbox, { seed, days, startMs });
-		// The watched authorities: two busy ones and two quieter ones.
-		const watched = [lpaIds[0], lpaIds[1], lpaIds[8], lpaIds[9]];
-		const lateShare =
-			feed.filter(
-				(a) => Date.parse(a.published_at) - Date.parse(`${a.validated}T00:00:00Z`) >= DAY_MS,
-			).length / feed.length;
-		console.log(
-			`feed: ${feed.length} applications of ${lpaIds.length} authorities over ${days + 25} validated days, ${(lateShare * 100).toFixed(0)}% published 1+ days late, ${feed.filter((a) => !a.postcode).length} without postcode; ${days} simulated days, hourly polls; watching authorities ${watched.join(',')}; look-back ${lookbackDays} days; Max Credits per Poll ${maxCredits}`,
-		);
-		const keys = {
-			ours: 'bench-ours',
-			naive: 'bench-naive',
-			pub: 'bench-public',
-			faults: 'bench-ours-faults',
-		};
-		for (const key of Object.values(keys)) await sandbox.control.setCredits(key, 1e9);
-		const parameters = triggerParameters(watched, lookbackDays, maxCredits);
-		const ours = ourPoller('our trigger', keys.ours, sandbox.url, harness, Trigger, parameters);
-		const pollers = [ours];
-		if (withBaselines) {
-			pollers.push(
-				plainPoller('naive poller (30 days)', keys.naive, sandbox.url, watched, lookbackDays),
-			);
-			pollers.push(plainPoller('public client (48 hours)', keys.pub, sandbox.url, watched, 2));
-		}
-		const tallies = await simulate({ sandbox, pollers, startMs, days, lookbackDays, progressDays });
-		const expected = await expectedSet(sandbox.control, watched, startMs, endMs, lookbackDays);
-		console.log(
-			`\napplications to deliver (published while active, within the look-back window): ${expected.size}`,
-		);
-		const results = {};
-		for (const poller of pollers) {
-			results[poller.name] = score(tallies.get(poller.name), expected);
-			printRow(poller.name, results[poller.name]);
-		}
-		if (ours.errors) console.log(`our trigger: ${ours.errors} failed polls`);
-		const main = results['our trigger'];
+		const { startPlanningSandbox, DEFAULT_NOW } = require(path.join(ROOT, 'sandbox/planning'));
+		const startMs = Date.parse(DEFAULT_NOW);
+		clock.set(startMs);
+		// `tick`: the sandbox's clock runs on from setNow by Date.now(), which is the simulated clock.
+		sandbox = await startPlanningSandbox({ port: 0, seed: 1, tick: true });
+		const harness = require(path.join(ROOT, 'test/harness/n8n.js'));
+		const Trigger = loadTrigger();
+		const env = { sandbox, clock, options, startMs, harness, Trigger, sleepScheduler };
 
-		let faulted;
-		if (withFaults) {
-			await sandbox.control.reset({ seed: 1 });
-			await sandbox.control.setNow(new Date(startMs).toISOString());
-			await setUpFeed(sandbox, { seed, days, startMs });
-			await sandbox.control.setCredits(keys.faults, 1e9);
-			const proxy = await startFaultProxy(
-				sandbox.origin,
-				sandbox.control,
-				0.1,
-				mulberry32(seed + 1),
-			);
-			const faultParameters = {
-				...parameters,
-				triggerOptions: { ...parameters.triggerOptions, timeout: faultTimeoutMs },
-			};
-			const faultedPoller = ourPoller(
-				'our trigger, faults',
-				keys.faults,
-				`${proxy.url}/v1`,
-				harness,
-				Trigger,
-				faultParameters,
-			);
-			faultedPoller.restartable = true;
-			const restartAt = [Math.floor(days * 24 * 0.3), Math.floor(days * 24 * 0.65)];
-			const offlineHours = [];
-			for (const at of restartAt) for (let h = 1; h <= 5; h++) offlineHours.push(at - h);
-			const faultTallies = await simulate({
-				sandbox,
-				pollers: [faultedPoller],
-				startMs,
-				days,
-				lookbackDays,
-				events: { restartAt, offlineHours, twiceAt: Math.floor(days * 24 * 0.5) },
-				progressDays,
+		const passes = [
+			{ id: 'clean0', label: 'clean, 0 ms', latencyMs: 0, baselines: options.baselines },
+		];
+		if (options.latencyPass)
+			passes.push({
+				id: 'clean-latency',
+				label: `clean, ${options.latencyMs} ms`,
+				latencyMs: options.latencyMs,
 			});
-			await proxy.close();
-			const faultExpected = await expectedSet(
-				sandbox.control,
-				watched,
-				startMs,
-				endMs,
-				lookbackDays,
-			);
-			console.log(
-				`\nfault pass: ${proxy.stats.faults} of ${proxy.stats.requests} requests faulted (${((proxy.stats.faults / proxy.stats.requests) * 100).toFixed(1)}%: ${JSON.stringify(proxy.stats.byKind)}), Timeout ${faultTimeoutMs / 1000} s, poll budget ${POLL_BUDGET_MS / 1000} s, ${faultedPoller.errors} polls failed and were retried by the next poll, restarts at hours ${restartAt.join(' and ')} after 5 hours offline, poll at hour ${Math.floor(days * 24 * 0.5)} run twice; ${faultExpected.size} applications to deliver`,
-			);
-			faulted = score(faultTallies.get(faultedPoller.name), faultExpected);
-			printRow('our trigger, faults', faulted);
+		if (options.faults)
+			passes.push({
+				id: 'faults',
+				label: `faults, ${options.latencyMs} ms`,
+				latencyMs: options.latencyMs,
+				faultRate: options.faultRate,
+				twice: true,
+			});
+
+		const outcomes = [];
+		for (const pass of passes) {
+			const outcome = await runPass(env, pass);
+			if (!outcomes.length) {
+				const { feed } = outcome;
+				const lateShare =
+					feed.filter(
+						(a) => Date.parse(a.published_at) - Date.parse(`${a.validated}T00:00:00Z`) >= DAY_MS,
+					).length / feed.length;
+				console.log(
+					`feed: ${feed.length} applications of ${options.authorities} authorities over ${options.days + 25} validated days, ${(lateShare * 100).toFixed(0)}% published 1+ days late, ${feed.filter((a) => !a.postcode).length} without postcode; ${options.days} simulated days, hourly polls; watching authorities ${WATCHED.join(',')} (leeds, sheffield busy; bromsgrove, chichester quieter); look-back ${options.lookbackDays} days; Max Credits per Poll ${options.maxCredits}; poll budget ${POLL_BUDGET_MS / 1000} s`,
+				);
+			}
+			printPass(outcome, options);
+			outcomes.push(outcome);
 		}
-		console.log(
-			`\nour trigger: steady-state credits per application ${fmt(main.perSteady, 3)}, missed + duplicated ${main.missed + main.duplicated}` +
-				(faulted
-					? `; fault pass: ${fmt(faulted.perSteady, 3)} credits per application, missed + duplicated ${faulted.missed + faulted.duplicated}`
-					: ''),
-		);
+		printTargets(outcomes);
 	} finally {
-		await sandbox.close();
+		if (sandbox) await sandbox.close();
+		restoreSleep();
+		clock.uninstall();
 	}
 }
 
@@ -429,3 +641,5 @@ if (require.main === module) {
 		process.exit(1);
 	});
 }
+
+module.exports = { restartHours, feedAuthorities, percentile };

@@ -24,7 +24,9 @@ function createRandom(seed) {
 
 /**
  * Authorities with the postcode districts they cover (district centres are real, to a few hundred metres).
- * Ids are strings, as the API gives them. Rates are mean applications validated per day.
+ * Ids are strings, as the API gives them. The authorities whose real ids are known (api-facts.md: 1, 2,
+ * 106, 175, 205, 213, 245) have those ids, so that an id copied from a test or an example means the same
+ * council on the real API; the others have made-up small ids. Rates are mean applications validated per day.
  */
 const AUTHORITIES = [
 	{
@@ -211,17 +213,6 @@ const AUTHORITIES = [
 		],
 	},
 	{
-		id: '17',
-		name: 'leeds',
-		town: 'Leeds',
-		host: 'publicaccess.leeds.gov.uk',
-		rate: 1.0,
-		districts: [
-			['LS1', 53.797, -1.547],
-			['LS6', 53.82, -1.575],
-		],
-	},
-	{
 		id: '18',
 		name: 'oxford',
 		town: 'Oxford',
@@ -230,6 +221,61 @@ const AUTHORITIES = [
 		districts: [
 			['OX1', 51.75, -1.258],
 			['OX4', 51.734, -1.217],
+		],
+	},
+	{
+		id: '106',
+		name: 'bradford',
+		town: 'Bradford',
+		host: 'planning.bradford.gov.uk',
+		rate: 1.2,
+		districts: [
+			['BD1', 53.795, -1.752],
+			['BD9', 53.81, -1.79],
+		],
+	},
+	{
+		id: '175',
+		name: 'kirklees',
+		town: 'Huddersfield',
+		host: 'www.kirklees.gov.uk',
+		rate: 1.1,
+		districts: [
+			['HD1', 53.646, -1.785],
+			['HD2', 53.67, -1.77],
+		],
+	},
+	{
+		id: '205',
+		name: 'leeds',
+		town: 'Leeds',
+		host: 'publicaccess.leeds.gov.uk',
+		rate: 1.6,
+		districts: [
+			['LS1', 53.797, -1.547],
+			['LS6', 53.82, -1.575],
+		],
+	},
+	{
+		id: '213',
+		name: 'sheffield',
+		town: 'Sheffield',
+		host: 'planningapps.sheffield.gov.uk',
+		rate: 1.4,
+		districts: [
+			['S1', 53.381, -1.47],
+			['S10', 53.378, -1.51],
+		],
+	},
+	{
+		id: '245',
+		name: 'wakefield',
+		town: 'Wakefield',
+		host: 'planning.wakefield.gov.uk',
+		rate: 0.9,
+		districts: [
+			['WF1', 53.683, -1.497],
+			['WF2', 53.67, -1.52],
 		],
 	},
 ];

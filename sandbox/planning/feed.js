@@ -1,7 +1,8 @@
 /**
  * A realistic feed of planning applications for the Planning sandbox: councils that publish in batches
  * and trickles, mostly days late, in office hours, with bursts and quiet nights, several applications per
- * address and some without a postcode. Deterministic for a seed. Used by the trigger's benchmark and by
+ * address and some without a postcode (most of those at an ordinary street address, some land or sites).
+ * Addresses name one of the authority's own streets and towns ("12 Mill Lane, Ashford"). Deterministic for a seed. Used by the trigger's benchmark and by
  * the planner's feed test.
  */
 'use strict';
@@ -84,6 +85,47 @@ const STREET_NAMES = [
 	'Marlborough',
 ];
 const STREET_KINDS = ['Road', 'Street', 'Lane', 'Avenue', 'Close', 'Gardens', 'Way', 'Crescent'];
+/** Town names for addresses; each authority gets a few of its own. */
+const TOWN_NAMES = [
+	'Ashford',
+	'Barnet',
+	'Bexley',
+	'Bramley',
+	'Chalfont',
+	'Cheam',
+	'Denton',
+	'Eastwood',
+	'Epping',
+	'Farley',
+	'Felsted',
+	'Hadley',
+	'Harrow',
+	'Hatfield',
+	'Ilford',
+	'Kenley',
+	'Langley',
+	'Marden',
+	'Morley',
+	'Northwood',
+	'Orpington',
+	'Pinner',
+	'Purley',
+	'Ramsden',
+	'Romford',
+	'Selby',
+	'Shirley',
+	'Southall',
+	'Stanmore',
+	'Thornton',
+	'Upminster',
+	'Walton',
+	'Wembley',
+	'Whitley',
+	'Woodford',
+	'Yeading',
+];
+/** Share of postcode-less addresses that are ordinary street addresses; the rest is land, sites, masts. */
+const ORDINARY_WITHOUT_POSTCODE = 0.7;
 const WORKS = [
 	'Single storey rear extension',
 	'Loft conversion with rear dormer',
@@ -114,6 +156,16 @@ function officeHours(ms, rand) {
 	return t;
 }
 
+/** `count` distinct town names for one authority. */
+function authorityTowns(count, random) {
+	const towns = [];
+	while (towns.length < count) {
+		const town = TOWN_NAMES[Math.floor(random() * TOWN_NAMES.length)];
+		if (!towns.includes(town)) towns.push(town);
+	}
+	return towns;
+}
+
 /**
  * @param {object} o
  * @param {number} o.seed
@@ -126,6 +178,10 @@ function officeHours(ms, rand) {
 function generateFeed({ seed, lpaIds, busy, startMs, days }) {
 	const rand = mulberry32(seed);
 	const pick = (list) => list[Math.floor(rand() * list.length)];
+	// Town names and the form of postcode-less addresses come from a second stream, so that the
+	// publication times of a seed stay what they were before addresses carried a town.
+	const addressRand = mulberry32(seed ^ 0x5bd1e995);
+	const pickAddress = (list) => list[Math.floor(addressRand() * list.length)];
 	const apps = [];
 	const burstEvery = 9;
 	lpaIds.forEach((lpaId, index) => {
@@ -138,6 +194,7 @@ function generateFeed({ seed, lpaIds, busy, startMs, days }) {
 		const recent = [];
 		// Each authority has its own streets (some names recur between authorities, as they do).
 		const STREETS = Array.from({ length: 60 }, () => `${pick(STREET_NAMES)} ${pick(STREET_KINDS)}`);
+		const towns = authorityTowns(isBusy ? 3 : 2, addressRand);
 		for (let d = 0; d < days; d++) {
 			const dayMs = Math.floor(startMs / DAY_MS) * DAY_MS + d * DAY_MS;
 			const weekend = isWeekend(dayMs);
@@ -164,13 +221,19 @@ function generateFeed({ seed, lpaIds, busy, startMs, days }) {
 				const roll = rand();
 				if (roll < 0.02) {
 					postcode = null;
-					address = pick([
-						`Land adjacent to ${1 + Math.floor(rand() * 200)} ${pick(STREETS)}`,
+					// Most applications without a postcode are at an ordinary address (a new build, a
+					// council that leaves the postcode out); some are land or sites with no number.
+					const number = 1 + Math.floor(rand() * 200);
+					const street = pick(STREETS);
+					const landForm = pick([
+						`Land adjacent to ${number} ${street}`,
 						`Land at rear of ${1 + Math.floor(rand() * 200)} ${pick(STREETS)}`,
 						`Site of former garages, ${pick(STREETS)}`,
 						`Telecommunications mast, ${pick(STREETS)} junction`,
 						`Allotments off ${pick(STREETS)}`,
 					]);
+					const ordinary = addressRand() < ORDINARY_WITHOUT_POSTCODE;
+					address = `${ordinary ? `${number} ${street}` : landForm}, ${pickAddress(towns)}`;
 				} else if (roll < 0.08 && recent.length) {
 					// Several applications at one address.
 					const earlier = pick(recent);
@@ -178,7 +241,7 @@ function generateFeed({ seed, lpaIds, busy, startMs, days }) {
 					address = earlier.address;
 				} else {
 					postcode = `${pick(districts)} ${Math.floor(rand() * 10)}${pick(UNIT_LETTERS)}${pick(UNIT_LETTERS)}`;
-					address = `${1 + Math.floor(rand() * 200)} ${pick(STREETS)} ${postcode}`;
+					address = `${1 + Math.floor(rand() * 200)} ${pick(STREETS)}, ${pickAddress(towns)} ${postcode}`;
 				}
 				let publishedMs = batchAt;
 				if (!batch) {

@@ -315,6 +315,26 @@ describe('/lpas', () => {
 		expect(data.find((lpa) => lpa.id === '1').name).toBe('bromsgrove');
 	});
 
+	test('the authorities whose real LPA ids are known have those ids (api-facts.md)', async () => {
+		const data = (await api('/lpas')).json.response.data;
+		const real = {
+			1: 'bromsgrove',
+			2: 'chichester',
+			106: 'bradford',
+			175: 'kirklees',
+			205: 'leeds',
+			213: 'sheffield',
+			245: 'wakefield',
+		};
+		for (const [id, name] of Object.entries(real)) {
+			expect(data.filter((lpa) => lpa.name === name).map((lpa) => lpa.id)).toEqual([id]);
+		}
+		// Ids are strings of digits and run into the hundreds; no two authorities share one.
+		for (const lpa of data) expect(lpa.id).toMatch(/^[1-9]\d*$/);
+		expect(new Set(data.map((lpa) => lpa.id)).size).toBe(data.length);
+		expect(data.some((lpa) => Number(lpa.id) >= 100)).toBe(true);
+	});
+
 	test('counts an application only once it is published', async () => {
 		const before = (await api('/lpas')).json.response.data.find((lpa) => lpa.name === 'camden');
 		await control.addApplications([

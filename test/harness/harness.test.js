@@ -154,6 +154,30 @@ test('runPoll carries static data between consecutive polls and passes the poll 
 	expect(staticData.polls).toBe(2);
 });
 
+/** A trigger that notes each poll in static data, then emits nothing or fails, as the parameter says. */
+class NotingTrigger extends CountingTrigger {
+	async poll() {
+		const staticData = this.getWorkflowStaticData('node');
+		staticData.polls = (staticData.polls || 0) + 1;
+		staticData.seen = { ...staticData.seen, [staticData.polls]: true };
+		if (staticData.polls === 2) throw new Error('the second poll fails');
+		return null;
+	}
+}
+
+test('runPoll mutates the very static data object passed in, also when the poll emits nothing or throws', async () => {
+	// n8n keeps the workflow, so its static data, in memory between polls whatever they returned; the
+	// trigger benchmark relies on this to persist copies only where n8n would.
+	const staticData = {};
+	const first = await runPoll(NotingTrigger, { staticData });
+	const second = await runPoll(NotingTrigger, { staticData });
+	const third = await runPoll(NotingTrigger, { staticData });
+	expect([first.output, first.error]).toEqual([null, undefined]);
+	expect(second.error.message).toContain('the second poll fails');
+	expect(third.error).toBeUndefined();
+	expect(staticData).toEqual({ polls: 3, seen: { 1: true, 2: true, 3: true } });
+});
+
 test('testCredential runs the declarative test with its rules', async () => {
 	const good = await testCredential(LondonDatastoreApi, {
 		apiKey: 'good-key',

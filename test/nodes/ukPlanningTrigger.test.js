@@ -228,6 +228,14 @@ describe('UK Planning Trigger', () => {
 
 	test('a poll that must pay more than Max Credits per Poll (a whole day learned at activation) says so in the log', async () => {
 		const watched = lpaIds.slice(0, 1);
+		// A recent day with several applications, whatever the seed holds: learning it costs more than 1.
+		await sandbox.control.addApplications(
+			[1, 2, 3].map(() => ({
+				lpa_id: watched[0],
+				validated: '2026-11-19',
+				published_at: '2026-11-20T09:00:00Z',
+			})),
+		);
 		const warn = jest.spyOn(n8nLogger(), 'warn');
 		try {
 			const first = await poll(

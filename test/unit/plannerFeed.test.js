@@ -61,3 +61,48 @@ test.each([7, 11])(
 		expect(JSON.stringify(state).length).toBeLessThan(200000);
 	},
 );
+
+describe('the feed addresses', () => {
+	const start = Date.parse('2026-11-20T12:00:00Z');
+	const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
+	const make = () => generateFeed({ seed: 7, lpaIds, busy: 5, startMs: start, days: 95 });
+
+	test('the same seed gives the same feed', () => {
+		expect(make()).toEqual(make());
+	});
+
+	test('most applications without a postcode are at a house number on a street, in a town', () => {
+		const feed = make();
+		const without = feed.filter((app) => !app.postcode);
+		expect(without.length).toBeGreaterThan(50);
+		const ordinary = without.filter((app) =>
+			/^\d+ [A-Z][a-z]+ [A-Z][a-z]+, [A-Z][a-z]+$/.test(app.address),
+		);
+		const land = without.filter((app) =>
+			/^(Land|Site|Telecommunications|Allotments)/.test(app.address),
+		);
+		expect(ordinary.length + land.length).toBe(without.length);
+		expect(ordinary.length / without.length).toBeGreaterThan(0.55);
+		expect(ordinary.length / without.length).toBeLessThan(0.85);
+		expect(land.length).toBeGreaterThan(5);
+	});
+
+	test('addresses name one of the authority’s few towns, before the postcode', () => {
+		const feed = make();
+		const townsOf = new Map();
+		for (const app of feed) {
+			const suffix = app.postcode ? ` ${app.postcode}` : '';
+			expect(app.address.endsWith(suffix)).toBe(true);
+			const match = app.address
+				.slice(0, app.address.length - suffix.length)
+				.match(/, ([A-Z][a-z]+)$/);
+			expect(match).not.toBeNull();
+			if (!townsOf.has(app.lpa_id)) townsOf.set(app.lpa_id, new Set());
+			townsOf.get(app.lpa_id).add(match[1]);
+		}
+		for (const [lpaId, towns] of townsOf) {
+			expect(towns.size).toBeGreaterThanOrEqual(1);
+			expect(towns.size).toBeLessThanOrEqual(Number(lpaId) <= 5 ? 3 : 2);
+		}
+	});
+});

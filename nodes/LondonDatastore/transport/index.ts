@@ -3,6 +3,9 @@
  * DataPress 4 (the London Datastore today: `/api/v3/...`, 5-character ids, some answers wrapped in
  * `{"dataset"}`) and the legacy API. Which one a site speaks comes from the credential, or is asked once
  * per execution. Uploads are in `uploads.ts`. The credential sends the raw key in Authorization.
+ *
+ * Over 350 lines on purpose: one transport module per service, and both generations' endpoints are that
+ * service's.
  */
 import { NodeOperationError, type IDataObject, type IHttpRequestMethods } from 'n8n-workflow';
 

@@ -5,6 +5,9 @@
  *
  * Independent counts run in parallel (the binding bounds how many are in flight), so a slow API costs
  * the depth of the search, not its size.
+ *
+ * Over 350 lines on purpose: the searches share their counting, the authorities and the seen
+ * neighbourhood of one poll; what needs none of that (ranking address texts) is in probe.ts.
  */
 import { dayIndex, shiftDay } from '../../UkPlanning/domain/days';
 import {

@@ -5,6 +5,8 @@
  *
  * A failed request does not fail the poll: its part (a day to count again, a query to pay for) is left to
  * the next poll, whose counts find it again, and everything else the poll established is kept.
+ *
+ * Over 350 lines on purpose: one poll's steps, and activation's, read in the order they run.
  */
 import { serverDay, shiftDay } from '../../UkPlanning/domain/days';
 import { ChangeFinder, OutOfTime, type DayChange } from './finder';

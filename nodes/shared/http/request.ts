@@ -4,6 +4,9 @@
  * only within the origin it was sent to, checks the answer before handing it over, and fails with a
  * NodeApiError built from scratch and scrubbed of the key (n8n's own request errors carry the request
  * config, with the key in its headers or query string).
+ *
+ * Over 350 lines on purpose: one call's path (attempts, redirects, deadline, body, error) reads in order
+ * here; its pure parts live beside it (policy, deadline, answer, scrub, failure, describe).
  */
 import {
 	NodeApiError,

@@ -1,3 +1,8 @@
+/**
+ * Dataset → Update: JSON Patch or Set Fields, checked locally before the one PATCH is sent (a change is
+ * never retried after it may have been applied). Over 350 lines on purpose: its parameters (both modes
+ * and their options) belong to the operation, as n8n's one-file-per-operation layout has it.
+ */
 import {
 	NodeOperationError,
 	type IDataObject,

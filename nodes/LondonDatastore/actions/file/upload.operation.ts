@@ -1,3 +1,8 @@
+/**
+ * File → Upload: one-request, presigned (legacy) and chunked (DataPress 4) uploads, skipped when the
+ * same file is there, and the dataset patched only after the file arrived. Over 350 lines on purpose: its
+ * parameters and the choice between the paths belong to the operation; the paths are in transport/uploads.ts.
+ */
 import {
 	NodeApiError,
 	NodeOperationError,

@@ -13,10 +13,15 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const {
-	PACKAGE,
+	PLANNING_KEY,
+	TYPES,
+	EDITOR_TEAM,
 	startEnvironment,
 	chainWorkflow,
-	preparedExamples,
+	createDatasetNode,
+	readAndUploadNodes,
+	triggerExample,
+	waitFor,
 	writeLargeFile,
 	md5OfFile,
 	nodeItems,
@@ -27,14 +32,13 @@ const {
 
 // 2: n8n 2.40.7, 2.41: the newest 2.x that installs here (2.41.1), 1: the last 1.x (1.123.81).
 const LINES = (process.env.E2E_N8N_LINES || '2,2.41,1').split(',').map((line) => line.trim());
-const PLANNING_KEY = 'demo-planning-key';
 const DATAPRESS_KEY = 'demo-editor-key';
 // Installing n8n the first time takes minutes; every CLI command boots n8n (a few seconds).
 const SETUP_TIMEOUT = 20 * 60 * 1000;
 const STEP_TIMEOUT = 5 * 60 * 1000;
 
-const planningType = `${PACKAGE}.ukPlanning`;
-const datastoreType = `${PACKAGE}.londonDatastore`;
+const planningType = TYPES.planning;
+const datastoreType = TYPES.datastore;
 
 describe.each(LINES)('n8n %s.x', (line) => {
 	/** The line in workflow ids, which take letters and digits only. */
@@ -183,24 +187,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				path.join(env.filesFolder, 'large.bin'),
 				100 * 1024 * 1024 + 4096,
 			);
-			// The demo editor manages the sandbox's "Greater London Authority (demo)" team.
-			const team = { id: 'g7lad' };
-
 			const createdId = "={{ $('Create').item.json.id }}";
 			await env.importWorkflows([
 				chainWorkflow(`${id}create`, 'e2e create', [
-					{
-						name: 'Create',
-						type: datastoreType,
-						parameters: {
-							resource: 'dataset',
-							operation: 'create',
-							title: `E2E dataset ${line}`,
-							team: team.id,
-							masthead: 'gla',
-							sharing: 'public',
-						},
-					},
+					createDatasetNode(`E2E dataset ${line}`),
 					{
 						name: 'Update',
 						type: datastoreType,
@@ -239,36 +229,20 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 			await env.importWorkflows([
 				chainWorkflow(`${id}upload`, 'e2e upload', [
-					{
-						name: 'Read Small',
-						type: 'n8n-nodes-base.readWriteFile',
-						parameters: { operation: 'read', fileSelector: smallFile, options: {} },
-					},
-					{
-						name: 'Upload Small',
-						type: datastoreType,
-						parameters: {
-							resource: 'file',
-							operation: 'upload',
-							datasetId,
-							options: { title: 'Small file' },
-						},
-					},
-					{
-						name: 'Read Large',
-						type: 'n8n-nodes-base.readWriteFile',
-						parameters: { operation: 'read', fileSelector: largeFile, options: {} },
-					},
-					{
-						name: 'Upload Large',
-						type: datastoreType,
-						parameters: {
-							resource: 'file',
-							operation: 'upload',
-							datasetId,
-							options: { title: 'Large file' },
-						},
-					},
+					...readAndUploadNodes({
+						file: smallFile,
+						datasetId,
+						title: 'Small file',
+						read: 'Read Small',
+						upload: 'Upload Small',
+					}),
+					...readAndUploadNodes({
+						file: largeFile,
+						datasetId,
+						title: 'Large file',
+						read: 'Read Large',
+						upload: 'Upload Large',
+					}),
 				]),
 			]);
 			await env.datastore.control.clearLogs();
@@ -324,7 +298,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(afterFiles.resources[small[0]]).toBeUndefined();
 
 			const teamsRun = await env.execute(`${id}teams`);
-			expect(nodeItems(teamsRun, 'Teams').map((item) => item.id)).toContain(team.id);
+			expect(nodeItems(teamsRun, 'Teams').map((item) => item.id)).toContain(EDITOR_TEAM);
 		},
 		STEP_TIMEOUT,
 	);
@@ -340,60 +314,28 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test(
 		'the trigger in a running n8n: new applications mailed once, nothing again after a restart, state in the database',
 		async () => {
-			const [emailExample] = preparedExamples({
-				triggerPollTimes: { item: [{ mode: 'everyMinute' }] },
-			});
-			await env.importWorkflows([emailExample]);
+			const kit = await triggerExample(env);
+			const { workflow: emailExample, searches, application } = kit;
 			if (line === '1')
 				await env.cli(['update:workflow', `--id=${emailExample.id}`, '--active=true']);
 			else await env.cli(['publish:workflow', `--id=${emailExample.id}`]);
-			env.mailbox.clear();
-			await env.planning.control.clearLogs();
 
-			const searches = async () =>
-				(await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
 			let server;
 			// Polls run each minute; on a loaded two-core machine one can start late, so each wait allows several.
-			const waitFor = async (check, what, limitMs = 240000) => {
-				const started = Date.now();
-				while (!(await check())) {
-					if (Date.now() - started > limitMs) {
-						// What n8n said is the only trace of a poll that failed inside it.
-						throw new Error(
-							`Timed out waiting for ${what}; n8n's log ends:\n${server.output().slice(-4000)}`,
-						);
-					}
-					await new Promise((resolve) => setTimeout(resolve, 1000));
-				}
-			};
+			// What n8n said is the only trace of a poll that failed inside it.
+			const waitForPoll = (check, what) => waitFor(check, what, { log: () => server.output() });
 
 			server = await env.startServer();
 			try {
 				// Activation polls once and learns what exists: it mails nothing.
-				await waitFor(async () => (await searches()) > 0, 'the activation poll');
-				const day = (await env.planning.control.now()).slice(0, 10);
-				const yesterday = new Date(Date.parse(day) - 86400000).toISOString().slice(0, 10);
+				await waitForPoll(async () => (await searches()) > 0, 'the activation poll');
+				const { day, yesterday } = await kit.days();
 				const added = await env.planning.control.addApplications([
-					{
-						lpa_id: '4',
-						validated: yesterday,
-						postcode: 'GU16 7HF',
-						title: 'E2E: garden room to the rear',
-						published_at: new Date(Date.now() + 1000).toISOString(),
-					},
-					{
-						lpa_id: '4',
-						validated: day,
-						postcode: 'GU16 7HF',
-						title: 'E2E: replacement porch',
-						published_at: new Date(Date.now() + 1000).toISOString(),
-					},
+					application('E2E: garden room to the rear', yesterday),
+					application('E2E: replacement porch', day),
 				]);
-				await waitFor(async () => env.mailbox.messages().length > 0, 'the digest mail');
-				const [mail] = env.mailbox.messages();
-				expect(mail.subject).toBe('2 new planning application(s) near GU16 7HF');
-				for (const application of added) expect(mail.body).toContain(application.title);
-				expect(mail.body).not.toContain(PLANNING_KEY);
+				await waitForPoll(async () => env.mailbox.messages().length > 0, 'the digest mail');
+				kit.expectDigest(env.mailbox.messages()[0], added);
 			} finally {
 				await server.stop();
 			}
@@ -402,9 +344,12 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			const searchesBefore = await searches();
 			server = await env.startServer();
 			try {
-				await waitFor(async () => (await searches()) > searchesBefore, 'a poll after the restart');
+				await waitForPoll(
+					async () => (await searches()) > searchesBefore,
+					'a poll after the restart',
+				);
 				await new Promise((resolve) => setTimeout(resolve, 65000));
-				await waitFor(
+				await waitForPoll(
 					async () => (await searches()) > searchesBefore + 1,
 					'a second poll after the restart',
 				);

@@ -22,7 +22,7 @@ import { ensureN8n } from './install-n8n.mjs';
 
 const require = createRequire(import.meta.url);
 const instance = require('./lib/n8n-instance.cjs');
-const { demoCredentials, exampleWorkflows } = require('./lib/demo.cjs');
+const { CREDENTIAL_IDS, demoCredentials, exampleWorkflows } = require('./lib/demo.cjs');
 
 export const outputFolder = path.join(instance.repoRoot, 'docs', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -45,6 +45,86 @@ const OWNER = {
 };
 
 const say = (message) => console.log(`screenshots: ${message}`);
+
+/** The id of the workflow imported only for the pictures of London Datastore 1.1 (not an example). */
+const EDITOR_WORKFLOW_ID = 'pdsScreensDatastore11';
+
+/**
+ * London Datastore 1.1 as a user sets it up in the editor, for the pictures the examples (version 1 nodes)
+ * do not give: the resource locators (from the list, by the dataset page's address), Get Many's Filters
+ * and Simplify. The locators hold what the editor stores when a list entry is picked.
+ */
+function datastoreWorkflow({ datastoreUrl, fertility }) {
+	const credentials = {
+		londonDatastoreApi: {
+			id: CREDENTIAL_IDS.londonDatastoreApi,
+			name: 'London Datastore API (sandbox)',
+		},
+	};
+	const node = (name, position, parameters) => ({
+		id: `screens-${position[1]}`,
+		name,
+		type: `${instance.PACKAGE_NAME}.londonDatastore`,
+		typeVersion: 1.1,
+		position,
+		parameters,
+		credentials,
+	});
+	const nodes = [
+		{
+			id: 'screens-start',
+			name: 'Run now',
+			type: 'n8n-nodes-base.manualTrigger',
+			typeVersion: 1,
+			position: [0, 160],
+			parameters: {},
+		},
+		node('Planning datasets', [260, 0], {
+			resource: 'dataset',
+			operation: 'getAll',
+			returnAll: true,
+			filters: {
+				team: { __rl: true, mode: 'list', value: 'p9lan', cachedResultName: 'GLA Planning' },
+				search: 'planning',
+			},
+		}),
+		node('Fertility rates', [260, 160], {
+			resource: 'dataset',
+			operation: 'get',
+			datasetId: {
+				__rl: true,
+				mode: 'list',
+				value: fertility.id,
+				cachedResultName: fertility.title,
+				cachedResultUrl: `${datastoreUrl}${fertility.canonical}`,
+			},
+		}),
+		node('Download the rates', [260, 320], {
+			resource: 'file',
+			operation: 'download',
+			datasetId: { __rl: true, mode: 'url', value: `${datastoreUrl}${fertility.canonical}` },
+			resourceId: {
+				__rl: true,
+				mode: 'list',
+				value: '4nz',
+				cachedResultName: fertility.resources['4nz'].title,
+			},
+			binaryPropertyName: 'data',
+		}),
+	];
+	return {
+		id: EDITOR_WORKFLOW_ID,
+		name: 'London Datastore 1.1 (screenshots)',
+		active: false,
+		nodes,
+		connections: {
+			'Run now': {
+				main: [nodes.slice(1).map((target) => ({ node: target.name, type: 'main', index: 0 }))],
+			},
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
 
 /**
  * Starts the sandboxes and an n8n with the package, credentials and examples, with an owner account.
@@ -92,10 +172,14 @@ export async function startEnvironment({ build = true } = {}) {
 			smtpPort: mailbox.smtpPort,
 		});
 		const workflows = exampleWorkflows();
+		const extra = datastoreWorkflow({
+			datastoreUrl: datastore.url,
+			fertility: await datastore.control.dataset('vd4q4'),
+		});
 		// The import files go into the user folder, so they are removed with it.
 		for (const [kind, data] of [
 			['credentials', credentials],
-			['workflow', workflows.map(({ workflow }) => workflow)],
+			['workflow', [...workflows.map(({ workflow }) => workflow), extra]],
 		]) {
 			const file = path.join(userFolder, `import-${kind}.json`);
 			fs.writeFileSync(file, JSON.stringify(data));
@@ -357,6 +441,14 @@ export async function captureAll(page, environment, { only } = {}) {
 		}
 	};
 	const shoot = async (name, description) => {
+		// "Node executed successfully" and other toasts would cover the output.
+		for (const close of await page.locator('.el-notification__closeBtn').all())
+			if (await close.isVisible()) await close.click({ timeout: 2_000 }).catch(() => {});
+		await page
+			.locator('.el-notification')
+			.first()
+			.waitFor({ state: 'hidden', timeout: 5_000 })
+			.catch(() => {});
 		const file = path.join(outputFolder, `${name}.png`);
 		await page.screenshot({ path: file });
 		written.push(file);
@@ -417,6 +509,47 @@ export async function captureAll(page, environment, { only } = {}) {
 		await shoot(
 			'panel-london-datastore-dataset-update',
 			'London Datastore, Dataset → Update with Set Fields',
+		);
+		await closeNodePanel(page);
+	});
+
+	await section('panel-london-datastore-locators', async () => {
+		await openWorkflow(page, url, EDITOR_WORKFLOW_ID);
+		await openNodePanel(page, 'Download the rates');
+		await shoot(
+			'panel-london-datastore-file-download',
+			"London Datastore 1.1, File → Download: the dataset by its page's address, the file from the list",
+		);
+		await closeNodePanel(page);
+		await openNodePanel(page, 'Fertility rates');
+		await page
+			.locator(
+				'[data-test-id="ndv"] [data-test-id="resource-locator-datasetId"] [data-test-id="rlc-input"]',
+			)
+			.click();
+		// The list comes from the sandbox's dataset export: wait for an entry other than the chosen one.
+		await page.getByText('Borough population estimates', { exact: true }).first().waitFor();
+		await page.waitForTimeout(800);
+		await shoot(
+			'panel-london-datastore-dataset-list',
+			'London Datastore 1.1, Dataset → Get: the Dataset field From List, searchable, listing the datasets the key may read',
+		);
+		await page.keyboard.press('Escape');
+		await closeNodePanel(page);
+	});
+
+	await section('panel-london-datastore-get-many', async () => {
+		await openWorkflow(page, url, EDITOR_WORKFLOW_ID);
+		await page.setViewportSize({ width: VIEWPORT.width, height: 1000 });
+		await openNodePanel(page, 'Planning datasets', { maxHeight: 1000 });
+		await page.locator('[data-test-id="ndv"] [data-test-id="node-execute-button"]').first().click();
+		await page
+			.locator('[data-test-id="output-panel"] [data-test-id="ndv-items-count"]')
+			.waitFor({ timeout: 120_000 });
+		await showOutputAs(page, 'Table');
+		await shoot(
+			'panel-london-datastore-get-many',
+			"London Datastore 1.1, Dataset → Get Many: Filters (team from the list, search) and Simplify's output",
 		);
 		await closeNodePanel(page);
 	});

@@ -13,10 +13,17 @@ const path = require('node:path');
 const { request } = require('undici');
 
 const {
-	PACKAGE,
+	PLANNING_KEY,
+	TYPES,
+	EDITOR_TEAM,
 	startEnvironment,
 	chainWorkflow,
-	preparedExamples,
+	branchWorkflow,
+	createDatasetNode,
+	readAndUploadNodes,
+	triggerExample,
+	editorApi,
+	waitFor,
 	writeLargeFile,
 	md5OfFile,
 	nodeItems,
@@ -27,14 +34,31 @@ const {
 
 // 2: n8n 2.40.7, 2.41: the newest 2.x that installs here (2.41.1), 1: the last 1.x (1.123.81).
 const LINES = (process.env.E2E_N8N_LINES || '2,2.41,1').split(',').map((line) => line.trim());
-const PLANNING_KEY = 'demo-planning-key';
 const DATAPRESS_KEY = 'demo-editor-key';
 // Installing n8n the first time takes minutes; every CLI command boots n8n (a few seconds).
 const SETUP_TIMEOUT = 20 * 60 * 1000;
 const STEP_TIMEOUT = 5 * 60 * 1000;
 
-const planningType = `${PACKAGE}.ukPlanning`;
-const datastoreType = `${PACKAGE}.londonDatastore`;
+const planningType = TYPES.planning;
+const datastoreType = TYPES.datastore;
+
+/** A postcode of another authority than `postcode`'s, more than `miles` from it (as the crow flies). */
+async function farPostcode(env, postcode, miles) {
+	const postcodes = await env.planning.control.postcodes();
+	const centre = postcodes.find((entry) => entry.postcode === postcode);
+	const radians = (degrees) => (degrees * Math.PI) / 180;
+	const distance = (a, b) => {
+		const h =
+			Math.sin(radians(b.lat - a.lat) / 2) ** 2 +
+			Math.cos(radians(a.lat)) *
+				Math.cos(radians(b.lat)) *
+				Math.sin(radians(b.lng - a.lng) / 2) ** 2;
+		return 2 * 3958.8 * Math.asin(Math.sqrt(h));
+	};
+	return postcodes.find(
+		(entry) => entry.lpa_id !== centre.lpa_id && distance(centre, entry) > miles,
+	);
+}
 
 describe.each(LINES)('n8n %s.x', (line) => {
 	/** The line in workflow ids, which take letters and digits only. */
@@ -183,24 +207,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				path.join(env.filesFolder, 'large.bin'),
 				100 * 1024 * 1024 + 4096,
 			);
-			// The demo editor manages the sandbox's "Greater London Authority (demo)" team.
-			const team = { id: 'g7lad' };
-
 			const createdId = "={{ $('Create').item.json.id }}";
 			await env.importWorkflows([
 				chainWorkflow(`${id}create`, 'e2e create', [
-					{
-						name: 'Create',
-						type: datastoreType,
-						parameters: {
-							resource: 'dataset',
-							operation: 'create',
-							title: `E2E dataset ${line}`,
-							team: team.id,
-							masthead: 'gla',
-							sharing: 'public',
-						},
-					},
+					createDatasetNode(`E2E dataset ${line}`),
 					{
 						name: 'Update',
 						type: datastoreType,
@@ -239,36 +249,20 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 			await env.importWorkflows([
 				chainWorkflow(`${id}upload`, 'e2e upload', [
-					{
-						name: 'Read Small',
-						type: 'n8n-nodes-base.readWriteFile',
-						parameters: { operation: 'read', fileSelector: smallFile, options: {} },
-					},
-					{
-						name: 'Upload Small',
-						type: datastoreType,
-						parameters: {
-							resource: 'file',
-							operation: 'upload',
-							datasetId,
-							options: { title: 'Small file' },
-						},
-					},
-					{
-						name: 'Read Large',
-						type: 'n8n-nodes-base.readWriteFile',
-						parameters: { operation: 'read', fileSelector: largeFile, options: {} },
-					},
-					{
-						name: 'Upload Large',
-						type: datastoreType,
-						parameters: {
-							resource: 'file',
-							operation: 'upload',
-							datasetId,
-							options: { title: 'Large file' },
-						},
-					},
+					...readAndUploadNodes({
+						file: smallFile,
+						datasetId,
+						title: 'Small file',
+						read: 'Read Small',
+						upload: 'Upload Small',
+					}),
+					...readAndUploadNodes({
+						file: largeFile,
+						datasetId,
+						title: 'Large file',
+						read: 'Read Large',
+						upload: 'Upload Large',
+					}),
 				]),
 			]);
 			await env.datastore.control.clearLogs();
@@ -324,7 +318,344 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(afterFiles.resources[small[0]]).toBeUndefined();
 
 			const teamsRun = await env.execute(`${id}teams`);
-			expect(nodeItems(teamsRun, 'Teams').map((item) => item.id)).toContain(team.id);
+			expect(nodeItems(teamsRun, 'Teams').map((item) => item.id)).toContain(EDITOR_TEAM);
+		},
+		STEP_TIMEOUT,
+	);
+
+	test(
+		"in n8n's editor API: the Dataset, File and Team lists of London Datastore 1.1 (From List) and UK Planning 2's authorities (Filters), as the open panel asks for them",
+		async () => {
+			const siteUrl = env.datastore.url;
+			const fertility = await env.datastore.control.dataset('vd4q4');
+			const server = await env.startServer();
+			try {
+				const editor = await editorApi({ url: server.url, installed: env.installed });
+				const datastore = { type: datastoreType, version: 1.1 };
+				const getDataset = { resource: 'dataset', operation: 'get' };
+
+				// The dataset list, searched as typed: title, page address (as the list links it), id.
+				const searched = await editor.listSearch({
+					...datastore,
+					path: 'datasetId',
+					methodName: 'searchDatasets',
+					parameters: getDataset,
+					filter: 'fertility',
+				});
+				expect(searched.results).toEqual([
+					{
+						name: 'Age specific fertility rates',
+						value: 'vd4q4',
+						url: `${siteUrl}${fertility.canonical}`,
+					},
+				]);
+				// Unfiltered: every dataset the key may read, private ones of the editor's teams included.
+				const all = await editor.listSearch({
+					...datastore,
+					path: 'datasetId',
+					methodName: 'searchDatasets',
+					parameters: getDataset,
+				});
+				expect(all.results.map((result) => result.value)).toEqual(
+					expect.arrayContaining(['vd4q4', 'a7k2m', 'b3pop', 'c5ext', 'd9pvt']),
+				);
+
+				// The File list follows the Dataset field, here given by the page address as copied from the browser.
+				const files = await editor.listSearch({
+					...datastore,
+					path: 'resourceId',
+					methodName: 'searchFiles',
+					parameters: {
+						resource: 'file',
+						operation: 'download',
+						datasetId: { __rl: true, mode: 'url', value: `${siteUrl}${fertility.canonical}` },
+						resourceId: { __rl: true, mode: 'list', value: '' },
+					},
+				});
+				// In their order on the dataset's page.
+				expect(files.results.map((result) => [result.value, result.name])).toEqual([
+					['7yw', 'test_file.txt'],
+					['lfe', 'total_fertility_rates.csv'],
+					['4nz', 'age_specific_fertility_rates.csv'],
+					['bcb', 'adjusted_total_fertility_rates.csv'],
+				]);
+
+				// Get Many's Filters → Team list, searched.
+				const teams = await editor.listSearch({
+					...datastore,
+					path: 'filters.team',
+					methodName: 'searchTeams',
+					parameters: { resource: 'dataset', operation: 'getAll', filters: {} },
+					filter: 'planning',
+				});
+				expect(teams.results).toEqual([{ name: 'GLA Planning', value: 'p9lan' }]);
+
+				// UK Planning 2: the authorities of the Filters collection's multi-select.
+				const authorities = await editor.loadOptions({
+					type: planningType,
+					version: 2,
+					path: 'filters.lpaIds',
+					methodName: 'getAuthorities',
+					parameters: { resource: 'application', operation: 'search', mode: 'count', filters: {} },
+				});
+				const lpas = await env.planning.control.lpas();
+				expect(authorities.map((option) => String(option.value)).sort()).toEqual(
+					lpas.map((lpa) => String(lpa.id)).sort(),
+				);
+				expect(authorities.find((option) => String(option.value) === '4').name).toBe(
+					'Surrey-Heath',
+				);
+			} finally {
+				await server.stop();
+			}
+		},
+		STEP_TIMEOUT,
+	);
+
+	test(
+		'London Datastore 1.1 runs: Dataset by URL, by ID and from the list, Simplify on by default and off, Get Many with Filters and a Limit, File → Download into binary data byte for byte; a version 1 node (a plain ID) beside it keeps the full dataset',
+		async () => {
+			const id = `pdsE2eLocators${lineId}`;
+			const siteUrl = env.datastore.url;
+			const population = await env.datastore.control.dataset('b3pop');
+			const populationPage = `${siteUrl}${population.canonical}`;
+			const populationFileUrl = new URL(population.resources.k2p.url, siteUrl).toString();
+			const populationCopy = path.join(env.filesFolder, `population-${lineId}.csv`);
+			const notesCopy = path.join(env.filesFolder, `notes-${lineId}.txt`);
+			const locator = (mode, value) => ({ __rl: true, mode, value });
+			const v11 = (name, parameters) => ({
+				name,
+				type: datastoreType,
+				typeVersion: 1.1,
+				parameters,
+			});
+			const write = (name, fileName, dataPropertyName) => ({
+				name,
+				type: 'n8n-nodes-base.readWriteFile',
+				parameters: { operation: 'write', fileName, dataPropertyName, options: {} },
+			});
+			const get = { resource: 'dataset', operation: 'get' };
+			const download = { resource: 'file', operation: 'download' };
+			await env.importWorkflows([
+				branchWorkflow(id, 'e2e London Datastore 1.1', [
+					[v11('By URL', { ...get, datasetId: locator('url', populationPage) })],
+					[v11('By ID, full', { ...get, datasetId: locator('id', 'b3pop'), simplify: false })],
+					[v11('From list', { ...get, datasetId: locator('list', 'd9pvt') })],
+					[
+						{
+							name: 'Version 1',
+							type: datastoreType,
+							typeVersion: 1,
+							parameters: { ...get, datasetId: 'b3pop' },
+						},
+					],
+					[
+						v11('Get Many, filtered', {
+							resource: 'dataset',
+							operation: 'getAll',
+							returnAll: true,
+							filters: { team: locator('list', 'p9lan'), search: 'planning' },
+						}),
+					],
+					[v11('Get Many, limit', { resource: 'dataset', operation: 'getAll', limit: 2 })],
+					[
+						v11('Download by URL', {
+							...download,
+							datasetId: locator('url', populationPage),
+							resourceId: locator('url', populationFileUrl),
+						}),
+						write('Write population', populationCopy, 'data'),
+					],
+					[
+						v11('Download private', {
+							...download,
+							datasetId: locator('list', 'd9pvt'),
+							resourceId: locator('list', 'q1n'),
+							binaryPropertyName: 'notes',
+						}),
+						write('Write notes', notesCopy, 'notes'),
+					],
+				]),
+			]);
+			const run = await env.execute(id);
+			const ran = Object.keys(run.data.resultData.runData);
+			for (const name of ran) expect([name, nodeError(run, name)]).toEqual([name, undefined]);
+			expect(ran).toHaveLength(11);
+
+			// Simplify, the 1.1 default: the compact dataset, its page address and its files.
+			const simpleKeys = ['files', 'id', 'sharing', 'team', 'title', 'updatedAt', 'url'];
+			const [byUrl] = nodeItems(run, 'By URL');
+			expect(Object.keys(byUrl).sort()).toEqual(simpleKeys);
+			expect(byUrl).toMatchObject({
+				id: 'b3pop',
+				title: 'Borough population estimates',
+				team: EDITOR_TEAM,
+				sharing: 'public',
+				url: populationPage,
+			});
+			expect(byUrl.files).toEqual([
+				expect.objectContaining({
+					id: 'k2p',
+					title: 'Population by borough',
+					url: expect.any(String),
+				}),
+			]);
+			// Simplify off, and version 1 (a plain ID, as saved before the locators): the dataset as DataPress sends it.
+			const [full] = nodeItems(run, 'By ID, full');
+			expect(full.id).toBe('b3pop');
+			expect(full.resources.k2p.title).toBe('Population by borough');
+			expect(full).toHaveProperty('licence');
+			expect(full.files).toBeUndefined();
+			expect(nodeItems(run, 'Version 1')).toEqual([full]);
+			// From the list: the id the list gave, a private dataset the editor's team may read.
+			const [fromList] = nodeItems(run, 'From list');
+			expect(fromList).toMatchObject({ id: 'd9pvt', sharing: 'private', team: 'p9lan' });
+
+			// Get Many: the Team filter (a locator) and the search, every match and nothing else.
+			const filtered = nodeItems(run, 'Get Many, filtered');
+			expect(filtered.map((dataset) => dataset.id).sort()).toEqual(['a7k2m', 'c5ext', 'd9pvt']);
+			for (const dataset of filtered) {
+				expect(Object.keys(dataset).sort()).toEqual(simpleKeys);
+				expect(dataset.team).toBe('p9lan');
+			}
+			expect(nodeItems(run, 'Get Many, limit')).toHaveLength(2);
+
+			// File → Download: binary data n8n writes to disk as it came, private files too.
+			const binaryOf = (name, field) =>
+				run.data.resultData.runData[name][0].data.main[0][0].binary[field];
+			expect(nodeItems(run, 'Download by URL')[0]).toMatchObject({
+				datasetId: 'b3pop',
+				resourceId: 'k2p',
+				fileName: 'population.csv',
+			});
+			expect(binaryOf('Download by URL', 'data')).toMatchObject({ fileName: 'population.csv' });
+			expect(binaryOf('Download private', 'notes')).toMatchObject({ fileName: 'notes.txt' });
+			expect(await md5OfFile(populationCopy)).toBe(
+				await md5OfFile(env.datastore.control.resourceFilePath('b3pop', 'k2p')),
+			);
+			expect(fs.readFileSync(notesCopy, 'utf8')).toBe(
+				fs.readFileSync(env.datastore.control.resourceFilePath('d9pvt', 'q1n'), 'utf8'),
+			);
+		},
+		STEP_TIMEOUT,
+	);
+
+	test(
+		'UK Planning 2 runs: the Filters collection narrows the search as each filter says, Simplify on by default and off, camelCase output; a version 1 node (top-level filters) beside it',
+		async () => {
+			const id = `pdsE2eFilters${lineId}`;
+			const keyword = `E2E editor filters ${lineId}`;
+			const day = (await env.planning.control.now()).slice(0, 10);
+			const daysAgo = (days) =>
+				new Date(Date.parse(day) - days * 86400000).toISOString().slice(0, 10);
+			const other = (await env.planning.control.lpas()).find((lpa) => lpa.id !== '4');
+			const application = (title, extra = {}) => ({
+				lpa_id: '4',
+				validated: day,
+				postcode: 'GU16 7HF',
+				title: `${keyword}: ${title}`,
+				...extra,
+			});
+			const matching = await env.planning.control.addApplications([
+				application('air source heat pump', { applicant_name: 'A. Applicant' }),
+				application('solar panels', { validated: daysAgo(3), postcode: 'GU16 6AB' }),
+			]);
+			// Each left out by one filter only.
+			await env.planning.control.addApplications([
+				application('another authority', { lpa_id: other.id }),
+				application('another postcode area', { postcode: 'GU15 3SY' }),
+				application('validated too long ago', { validated: daysAgo(400) }),
+				{ ...application(''), title: 'E2E editor: without the keyword' },
+			]);
+			const filters = {
+				lpaIds: ['4'],
+				keyword,
+				postcodeStart: 'gu16',
+				dateFrom: daysAgo(30),
+			};
+			const v2 = (name, parameters) => ({
+				name,
+				type: planningType,
+				typeVersion: 2,
+				parameters: { resource: 'application', operation: 'search', filters, ...parameters },
+			});
+			await env.importWorkflows([
+				branchWorkflow(id, 'e2e UK Planning 2', [
+					[v2('Count', { mode: 'count' })],
+					[v2('Simplified', { mode: 'applications', maxCredits: 10 })],
+					[v2('Full', { mode: 'applications', maxCredits: 10, simplify: false })],
+					[
+						{
+							name: 'Version 1',
+							type: planningType,
+							typeVersion: 1,
+							parameters: {
+								resource: 'application',
+								operation: 'search',
+								mode: 'applications',
+								maxCredits: 10,
+								...filters,
+							},
+						},
+					],
+				]),
+			]);
+			await env.planning.control.clearLogs();
+			const run = await env.execute(id);
+			for (const name of ['Count', 'Simplified', 'Full', 'Version 1'])
+				expect([name, nodeError(run, name)]).toEqual([name, undefined]);
+			const references = matching.map((added) => added.keyval).sort();
+
+			expect(nodeItems(run, 'Count')[0].count).toBe(2);
+			// Simplify, the default: these fields in this order, the location as one object.
+			const simplified = nodeItems(run, 'Simplified');
+			expect(simplified.map((item) => item.reference).sort()).toEqual(references);
+			for (const item of simplified) {
+				expect(Object.keys(item)).toEqual([
+					'reference',
+					'authority',
+					'title',
+					'address',
+					'postcode',
+					'validated',
+					'link',
+					'location',
+				]);
+				expect(item.title.startsWith(keyword)).toBe(true);
+			}
+			const heatPump = simplified.find((item) => item.reference === matching[0].keyval);
+			expect(heatPump.location).toEqual({ lat: expect.any(Number), lng: expect.any(Number) });
+			// Simplify off: every field, in version 2's camelCase names.
+			const full = nodeItems(run, 'Full');
+			expect(full.map((item) => item.reference).sort()).toEqual(references);
+			const fullHeatPump = full.find((item) => item.reference === matching[0].keyval);
+			expect(fullHeatPump).toMatchObject({
+				authorityId: '4',
+				applicantName: 'A. Applicant',
+				postcode: 'GU16 7HF',
+			});
+			expect(fullHeatPump).not.toHaveProperty('applicant_name');
+			expect(fullHeatPump).not.toHaveProperty('lpa_name');
+			// Version 1, as saved before: the same applications under the API's own names.
+			const v1 = nodeItems(run, 'Version 1');
+			expect(v1.map((item) => item.keyval).sort()).toEqual(references);
+			expect(v1.find((item) => item.keyval === matching[0].keyval)).toMatchObject({
+				applicant_name: 'A. Applicant',
+			});
+
+			// Every search the sandbox answered carried every filter; each application fetched cost one credit.
+			const searches = (await env.planning.control.requests()).filter(
+				(entry) => entry.path === '/search',
+			);
+			expect(searches.length).toBeGreaterThan(0);
+			for (const search of searches)
+				expect(search.query).toMatchObject({
+					lpa_id: '4',
+					keyword,
+					postcode_start: expect.stringMatching(/^GU16$/i),
+					date_from: daysAgo(30),
+				});
+			expect(await totalCharged()).toBe(6);
 		},
 		STEP_TIMEOUT,
 	);
@@ -340,60 +671,36 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test(
 		'the trigger in a running n8n: new applications mailed once, nothing again after a restart, state in the database',
 		async () => {
-			const [emailExample] = preparedExamples({
-				triggerPollTimes: { item: [{ mode: 'everyMinute' }] },
-			});
-			await env.importWorkflows([emailExample]);
+			const kit = await triggerExample(env);
+			const { workflow: emailExample, searches, application } = kit;
 			if (line === '1')
 				await env.cli(['update:workflow', `--id=${emailExample.id}`, '--active=true']);
 			else await env.cli(['publish:workflow', `--id=${emailExample.id}`]);
-			env.mailbox.clear();
-			await env.planning.control.clearLogs();
+			// An application of another authority, miles from GU16 7HF: outside the trigger's radius filter.
+			const far = await farPostcode(env, 'GU16 7HF', 5);
 
-			const searches = async () =>
-				(await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
 			let server;
 			// Polls run each minute; on a loaded two-core machine one can start late, so each wait allows several.
-			const waitFor = async (check, what, limitMs = 240000) => {
-				const started = Date.now();
-				while (!(await check())) {
-					if (Date.now() - started > limitMs) {
-						// What n8n said is the only trace of a poll that failed inside it.
-						throw new Error(
-							`Timed out waiting for ${what}; n8n's log ends:\n${server.output().slice(-4000)}`,
-						);
-					}
-					await new Promise((resolve) => setTimeout(resolve, 1000));
-				}
-			};
+			// What n8n said is the only trace of a poll that failed inside it.
+			const waitForPoll = (check, what) => waitFor(check, what, { log: () => server.output() });
 
 			server = await env.startServer();
 			try {
 				// Activation polls once and learns what exists: it mails nothing.
-				await waitFor(async () => (await searches()) > 0, 'the activation poll');
-				const day = (await env.planning.control.now()).slice(0, 10);
-				const yesterday = new Date(Date.parse(day) - 86400000).toISOString().slice(0, 10);
+				await waitForPoll(async () => (await searches()) > 0, 'the activation poll');
+				const { day, yesterday } = await kit.days();
 				const added = await env.planning.control.addApplications([
-					{
-						lpa_id: '4',
-						validated: yesterday,
-						postcode: 'GU16 7HF',
-						title: 'E2E: garden room to the rear',
-						published_at: new Date(Date.now() + 1000).toISOString(),
-					},
-					{
-						lpa_id: '4',
-						validated: day,
-						postcode: 'GU16 7HF',
-						title: 'E2E: replacement porch',
-						published_at: new Date(Date.now() + 1000).toISOString(),
-					},
+					application('E2E: garden room to the rear', yesterday),
+					application('E2E: replacement porch', day),
 				]);
-				await waitFor(async () => env.mailbox.messages().length > 0, 'the digest mail');
-				const [mail] = env.mailbox.messages();
-				expect(mail.subject).toBe('2 new planning application(s) near GU16 7HF');
-				for (const application of added) expect(mail.body).toContain(application.title);
-				expect(mail.body).not.toContain(PLANNING_KEY);
+				const [outside] = await env.planning.control.addApplications([
+					application('E2E: far away, outside the radius', day, {
+						lpa_id: far.lpa_id,
+						postcode: far.postcode,
+					}),
+				]);
+				await waitForPoll(async () => env.mailbox.messages().length > 0, 'the digest mail');
+				kit.expectDigest(env.mailbox.messages()[0], added, [outside]);
 			} finally {
 				await server.stop();
 			}
@@ -402,9 +709,12 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			const searchesBefore = await searches();
 			server = await env.startServer();
 			try {
-				await waitFor(async () => (await searches()) > searchesBefore, 'a poll after the restart');
+				await waitForPoll(
+					async () => (await searches()) > searchesBefore,
+					'a poll after the restart',
+				);
 				await new Promise((resolve) => setTimeout(resolve, 65000));
-				await waitFor(
+				await waitForPoll(
 					async () => (await searches()) > searchesBefore + 1,
 					'a second poll after the restart',
 				);

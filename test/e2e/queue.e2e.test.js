@@ -10,10 +10,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const {
-	PACKAGE,
+	PLANNING_KEY,
+	TYPES,
 	startQueueEnvironment,
 	chainWorkflow,
-	preparedExamples,
+	createDatasetNode,
+	readAndUploadNodes,
+	triggerExample,
+	waitFor,
 	writeLargeFile,
 	md5OfFile,
 	nodeItems,
@@ -23,23 +27,9 @@ const {
 } = require('./support');
 
 const WORKERS = ['worker1', 'worker2'];
-const PLANNING_KEY = 'demo-planning-key';
 // Installing n8n and PostgreSQL/Redis the first time takes minutes; the cluster boots in about a minute.
 const SETUP_TIMEOUT = 25 * 60 * 1000;
 const STEP_TIMEOUT = 10 * 60 * 1000;
-
-const planningType = `${PACKAGE}.ukPlanning`;
-const datastoreType = `${PACKAGE}.londonDatastore`;
-
-async function waitFor(check, what, limitMs = 180000) {
-	const started = Date.now();
-	for (;;) {
-		const value = await check();
-		if (value) return value;
-		if (Date.now() - started > limitMs) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 500));
-	}
-}
 
 describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', () => {
 	let env;
@@ -106,36 +96,21 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 	test(
 		'the trigger polls on the main and each emission runs on a worker; the main SIGKILLed mid-poll and restarted: nothing twice, nothing missed; its state in PostgreSQL',
 		async () => {
-			const [emailExample] = preparedExamples({
-				triggerPollTimes: { item: [{ mode: 'everyMinute' }] },
-			});
-			const workflowId = emailExample.id;
-			await env.importWorkflows([emailExample]);
-			env.mailbox.clear();
-			await env.planning.control.clearLogs();
-			const searches = async () =>
-				(await env.planning.control.requests()).filter((entry) => entry.path === '/search').length;
+			const kit = await triggerExample(env);
+			const workflowId = kit.workflow.id;
+			const { searches, application } = kit;
 			const mails = () => env.mailbox.messages();
-			const application = (title, validated) => ({
-				lpa_id: '4',
-				validated,
-				postcode: 'GU16 7HF',
-				title,
-				published_at: new Date(Date.now() + 1000).toISOString(),
-			});
 
 			// Activation polls once on the main and learns what exists: it mails nothing.
 			await env.rest().activate(workflowId);
 			await waitFor(async () => (await searches()) > 0, 'the activation poll');
-			const day = (await env.planning.control.now()).slice(0, 10);
-			const yesterday = new Date(Date.parse(day) - 86400000).toISOString().slice(0, 10);
+			const { day, yesterday } = await kit.days();
 			const first = await env.planning.control.addApplications([
 				application('Queue E2E: garden room to the rear', yesterday),
 				application('Queue E2E: replacement porch', day),
 			]);
 			await waitFor(() => mails().length > 0, 'the first digest');
-			expect(mails()[0].subject).toBe('2 new planning application(s) near GU16 7HF');
-			for (const added of first) expect(mails()[0].body).toContain(added.title);
+			kit.expectDigest(mails()[0], first);
 
 			// The next poll is held by the Planning API while the main is killed without warning.
 			const searchesBefore = await searches();
@@ -156,7 +131,6 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			await waitFor(
 				async () => (await searches()) > afterSecond + 1,
 				'two polls after the second digest',
-				240000,
 			);
 			await waitFor(
 				() =>
@@ -167,9 +141,7 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			);
 
 			expect(mails()).toHaveLength(2);
-			expect(mails()[1].subject).toBe('2 new planning application(s) near GU16 7HF');
-			for (const added of second) expect(mails()[1].body).toContain(added.title);
-			for (const added of first) expect(mails()[1].body).not.toContain(added.title);
+			kit.expectDigest(mails()[1], second, first);
 
 			// Each digest is one trigger execution, run by a worker, not by the main.
 			const records = executionRecords(workflowId);
@@ -202,39 +174,16 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			);
 			await env.importWorkflows([
 				chainWorkflow(`${id}create`, 'queue create', [
-					{
-						name: 'Create',
-						type: datastoreType,
-						parameters: {
-							resource: 'dataset',
-							operation: 'create',
-							title: 'Queue E2E: upload under a killed worker',
-							team: 'g7lad',
-							masthead: 'gla',
-							sharing: 'public',
-						},
-					},
+					createDatasetNode('Queue E2E: upload under a killed worker'),
 				]),
 			]);
 			const datasetId = nodeItems(await env.execute(`${id}create`), 'Create')[0].id;
 			await env.importWorkflows([
-				chainWorkflow(`${id}upload`, 'queue killed upload', [
-					{
-						name: 'Read',
-						type: 'n8n-nodes-base.readWriteFile',
-						parameters: { operation: 'read', fileSelector: file, options: {} },
-					},
-					{
-						name: 'Upload',
-						type: datastoreType,
-						parameters: {
-							resource: 'file',
-							operation: 'upload',
-							datasetId,
-							options: { title: 'Killed upload' },
-						},
-					},
-				]),
+				chainWorkflow(
+					`${id}upload`,
+					'queue killed upload',
+					readAndUploadNodes({ file, datasetId, title: 'Killed upload' }),
+				),
 			]);
 			/** Every resource of the dataset points at a stored file of its recorded size. */
 			const resourcesAllArrived = async () => {
@@ -310,7 +259,7 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 				chainWorkflow(id, 'queue concurrent search', [
 					{
 						name: 'Search',
-						type: planningType,
+						type: TYPES.planning,
 						parameters: {
 							resource: 'application',
 							operation: 'search',

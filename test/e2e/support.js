@@ -268,6 +268,15 @@ async function checkExamples(env) {
 let nodeCounter = 0;
 /** A workflow of a Manual Trigger followed by the given nodes in a chain (each `{ name, type, parameters }`). */
 function chainWorkflow(id, name, nodes) {
+	return branchWorkflow(id, name, [nodes]);
+}
+
+/**
+ * A workflow of a Manual Trigger with several chains of nodes behind it, each branch run once from the
+ * trigger's one item (so a node that outputs many items does not multiply the nodes of other branches).
+ * A node's `typeVersion` defaults to 1, as in a workflow saved before the nodes had later versions.
+ */
+function branchWorkflow(id, name, branches) {
 	const trigger = {
 		id: `${id}-start`,
 		name: 'Start',
@@ -276,21 +285,35 @@ function chainWorkflow(id, name, nodes) {
 		position: [0, 0],
 		parameters: {},
 	};
-	const placed = nodes.map((node, index) => ({
-		id: `${id}-n${index}-${nodeCounter++}`,
-		typeVersion: 1,
-		position: [220 * (index + 1), 0],
-		...node,
-		credentials: node.credentials || credentialsFor(node.type),
-	}));
-	const all = [trigger, ...placed];
 	const connections = {};
-	for (let index = 0; index < all.length - 1; index++) {
-		connections[all[index].name] = {
-			main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]],
-		};
-	}
-	return { id, name, active: false, nodes: all, connections, settings: { executionOrder: 'v1' } };
+	const connect = (from, to) => {
+		connections[from.name] = connections[from.name] || { main: [[]] };
+		connections[from.name].main[0].push({ node: to.name, type: 'main', index: 0 });
+	};
+	const placed = [];
+	branches.forEach((nodes, branch) => {
+		let previous = trigger;
+		nodes.forEach((node, index) => {
+			const full = {
+				id: `${id}-n${branch}-${index}-${nodeCounter++}`,
+				typeVersion: 1,
+				position: [220 * (index + 1), 160 * branch],
+				...node,
+				credentials: node.credentials || credentialsFor(node.type),
+			};
+			placed.push(full);
+			connect(previous, full);
+			previous = full;
+		});
+	});
+	return {
+		id,
+		name,
+		active: false,
+		nodes: [trigger, ...placed],
+		connections,
+		settings: { executionOrder: 'v1' },
+	};
 }
 
 const PACKAGE = instance.PACKAGE_NAME;
@@ -345,8 +368,145 @@ function tempFolder(prefix) {
 	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+const PLANNING_KEY = 'demo-planning-key';
+/** The package's node types as n8n names a community package's nodes. */
+const TYPES = {
+	planning: `${PACKAGE}.ukPlanning`,
+	trigger: `${PACKAGE}.ukPlanningTrigger`,
+	datastore: `${PACKAGE}.londonDatastore`,
+};
+/** The team the sandbox's demo editor manages: "Greater London Authority (demo)". */
+const EDITOR_TEAM = 'g7lad';
+
+/**
+ * Polls `check` (sync or async) until it gives something truthy, and resolves to that. On a loaded two-core
+ * machine n8n can be slow, so the default bound is generous; `log()` (n8n's output, say) explains a timeout.
+ */
+async function waitFor(check, what, { limitMs = 240000, intervalMs = 1000, log } = {}) {
+	const started = Date.now();
+	for (;;) {
+		const value = await check();
+		if (value) return value;
+		if (Date.now() - started > limitMs) {
+			const trace = log ? `; the log ends:\n${log().slice(-4000)}` : '';
+			throw new Error(`Timed out waiting for ${what}${trace}`);
+		}
+		await new Promise((resolve) => setTimeout(resolve, intervalMs));
+	}
+}
+
+/** Dataset → Create (node version 1) of a public dataset in the editor's team. */
+function createDatasetNode(title, name = 'Create') {
+	return {
+		name,
+		type: TYPES.datastore,
+		parameters: {
+			resource: 'dataset',
+			operation: 'create',
+			title,
+			team: EDITOR_TEAM,
+			masthead: 'gla',
+			sharing: 'public',
+		},
+	};
+}
+
+/** Read/Write Files from Disk reading `file`, then File → Upload (node version 1) of it into `datasetId`. */
+function readAndUploadNodes({ file, datasetId, title, read = 'Read', upload = 'Upload' }) {
+	return [
+		{
+			name: read,
+			type: 'n8n-nodes-base.readWriteFile',
+			parameters: { operation: 'read', fileSelector: file, options: {} },
+		},
+		{
+			name: upload,
+			type: TYPES.datastore,
+			parameters: { resource: 'file', operation: 'upload', datasetId, options: { title } },
+		},
+	];
+}
+
+/**
+ * Example 1 (the trigger, UK Planning Trigger 2 with its Filters: within 1 mile of GU16 7HF) imported with
+ * polls every minute, and what its tests share: the searches the Planning sandbox has answered, applications
+ * to add near the postcode, today and yesterday on the sandbox's clock, and the digest mail's check.
+ */
+async function triggerExample(env) {
+	const [workflow] = preparedExamples({ triggerPollTimes: { item: [{ mode: 'everyMinute' }] } });
+	await env.importWorkflows([workflow]);
+	env.mailbox.clear();
+	await env.planning.control.clearLogs();
+	return {
+		workflow,
+		searches: async () =>
+			(await env.planning.control.requests()).filter((entry) => entry.path === '/search').length,
+		/** An application near GU16 7HF, published a second from now (the trigger emits what is published after it learnt). */
+		application: (title, validated, extra = {}) => ({
+			lpa_id: '4',
+			validated,
+			postcode: 'GU16 7HF',
+			title,
+			published_at: new Date(Date.now() + 1000).toISOString(),
+			...extra,
+		}),
+		async days() {
+			const day = (await env.planning.control.now()).slice(0, 10);
+			const yesterday = new Date(Date.parse(day) - 86400000).toISOString().slice(0, 10);
+			return { day, yesterday };
+		},
+		/** One digest of exactly `added` (and nothing of `notIn`), without the key. */
+		expectDigest(mail, added, notIn = []) {
+			expect(mail.subject).toBe(`${added.length} new planning application(s) near GU16 7HF`);
+			for (const application of added) expect(mail.body).toContain(application.title);
+			for (const application of notIn) expect(mail.body).not.toContain(application.title);
+			expect(mail.body).not.toContain(PLANNING_KEY);
+		},
+	};
+}
+
+/**
+ * What the editor asks a running n8n for while a node's panel is open (POST /rest/dynamic-node-parameters/…):
+ * a resource locator's list (`listSearch`) and a dropdown's options (`loadOptions`), with the node's current
+ * parameters and the demo credential, as the owner. Resolves to `{ listSearch, loadOptions }`.
+ */
+async function editorApi({ url, installed }) {
+	const { restClient } = require('../../scripts/lib/queue-mode.cjs');
+	const rest = await restClient({ url, installed }).login();
+	const payload = ({ type, version, path: parameterPath, methodName, parameters }) => ({
+		nodeTypeAndVersion: { name: type, version },
+		path: `parameters.${parameterPath}`,
+		methodName,
+		currentNodeParameters: parameters,
+		credentials: credentialsFor(type),
+	});
+	return {
+		rest,
+		/** The list of a resource locator's From List mode: `{ results: [{ name, value, url }] }`. */
+		async listSearch({ filter, ...request }) {
+			return await rest.call('POST', '/dynamic-node-parameters/resource-locator-results', {
+				...payload(request),
+				...(filter === undefined ? {} : { filter }),
+			});
+		},
+		/** The options of an options or multiOptions parameter: `[{ name, value, description }]`. */
+		async loadOptions(request) {
+			return await rest.call('POST', '/dynamic-node-parameters/options', payload(request));
+		},
+	};
+}
+
 module.exports = {
 	PACKAGE,
+	PLANNING_KEY,
+	TYPES,
+	EDITOR_TEAM,
+	waitFor,
+	branchWorkflow,
+	createDatasetNode,
+	readAndUploadNodes,
+	triggerExample,
+	editorApi,
 	startEnvironment,
 	startQueueEnvironment,
 	chainWorkflow,

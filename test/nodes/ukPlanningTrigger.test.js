@@ -108,6 +108,23 @@ async function searchRequests() {
 
 const keyvalsOf = (output) => (output ? output[0].map((item) => String(item.json.keyval)) : []);
 
+/**
+ * An active trigger on the first authority (its activation poll done) and one application published
+ * since, validated `daysAgo` days ago: what the fault tests start from.
+ */
+async function activeWithOneNew({
+	daysAgo,
+	postcode,
+	address,
+	params = parameters(lpaIds.slice(0, 1)),
+}) {
+	const { staticData } = await poll(params, {});
+	const [added] = await publishLater([
+		{ lpa_id: lpaIds[0], validated: isoDay((await nowMs()) - daysAgo * DAY), postcode, address },
+	]);
+	return { staticData, added };
+}
+
 describe('UK Planning Trigger', () => {
 	test('first poll learns what exists without emitting; an unchanged poll is one free request', async () => {
 		const watched = lpaIds.slice(0, 2);
@@ -292,15 +309,11 @@ describe('UK Planning Trigger', () => {
 			'a paid search refused with %s charged nothing and is repeated within the poll',
 			async (_name, fault) => {
 				const watched = lpaIds.slice(0, 1);
-				const { staticData } = await poll(parameters(watched), {});
-				const [added] = await publishLater([
-					{
-						lpa_id: watched[0],
-						validated: isoDay((await nowMs()) - 5 * DAY),
-						postcode: 'N1 9ZZ',
-						address: 'Refused Lane',
-					},
-				]);
+				const { staticData, added } = await activeWithOneNew({
+					daysAgo: 5,
+					postcode: 'N1 9ZZ',
+					address: 'Refused Lane',
+				});
 				await sandbox.control.clearLogs();
 				await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
 				const result = await poll(parameters(watched), staticData);
@@ -321,15 +334,11 @@ describe('UK Planning Trigger', () => {
 		];
 		test.each(cases)('%s', async (_name, fault, pollBudgetMs) => {
 			const watched = lpaIds.slice(0, 1);
-			const { staticData } = await poll(parameters(watched), {});
-			const [added] = await publishLater([
-				{
-					lpa_id: watched[0],
-					validated: isoDay((await nowMs()) - 5 * DAY),
-					postcode: 'N1 9ZZ',
-					address: 'Fault Lane',
-				},
-			]);
+			const { staticData, added } = await activeWithOneNew({
+				daysAgo: 5,
+				postcode: 'N1 9ZZ',
+				address: 'Fault Lane',
+			});
 			const before = JSON.stringify(staticData);
 			await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
 			const failed = await poll(parameters(watched), staticData, 'trigger', pollBudgetMs);
@@ -345,15 +354,11 @@ describe('UK Planning Trigger', () => {
 
 		test('a 503 on a free count is retried by the transport within the poll', async () => {
 			const watched = lpaIds.slice(0, 1);
-			const { staticData } = await poll(parameters(watched), {});
-			const [added] = await publishLater([
-				{
-					lpa_id: watched[0],
-					validated: isoDay((await nowMs()) - 2 * DAY),
-					postcode: 'N1 9ZY',
-					address: 'Retry Lane',
-				},
-			]);
+			const { staticData, added } = await activeWithOneNew({
+				daysAgo: 2,
+				postcode: 'N1 9ZY',
+				address: 'Retry Lane',
+			});
 			await sandbox.control.injectFault({
 				path: '/search',
 				returnData: '0',
@@ -367,15 +372,11 @@ describe('UK Planning Trigger', () => {
 
 		test('a free count with no answer within the poll budget is not retried past it', async () => {
 			const watched = lpaIds.slice(0, 1);
-			const { staticData } = await poll(parameters(watched), {});
-			const [added] = await publishLater([
-				{
-					lpa_id: watched[0],
-					validated: isoDay((await nowMs()) - 2 * DAY),
-					postcode: 'N1 9ZX',
-					address: 'Hang Lane',
-				},
-			]);
+			const { staticData, added } = await activeWithOneNew({
+				daysAgo: 2,
+				postcode: 'N1 9ZX',
+				address: 'Hang Lane',
+			});
 			const before = JSON.stringify(staticData);
 			await sandbox.control.clearLogs();
 			// Only the first count hangs: a retry would be answered, but it would begin after the 2 s budget.
@@ -398,15 +399,12 @@ describe('UK Planning Trigger', () => {
 		test('a free count with no answer within Timeout is retried in the same poll', async () => {
 			const watched = lpaIds.slice(0, 1);
 			const withTimeout = parameters(watched, { triggerOptions: { timeout: 1000 } });
-			const { staticData } = await poll(withTimeout, {});
-			const [added] = await publishLater([
-				{
-					lpa_id: watched[0],
-					validated: isoDay((await nowMs()) - 3 * DAY),
-					postcode: 'N1 9ZY',
-					address: 'Slow Lane',
-				},
-			]);
+			const { staticData, added } = await activeWithOneNew({
+				daysAgo: 3,
+				postcode: 'N1 9ZY',
+				address: 'Slow Lane',
+				params: withTimeout,
+			});
 			await sandbox.control.clearLogs();
 			// The first count answers after 3 s, past the 1 s Timeout (the poll budget is the default 5 minutes).
 			await sandbox.control.injectFault({

@@ -58,10 +58,17 @@ export interface OutputOptions {
 	simplify: boolean;
 }
 
+/** The renamed fields that are personal data, in OUTPUT_FIELD_NAMES' order. */
+const PERSONAL_OUTPUT_FIELDS = PERSONAL_DATA_FIELDS.map(
+	(apiName) => [apiName, OUTPUT_FIELD_NAMES[apiName]] as const,
+);
+
 /**
  * A normalised application in version 2's names. lat and lng become one `location`, always an object so
  * that a spreadsheet made of the items has the same columns (location.lat, location.lng) whatever the
- * first row holds.
+ * first row holds. Fields in this order: SIMPLIFIED_FIELDS, the other renamed fields in
+ * OUTPUT_FIELD_NAMES' order, then fields the API may add later. Built as literals in that order: it runs
+ * once per application, tens of thousands per search.
  */
 export function toOutputApplication(
 	application: Application,
@@ -70,29 +77,40 @@ export function toOutputApplication(
 	const { lat, lng } = application;
 	const located = typeof lat === 'number' && typeof lng === 'number';
 	const location: Location = located ? { lat, lng } : { lat: null, lng: null };
-	const full: Record<string, unknown> = {};
-	for (const [apiName, outputName] of Object.entries(OUTPUT_FIELD_NAMES)) {
-		// Personal data left out by Omit Personal Data stays out: absent, not null.
-		if ((PERSONAL_DATA_FIELDS as readonly string[]).includes(apiName) && !(apiName in application))
-			continue;
-		full[outputName] = application[apiName] ?? null;
-	}
-	full.location = location;
 	if (simplify) {
-		const simplified: Record<string, unknown> = {};
-		for (const field of SIMPLIFIED_FIELDS) simplified[field] = full[field];
-		return simplified as OutputApplication;
+		return {
+			reference: application.keyval ?? null,
+			authority: application.lpa_name ?? null,
+			title: application.title ?? null,
+			address: application.address ?? null,
+			postcode: application.postcode ?? null,
+			validated: application.validated ?? null,
+			link: application.externalLink ?? null,
+			location,
+		};
 	}
-	const ordered: Record<string, unknown> = {};
-	for (const field of SIMPLIFIED_FIELDS) ordered[field] = full[field];
-	for (const [field, value] of Object.entries(full))
-		if (!(field in ordered)) ordered[field] = value;
+	const ordered: OutputApplication = {
+		reference: application.keyval ?? null,
+		authority: application.lpa_name ?? null,
+		title: application.title ?? null,
+		address: application.address ?? null,
+		postcode: application.postcode ?? null,
+		validated: application.validated ?? null,
+		link: application.externalLink ?? null,
+		location,
+		authorityId: application.lpa_id ?? null,
+		documents: application.docs ?? null,
+	};
+	for (const [apiName, outputName] of PERSONAL_OUTPUT_FIELDS) {
+		// Personal data left out by Omit Personal Data stays out: absent, not null.
+		if (apiName in application) ordered[outputName] = application[apiName] ?? null;
+	}
 	// Fields the API may add later travel along under the API's own name.
-	for (const [field, value] of Object.entries(application)) {
+	for (const field of Object.keys(application)) {
 		if (field !== 'lat' && field !== 'lng' && !(field in OUTPUT_FIELD_NAMES))
-			ordered[field] = value;
+			ordered[field] = application[field];
 	}
-	return ordered as OutputApplication;
+	return ordered;
 }
 
 /** Version 2's GeoJSON: the location is the geometry, every other output field a property. */

@@ -44,7 +44,7 @@ export const PERSONAL_DATA_FIELDS = [
 
 function optionalText(value: unknown): string | null {
 	if (value === undefined || value === null) return null;
-	const textValue = String(value).trim();
+	const textValue = (typeof value === 'string' ? value : String(value)).trim();
 	return textValue === '' ? null : textValue;
 }
 
@@ -55,15 +55,23 @@ function optionalNumber(value: unknown): number | null {
 	return Number.isFinite(numberValue) ? numberValue : null;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+	const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+	return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+}
+
+const twoDigits = (value: number) => (value < 10 ? `0${value}` : String(value));
+
+/**
+ * The date as yyyy-mm-dd when it exists (in the proleptic Gregorian calendar, as Date counts), else null.
+ * Years before 100 are refused, as they always were: Date.UTC reads them as 1900 + year.
+ */
 function realDate(year: number, month: number, day: number): string | null {
-	const date = new Date(Date.UTC(year, month - 1, day));
-	if (
-		date.getUTCFullYear() !== year ||
-		date.getUTCMonth() !== month - 1 ||
-		date.getUTCDate() !== day
-	)
-		return null;
-	return date.toISOString().slice(0, 10);
+	if (year < 100 || year > 9999 || month < 1 || month > 12 || day < 1) return null;
+	if (day > daysInMonth(year, month)) return null;
+	return `${String(year).padStart(4, '0')}-${twoDigits(month)}-${twoDigits(day)}`;
 }
 
 /** The validated date as yyyy-mm-dd; accepts the API's own form, a timestamp, or a UK dd/mm/yyyy. */
@@ -114,11 +122,18 @@ export function normaliseApplication(
 		docs: docs !== null && docs >= 0 ? Math.round(docs) : null,
 	};
 	if (!options.omitPersonalData) {
-		for (const field of PERSONAL_DATA_FIELDS) application[field] = optionalText(source[field]);
+		// PERSONAL_DATA_FIELDS, in its order, written out: this runs once per application.
+		application.applicant_name = optionalText(source.applicant_name);
+		application.applicant_address = optionalText(source.applicant_address);
+		application.agent_name = optionalText(source.agent_name);
+		application.agent_address = optionalText(source.agent_address);
+		application.agent_phone = optionalText(source.agent_phone);
+		application.agent_email = optionalText(source.agent_email);
 	}
 	// Fields the API may add later travel along unchanged.
-	for (const field of Object.keys(source)) {
-		if (!KNOWN_FIELDS.has(field)) application[field] = source[field];
+	for (const field in source) {
+		if (Object.hasOwn(source, field) && !KNOWN_FIELDS.has(field))
+			application[field] = source[field];
 	}
 	return application;
 }

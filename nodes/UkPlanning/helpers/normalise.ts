@@ -42,7 +42,7 @@ export const PERSONAL_DATA_FIELDS = [
 	'agent_email',
 ] as const;
 
-function optionalText(value: unknown): string | null {
+export function optionalText(value: unknown): string | null {
 	if (value === undefined || value === null) return null;
 	const textValue = (typeof value === 'string' ? value : String(value)).trim();
 	return textValue === '' ? null : textValue;
@@ -74,10 +74,29 @@ function realDate(year: number, month: number, day: number): string | null {
 	return `${String(year).padStart(4, '0')}-${twoDigits(month)}-${twoDigits(day)}`;
 }
 
+/** The number written by the ASCII digits text[start..end), or -1 when any of them is not a digit. */
+function digitsAt(text: string, start: number, end: number): number {
+	let number = 0;
+	for (let index = start; index < end; index++) {
+		const digit = text.charCodeAt(index) - 48;
+		if (digit < 0 || digit > 9) return -1;
+		number = number * 10 + digit;
+	}
+	return number;
+}
+
 /** The validated date as yyyy-mm-dd; accepts the API's own form, a timestamp, or a UK dd/mm/yyyy. */
 export function toIsoDate(value: unknown): string | null {
 	const textValue = optionalText(value);
 	if (textValue === null) return null;
+	if (textValue.length === 10 && textValue[4] === '-' && textValue[7] === '-') {
+		// The API's own form, read without a regular expression: it is in every application.
+		const year = digitsAt(textValue, 0, 4);
+		const month = digitsAt(textValue, 5, 7);
+		const day = digitsAt(textValue, 8, 10);
+		if (year >= 0 && month >= 0 && day >= 0)
+			return realDate(year, month, day) === null ? null : textValue;
+	}
 	let match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/.exec(textValue);
 	if (match) return realDate(Number(match[1]), Number(match[2]), Number(match[3]));
 	match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(textValue);
@@ -85,7 +104,26 @@ export function toIsoDate(value: unknown): string | null {
 	return null;
 }
 
-const KNOWN_FIELDS = new Set([
+/** A latitude in range, else null. */
+export function latitude(value: unknown): number | null {
+	const lat = optionalNumber(value);
+	return lat !== null && Math.abs(lat) <= 90 ? lat : null;
+}
+
+/** A longitude in range, else null. */
+export function longitude(value: unknown): number | null {
+	const lng = optionalNumber(value);
+	return lng !== null && Math.abs(lng) <= 180 ? lng : null;
+}
+
+/** A document count: a whole number, not negative, else null. */
+export function documentCount(value: unknown): number | null {
+	const docs = optionalNumber(value);
+	return docs !== null && docs >= 0 ? Math.round(docs) : null;
+}
+
+/** The fields normaliseApplication reads; any other field travels along unchanged. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
 	'lpa_id',
 	'lpa_name',
 	'keyval',
@@ -105,9 +143,6 @@ export function normaliseApplication(
 	options: NormaliseOptions = {},
 ): Application {
 	const source = raw ?? {};
-	const lat = optionalNumber(source.lat);
-	const lng = optionalNumber(source.lng);
-	const docs = optionalNumber(source.docs);
 	const application: Application = {
 		lpa_id: optionalText(source.lpa_id),
 		lpa_name: optionalText(source.lpa_name),
@@ -116,10 +151,10 @@ export function normaliseApplication(
 		title: optionalText(source.title),
 		address: optionalText(source.address),
 		postcode: optionalText(source.postcode),
-		lat: lat !== null && Math.abs(lat) <= 90 ? lat : null,
-		lng: lng !== null && Math.abs(lng) <= 180 ? lng : null,
+		lat: latitude(source.lat),
+		lng: longitude(source.lng),
 		validated: toIsoDate(source.validated),
-		docs: docs !== null && docs >= 0 ? Math.round(docs) : null,
+		docs: documentCount(source.docs),
 	};
 	if (!options.omitPersonalData) {
 		// PERSONAL_DATA_FIELDS, in its order, written out: this runs once per application.

@@ -8,8 +8,18 @@
  * applicant_name → applicantName, applicant_address → applicantAddress, agent_name → agentName,
  * agent_address → agentAddress, agent_phone → agentPhone, agent_email → agentEmail.
  */
-import type { Application, Feature, FeatureCollection } from './normalise';
-import { PERSONAL_DATA_FIELDS } from './normalise';
+import type { Application, Feature, FeatureCollection, NormaliseOptions } from './normalise';
+import {
+	documentCount,
+	KNOWN_FIELDS,
+	latitude,
+	longitude,
+	normaliseApplication,
+	optionalText,
+	PERSONAL_DATA_FIELDS,
+	toIsoDate,
+	type RawApplication,
+} from './normalise';
 
 /** Both coordinates, or both null: one without the other places nothing. */
 export interface Location {
@@ -111,6 +121,52 @@ export function toOutputApplication(
 			ordered[field] = application[field];
 	}
 	return ordered;
+}
+
+/** True when every enumerable field of the application is one normaliseApplication reads. */
+function onlyKnownFields(source: object): boolean {
+	for (const field in source) if (!KNOWN_FIELDS.has(field)) return false;
+	return true;
+}
+
+/**
+ * `toOutputApplication(normaliseApplication(raw, options), options)`, in one pass for the usual
+ * application (only the fields the API documents): a search outputs tens of thousands of them, and the
+ * normalised copy in between costs as much as the rest. Any other application takes the two steps.
+ */
+export function outputApplication(
+	raw: RawApplication,
+	options: NormaliseOptions & OutputOptions,
+): OutputApplication {
+	const source = raw ?? {};
+	if (!onlyKnownFields(source))
+		return toOutputApplication(normaliseApplication(raw, options), options);
+	const lat = latitude(source.lat);
+	const lng = longitude(source.lng);
+	const located = lat !== null && lng !== null;
+	const simplified: OutputApplication = {
+		reference: optionalText(source.keyval),
+		authority: optionalText(source.lpa_name),
+		title: optionalText(source.title),
+		address: optionalText(source.address),
+		postcode: optionalText(source.postcode),
+		validated: toIsoDate(source.validated),
+		link: optionalText(source.externalLink),
+		location: located ? { lat, lng } : { lat: null, lng: null },
+	};
+	if (options.simplify) return simplified;
+	const full = simplified;
+	full.authorityId = optionalText(source.lpa_id);
+	full.documents = documentCount(source.docs);
+	if (!options.omitPersonalData) {
+		full.applicantName = optionalText(source.applicant_name);
+		full.applicantAddress = optionalText(source.applicant_address);
+		full.agentName = optionalText(source.agent_name);
+		full.agentAddress = optionalText(source.agent_address);
+		full.agentPhone = optionalText(source.agent_phone);
+		full.agentEmail = optionalText(source.agent_email);
+	}
+	return full;
 }
 
 /** Version 2's GeoJSON: the location is the geometry, every other output field a property. */

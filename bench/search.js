@@ -3,8 +3,8 @@
  * Benchmark of UK Planning → Application → Search (`npm run bench:search`).
  *
  * Adds 10,000 applications carrying one keyword to the Planning sandbox, then times in one run:
- * - the node (bundled from source like the package build, in a real n8n-core ExecuteContext): free count, paid fetch,
- *   normalising, one item per application;
+ * - the node (bundled from source like the package build, in a real n8n-core ExecuteContext): free count, a free
+ *   recount just before paying (its credit guard), paid fetch, normalising, one item per application;
  * - the baseline, what the node must do at least: a raw free count (return_data=0) then the raw paid fetch
  *   (return_data=1) of the same search, sequential, with undici, each answer JSON parsed, timed together.
  * Prints the median of each over the runs, the ratio node / (raw count + raw fetch) and the node's overhead
@@ -141,10 +141,10 @@ async function main() {
 			`search returning ${appCount} applications, median of ${runs} runs after a warm-up`,
 		);
 		console.log(
-			`node (count + paid fetch + normalise, n8n-core ExecuteContext): ${nodeMs.toFixed(1)} ms`,
+			`node (count + recount + paid fetch + output, n8n-core ExecuteContext): ${nodeMs.toFixed(1)} ms`,
 		);
 		console.log(
-			`raw undici free count + paid fetch, sequential, JSON parsed:    ${baselineMs.toFixed(1)} ms`,
+			`raw undici free count + paid fetch, sequential, JSON parsed:           ${baselineMs.toFixed(1)} ms`,
 		);
 		console.log(`ratio node / (raw count + raw fetch): ${(nodeMs / baselineMs).toFixed(2)}`);
 		console.log(

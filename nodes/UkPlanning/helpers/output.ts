@@ -143,30 +143,51 @@ export function outputApplication(
 		return toOutputApplication(normaliseApplication(raw, options), options);
 	const lat = latitude(source.lat);
 	const lng = longitude(source.lng);
-	const located = lat !== null && lng !== null;
-	const simplified: OutputApplication = {
-		reference: optionalText(source.keyval),
-		authority: optionalText(source.lpa_name),
-		title: optionalText(source.title),
-		address: optionalText(source.address),
-		postcode: optionalText(source.postcode),
-		validated: toIsoDate(source.validated),
-		link: optionalText(source.externalLink),
-		location: located ? { lat, lng } : { lat: null, lng: null },
-	};
-	if (options.simplify) return simplified;
-	const full = simplified;
-	full.authorityId = optionalText(source.lpa_id);
-	full.documents = documentCount(source.docs);
-	if (!options.omitPersonalData) {
-		full.applicantName = optionalText(source.applicant_name);
-		full.applicantAddress = optionalText(source.applicant_address);
-		full.agentName = optionalText(source.agent_name);
-		full.agentAddress = optionalText(source.agent_address);
-		full.agentPhone = optionalText(source.agent_phone);
-		full.agentEmail = optionalText(source.agent_email);
+	const reference = optionalText(source.keyval);
+	const authority = optionalText(source.lpa_name);
+	const title = optionalText(source.title);
+	const address = optionalText(source.address);
+	const postcode = optionalText(source.postcode);
+	const validated = toIsoDate(source.validated);
+	const link = optionalText(source.externalLink);
+	const location = lat !== null && lng !== null ? { lat, lng } : { lat: null, lng: null };
+	// Each shape as one literal: the object is made with all its fields at once.
+	if (options.simplify)
+		return { reference, authority, title, address, postcode, validated, link, location };
+	const authorityId = optionalText(source.lpa_id);
+	const documents = documentCount(source.docs);
+	if (options.omitPersonalData) {
+		return {
+			reference,
+			authority,
+			title,
+			address,
+			postcode,
+			validated,
+			link,
+			location,
+			authorityId,
+			documents,
+		};
 	}
-	return full;
+	return {
+		reference,
+		authority,
+		title,
+		address,
+		postcode,
+		validated,
+		link,
+		location,
+		authorityId,
+		documents,
+		applicantName: optionalText(source.applicant_name),
+		applicantAddress: optionalText(source.applicant_address),
+		agentName: optionalText(source.agent_name),
+		agentAddress: optionalText(source.agent_address),
+		agentPhone: optionalText(source.agent_phone),
+		agentEmail: optionalText(source.agent_email),
+	};
 }
 
 /** Version 2's GeoJSON: the location is the geometry, every other output field a property. */

@@ -44,7 +44,8 @@ export async function runOperations(
 					{ itemIndex },
 				);
 			}
-			output.push(...(await operation.execute.call(this, itemIndex)));
+			// Appended one by one: spreading a result of some 150,000 items (a large search) overflows the stack.
+			for (const entry of await operation.execute.call(this, itemIndex)) output.push(entry);
 		} catch (error) {
 			if (this.continueOnFail()) {
 				const failure = error as Error & { description?: string };

@@ -2,6 +2,7 @@
 /** Version 2's output shape: camelCase names, Simplify, and its GeoJSON. */
 const { normaliseApplication } = require('../../nodes/UkPlanning/helpers/normalise.ts');
 const {
+	outputApplication,
 	toOutputApplication,
 	toOutputFeatureCollection,
 	SIMPLIFIED_FIELDS,
@@ -85,4 +86,35 @@ test('toOutputFeatureCollection: location is the geometry (longitude first), the
 	});
 	expect(collection.features[1].geometry).toBeNull();
 	expect(collection.features[1].id).toBe('K2');
+});
+
+describe('outputApplication (one pass) is the two steps, field for field and in the same order', () => {
+	const variants = [
+		raw,
+		{ ...raw, lat: '', lng: '200', docs: '-3', validated: '10/10/2023' },
+		{ ...raw, validated: '2024-02-30', postcode: '  ', title: ' padded ', docs: '2.6' },
+		{ ...raw, validated: '2023-10-10T09:00:00Z', lat: 51, lng: -0.1, docs: 4 },
+		{ ...raw, validated: '0099-01-01' },
+		{ keyval: 'ONLY' },
+		{},
+		null,
+		// An unknown field takes the two steps.
+		{ ...raw, decision: 'Granted' },
+		{ ...raw, reference: 'from the API', location: 'somewhere' },
+	];
+	for (const [index, variant] of variants.entries()) {
+		for (const omitPersonalData of [false, true]) {
+			for (const simplify of [false, true]) {
+				test(`variant ${index}, omitPersonalData ${omitPersonalData}, simplify ${simplify}`, () => {
+					const expected = toOutputApplication(
+						normaliseApplication(variant, { omitPersonalData }),
+						{ simplify },
+					);
+					const actual = outputApplication(variant, { omitPersonalData, simplify });
+					expect(actual).toEqual(expected);
+					expect(Object.keys(actual)).toEqual(Object.keys(expected));
+				});
+			}
+		}
+	}
 });

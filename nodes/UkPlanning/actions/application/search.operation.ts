@@ -30,7 +30,7 @@ import {
 	toFeatureCollection,
 	type RawApplication,
 } from '../../helpers/normalise';
-import { toOutputApplication, toOutputFeatureCollection } from '../../helpers/output';
+import { outputApplication, toOutputFeatureCollection } from '../../helpers/output';
 import { costRangeText } from '../../helpers/pricing';
 import { readWholeNumber } from '../../../shared/parameters';
 import { serverDay } from '../../domain/days';
@@ -197,7 +197,7 @@ async function fetchPlanned(
 		parts.push(answer.applications);
 	}
 	// Parts are planned newest first; the API lists oldest first, and so does the output.
-	outcome.applications = parts.reverse().flat();
+	outcome.applications = parts.length === 1 ? parts[0] : parts.reverse().flat();
 	return outcome;
 }
 
@@ -307,13 +307,20 @@ export async function execute(
 		fetched = await fetchPlanned.call(this, plan.fetches, cap, itemIndex, timeoutMs);
 	}
 	const omitPersonalData = outputOptions.omitPersonalData === true;
-	const normalised = fetched.applications.map((raw) =>
-		normaliseApplication(raw, { omitPersonalData }),
-	);
+	// Version 1 outputs the normalised applications; version 2 its own shape, made in one pass.
+	const normalised =
+		simplify === undefined
+			? fetched.applications.map((raw) => normaliseApplication(raw, { omitPersonalData }))
+			: [];
+	const applications =
+		simplify === undefined
+			? []
+			: fetched.applications.map((raw) => outputApplication(raw, { omitPersonalData, simplify }));
+	const fetchedCount = fetched.applications.length;
 	const summary: IDataObject = {
 		count: counted.count,
-		fetched: normalised.length,
-		leftOut: Math.max(0, counted.count - normalised.length),
+		fetched: fetchedCount,
+		leftOut: Math.max(0, counted.count - fetchedCount),
 		creditsSpent: fetched.creditsSpent,
 		creditsRemaining: fetched.creditsRemaining ?? counted.creditsRemaining ?? null,
 		maxCredits,
@@ -333,7 +340,7 @@ export async function execute(
 		// One item per application has no room for what was left out: the output pane's hint says it.
 		const hint = narrowedHint({
 			count: counted.count,
-			fetched: normalised.length,
+			fetched: fetchedCount,
 			maxCredits,
 			cap,
 			fullFrom: plan.fullFrom,
@@ -374,9 +381,6 @@ export async function execute(
 			pairedItem: paired,
 		}));
 	}
-	const applications = normalised.map((application) =>
-		toOutputApplication(application, { simplify }),
-	);
 	if (output === 'summary') {
 		return [
 			{

@@ -65,6 +65,12 @@ function publicApplication(application) {
 	return visible;
 }
 
+/** The API's order of results: ascending validated date, then keyval (api-facts.md). */
+function apiOrder(a, b) {
+	if (a.validated !== b.validated) return a.validated < b.validated ? -1 : 1;
+	return a.keyval < b.keyval ? -1 : 1;
+}
+
 async function startPlanningSandbox({
 	port = 0,
 	host = '127.0.0.1',
@@ -124,14 +130,6 @@ async function startPlanningSandbox({
 		}
 		return ms;
 	}
-	const apiOrder = (a, b) =>
-		a.validated === b.validated
-			? a.keyval < b.keyval
-				? -1
-				: 1
-			: a.validated < b.validated
-				? -1
-				: 1;
 	/** Lists in the API's order to pick a filter's results from: all, or one per authority of the filter. */
 	function candidateLists(lpaIds) {
 		if (!state.sorted) {
@@ -627,6 +625,7 @@ async function startPlanningSandbox({
 }
 
 module.exports = {
+	apiOrder,
 	startPlanningSandbox,
 	PRICE_TABLE,
 	pricePerCredit,

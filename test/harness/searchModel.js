@@ -7,6 +7,8 @@
  */
 'use strict';
 
+const { apiOrder } = require('../../sandbox/planning');
+
 /** Whether an application matches a /search query, by the API's filter semantics. */
 function matchesQuery(app, q, { stripSpaces = false } = {}) {
 	const squash = (value) => (stripSpaces ? value.replace(/ /g, '') : value);
@@ -65,17 +67,7 @@ function searchModel({
 		async fetch(q) {
 			log.push({ kind: 'fetch', q });
 			if (failing('fetch')) throw new Error('HTTP 503');
-			const found = apps
-				.filter((app) => matches(app, q))
-				.sort((a, b) =>
-					a.validated === b.validated
-						? a.keyval < b.keyval
-							? -1
-							: 1
-						: a.validated < b.validated
-							? -1
-							: 1,
-				);
+			const found = apps.filter((app) => matches(app, q)).sort(apiOrder);
 			api.credits += found.length;
 			return {
 				applications: found.map((app) => ({ ...app })),

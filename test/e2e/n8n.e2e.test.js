@@ -9,6 +9,7 @@
 'use strict';
 
 const fs = require('node:fs');
+const { SIMPLIFIED_FIELDS } = require('../fixtures/planningApplication');
 const path = require('node:path');
 const { request } = require('undici');
 
@@ -611,16 +612,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			const simplified = nodeItems(run, 'Simplified');
 			expect(simplified.map((item) => item.reference).sort()).toEqual(references);
 			for (const item of simplified) {
-				expect(Object.keys(item)).toEqual([
-					'reference',
-					'authority',
-					'title',
-					'address',
-					'postcode',
-					'validated',
-					'link',
-					'location',
-				]);
+				expect(Object.keys(item)).toEqual(SIMPLIFIED_FIELDS);
 				expect(item.title.startsWith(keyword)).toBe(true);
 			}
 			const heatPump = simplified.find((item) => item.reference === matching[0].keyval);

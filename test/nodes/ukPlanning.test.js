@@ -10,7 +10,11 @@ const { runNode, runLoadOptions, testCredential, serializeError } = require('../
 const { startPlanningSandbox } = require('../../sandbox/planning');
 const { UkPlanning } = require('../../nodes/UkPlanning/UkPlanning.node.ts');
 const { UkPlanningApi } = require('../../credentials/UkPlanningApi.credentials.ts');
-const { PERSONAL_FIELDS, PERSONAL_OUTPUT_FIELDS } = require('../fixtures/planningApplication');
+const {
+	PERSONAL_FIELDS,
+	PERSONAL_OUTPUT_FIELDS,
+	SIMPLIFIED_FIELDS: SIMPLIFIED,
+} = require('../fixtures/planningApplication');
 
 let sandbox;
 let control;
@@ -792,17 +796,6 @@ describe('account', () => {
 });
 
 describe('version 2: Filters collection, Simplify, newest first by default', () => {
-	const SIMPLIFIED = [
-		'reference',
-		'authority',
-		'title',
-		'address',
-		'postcode',
-		'validated',
-		'link',
-		'location',
-	];
-
 	test('the description: filters top-level in version 1 only, the collection and Simplify in version 2; If Over Max Credits defaults by version', () => {
 		const { properties, version, defaultVersion } = new UkPlanning().description;
 		expect(version).toEqual([1, 2]);

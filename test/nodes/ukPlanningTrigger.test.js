@@ -8,6 +8,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../..');
 const { startPlanningSandbox } = require(path.join(ROOT, 'sandbox/planning'));
 const { runPoll, serializeError, n8nLogger } = require(path.join(ROOT, 'test/harness/n8n.js'));
+const { SIMPLIFIED_FIELDS: SIMPLIFIED } = require('../fixtures/planningApplication');
 const { UkPlanningTrigger } = require(
 	path.join(ROOT, 'nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts'),
 );
@@ -453,17 +454,6 @@ describe('UK Planning Trigger', () => {
 });
 
 describe('UK Planning Trigger, version 2 (Filters collection, Simplify)', () => {
-	const SIMPLIFIED = [
-		'reference',
-		'authority',
-		'title',
-		'address',
-		'postcode',
-		'validated',
-		'link',
-		'location',
-	];
-
 	async function lateApplication(params) {
 		let { staticData, error } = await pollV2(params, {});
 		expect(error).toBeUndefined();

@@ -607,37 +607,41 @@ describe('credit caps are caps', () => {
 		validated: '2026-11-19',
 	});
 
-	test('more published between the count and the fetch: the whole search is refused, nothing paid', async () => {
-		let counts = 0;
+	test('a narrowed part that grew after it was planned is counted again and not paid for', async () => {
+		// 10 match, the cap is 4: the planner finds 3 validated on the server's day (2026-11-20) and 7 the day
+		// before (too many for the one credit left). The server's day has 5 by the time it is paid for.
+		const countsOf = new Map();
 		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url)) {
-				counts += 1;
+			const url = new URL(request.url, server.url);
+			const from = url.searchParams.get('date_from');
+			if (url.searchParams.get('return_data') === '0') {
+				const seen = (countsOf.get(from) ?? 0) + 1;
+				countsOf.set(from, seen);
+				const counts = { null: 10, '2026-11-20': seen === 1 ? 3 : 5, '2026-11-19': 10 };
 				return json(
 					response,
 					200,
-					envelope({
-						application_count: counts === 1 ? 3 : 7,
-						credits: { consumed: 0, remaining: 500 },
-					}),
+					envelope({ application_count: counts[from], credits: { consumed: 0, remaining: 500 } }),
 				);
 			}
-			return json(
-				response,
-				200,
-				envelope({
-					application_count: 7,
-					credits: { consumed: 7, remaining: 493 },
-					data: [1, 2, 3, 4, 5, 6, 7].map(app),
-				}),
-			);
+			return json(response, 500, { error: 'no paid request was expected' });
 		});
-		const { error } = await planning({
+		const result = await planning({
 			resource: 'application',
 			operation: 'search',
 			lpaIds: ['1'],
 			maxCredits: 4,
+			overCap: 'newestFirst',
+			output: 'summary',
 		});
-		expect(error.message).toMatch(/7 applications/);
+		expect(result.error).toBeUndefined();
+		const summary = result.output[0][0].json;
+		expect(summary).toMatchObject({ count: 10, fetched: 0, creditsSpent: 0, narrowed: true });
+		expect(summary.coverage).toMatchObject({
+			fullyCoveredFrom: '2026-11-20',
+			partsSkippedAfterRecount: 1,
+		});
+		expect(countsOf.get('2026-11-20')).toBe(2);
 		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toEqual([]);
 	});
 
@@ -673,6 +677,11 @@ describe('credit caps are caps', () => {
 		expect(result.context.hints).toEqual([
 			expect.objectContaining({ type: 'warning', message: summary.warning }),
 		]);
+		// A whole search is paid for straight after its only count: a recount would shorten no window.
+		const searches = server.requests.filter((entry) => entry.url.startsWith('/v1/search'));
+		expect(
+			searches.map((entry) => new URL(entry.url, server.url).searchParams.get('return_data')),
+		).toEqual(['0', '1']);
 	});
 });
 

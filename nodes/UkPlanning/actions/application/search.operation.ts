@@ -147,21 +147,22 @@ interface FetchOutcome {
 	skipped: number;
 	/** Why a later part failed after earlier parts were fetched (and paid for). */
 	incomplete?: string;
-	/** The recount of a whole (not narrowed) search that no longer fitted: more match now than were counted. */
-	grewTo?: number;
 }
 
 /**
- * Fetches the planned parts. Each narrowed part is counted again just before it is paid for, so that
- * applications published since planning cannot push the spending over the cap.
+ * Fetches the planned parts. The parts of a narrowed search are counted again just before each is paid
+ * for: planning took many counts, and applications published meanwhile would push the cost over the cap.
+ * A whole search is fetched straight after its only count: a recount there would shorten no window (what
+ * is published between the recount and the fetch still gets through) and would cost one more request.
  */
 async function fetchPlanned(
 	this: IExecuteFunctions,
-	fetches: PlannedFetch[],
+	plan: { fetches: PlannedFetch[]; recount: boolean },
 	cap: number,
 	itemIndex: number,
 	timeoutMs: number,
 ): Promise<FetchOutcome> {
+	const { fetches, recount } = plan;
 	const outcome: FetchOutcome = {
 		applications: [],
 		creditsSpent: 0,
@@ -172,14 +173,13 @@ async function fetchPlanned(
 	for (const [index, part] of fetches.entries()) {
 		let answer;
 		try {
-			// Counted again just before paying: applications published since planning would push the cost over the cap.
-			const expected = (await countApplications.call(this, part.query, { itemIndex, timeoutMs }))
-				.count;
+			const expected = recount
+				? (await countApplications.call(this, part.query, { itemIndex, timeoutMs })).count
+				: part.expected;
 			if (expected === 0) continue;
 			if (expected > cap - outcome.creditsSpent) {
 				// Older parts are not fetched in its place: the output stays the newest applications, fewer of them.
 				outcome.skipped = fetches.length - index;
-				if (fetches.length === 1) outcome.grewTo = expected;
 				break;
 			}
 			answer = await fetchApplications.call(this, part.query, { itemIndex, timeoutMs });
@@ -271,19 +271,18 @@ export async function execute(
 		}
 	}
 
-	const narrowPlan = async (total: number) =>
-		await planNewestFirst({
-			base: query as Query,
-			total,
-			cap,
-			today: serverDay(counted.serverDateTime, new Date().toISOString().slice(0, 10)),
-			count: async (part) =>
-				(await countApplications.call(this, part, { itemIndex, timeoutMs })).count,
-			authorityIds: async () => (await authoritiesOnce.call(this, itemIndex)).map((lpa) => lpa.id),
-		});
-	let narrowed = counted.count > cap;
-	let plan: NarrowingPlan = narrowed
-		? await narrowPlan(counted.count)
+	const narrowed = counted.count > cap;
+	const plan: NarrowingPlan = narrowed
+		? await planNewestFirst({
+				base: query as Query,
+				total: counted.count,
+				cap,
+				today: serverDay(counted.serverDateTime, new Date().toISOString().slice(0, 10)),
+				count: async (part) =>
+					(await countApplications.call(this, part, { itemIndex, timeoutMs })).count,
+				authorityIds: async () =>
+					(await authoritiesOnce.call(this, itemIndex)).map((lpa) => lpa.id),
+			})
 		: {
 				fetches:
 					counted.count > 0 ? [{ query: { ...(query as Query) }, expected: counted.count }] : [],
@@ -291,21 +290,13 @@ export async function execute(
 				countRequests: 0,
 				budgetExhausted: false,
 			};
-
-	let fetched = await fetchPlanned.call(this, plan.fetches, cap, itemIndex, timeoutMs);
-	if (!narrowed && fetched.grewTo !== undefined) {
-		// Published between the count and the fetch: the whole search no longer fits, so narrow it, or refuse.
-		if (overCap !== 'newestFirst') {
-			const refusal = capExceededMessage(fetched.grewTo, maxCredits, costRangeText(fetched.grewTo));
-			throw new NodeOperationError(this.getNode(), refusal.message, {
-				itemIndex,
-				description: refusal.description,
-			});
-		}
-		narrowed = true;
-		plan = await narrowPlan(fetched.grewTo);
-		fetched = await fetchPlanned.call(this, plan.fetches, cap, itemIndex, timeoutMs);
-	}
+	const fetched = await fetchPlanned.call(
+		this,
+		{ fetches: plan.fetches, recount: narrowed },
+		cap,
+		itemIndex,
+		timeoutMs,
+	);
 	const omitPersonalData = outputOptions.omitPersonalData === true;
 	// Version 1 outputs the normalised applications; version 2 its own shape, made in one pass.
 	const normalised =

@@ -244,14 +244,16 @@ describe('UK Planning Trigger', () => {
 		expect(await searchRequests()).toHaveLength(1);
 	});
 
-	test('a poll that must pay more than Max Credits per Poll (a whole day learned at activation) says so in the log', async () => {
+	test('a poll that must pay more than Max Credits per Poll (a day with applications without a postcode, learned at activation) says so in the log', async () => {
 		const watched = lpaIds.slice(0, 1);
-		// A recent day with several applications, whatever the seed holds: learning it costs more than 1.
+		// A recent day with several applications without a postcode: no narrower query reaches them, so
+		// learning them costs more than 1.
 		await sandbox.control.addApplications(
 			[1, 2, 3].map(() => ({
 				lpa_id: watched[0],
 				validated: '2026-11-19',
 				published_at: '2026-11-20T09:00:00Z',
+				postcode: null,
 			})),
 		);
 		const warn = jest.spyOn(n8nLogger(), 'warn');

@@ -2,7 +2,6 @@
  * The trigger's poll planner as pure logic. The planner talks to a plain `PlannerApi` interface; here it
  * is an in-memory model of /search (same filter semantics as the API facts), not a mock of HTTP.
  */
-const { planPoll } = require('../../nodes/UkPlanningTrigger/planner/poll');
 const { childPrefixes, childPrefixOf } = require('../../nodes/UkPlanning/domain/postcode');
 const { readState, STATE_VERSION } = require('../../nodes/UkPlanningTrigger/planner/state');
 const {
@@ -11,22 +10,12 @@ const {
 } = require('../../nodes/UkPlanningTrigger/planner/testEvent');
 const { shiftDay } = require('../../nodes/UkPlanning/domain/days');
 const { searchModel } = require('../harness/searchModel');
+const { plannerConfig: config, pollOnce: poll } = require('../harness/plannerRuns');
 
 /** The planner's API over an in-memory /search (test/harness/searchModel.js). */
 function memoryApi(options = {}) {
 	return searchModel(options);
 }
-
-const config = (over = {}) => ({
-	base: {},
-	lookbackDays: 30,
-	backfillDays: 0,
-	maxCredits: 1000,
-	backlogOrder: 'newestFirst',
-	fingerprint: 'f1',
-	reserveMs: 0,
-	...over,
-});
 
 /** A realistic day: several authorities, each with applications spread over postcode sectors. */
 function seedDays(api, days, perLpaPerDay = 6) {
@@ -45,13 +34,6 @@ function seedDays(api, days, perLpaPerDay = 6) {
 			}
 		}
 	}
-}
-
-async function poll(api, state, cfg = config()) {
-	const before = api.credits;
-	const requestsBefore = api.log.length;
-	const result = await planPoll(state, cfg, api);
-	return { ...result, credits: api.credits - before, requests: api.log.length - requestsBefore };
 }
 
 describe('childPrefixes', () => {
@@ -434,7 +416,7 @@ describe('planPoll', () => {
 			.filter((day) => !r.state.days[day].complete)
 			.sort();
 		expect(unlearned.length).toBeGreaterThan(2);
-		expect(r.state.days[unlearned[0]].countsByAuthority).toEqual({ 1: 6, 2: 6, 3: 6 });
+		expect(r.state.days[unlearned[0]].partCounts).toEqual({ 1: 6, 2: 6, 3: 6 });
 		api.add([{ lpa_id: '4', validated: unlearned[0], postcode: 'W1 1AA' }]);
 		api.add([{ lpa_id: '1', validated: unlearned[1], postcode: 'W1 1AB' }]);
 		const emitted = [];
@@ -467,7 +449,7 @@ describe('planPoll', () => {
 		const unlearned = Object.keys(r.state.days).filter((day) => !r.state.days[day].complete);
 		expect(unlearned.length).toBeGreaterThan(10);
 		// Every day left for later has its per-authority counts, whatever the number of authorities.
-		for (const day of unlearned) expect(r.state.days[day].countsByAuthority).toBeDefined();
+		for (const day of unlearned) expect(r.state.days[day].partCounts).toBeDefined();
 		const emitted = [];
 		const decidable = [];
 		let unresolved = 0;
@@ -478,7 +460,7 @@ describe('planPoll', () => {
 				.sort();
 			if (p % 3 === 0 && waiting.length) {
 				const day = waiting[0];
-				const counts = r.state.days[day].countsByAuthority ?? {};
+				const counts = r.state.days[day].partCounts ?? {};
 				const empty = lpaIds.find((lpa) => !counts[lpa]);
 				api.add([{ lpa_id: empty, validated: day, postcode: `E${p} 1ZZ` }]);
 				decidable.push(api.apps[api.apps.length - 1].keyval);
@@ -646,7 +628,7 @@ describe('stored state across the upgrade from one-letter keys (version 1)', () 
 	test('readState migrates it to readable names, and reads the current format as it is', () => {
 		const migrated = readState(storedV1);
 		expect(migrated).toEqual({
-			version: 2,
+			version: 3,
 			fingerprint: 'f1',
 			from: '2026-10-21',
 			today: '2026-11-20',
@@ -658,7 +640,7 @@ describe('stored state across the upgrade from one-letter keys (version 1)', () 
 					complete: 1,
 					stale: 1,
 				},
-				'2026-11-18': { count: 3, seen: {}, countsByAuthority: { 1: 2, 2: 1 } },
+				'2026-11-18': { count: 3, seen: {}, partCounts: { 1: 2, 2: 1 } },
 			},
 			unresolved: 1,
 		});
@@ -697,7 +679,7 @@ describe('stored state across the upgrade from one-letter keys (version 1)', () 
 		expect(next.stats.activated).toBe(false);
 		expect(next.emitted.map((app) => app.postcode)).toEqual(['E1 6ZZ']);
 		expect(next.credits).toBeLessThanOrEqual(2);
-		expect(next.state.version).toBe(2);
+		expect(next.state.version).toBe(3);
 		// The stored copy is not changed by reading it.
 		expect(JSON.stringify(v1)).toBe(stored);
 	});

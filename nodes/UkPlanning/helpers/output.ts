@@ -8,8 +8,11 @@
  * applicant_name → applicantName, applicant_address → applicantAddress, agent_name → agentName,
  * agent_address → agentAddress, agent_phone → agentPhone, agent_email → agentEmail.
  */
-import type { Application, Feature, FeatureCollection, NormaliseOptions } from './normalise';
 import {
+	type Application,
+	type Feature,
+	type FeatureCollection,
+	type NormaliseOptions,
 	documentCount,
 	KNOWN_FIELDS,
 	latitude,

@@ -17,7 +17,7 @@ import {
 	normalisePostcodeKey,
 } from '../../UkPlanning/domain/postcode';
 import { phraseCandidates, wordCandidates, type ProbeCandidate } from './probe';
-import { rangeQuery, seenIn, sliceQuery, splitInfo } from './slices';
+import { partKey, partSlice, rangeQuery, seenIn, sliceQuery, splitInfo } from './slices';
 import type { DayState, Plan, PollRunContext, Query, SeenEntry, Slice } from './types';
 
 /** A slice is fetched outright when the already-seen part would cost at most this share of it. */
@@ -332,19 +332,21 @@ export class ChangeFinder {
 	}
 
 	/**
-	 * Per-authority counts of a day not learned yet, taken while its count is still the one seen at
-	 * activation, so that applications published to it before it is learned can be told apart where
-	 * their authority had none that day. Groups of authorities are split only where they hold some, so
-	 * it costs about one count per authority with applications that day, whatever their number.
+	 * The parts' counts of a day not learned yet (see DayState.partCounts), taken while its count is
+	 * still the one seen at activation, so that applications published to it before it is learned can be
+	 * told apart where their part had none that day. Groups of authorities are split only where they hold
+	 * some, so it costs about one count per authority with applications that day, whatever their number;
+	 * an authority's part bigger than Max Credits per Poll is then split by postcode (see partsByPostcode).
+	 * Undefined when a single authority is watched and the day fits the cap: it is learned whole.
 	 */
 	async snapshot(day: string, dayCount: number): Promise<Record<string, number> | undefined> {
 		const lpas = await this.authorities();
-		if (!lpas) return undefined;
+		if (!lpas && dayCount <= this.run.cfg.maxCredits) return undefined;
 		const counts: Record<string, number> = {};
 		const split = async (group: string[], groupCount: number): Promise<void> => {
 			if (groupCount <= 0) return;
 			if (group.length === 1) {
-				counts[group[0]] = groupCount;
+				await this.partsByPostcode({ day, lpas: group }, '', groupCount, counts);
 				return;
 			}
 			if (this.run.outOfTime()) throw new OutOfTime();
@@ -356,7 +358,8 @@ export class ChangeFinder {
 			]);
 		};
 		try {
-			await split(lpas, dayCount);
+			if (lpas) await split(lpas, dayCount);
+			else await this.partsByPostcode({ day }, '', dayCount, counts);
 			// A publication meanwhile would be counted as old: the day must still hold what it did.
 			if ((await this.count(sliceQuery(this.run.cfg.base, { day }))) !== dayCount) return undefined;
 		} catch (error) {
@@ -364,5 +367,65 @@ export class ChangeFinder {
 			return undefined;
 		}
 		return counts;
+	}
+
+	/**
+	 * Records a part of an unlearned day, split by the postcode grammar into parts that fit Max Credits
+	 * per Poll. A part is kept whole (and learned over the cap, alone in its poll) when its children do
+	 * not add up to it: applications without a postcode, which no narrower query reaches, or a count
+	 * that moved meanwhile. So too a full postcode with more applications than the cap, or when the poll
+	 * budget runs short.
+	 */
+	private async partsByPostcode(
+		slice: Slice,
+		postcode: string,
+		count: number,
+		into: Record<string, number>,
+	): Promise<void> {
+		const lpa = slice.lpas?.[0];
+		const keepWhole = () => {
+			into[partKey(lpa, postcode)] = count;
+		};
+		const start = postcode || normalisePostcodeKey(this.run.cfg.base.postcode_start ?? '');
+		if (
+			count <= this.run.cfg.maxCredits ||
+			this.run.cfg.base.postcode_exact ||
+			isFullPostcode(start) ||
+			this.run.outOfTime()
+		)
+			return keepWhole();
+		// Where the authority had applications on days already learned first: its districts recur.
+		const nearby = this.childTally(start, this.neighbourhood(slice));
+		const ordered = [
+			...new Set([
+				...[...nearby.entries()].sort((a, b) => b[1] - a[1]).map(([child]) => child),
+				...childPrefixes(start),
+			]),
+		];
+		const children: Array<[string, number]> = [];
+		let found = 0;
+		for (let first = 0; first < ordered.length && found < count; first += SCAN_BATCH) {
+			if (this.run.outOfTime()) return keepWhole();
+			const batch = ordered.slice(first, first + SCAN_BATCH);
+			const counts = await allOf(
+				batch.map(
+					async (child) =>
+						await this.count(
+							sliceQuery(this.run.cfg.base, partSlice(slice.day, partKey(lpa, child))),
+						),
+				),
+			);
+			batch.forEach((child, index) => {
+				if (counts[index] <= 0) return;
+				found += counts[index];
+				children.push([child, counts[index]]);
+			});
+		}
+		if (found !== count) return keepWhole();
+		await allOf(
+			children.map(async ([child, childCount]) => {
+				await this.partsByPostcode(slice, child, childCount, into);
+			}),
+		);
 	}
 }

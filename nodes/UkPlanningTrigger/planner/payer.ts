@@ -3,7 +3,7 @@
  * state: the only place where the state learns applications. A failed paid request leaves its part to
  * the next poll (its day's count is not moved past it) and the other plans go on.
  */
-import { seenInfo } from './slices';
+import { partOf, seenInfo } from './slices';
 import type { RawApplication } from '../../UkPlanning/domain/search';
 import type { DayState, Plan, PlannerApplication, PollRunContext } from './types';
 
@@ -96,8 +96,8 @@ export class Payer {
 				String(app.validated ?? '').slice(0, 10) === plan.day,
 		);
 		if (plan.kind === 'learn') {
-			if (plan.authority !== undefined) this.learnPart(ds, plan.authority, ofDay);
-			else this.learn(ds, ofDay);
+			if (plan.part !== undefined) this.learnPart(ds, plan.day, plan.part, ofDay);
+			else this.learn(ds, plan.day, ofDay);
 			return;
 		}
 		let added = 0;
@@ -120,10 +120,10 @@ export class Payer {
 	}
 
 	/**
-	 * Applications of one authority beyond its count at activation were published since: emitted where
-	 * it had none that day (they cannot be old), else counted as unresolved rather than emitting old ones.
+	 * Applications of one part beyond its count at activation were published since: emitted where it had
+	 * none that day (they cannot be old), else counted as unresolved rather than emitting old ones.
 	 */
-	private settleAuthority(ds: DayState, before: number, apps: PlannerApplication[]): void {
+	private settlePart(ds: DayState, before: number, apps: PlannerApplication[]): void {
 		if (apps.length <= before) return;
 		if (before === 0) {
 			for (const app of apps) if (!ds.seen[app.keyval]) this.emit(app);
@@ -135,21 +135,22 @@ export class Payer {
 	}
 
 	/** A day that existed at activation, fetched whole. */
-	private learn(ds: DayState, ofDay: PlannerApplication[]) {
-		const learned = new Set(ds.learnedAuthorities ?? []);
-		if (ds.countsByAuthority) {
-			const byLpa = new Map<string, PlannerApplication[]>();
+	private learn(ds: DayState, day: string, ofDay: PlannerApplication[]) {
+		const learned = new Set(ds.learnedParts ?? []);
+		if (ds.partCounts) {
+			const parts = Object.keys(ds.partCounts);
+			// Applications in no part: the parts covered the day at activation, so these are newer.
+			const byPart = new Map<string, PlannerApplication[]>();
 			for (const app of ofDay) {
-				const lpa = String(app.lpa_id ?? '');
+				const part = partOf(parts, day, app) ?? '';
 				// A part learned earlier: what it did not hold then was published since.
-				if (learned.has(lpa)) {
+				if (learned.has(part)) {
 					if (!ds.seen[app.keyval]) this.emit(app);
 					continue;
 				}
-				byLpa.set(lpa, [...(byLpa.get(lpa) ?? []), app]);
+				byPart.set(part, [...(byPart.get(part) ?? []), app]);
 			}
-			for (const [lpa, apps] of byLpa)
-				this.settleAuthority(ds, ds.countsByAuthority[lpa] ?? 0, apps);
+			for (const [part, apps] of byPart) this.settlePart(ds, ds.partCounts[part] ?? 0, apps);
 		} else if (ofDay.length > ds.count) {
 			const extra = ofDay.length - ds.count;
 			this.run.stats.unresolved += extra;
@@ -159,19 +160,19 @@ export class Payer {
 		this.completeDay(ds, ofDay.length);
 	}
 
-	/** One authority's part of a day not learned yet (the day is bigger than one poll may pay for). */
-	private learnPart(ds: DayState, authority: string, ofDay: PlannerApplication[]) {
-		const apps = ofDay.filter((app) => String(app.lpa_id ?? '') === authority);
-		this.settleAuthority(ds, ds.countsByAuthority?.[authority] ?? 0, apps);
+	/** One part of a day not learned yet (the day is bigger than one poll may pay for). */
+	private learnPart(ds: DayState, day: string, part: string, ofDay: PlannerApplication[]) {
+		const apps = ofDay.filter((app) => partOf([part], day, app) === part);
+		this.settlePart(ds, ds.partCounts?.[part] ?? 0, apps);
 		for (const app of apps) ds.seen[app.keyval] = seenInfo(app);
 		this.run.stats.learned += apps.length;
-		const learned = new Set([...(ds.learnedAuthorities ?? []), authority]);
-		ds.learnedAuthorities = [...learned];
-		const remaining = Object.entries(ds.countsByAuthority ?? {}).filter(
-			([lpa, count]) => count > 0 && !learned.has(lpa),
+		const learned = new Set([...(ds.learnedParts ?? []), part]);
+		ds.learnedParts = [...learned];
+		const remaining = Object.entries(ds.partCounts ?? {}).filter(
+			([key, count]) => count > 0 && !learned.has(key),
 		);
-		// Learned when every authority that had applications is: any other application of the day is
-		// newer than the learning and shows as a rise of the seen count in the next poll.
+		// Learned when every part that had applications is: any other application of the day is newer
+		// than the learning and shows as a rise of the seen count in the next poll.
 		if (!remaining.length) this.completeDay(ds, Object.keys(ds.seen).length, false);
 	}
 
@@ -179,8 +180,8 @@ export class Payer {
 		ds.count = count;
 		ds.complete = 1;
 		delete ds.stale;
-		delete ds.countsByAuthority;
-		delete ds.learnedAuthorities;
+		delete ds.partCounts;
+		delete ds.learnedParts;
 		if (countLearned) this.run.stats.learned += count;
 	}
 }

@@ -11,7 +11,7 @@
 import { serverDay, shiftDay } from '../../UkPlanning/domain/days';
 import { ChangeFinder, OutOfTime, type DayChange } from './finder';
 import { Payer } from './payer';
-import { rangeQuery, seenIn, sliceQuery } from './slices';
+import { partSlice, rangeQuery, seenIn, sliceQuery } from './slices';
 import { readState, STATE_VERSION } from './state';
 import type {
 	DayState,
@@ -87,7 +87,7 @@ class PollRun {
 				// Not learned yet: a fall is recorded; a rise is sorted out when the day is learned.
 				if (count < ds.count) {
 					ds.count = count;
-					delete ds.countsByAuthority;
+					delete ds.partCounts;
 				}
 				continue;
 			}
@@ -171,8 +171,9 @@ class PollRun {
 
 	/**
 	 * Days not learned yet, newest first (late publications cluster in recent days). A day bigger than
-	 * what is left of Max Credits per Poll is learned one authority at a time where its per-authority
-	 * counts are known, so that the cap holds and nothing learned is paid for twice.
+	 * what is left of Max Credits per Poll is learned one part at a time where its parts' counts are
+	 * known (an authority's applications, or those of one postcode area, district, sector or postcode
+	 * of it), so that the cap holds and nothing learned is paid for twice.
 	 */
 	learnPlans(): Plan[] {
 		let left = this.run.cfg.maxCredits;
@@ -181,17 +182,17 @@ class PollRun {
 			.filter(([, ds]) => !ds.complete)
 			.sort(([a], [b]) => (a < b ? 1 : -1));
 		for (const [day, ds] of unlearned) {
-			const parts = ds.countsByAuthority;
-			if (parts && (ds.count > left || ds.learnedAuthorities?.length)) {
-				const learned = new Set(ds.learnedAuthorities ?? []);
-				for (const [authority, count] of Object.entries(parts)) {
-					if (count <= 0 || learned.has(authority)) continue;
+			const parts = ds.partCounts;
+			if (parts && (ds.count > left || ds.learnedParts?.length)) {
+				const learned = new Set(ds.learnedParts ?? []);
+				for (const [part, count] of Object.entries(parts)) {
+					if (count <= 0 || learned.has(part)) continue;
 					plans.push({
 						kind: 'learn',
 						day,
-						query: { ...rangeQuery(this.run.cfg.base, day, day), lpa_id: authority },
+						query: sliceQuery(this.run.cfg.base, partSlice(day, part)),
 						cost: count,
-						authority,
+						part,
 					});
 					left -= count;
 				}
@@ -209,26 +210,26 @@ class PollRun {
 	}
 
 	/**
-	 * Per-authority counts of the days that this poll will not learn, taken while each still holds what
-	 * it held at activation (see ChangeFinder.snapshot). Free counts, in parallel.
+	 * The parts' counts of the days that this poll will not learn, taken while each still holds what it
+	 * held at activation (see ChangeFinder.snapshot). Free counts, in parallel.
 	 */
 	async snapshotUnlearned(plans: Plan[] = []) {
 		let left = this.run.cfg.maxCredits;
 		const learnedNow = new Set<string>();
 		for (const plan of plans) {
-			if (plan.kind !== 'learn' || plan.authority !== undefined) continue;
+			if (plan.kind !== 'learn' || plan.part !== undefined) continue;
 			if (plan.cost > left) break;
 			left -= plan.cost;
 			learnedNow.add(plan.day);
 		}
 		const days = Object.entries(this.state.days).filter(
-			([day, ds]) => !ds.complete && !ds.countsByAuthority && !learnedNow.has(day),
+			([day, ds]) => !ds.complete && !ds.partCounts && !learnedNow.has(day),
 		);
 		const snapshots = await Promise.all(
 			days.map(async ([day, ds]) => await this.finder.snapshot(day, ds.count)),
 		);
 		days.forEach(([, ds], index) => {
-			if (snapshots[index]) ds.countsByAuthority = snapshots[index];
+			if (snapshots[index]) ds.partCounts = snapshots[index];
 		});
 	}
 
@@ -338,8 +339,8 @@ async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollResult
 		if (backfillFrom && day >= backfillFrom) backfill.push({ day, count });
 		else poll.state.days[day] = { count, seen: {} };
 	}
-	// Days this poll cannot learn get their per-authority counts first, before anything is published
-	// to them; the biggest of them can then be learned in parts within the cap.
+	// Days this poll cannot learn get their parts' counts first, before anything is published to them;
+	// a day bigger than the cap can then be learned in parts within it.
 	await poll.snapshotUnlearned(poll.learnPlans());
 	const learn = poll.learnPlans();
 	const deliver = poll.orderNew(await poll.plansForChanges(backfill));

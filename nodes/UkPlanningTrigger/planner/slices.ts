@@ -2,7 +2,7 @@
  * Slices of one validated day (by authority, postcode and address word) as /search queries, and what
  * the state has seen inside one. Pure.
  */
-import { normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
+import { isFullPostcode, normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
 import type { DayState, PlannerApplication, Query, SeenEntry, Slice } from './types';
 
 const ADDRESS_KEEP = 120;
@@ -56,4 +56,31 @@ export function seenIn(ds: DayState, slice: Slice): SeenEntry[] {
 		if (inSlice(entry, slice)) out.push(entry);
 	}
 	return out;
+}
+
+/**
+ * A part of a day not learned yet, as the state keys it: an authority id, optionally with a postcode
+ * start or full postcode after a `|` ("205|LS1 4"). The authority is empty when the filters' authorities
+ * are taken together (a single one is watched). Version 2 states keyed whole authorities the same way.
+ */
+export function partKey(lpa: string | undefined, postcode: string): string {
+	return postcode ? `${lpa ?? ''}|${postcode}` : (lpa ?? '');
+}
+
+/** The slice of `day` a part key stands for. */
+export function partSlice(day: string, key: string): Slice {
+	const bar = key.indexOf('|');
+	const lpa = bar === -1 ? key : key.slice(0, bar);
+	const postcode = bar === -1 ? '' : key.slice(bar + 1);
+	const slice: Slice = { day };
+	if (lpa) slice.lpas = [lpa];
+	if (isFullPostcode(postcode)) slice.exact = postcode;
+	else if (postcode) slice.prefix = postcode;
+	return slice;
+}
+
+/** The part of `keys` an application lies in, if any (parts never overlap). */
+export function partOf(keys: string[], day: string, app: PlannerApplication): string | undefined {
+	const entry = splitInfo(seenInfo(app));
+	return keys.find((key) => inSlice(entry, partSlice(day, key)));
 }

@@ -4,7 +4,7 @@
  */
 import type { DayState, TriggerState } from './types';
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 /** Version 1 stored one-letter keys: `v`, `fp`, `fut` and per day `n`, `s`, `f`, `x`, `l`. */
 interface DayStateV1 {
@@ -40,7 +40,7 @@ function dayFromV1(day: DayStateV1): DayState {
 	};
 	if (day.f) migrated.complete = 1;
 	if (day.x) migrated.stale = 1;
-	if (isRecord(day.l)) migrated.countsByAuthority = day.l as Record<string, number>;
+	if (isRecord(day.l)) migrated.partCounts = day.l as Record<string, number>;
 	return migrated;
 }
 
@@ -60,6 +60,33 @@ function fromV1(stored: TriggerStateV1): TriggerState {
 }
 
 /**
+ * Version 2 named a day's parts `countsByAuthority` and `learnedAuthorities`: whole authorities only,
+ * keyed by id, which is how version 3 keys an authority's part too.
+ */
+interface DayStateV2 extends Omit<DayState, 'partCounts' | 'learnedParts'> {
+	countsByAuthority?: Record<string, number>;
+	learnedAuthorities?: string[];
+}
+
+interface TriggerStateV2 extends Omit<TriggerState, 'version' | 'days'> {
+	version: 2;
+	days: Record<string, DayStateV2>;
+}
+
+function fromV2(stored: TriggerStateV2): TriggerState {
+	const days: Record<string, DayState> = {};
+	for (const [day, state] of Object.entries(stored.days)) {
+		if (!isRecord(state)) continue;
+		const { countsByAuthority, learnedAuthorities, ...rest } = state;
+		const migrated: DayState = { ...rest };
+		if (isRecord(countsByAuthority)) migrated.partCounts = countsByAuthority;
+		if (Array.isArray(learnedAuthorities)) migrated.learnedParts = learnedAuthorities;
+		days[day] = migrated;
+	}
+	return { ...stored, version: STATE_VERSION, days };
+}
+
+/**
  * The stored state in the current format, migrated from an earlier one where needed; undefined when
  * there is none or it cannot be read (the trigger then activates afresh).
  */
@@ -67,6 +94,8 @@ export function readState(stored: unknown): TriggerState | undefined {
 	if (!isRecord(stored) || !hasWindow(stored)) return undefined;
 	if (stored.version === STATE_VERSION && typeof stored.fingerprint === 'string')
 		return stored as unknown as TriggerState;
+	if (stored.version === 2 && typeof stored.fingerprint === 'string')
+		return fromV2(stored as unknown as TriggerStateV2);
 	if (stored.v === 1 && typeof stored.fp === 'string')
 		return fromV1(stored as unknown as TriggerStateV1);
 	return undefined;

@@ -50,8 +50,12 @@ export interface DayState {
 	seen: Record<string, string>;
 	complete?: 1;
 	stale?: 1;
-	/** Days not learned yet: per-authority counts at activation (authorities with none left out). */
-	countsByAuthority?: Record<string, number>;
+	/**
+	 * Days not learned yet: the counts of the day's parts while it still held what it held at activation,
+	 * by part key (see slices.ts `partKey`): one per authority with applications, and an authority's
+	 * part bigger than Max Credits per Poll split by postcode into parts that fit. Parts never overlap.
+	 */
+	partCounts?: Record<string, number>;
 	/** Set when the poll budget ran out while this day's new applications were being located. */
 	deferred?: 1;
 	/**
@@ -59,13 +63,13 @@ export interface DayState {
 	 * then: while the day still counts that, the next poll pays them without locating them again.
 	 */
 	pending?: { count: number; slices: PendingSlice[] };
-	/** Days learned in parts (one authority at a time, within Max Credits per Poll): those learned. */
-	learnedAuthorities?: string[];
+	/** Days learned in parts (one part at a time, within Max Credits per Poll): the parts learned. */
+	learnedParts?: string[];
 }
 
 /** Stored in the workflow's static data; `readState` (state.ts) also reads earlier formats. */
 export interface TriggerState {
-	version: 2;
+	version: 3;
 	/** The filters and look-back it was built for: a different one starts afresh. */
 	fingerprint: string;
 	/** First day of the window as of the last poll. */
@@ -147,7 +151,7 @@ export interface SeenEntry {
 }
 
 /**
- * A paid query. `learn`: a day (or one authority's part of it) that existed at activation, fetched to
+ * A paid query. `learn`: a day (or one part of it) that existed at activation, fetched to
  * learn it. `new`: a slice holding new applications. `refresh`: a day refetched whole. `residual`: a
  * slice whose new applications no postcode reaches, narrowed by address after the others are paid.
  */
@@ -158,6 +162,6 @@ export interface Plan {
 	/** The credits it is expected to cost (its count). */
 	cost: number;
 	slice?: Slice;
-	/** For a `learn` of one authority's part of the day. */
-	authority?: string;
+	/** For a `learn` of one part of the day: its key in `DayState.partCounts`. */
+	part?: string;
 }

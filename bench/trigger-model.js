@@ -12,7 +12,8 @@
  * API charged), and 10% of them while activation is learning.
  *
  * Options: --days N (default 40; the first 30 are the first window), --seed N (7), --latency-ms N (0),
- * --fault-rate R (0), --watch all|4 (4 of 16 authorities, default; all watches the 16).
+ * --fault-rate R (0), --watch all|4 (4 of 16 authorities, default; all watches the 16), --max-credits N
+ * (Max Credits per Poll, 200).
  */
 'use strict';
 
@@ -77,6 +78,7 @@ async function main() {
 	const seed = Number(arg('seed', 7));
 	const latencyMs = Number(arg('latency-ms', 0));
 	const faultRate = Number(arg('fault-rate', 0));
+	const maxCredits = Number(arg('max-credits', 200));
 	const watchAll = arg('watch', '4') === 'all';
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
 	const { planPoll } = requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/planner/poll.ts'));
@@ -123,7 +125,7 @@ async function main() {
 		base: { lpa_id: watched.join(',') },
 		lookbackDays: LOOKBACK_DAYS,
 		backfillDays: 0,
-		maxCredits: 200,
+		maxCredits,
 		backlogOrder: 'newestFirst',
 		fingerprint: 'model',
 		reserveMs: POLL_BUDGET_MS * 0.2,
@@ -134,6 +136,7 @@ async function main() {
 	const steady = { credits: 0, lost: 0, delivered: 0 };
 	const requests = [];
 	const wallTimes = [];
+	const spentPerPoll = [];
 	let state;
 	let failedPolls = 0;
 	let unresolved = 0;
@@ -156,6 +159,7 @@ async function main() {
 		learning = Object.values(state.days).some((day) => !day.complete);
 		unresolved += result.stats.unresolved;
 		requests.push(model.log.length - logged);
+		spentPerPoll.push(model.credits - credits);
 		wallTimes.push(clock.now - began);
 		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
 		if (hour >= steadyFrom) {
@@ -175,13 +179,16 @@ async function main() {
 	const preExisting = [...emitted.keys()].filter((k) => !expectedKeys.has(k)).length;
 	const mean = requests.reduce((a, b) => a + b, 0) / requests.length;
 	console.log(
-		`planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%`,
+		`planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%, Max Credits per Poll ${maxCredits}`,
 	);
 	console.log(
 		`  ${expected.length} to deliver: missed ${missed} (unresolved ${unresolved}), duplicated ${duplicated}, pre-existing emitted ${preExisting}, failed polls ${failedPolls}`,
 	);
 	console.log(
 		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost)`,
+	);
+	console.log(
+		`  polls over Max Credits per Poll: ${spentPerPoll.filter((spent) => spent > maxCredits).length} of ${spentPerPoll.length}; most credits in one poll ${Math.max(...spentPerPoll)}`,
 	);
 	console.log(
 		`  requests per poll: mean ${mean.toFixed(1)}, p90 ${quantile(requests, 0.9)}, p99 ${quantile(requests, 0.99)}, max ${Math.max(...requests)}; poll time (simulated): p99 ${(quantile(wallTimes, 0.99) / 1000).toFixed(1)} s, max ${(Math.max(...wallTimes) / 1000).toFixed(1)} s of the ${POLL_BUDGET_MS / 1000} s budget`,

@@ -244,27 +244,30 @@ describe('UK Planning Trigger', () => {
 		expect(await searchRequests()).toHaveLength(1);
 	});
 
-	test('a poll that must pay more than Max Credits per Poll (a day with applications without a postcode, learned at activation) says so in the log', async () => {
+	test('a poll that must pay more than Max Credits per Poll (more applications at one postcode than the cap, learned at activation) says so in the log', async () => {
 		const watched = lpaIds.slice(0, 1);
-		// A recent day with several applications without a postcode: no narrower query reaches them, so
-		// learning them costs more than 1.
+		// A recent day with three applications at the one postcode the filters watch: no narrower query
+		// holds fewer of them, so learning them costs more than 1.
 		await sandbox.control.addApplications(
 			[1, 2, 3].map(() => ({
 				lpa_id: watched[0],
 				validated: '2026-11-19',
 				published_at: '2026-11-20T09:00:00Z',
-				postcode: null,
+				postcode: 'ZE3 9JW',
 			})),
 		);
 		const warn = jest.spyOn(n8nLogger(), 'warn');
 		try {
 			const first = await poll(
-				parameters(watched, { triggerOptions: { maxCreditsPerPoll: 1 } }),
+				parameters(watched, {
+					postcodeExact: 'ZE3 9JW',
+					triggerOptions: { maxCreditsPerPoll: 1 },
+				}),
 				{},
 			);
 			expect(first.error).toBeUndefined();
 			const charged = await creditsCharged();
-			expect(charged).toBeGreaterThan(1);
+			expect(charged).toBe(3);
 			expect(warn.mock.calls.map(([message]) => message)).toContainEqual(
 				expect.stringMatching(
 					new RegExp(`spent ${charged} credits, more than Max Credits per Poll \\(1\\)`),
@@ -273,6 +276,41 @@ describe('UK Planning Trigger', () => {
 		} finally {
 			warn.mockRestore();
 		}
+	});
+
+	test('Max Credits per Poll at 1 holds at activation: a day of several applications is learned one postcode at a time', async () => {
+		const watched = lpaIds.slice(0, 1);
+		const validated = isoDay((await nowMs()) - 2 * DAY);
+		await sandbox.control.addApplications(
+			['ZE2 9AA', 'ZE2 9AB', 'ZE3 1AA', 'ZE3 9JA', 'ZE1 0AA'].map((postcode) => ({
+				lpa_id: watched[0],
+				validated,
+				published_at: `${validated}T12:00:00Z`,
+				postcode,
+			})),
+		);
+		const params = parameters(watched, {
+			postcodeStart: 'ZE',
+			triggerOptions: { maxCreditsPerPoll: 1 },
+		});
+		let staticData = {};
+		const spent = [];
+		for (let p = 0; p < 8; p++) {
+			await sandbox.control.clearLogs();
+			const before = await creditsCharged();
+			const r = await poll(params, staticData);
+			expect(r.error).toBeUndefined();
+			expect(r.output).toBeNull();
+			spent.push((await creditsCharged()) - before);
+			staticData = r.staticData;
+		}
+		expect(Math.max(...spent)).toBe(1);
+		expect(spent.reduce((a, b) => a + b, 0)).toBe(5);
+		const [added] = await publishLater([
+			{ lpa_id: watched[0], validated, postcode: 'ZE3 9JB', address: '2 Voe Road' },
+		]);
+		const next = await poll(params, staticData);
+		expect(keyvalsOf(next.output)).toEqual([String(added.keyval)]);
 	});
 
 	test('Max Credits per Poll caps each poll and the backlog is carried over, each application once', async () => {

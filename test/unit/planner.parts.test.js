@@ -51,13 +51,17 @@ describe('part keys', () => {
 
 	test('an application lies in the part its authority and postcode fall in, or in none', () => {
 		// Parts of one day never overlap: "LS1 4" and "LS11" are both children of "LS1".
-		const keys = ['205|LS1 4', '205|LS11', '213'];
+		const keys = ['205|LS1 4', '205|LS11', '205|without postcode', '213'];
 		const app = (lpa, postcode) => ({ keyval: 'K', lpa_id: lpa, postcode, address: 'x' });
 		expect(partOf(keys, 'd', app('205', 'LS1 4AB'))).toBe('205|LS1 4');
 		expect(partOf(keys, 'd', app('205', 'ls11 2cd'))).toBe('205|LS11');
 		expect(partOf(keys, 'd', app('213', null))).toBe('213');
-		expect(partOf(keys, 'd', app('205', null))).toBeUndefined();
+		expect(partOf(keys, 'd', app('205', null))).toBe('205|without postcode');
+		// Nor does a postcode starting with no letter, which no postcode start reaches.
+		expect(partOf(keys, 'd', app('205', '00000'))).toBe('205|without postcode');
+		// A postcode in an area the day had none in lies in no part: published since.
 		expect(partOf(keys, 'd', app('205', 'LS2 1AA'))).toBeUndefined();
+		expect(partOf(keys, 'd', app('206', null))).toBeUndefined();
 	});
 });
 
@@ -96,20 +100,44 @@ describe('activation within Max Credits per Poll', () => {
 		expect(emitted).toEqual([]);
 	});
 
-	test('a part that no narrower query reaches (an application without a postcode) is learned whole, alone in its poll', async () => {
+	test('applications without a postcode are a part of their own, learned by address text within the cap', async () => {
 		const api = searchModel();
 		const day = shiftDay(api.today, -4);
 		busyDay(api, day, '1', 12);
-		api.add([{ lpa_id: '1', validated: day, postcode: null, address: 'Land off Mill Lane' }]);
+		api.add([
+			{ lpa_id: '1', validated: day, postcode: null, address: 'Land off Mill Lane' },
+			{ lpa_id: '1', validated: day, postcode: null, address: 'Plot 4 rear of the Old Forge' },
+		]);
 		busyDay(api, day, '2', 4);
 		const cfg = config({ maxCredits: 5 });
 		const first = await poll(api, undefined, cfg);
-		expect(first.state.days[day].partCounts).toEqual({ 1: 13, 2: 4 });
-		const { credits, emitted } = await learnAll(api, first, cfg);
-		// Authority 2's part fits; authority 1's 13 cannot be split, so one poll pays for it alone.
-		expect(credits.filter((spent) => spent > 5)).toEqual([13]);
-		expect(credits.reduce((a, b) => a + b, 0)).toBe(17);
+		const parts = first.state.days[day].partCounts;
+		expect(parts).toMatchObject({ 2: 4, '1|without postcode': 2 });
+		expect(Object.values(parts).every((count) => count <= 5)).toBe(true);
+		const { r, credits, emitted } = await learnAll(api, first, cfg);
+		expect(Math.max(...credits)).toBeLessThanOrEqual(5);
 		expect(emitted).toEqual([]);
+		expect(Object.keys(r.state.days[day].seen)).toHaveLength(18);
+		// Afterwards a new one without a postcode is found by the usual address probe.
+		api.add([{ lpa_id: '1', validated: day, postcode: null, address: 'Land west of the Mill' }]);
+		const next = await poll(api, r.state, cfg);
+		expect(next.emitted.map((app) => app.address)).toEqual(['Land west of the Mill']);
+	});
+
+	test("when no address text isolates them, the authority's whole day is paid for, alone in its poll", async () => {
+		const api = searchModel();
+		const day = shiftDay(api.today, -4);
+		busyDay(api, day, '1', 12);
+		api.add([{ lpa_id: '1', validated: day, postcode: null, address: 'The Old Forge' }]);
+		const cfg = config({ maxCredits: 5 });
+		const first = await poll(api, undefined, cfg);
+		expect(first.state.days[day].partCounts['1|without postcode']).toBe(1);
+		const { r, credits, emitted } = await learnAll(api, first, cfg);
+		// The postcode parts (12 credits within the cap), then the day of 13 once, over it.
+		expect(credits.filter((spent) => spent > 5)).toEqual([13]);
+		expect(credits.reduce((a, b) => a + b, 0)).toBe(25);
+		expect(emitted).toEqual([]);
+		expect(r.state.unresolved).toBe(0);
 	});
 
 	test('an application published into a postcode part not learned yet: emitted when that part had none, else counted unresolved', async () => {

@@ -17,7 +17,15 @@ import {
 	normalisePostcodeKey,
 } from '../../UkPlanning/domain/postcode';
 import { phraseCandidates, wordCandidates, type ProbeCandidate } from './probe';
-import { partKey, partSlice, rangeQuery, seenIn, sliceQuery, splitInfo } from './slices';
+import {
+	partKey,
+	partSlice,
+	rangeQuery,
+	seenIn,
+	sliceQuery,
+	splitInfo,
+	WITHOUT_POSTCODE,
+} from './slices';
 import type { DayState, Plan, PollRunContext, Query, SeenEntry, Slice } from './types';
 
 /** A slice is fetched outright when the already-seen part would cost at most this share of it. */
@@ -371,10 +379,11 @@ export class ChangeFinder {
 
 	/**
 	 * Records a part of an unlearned day, split by the postcode grammar into parts that fit Max Credits
-	 * per Poll. A part is kept whole (and learned over the cap, alone in its poll) when its children do
-	 * not add up to it: applications without a postcode, which no narrower query reaches, or a count
-	 * that moved meanwhile. So too a full postcode with more applications than the cap, or when the poll
-	 * budget runs short.
+	 * per Poll. What the postcode areas of an authority's day do not add up to is its part without a
+	 * postcode (`WITHOUT_POSTCODE`; learned by address text, see PollRun.payWithoutPostcode). A part
+	 * below that is kept whole (and learned over the cap, alone in its poll) when its children do not add
+	 * up to it (a count that moved meanwhile), as is a full postcode with more applications than the
+	 * cap, or any part when the poll budget runs short.
 	 */
 	private async partsByPostcode(
 		slice: Slice,
@@ -421,7 +430,9 @@ export class ChangeFinder {
 				children.push([child, counts[index]]);
 			});
 		}
-		if (found !== count) return keepWhole();
+		const topLevel = start === '';
+		if (found > count || (found < count && !topLevel)) return keepWhole();
+		if (found < count) into[partKey(lpa, WITHOUT_POSTCODE)] = count - found;
 		await allOf(
 			children.map(async ([child, childCount]) => {
 				await this.partsByPostcode(slice, child, childCount, into);

@@ -3,7 +3,7 @@
  * state: the only place where the state learns applications. A failed paid request leaves its part to
  * the next poll (its day's count is not moved past it) and the other plans go on.
  */
-import { partOf, seenInfo } from './slices';
+import { isWithoutPostcode, partOf, partOfEntry, seenInfo, splitInfo } from './slices';
 import type { RawApplication } from '../../UkPlanning/domain/search';
 import type { DayState, Plan, PlannerApplication, PollRunContext } from './types';
 
@@ -61,7 +61,9 @@ export class Payer {
 				.fetch(plan.query)
 				.catch((error: unknown) => ({ failure: error }));
 			if ('failure' in answer) {
-				// Charged or not, nothing of it reached the state: the next poll finds it again.
+				// Charged or not, nothing of it reached the state: the next poll finds it again. An answer
+				// lost after the API charged for it still counts against the cap: it may have been spent.
+				this.spent += plan.cost;
 				this.failuresInARow++;
 				this.run.failed(answer.failure);
 				this.carry(plan);
@@ -96,8 +98,10 @@ export class Payer {
 				String(app.validated ?? '').slice(0, 10) === plan.day,
 		);
 		if (plan.kind === 'learn') {
-			if (plan.part !== undefined) this.learnPart(ds, plan.day, plan.part, ofDay);
-			else this.learn(ds, plan.day, ofDay);
+			if (plan.part === undefined) this.learn(ds, plan.day, ofDay);
+			else if (isWithoutPostcode(plan.part))
+				this.learnWithoutPostcode(ds, plan, ofDay, plan.query.address === undefined);
+			else this.learnPart(ds, plan.day, plan.part, ofDay);
 			return;
 		}
 		let added = 0;
@@ -139,12 +143,12 @@ export class Payer {
 		const learned = new Set(ds.learnedParts ?? []);
 		if (ds.partCounts) {
 			const parts = Object.keys(ds.partCounts);
-			// Applications in no part: the parts covered the day at activation, so these are newer.
 			const byPart = new Map<string, PlannerApplication[]>();
 			for (const app of ofDay) {
-				const part = partOf(parts, day, app) ?? '';
-				// A part learned earlier: what it did not hold then was published since.
-				if (learned.has(part)) {
+				const part = partOf(parts, day, app);
+				// In no part (the parts covered the day at activation), or in a part learned earlier and
+				// not seen then: published since.
+				if (part === undefined || learned.has(part)) {
 					if (!ds.seen[app.keyval]) this.emit(app);
 					continue;
 				}
@@ -166,6 +170,50 @@ export class Payer {
 		this.settlePart(ds, ds.partCounts?.[part] ?? 0, apps);
 		for (const app of apps) ds.seen[app.keyval] = seenInfo(app);
 		this.run.stats.learned += apps.length;
+		this.partLearned(ds, part);
+	}
+
+	/** Applications of a part without a postcode seen so far. */
+	seenWithoutPostcode(ds: DayState, day: string, part: string): number {
+		const parts = Object.keys(ds.partCounts ?? {});
+		let seen = 0;
+		for (const info of Object.values(ds.seen))
+			if (partOfEntry(parts, day, splitInfo(info)) === part) seen++;
+		return seen;
+	}
+
+	/**
+	 * Applications without a postcode of an authority's day not learned yet, fetched by an address text
+	 * (or with the authority's whole day when no text isolates them), after its postcode parts. Those not
+	 * seen are old up to the part's count at activation, and unresolved beyond it. Others not seen yet
+	 * were published since their part was learned (or into an area it had none in): emitted.
+	 */
+	private learnWithoutPostcode(
+		ds: DayState,
+		plan: Plan,
+		ofDay: PlannerApplication[],
+		whole: boolean,
+	) {
+		const part = plan.part as string;
+		const parts = Object.keys(ds.partCounts ?? {});
+		const before = ds.partCounts?.[part] ?? 0;
+		let known = this.seenWithoutPostcode(ds, plan.day, part);
+		for (const app of ofDay) {
+			if (ds.seen[app.keyval]) continue;
+			if (partOf(parts, plan.day, app) === part) {
+				if (known >= before) {
+					this.run.stats.unresolved++;
+					this.run.state.unresolved++;
+				}
+				known++;
+				this.run.stats.learned++;
+			} else this.emit(app);
+			ds.seen[app.keyval] = seenInfo(app);
+		}
+		if (whole || known >= before) this.partLearned(ds, part);
+	}
+
+	private partLearned(ds: DayState, part: string) {
 		const learned = new Set([...(ds.learnedParts ?? []), part]);
 		ds.learnedParts = [...learned];
 		const remaining = Object.entries(ds.partCounts ?? {}).filter(

@@ -11,7 +11,14 @@
 import { serverDay, shiftDay } from '../../UkPlanning/domain/days';
 import { ChangeFinder, OutOfTime, type DayChange } from './finder';
 import { Payer } from './payer';
-import { partSlice, rangeQuery, seenIn, sliceQuery } from './slices';
+import {
+	isWithoutPostcode,
+	partAuthority,
+	partSlice,
+	rangeQuery,
+	seenIn,
+	sliceQuery,
+} from './slices';
 import { readState, STATE_VERSION } from './state';
 import type {
 	DayState,
@@ -185,7 +192,11 @@ class PollRun {
 			const parts = ds.partCounts;
 			if (parts && (ds.count > left || ds.learnedParts?.length)) {
 				const learned = new Set(ds.learnedParts ?? []);
-				for (const [part, count] of Object.entries(parts)) {
+				// Parts without a postcode last: they are told apart by address once the others are seen.
+				const ordered = Object.entries(parts).sort(
+					([a], [b]) => Number(isWithoutPostcode(a)) - Number(isWithoutPostcode(b)),
+				);
+				for (const [part, count] of ordered) {
 					if (count <= 0 || learned.has(part)) continue;
 					plans.push({
 						kind: 'learn',
@@ -236,9 +247,13 @@ class PollRun {
 	/** Pays for the plans within the credit cap and the poll budget, in the order given. */
 	async execute(plans: Plan[], today: string): Promise<Payer> {
 		const payer = new Payer(this.run, today);
-		await payer.pay(plans.filter((plan) => plan.kind !== 'residual'));
-		for (const plan of plans.filter((candidate) => candidate.kind === 'residual'))
-			await this.payResidual(plan, payer);
+		const byAddress = (plan: Plan) =>
+			plan.kind === 'residual' || (plan.part !== undefined && isWithoutPostcode(plan.part));
+		await payer.pay(plans.filter((plan) => !byAddress(plan)));
+		for (const plan of plans.filter(byAddress)) {
+			if (plan.kind === 'residual') await this.payResidual(plan, payer);
+			else await this.payWithoutPostcode(plan, payer);
+		}
 		for (const day of this.finder.deferredDays) payer.carriedDays.add(day);
 		this.keepPending(payer.unpaid);
 		// A day whose fetched plans found fewer new applications than its count rose by (a withdrawal
@@ -258,25 +273,74 @@ class PollRun {
 	 */
 	private async payResidual(plan: Plan, payer: Payer) {
 		const ds = this.state.days[plan.day];
-		if (!ds || !plan.slice) return;
+		const slice = plan.slice;
+		if (!ds || !slice) return;
 		// `cost` is the slice's count when it was located; each round pays for at least one of the rest.
 		for (let round = 0; round < plan.cost; round++) {
-			if (plan.cost - seenIn(ds, plan.slice).length <= 0) return;
-			if (!payer.mayPay(1) || this.run.outOfTime()) {
-				payer.carry(plan);
-				return;
-			}
-			let narrowed: Plan | undefined;
-			try {
-				narrowed = await this.finder.narrowResidual(plan.slice, ds);
-			} catch (error) {
-				if (!(error instanceof OutOfTime)) this.run.failed(error);
-				payer.carry(plan);
-				return;
-			}
-			const [paid] = await payer.pay([narrowed ?? { ...plan, kind: 'new' }]);
-			if (!paid || !narrowed) return;
+			if (plan.cost - seenIn(ds, slice).length <= 0) return;
+			const goOn = await this.payByAddress(
+				plan,
+				payer,
+				slice,
+				(narrowed) => narrowed ?? { ...plan, kind: 'new' },
+			);
+			if (!goOn) return;
 		}
+	}
+
+	/**
+	 * The part without a postcode of an authority's day not learned yet, once its postcode parts are
+	 * seen: address texts whose count exceeds the seen applications hold some of it, and are paid for
+	 * one at a time within the cap. When no text isolates what is left, the authority's whole day is
+	 * paid for (alone in its poll if it is bigger than the cap).
+	 */
+	private async payWithoutPostcode(plan: Plan, payer: Payer) {
+		const ds = this.state.days[plan.day];
+		const part = plan.part;
+		if (!ds?.partCounts || ds.complete || part === undefined) return;
+		const lpa = partAuthority(part);
+		const ofAuthority = Object.entries(ds.partCounts).filter(([key]) => partAuthority(key) === lpa);
+		const learned = () => new Set(ds.learnedParts ?? []);
+		if (ofAuthority.some(([key, count]) => key !== part && count > 0 && !learned().has(key))) {
+			payer.carry(plan);
+			return;
+		}
+		const slice = partSlice(plan.day, part);
+		const wholeCost = ofAuthority.reduce((sum, [, count]) => sum + count, 0);
+		for (let round = 0; round < plan.cost && !learned().has(part); round++) {
+			const goOn = await this.payByAddress(plan, payer, slice, (narrowed) =>
+				narrowed ? { ...narrowed, kind: 'learn', part } : { ...plan, cost: wholeCost },
+			);
+			if (!goOn) return;
+		}
+	}
+
+	/**
+	 * One round of paying by address text: free counts find an address text holding applications of the
+	 * slice not seen yet, and that is paid for (or `piece(undefined)`, when no text holds one). Returns
+	 * whether another round may follow. Out of time or credits, or after a failed count, the plan waits.
+	 */
+	private async payByAddress(
+		plan: Plan,
+		payer: Payer,
+		slice: Slice,
+		piece: (narrowed: Plan | undefined) => Plan,
+	): Promise<boolean> {
+		const ds = this.state.days[plan.day];
+		if (!payer.mayPay(1) || this.run.outOfTime()) {
+			payer.carry(plan);
+			return false;
+		}
+		let narrowed: Plan | undefined;
+		try {
+			narrowed = await this.finder.narrowResidual(slice, ds);
+		} catch (error) {
+			if (!(error instanceof OutOfTime)) this.run.failed(error);
+			payer.carry(plan);
+			return false;
+		}
+		const [paid] = await payer.pay([piece(narrowed)]);
+		return paid && narrowed !== undefined;
 	}
 
 	prune(today: string) {

@@ -59,28 +59,67 @@ export function seenIn(ds: DayState, slice: Slice): SeenEntry[] {
 }
 
 /**
+ * The part of an authority's day that no postcode query reaches (applications without a postcode), in a
+ * part key: "205|without postcode".
+ */
+export const WITHOUT_POSTCODE = 'without postcode';
+
+/**
  * A part of a day not learned yet, as the state keys it: an authority id, optionally with a postcode
- * start or full postcode after a `|` ("205|LS1 4"). The authority is empty when the filters' authorities
- * are taken together (a single one is watched). Version 2 states keyed whole authorities the same way.
+ * start or full postcode after a `|` ("205|LS1 4"), or `WITHOUT_POSTCODE`. The authority is empty when
+ * the filters' authorities are taken together (a single one is watched). Version 2 states keyed whole
+ * authorities the same way.
  */
 export function partKey(lpa: string | undefined, postcode: string): string {
 	return postcode ? `${lpa ?? ''}|${postcode}` : (lpa ?? '');
 }
 
-/** The slice of `day` a part key stands for. */
-export function partSlice(day: string, key: string): Slice {
+function splitPartKey(key: string): { lpa: string; postcode: string } {
 	const bar = key.indexOf('|');
-	const lpa = bar === -1 ? key : key.slice(0, bar);
-	const postcode = bar === -1 ? '' : key.slice(bar + 1);
+	return bar === -1
+		? { lpa: key, postcode: '' }
+		: { lpa: key.slice(0, bar), postcode: key.slice(bar + 1) };
+}
+
+/** The authority of a part key ('' when the filters' authorities are taken together). */
+export function partAuthority(key: string): string {
+	return splitPartKey(key).lpa;
+}
+
+export function isWithoutPostcode(key: string): boolean {
+	return splitPartKey(key).postcode === WITHOUT_POSTCODE;
+}
+
+/**
+ * The slice of `day` a part key stands for: for the part without a postcode, which no query isolates,
+ * its authority's day, the narrowest query that holds it.
+ */
+export function partSlice(day: string, key: string): Slice {
+	const { lpa, postcode } = splitPartKey(key);
 	const slice: Slice = { day };
 	if (lpa) slice.lpas = [lpa];
+	if (postcode === WITHOUT_POSTCODE) return slice;
 	if (isFullPostcode(postcode)) slice.exact = postcode;
 	else if (postcode) slice.prefix = postcode;
 	return slice;
 }
 
-/** The part of `keys` an application lies in, if any (parts never overlap). */
+/**
+ * Whether a seen application lies in a part. The part without a postcode holds its authority's
+ * applications whose postcode starts with no letter (none, or not a UK postcode): no postcode start
+ * reaches them, and they never lie in a postcode part.
+ */
+function inPart(entry: SeenEntry, day: string, key: string): boolean {
+	if (!inSlice(entry, partSlice(day, key))) return false;
+	return !isWithoutPostcode(key) || !/^[A-Z]/.test(entry.postcode);
+}
+
+/** The part of `keys` a seen application lies in, if any (parts never overlap). */
+export function partOfEntry(keys: string[], day: string, entry: SeenEntry): string | undefined {
+	return keys.find((key) => inPart(entry, day, key));
+}
+
+/** The part of `keys` an application lies in, if any. */
 export function partOf(keys: string[], day: string, app: PlannerApplication): string | undefined {
-	const entry = splitInfo(seenInfo(app));
-	return keys.find((key) => inSlice(entry, partSlice(day, key)));
+	return partOfEntry(keys, day, splitInfo(seenInfo(app)));
 }

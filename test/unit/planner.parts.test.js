@@ -166,6 +166,38 @@ describe('activation within Max Credits per Poll', () => {
 	});
 });
 
+describe('answers lost after the charge', () => {
+	test('a paid request whose answer was lost counts against Max Credits per Poll: the poll never spends more than the cap', async () => {
+		const api = searchModel();
+		const first = await poll(api, undefined, config({ base: { lpa_id: '1' } }));
+		busyDay(api, shiftDay(api.today, -2), '1', 6);
+		busyDay(api, shiftDay(api.today, -5), '1', 5);
+		// The first paid request of the next poll is charged, and its answer never arrives.
+		const fetch = api.fetch;
+		let lost = false;
+		api.fetch = async (query) => {
+			const answer = await fetch(query);
+			if (lost) return answer;
+			lost = true;
+			throw new Error(`the answer to a search that cost ${answer.consumed} credits was lost`);
+		};
+		const cfg = config({ base: { lpa_id: '1' }, maxCredits: 10 });
+		const faulted = await poll(api, first.state, cfg);
+		expect(faulted.stats.failures).toBe(1);
+		expect(faulted.credits).toBeLessThanOrEqual(10);
+		const emitted = [...faulted.emitted];
+		let state = faulted.state;
+		for (let p = 0; p < 3; p++) {
+			const r = await poll(api, state, cfg);
+			expect(r.credits).toBeLessThanOrEqual(10);
+			emitted.push(...r.emitted);
+			state = r.state;
+		}
+		expect(new Set(emitted.map((app) => app.keyval)).size).toBe(11);
+		expect(emitted).toHaveLength(11);
+	});
+});
+
 describe('stored state across the upgrade from version 2', () => {
 	test('countsByAuthority and learnedAuthorities become partCounts and learnedParts (authority ids key both)', () => {
 		const storedV2 = {

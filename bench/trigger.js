@@ -215,6 +215,7 @@ function newTally() {
 		phase: { first: phase(), steady: phase() },
 		requests: [],
 		wallMs: [],
+		creditsPerPoll: [],
 		errors: 0,
 	};
 }
@@ -270,7 +271,9 @@ async function simulate({
 					tally.emitted.set(keyval, (tally.emitted.get(keyval) || 0) + 1);
 					phase.deliveredKeys.push(keyval);
 				}
-				phase.credits += sumCharges(control.charges(poller.key));
+				const charged = sumCharges(control.charges(poller.key));
+				phase.credits += charged;
+				tally.creditsPerPoll.push(charged);
 				phase.lostCredits += after.lostCredits - before.lostCredits;
 				control.clearLogs();
 				tally.requests.push(after.requests - before.requests);
@@ -298,7 +301,7 @@ function mean(values) {
 	return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
 }
 
-function score(tally, expected) {
+function score(tally, expected, maxCredits) {
 	let missed = 0;
 	for (const keyval of expected) if (!tally.emitted.has(keyval)) missed++;
 	let duplicated = 0;
@@ -326,6 +329,10 @@ function score(tally, expected) {
 		first: phaseScore(tally.phase.first),
 		steady: phaseScore(tally.phase.steady),
 		polls: tally.requests.length,
+		overCap: {
+			polls: tally.creditsPerPoll.filter((credits) => credits > maxCredits).length,
+			most: Math.max(0, ...tally.creditsPerPoll),
+		},
 		requests: {
 			mean: mean(tally.requests),
 			p90: percentile(tally.requests, 0.9),
@@ -381,6 +388,9 @@ function printRow(label, s, { timing = true } = {}) {
 		`${''.padEnd(26)} requests per poll: mean ${fmt(s.requests.mean, 1)}, p90 ${s.requests.p90}, p99 ${s.requests.p99}, max ${s.requests.max} (${s.polls} polls)`,
 	);
 	if (timing) {
+		console.log(
+			`${''.padEnd(26)} polls charged more than Max Credits per Poll: ${s.overCap.polls}; most credits charged in one poll ${s.overCap.most}`,
+		);
 		console.log(
 			`${''.padEnd(26)} poll wall time (simulated): mean ${seconds(s.wall.mean)} s, p99 ${seconds(s.wall.p99)} s, max ${seconds(s.wall.max)} s of the ${POLL_BUDGET_MS / 1000} s budget; ${s.wall.nearBudget} polls at 80%+ of it, ${s.wall.atBudget} at or over it`,
 		);
@@ -493,7 +503,7 @@ async function runPass(env, pass) {
 		const expected = expectedSet(control, WATCHED, startMs, endMs, options.lookbackDays);
 		const results = new Map();
 		for (const poller of pollers)
-			results.set(poller.name, score(tallies.get(poller.name), expected));
+			results.set(poller.name, score(tallies.get(poller.name), expected, options.maxCredits));
 		return {
 			pass,
 			feed,

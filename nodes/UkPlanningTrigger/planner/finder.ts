@@ -403,7 +403,7 @@ export class ChangeFinder {
 			this.run.outOfTime()
 		)
 			return keepWhole();
-		// Where the authority had applications on days already learned first: its districts recur.
+		// Areas and districts where the authority had applications on days already learned first: they recur.
 		const nearby = this.childTally(start, this.neighbourhood(slice));
 		const ordered = [
 			...new Set([

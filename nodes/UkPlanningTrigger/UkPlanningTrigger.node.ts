@@ -90,9 +90,9 @@ export class UkPlanningTrigger implements INodeType {
 			);
 		}
 		if (result.stats.credits > config.maxCredits) {
-			// A query no narrower one can replace (applications without a postcode) costs more than the cap; never silently.
+			// A query no narrower one can replace costs more than the cap; never silently.
 			this.logger.warn(
-				`UK Planning Trigger: this poll spent ${result.stats.credits} credits, more than Max Credits per Poll (${config.maxCredits}): one query that could not be split further (applications without a postcode, or many at one postcode) cost more than the cap allows`,
+				`UK Planning Trigger: this poll spent ${result.stats.credits} credits, more than Max Credits per Poll (${config.maxCredits}): one query that could not be split further cost more than the cap allows (many applications at one postcode or address text, applications without a postcode that no address text isolates, or a day refetched whole after a withdrawal)`,
 			);
 		}
 		if (result.stats.unresolved > 0) {

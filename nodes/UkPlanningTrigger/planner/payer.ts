@@ -100,7 +100,7 @@ export class Payer {
 		if (plan.kind === 'learn') {
 			if (plan.part === undefined) this.learn(ds, plan.day, ofDay);
 			else if (isWithoutPostcode(plan.part))
-				this.learnWithoutPostcode(ds, plan, ofDay, plan.query.address === undefined);
+				this.learnWithoutPostcode(ds, plan.day, plan.part, ofDay, plan.query.address === undefined);
 			else this.learnPart(ds, plan.day, plan.part, ofDay);
 			return;
 		}
@@ -190,17 +190,17 @@ export class Payer {
 	 */
 	private learnWithoutPostcode(
 		ds: DayState,
-		plan: Plan,
+		day: string,
+		part: string,
 		ofDay: PlannerApplication[],
 		whole: boolean,
 	) {
-		const part = plan.part as string;
 		const parts = Object.keys(ds.partCounts ?? {});
 		const before = ds.partCounts?.[part] ?? 0;
-		let known = this.seenWithoutPostcode(ds, plan.day, part);
+		let known = this.seenWithoutPostcode(ds, day, part);
 		for (const app of ofDay) {
 			if (ds.seen[app.keyval]) continue;
-			if (partOf(parts, plan.day, app) === part) {
+			if (partOf(parts, day, app) === part) {
 				if (known >= before) {
 					this.run.stats.unresolved++;
 					this.run.state.unresolved++;

@@ -174,7 +174,7 @@ export class Payer {
 	}
 
 	/** Applications of a part without a postcode seen so far. */
-	seenWithoutPostcode(ds: DayState, day: string, part: string): number {
+	private seenWithoutPostcode(ds: DayState, day: string, part: string): number {
 		const parts = Object.keys(ds.partCounts ?? {});
 		let seen = 0;
 		for (const info of Object.values(ds.seen))

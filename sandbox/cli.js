@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run sandbox`: the sandboxes of both APIs and the demo mailbox on fixed local ports, for trying the
- * nodes (or any HTTP client) without accounts. Ports come from PLANNING_PORT, DATAPRESS_PORT, STORAGE_PORT,
- * SMTP_PORT and MAILBOX_PORT when set, the data folder from SANDBOX_DATA_DIR. `--api v4` serves DataPress 4
+ * `npm run sandbox`: the sandboxes of both APIs, the demo mailbox and the scripted chat model on fixed local
+ * ports, for trying the nodes (or any HTTP client) without accounts. Ports come from PLANNING_PORT,
+ * DATAPRESS_PORT, STORAGE_PORT, SMTP_PORT, MAILBOX_PORT and MODEL_PORT when set, the data folder from SANDBOX_DATA_DIR. `--api v4` serves DataPress 4
  * (what data.london.gov.uk runs today) instead of the legacy DataPress API, still the default while the
  * node speaks only the legacy one. Ctrl-C stops them.
  */
@@ -12,6 +12,8 @@ const path = require('node:path');
 
 const { startPlanningSandbox } = require('./planning');
 const { startMailSink } = require('./mail');
+const { startModelSandbox } = require('./model');
+const { DEMO_SCRIPTS } = require('./model/demoScripts');
 
 const port = (name, fallback) => Number(process.env[name] || fallback);
 
@@ -36,10 +38,13 @@ async function startSandboxes({ dataDir, api } = {}) {
 		httpPort: port('MAILBOX_PORT', 4026),
 	});
 	started.push(mailbox);
+	const model = await startModelSandbox({ port: port('MODEL_PORT', 4040), scripts: DEMO_SCRIPTS });
+	started.push(model);
 	return {
 		planning,
 		datastore,
 		mailbox,
+		model,
 		async close() {
 			await Promise.allSettled(started.map((server) => server.close()));
 		},
@@ -59,7 +64,7 @@ async function main() {
 		dataDir: process.env.SANDBOX_DATA_DIR || path.join(__dirname, '..', '.sandbox-data'),
 		api,
 	});
-	const { planning, datastore, mailbox } = sandboxes;
+	const { planning, datastore, mailbox, model } = sandboxes;
 	const datapress =
 		datastore.api === 'v4'
 			? `DataPress 4       ${datastore.url}      keys demo-editor-key (editor), demo-viewer-key (no edit rights), demo-admin-key; chunked uploads through /api/v3/dataset/:id/upload`
@@ -69,7 +74,8 @@ async function main() {
   Planning API      ${planning.url}   key demo-planning-key (5000 credits); new keys via /generatekey
   ${datapress}
   Mailbox           ${mailbox.url}      (SMTP ${mailbox.smtpHost}:${mailbox.smtpPort}, no auth)
-Control endpoints (not part of the real APIs): ${planning.origin}/_sandbox/..., ${datastore.url}/_sandbox/...`);
+  Chat model        ${model.url}   key ${model.key}, model ${model.model} (OpenAI-compatible, scripted)
+Control endpoints (not part of the real APIs): ${planning.origin}/_sandbox/..., ${datastore.url}/_sandbox/..., ${model.origin}/_sandbox/...`);
 	const stop = async () => {
 		await sandboxes.close();
 		process.exit(0);

@@ -7,6 +7,8 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import { isToolExecution } from './toolMode';
+
 /** One operation of a resource: its fields, and what it does with one item. */
 export type Operation = {
 	description: INodeProperties[];
@@ -24,7 +26,8 @@ export function operationFields(operations: OperationsByResource): INodeProperti
 
 /**
  * Runs each input item through the operation its resource and operation parameters name. A failed item
- * becomes an error item under continueOnFail, or stops the node with the item's index.
+ * becomes an error item under continueOnFail or when the node runs as an agent's tool (the model reads the
+ * error and the way to fix it, and may call again), or stops the node with the item's index.
  */
 export async function runOperations(
 	this: IExecuteFunctions,
@@ -32,6 +35,7 @@ export async function runOperations(
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const output: INodeExecutionData[] = [];
+	const asTool = isToolExecution(this);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const resource = this.getNodeParameter('resource', itemIndex) as string;
@@ -47,7 +51,7 @@ export async function runOperations(
 			// Appended one by one: spreading a result of some 150,000 items (a large search) overflows the stack.
 			for (const entry of await operation.execute.call(this, itemIndex)) output.push(entry);
 		} catch (error) {
-			if (this.continueOnFail()) {
+			if (asTool || this.continueOnFail()) {
 				const failure = error as Error & { description?: string };
 				output.push({
 					json: { error: failure.message, description: failure.description ?? null },

@@ -228,13 +228,14 @@ function nodeTypesFor(nodeType) {
  */
 function buildWorkflow(
 	nodeType,
-	{ parameters = {}, credentials, continueOnFail = false, staticData, typeVersion },
+	{ parameters = {}, credentials, continueOnFail = false, staticData, typeVersion, asTool = false },
 ) {
 	const { typeName, nodeTypes } = nodeTypesFor(nodeType);
 	const node = {
 		id: 'node-under-test',
 		name: nodeType.description.defaults?.name || nodeType.description.displayName,
-		type: typeName,
+		// As an agent's tool the node is the variant n8n makes of it (`<name>Tool`).
+		type: asTool ? `${typeName}Tool` : typeName,
 		typeVersion:
 			typeVersion ??
 			(Array.isArray(nodeType.description.version)
@@ -266,10 +267,17 @@ function buildWorkflow(
 		staticData: staticData ? { [`node:${node.name}`]: staticData } : {},
 		settings: { executionOrder: 'v1' },
 	});
-	return { workflow, node: workflow.getNode(node.name) };
+	const placed = workflow.getNode(node.name);
+	// n8n 2.x's engine runs an agent's tool call as a node whose output goes back to the agent.
+	if (asTool) placed.rewireOutputLogTo = 'ai_tool';
+	return { workflow, node: placed };
 }
 
-/** Runs an action node's `execute` in a real ExecuteContext. Returns `{ output, error }`; never throws. */
+/**
+ * Runs an action node's `execute` in a real ExecuteContext. Returns `{ output, error }`; never throws.
+ * `asTool`: as n8n 2.x's engine runs an AI agent's tool call, the tool's arguments as the one input item
+ * (what `$fromAI()` reads).
+ */
 async function runNode(
 	NodeClass,
 	{
@@ -278,6 +286,7 @@ async function runNode(
 		items = [{ json: {} }],
 		continueOnFail = false,
 		typeVersion,
+		asTool = false,
 	} = {},
 ) {
 	await ensureBinaryDataService();
@@ -287,6 +296,7 @@ async function runNode(
 		credentials,
 		continueOnFail,
 		typeVersion,
+		asTool,
 	});
 	const additionalData = createAdditionalData(credentials);
 	const runExecutionData = createRunExecutionData();

@@ -1,7 +1,7 @@
 /** Pieces every operation uses: input validation as n8n errors and the known-authority check. */
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import { readSearchFilters } from '../descriptions/filters';
+import { nodeVersion, readSearchFilters } from '../descriptions/filters';
 import {
 	FILTER_FIELD_NAMES,
 	FilterValidationError,
@@ -9,6 +9,7 @@ import {
 	type SearchQuery,
 } from '../helpers/filters';
 import { readTimeoutMs } from '../../shared/requestOptions';
+import { toolArgumentNote } from '../../shared/toolMode';
 import { listAuthorities } from '../transport';
 
 type Authorities = Awaited<ReturnType<typeof listAuthorities>>;
@@ -30,6 +31,13 @@ export async function authoritiesOnce(
 	return await cached;
 }
 
+/** Where a filter's value is among the node's parameters: in Filters from version 2, at the top before. */
+function filterPath(this: IExecuteFunctions, field: string): string {
+	const name =
+		Object.entries(FILTER_FIELD_NAMES).find(([, label]) => label === field)?.[0] ?? field;
+	return nodeVersion(this) >= 2 ? `filters.${name}` : name;
+}
+
 /** The item's filters as query parameters; a bad value fails the item before any search is sent. */
 export async function searchQueryFor(
 	this: IExecuteFunctions,
@@ -42,7 +50,7 @@ export async function searchQueryFor(
 		if (error instanceof FilterValidationError) {
 			throw new NodeOperationError(
 				this.getNode(),
-				`Invalid filter "${error.field}": ${error.message}`,
+				`Invalid filter "${error.field}"${toolArgumentNote(this.getNode(), filterPath.call(this, error.field))}: ${error.message}`,
 				{
 					itemIndex,
 					description: 'Fix this filter; no request was sent to the Planning API.',
@@ -58,7 +66,7 @@ export async function searchQueryFor(
 		if (unknown.length) {
 			throw new NodeOperationError(
 				this.getNode(),
-				`Invalid filter "${FILTER_FIELD_NAMES.lpaIds}": unknown authority id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+				`Invalid filter "${FILTER_FIELD_NAMES.lpaIds}"${toolArgumentNote(this.getNode(), filterPath.call(this, FILTER_FIELD_NAMES.lpaIds))}: unknown authority id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
 				{
 					itemIndex,
 					description:

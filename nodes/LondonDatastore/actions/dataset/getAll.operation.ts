@@ -7,9 +7,11 @@ import {
 } from 'n8n-workflow';
 
 import { readLimitOrAll, returnAllAndLimit } from '../../../shared/parameters';
+import { bounded, isToolExecution, plural, TOOL_ITEM_LIMIT } from '../../../shared/toolMode';
 import { filterDatasets, parseSince } from '../../helpers/datasetFilters';
+import { simplifyDataset } from '../../helpers/simplify';
 import { readLocator } from '../../helpers/locator';
-import { listDatasets, NO_DATASET_LIST } from '../../transport';
+import { listDatasets, NO_DATASET_LIST, siteBaseUrl } from '../../transport';
 import { callOptions, simplified, simplifyProperty } from '../common';
 
 const show = { resource: ['dataset'], operation: ['getAll'] };
@@ -87,11 +89,37 @@ export async function execute(
 		);
 	}
 	// The export comes unpaged: the filters and the limit are applied here.
-	const chosen = filterDatasets(datasets, {
+	const matching = filterDatasets(datasets, {
 		team: readLocator(filters.team).value || undefined,
 		search: typeof filters.search === 'string' ? filters.search : undefined,
 		updatedSinceMs: since.ms,
-	}).slice(0, limit) as IDataObject[];
+	});
+	if (isToolExecution(this)) {
+		// One answer for the model: the newest-listed datasets first as the site lists them, files counted.
+		const baseUrl = await siteBaseUrl(this);
+		const { shown, leftOut } = bounded(matching, Math.min(limit, TOOL_ITEM_LIMIT));
+		const cut = leftOut
+			? ` Listed the first ${shown.length}; ${leftOut} more not listed: use more specific search words.`
+			: '';
+		const none = matching.length
+			? ''
+			: ' Try fewer or other words (each word must appear in the title, ID, address or tags).';
+		return [
+			{
+				json: {
+					summary: `${plural(matching.length, 'dataset')} match.${cut}${none} Dataset → Get gives a dataset's files.`,
+					count: matching.length,
+					returned: shown.length,
+					datasets: shown.map((dataset) => {
+						const { files, ...rest } = simplifyDataset(dataset, baseUrl);
+						return { ...rest, fileCount: files.length };
+					}),
+				},
+				pairedItem: { item: itemIndex },
+			},
+		];
+	}
+	const chosen = matching.slice(0, limit) as IDataObject[];
 	return (await simplified.call(this, chosen, itemIndex)).map((json) => ({
 		json,
 		pairedItem: { item: itemIndex },

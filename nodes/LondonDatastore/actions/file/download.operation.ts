@@ -11,6 +11,7 @@ import {
 	fileNameOf,
 	mimeTypeFor,
 } from '../../helpers/download';
+import { isToolExecution } from '../../../shared/toolMode';
 import { downloadFile, siteBaseUrl } from '../../transport';
 import {
 	callOptions,
@@ -67,6 +68,28 @@ export async function execute(
 		);
 	}
 	const fileName = fileNameOf(resource, resourceId);
+	if (isToolExecution(this)) {
+		// An agent cannot take a file into its conversation: the tool gives the file's address, unread.
+		const format = typeof resource.format === 'string' && resource.format ? resource.format : null;
+		const size = Number(resource.size ?? resource.check_size);
+		const bytes = Number.isFinite(size) && size > 0 ? size : null;
+		const about = [format, bytes === null ? null : `${bytes} bytes`].filter(Boolean).join(', ');
+		return [
+			{
+				json: {
+					summary: `File "${resource.title ?? fileName}"${about ? ` (${about})` : ''} of dataset ${String(dataset.id ?? datasetId)} is at ${target.url}. Its contents were not read.`,
+					datasetId: String(dataset.id ?? datasetId),
+					resourceId,
+					fileName,
+					title: resource.title ?? null,
+					format,
+					bytes,
+					url: target.url,
+				},
+				pairedItem: { item: itemIndex },
+			},
+		];
+	}
 	const download = await downloadFile(
 		this,
 		target.url,

@@ -32,6 +32,18 @@ import {
 } from '../../helpers/normalise';
 import { outputApplication, toOutputFeatureCollection } from '../../helpers/output';
 import { costRangeText } from '../../helpers/pricing';
+import {
+	countToolSummary,
+	searchToolSummary,
+	type FillableFilters,
+	type SearchToolOutcome,
+} from '../../helpers/toolAnswer';
+import {
+	fromAiKeyOf,
+	isFilledByModel,
+	isToolExecution,
+	TOOL_ITEM_LIMIT,
+} from '../../../shared/toolMode';
 import { readWholeNumber } from '../../../shared/parameters';
 import { serverDay } from '../../domain/days';
 import { readTimeoutMs } from '../../../shared/requestOptions';
@@ -201,12 +213,52 @@ async function fetchPlanned(
 	return outcome;
 }
 
+/**
+ * Max Credits and what to do over it are the user's: a tool whose model could set them could spend anything.
+ * A workflow that hands them to the model is refused before any request.
+ */
+function refuseModelFilledLimits(this: IExecuteFunctions, itemIndex: number): void {
+	for (const [name, label] of [
+		['maxCredits', 'Max Credits'],
+		['overCap', 'If Over Max Credits'],
+	]) {
+		if (isFilledByModel(this.getNode(), name)) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`"${label}" is filled by the model ($fromAI); it must be a fixed value set in the workflow`,
+				{
+					itemIndex,
+					description:
+						"The credits a search may spend are the user's decision, not the model's. Set a number in the node. No request was sent.",
+				},
+			);
+		}
+	}
+}
+
+/** The filters the model fills, by the tool argument that fills each. */
+function fillableFilters(this: IExecuteFunctions): FillableFilters {
+	const version = nodeVersion(this);
+	const key = (name: string) =>
+		fromAiKeyOf(this.getNode().parameters, version >= 2 ? `filters.${name}` : name);
+	return {
+		dateFrom: key('dateFrom'),
+		dateTo: key('dateTo'),
+		postcode: key('postcodeExact') ?? key('postcodeStart') ?? key('radiusPostcode'),
+		keyword: key('keyword'),
+		address: key('address'),
+		authority: key('lpaIds'),
+	};
+}
+
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const mode = this.getNodeParameter('mode', itemIndex) as string;
 	const timeoutMs = readTimeoutMs(this, itemIndex);
+	const asTool = isToolExecution(this);
+	if (asTool) refuseModelFilledLimits.call(this, itemIndex);
 	// Checked before any request, free ones included: a bad cap is an input error, whatever the count.
 	const maxCredits =
 		mode === 'count'
@@ -219,6 +271,26 @@ export async function execute(
 	});
 	const paired = { item: itemIndex };
 
+	if (mode === 'count' && asTool) {
+		const creditsRemaining = counted.creditsRemaining ?? null;
+		return [
+			{
+				json: {
+					summary: countToolSummary(
+						counted.count,
+						creditsRemaining,
+						fillableFilters.call(this),
+						query,
+						TOOL_ITEM_LIMIT,
+					),
+					count: counted.count,
+					creditsRemaining,
+					query: { ...query },
+				},
+				pairedItem: paired,
+			},
+		];
+	}
 	if (mode === 'count') {
 		return [
 			{
@@ -241,7 +313,8 @@ export async function execute(
 		itemIndex,
 		version >= 2 ? 'newestFirst' : 'fail',
 	) as string;
-	const simplify = readSimplify(this, itemIndex);
+	// An agent's model gets the compact applications, whatever the node's Simplify says.
+	const simplify = asTool ? true : readSimplify(this, itemIndex);
 	const output = this.getNodeParameter('output', itemIndex, 'items') as string;
 	const outputOptions = this.getNodeParameter('outputOptions', itemIndex, {}) as IDataObject;
 
@@ -254,9 +327,11 @@ export async function execute(
 	}
 
 	// The key's balance also caps what can be fetched: the API refuses a search it cannot charge in full.
+	// As a tool, so does the length of the answer: no credit is spent on applications the model is not shown.
 	const balance = counted.creditsRemaining;
-	const cap = balance === undefined ? maxCredits : Math.min(maxCredits, balance);
-	const wanted = Math.min(counted.count, maxCredits);
+	const spendLimit = asTool ? Math.min(maxCredits, TOOL_ITEM_LIMIT) : maxCredits;
+	const cap = balance === undefined ? spendLimit : Math.min(spendLimit, balance);
+	const wanted = Math.min(counted.count, spendLimit);
 	if (balance !== undefined && wanted > balance) {
 		if (overCap !== 'newestFirst' || balance < 1) {
 			throw new NodeOperationError(
@@ -337,10 +412,45 @@ export async function execute(
 			fullFrom: plan.fullFrom,
 			partialDay: plan.partialDay,
 		});
-		this.logger.info(`UK Planning: ${hint}`);
-		this.addExecutionHints({ message: hint, type: 'info', location: 'outputPane' });
+		// As a tool the answer's own summary says it, with the tool's limit.
+		if (!asTool) {
+			this.logger.info(`UK Planning: ${hint}`);
+			this.addExecutionHints({ message: hint, type: 'info', location: 'outputPane' });
+		}
 	}
 	if (fetched.incomplete) summary.incomplete = fetched.incomplete;
+	if (asTool) {
+		const outcome: SearchToolOutcome = {
+			count: counted.count,
+			fetched: fetchedCount,
+			creditsSpent: fetched.creditsSpent,
+			creditsRemaining: (summary.creditsRemaining as number | null) ?? null,
+			maxCredits,
+			limit: cap,
+			limitedBy: !narrowed
+				? undefined
+				: cap === maxCredits
+					? 'maxCredits'
+					: balance !== undefined && cap === balance
+						? 'creditsLeft'
+						: 'toolLimit',
+			fullFrom: plan.fullFrom,
+			partialDay: plan.partialDay,
+		};
+		const toolAnswer: IDataObject = {
+			summary: searchToolSummary(outcome, query, fillableFilters.call(this)),
+			count: counted.count,
+			returned: fetchedCount,
+			creditsSpent: fetched.creditsSpent,
+			creditsRemaining: outcome.creditsRemaining,
+			maxCredits,
+			query: { ...query },
+			applications: applications as unknown as IDataObject[],
+		};
+		if (fetched.incomplete) toolAnswer.incomplete = fetched.incomplete;
+		if (summary.warning) toolAnswer.warning = summary.warning;
+		return [{ json: toolAnswer, pairedItem: paired }];
+	}
 	if (fetched.creditsSpent > maxCredits) {
 		// Only applications published between the last count and the fetch can do this; it must never pass unseen.
 		const warning = `This search spent ${fetched.creditsSpent} credits, more than Max Credits (${maxCredits}): applications were published between its last free count and the paid fetch.`;

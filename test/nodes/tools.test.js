@@ -118,7 +118,7 @@ test('a search that fits: every application returned, the summary gives count an
 	expect(answer.query).toEqual({ postcode_exact: application.postcode });
 	expect(answer.summary).toMatch(
 		new RegExp(
-			`^${answer.count} applications? match; all ${answer.count} returned below \\(${answer.count} credits? spent, \\d+ credits left\\)\\.$`,
+			`^${answer.count} applications? match(es)?; all ${answer.count} returned below \\(${answer.count} credits? spent, \\d+ credits left\\)\\.$`,
 		),
 	);
 });

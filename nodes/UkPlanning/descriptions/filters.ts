@@ -62,14 +62,16 @@ function filterFields({ dates = true }: SearchFilterOptions): INodeProperties[] 
 			name: 'dateFrom',
 			type: 'dateTime',
 			default: '',
-			description: 'Only applications validated on or after this day (only the date counts)',
+			description:
+				'Only applications validated on or after this day: a date as yyyy-mm-dd (e.g. 2026-11-01), or a date and time of which only the date counts',
 		},
 		{
 			displayName: FILTER_FIELD_NAMES.dateTo,
 			name: 'dateTo',
 			type: 'dateTime',
 			default: '',
-			description: 'Only applications validated on or before this day (only the date counts)',
+			description:
+				'Only applications validated on or before this day: a date as yyyy-mm-dd (e.g. 2026-11-30), or a date and time of which only the date counts',
 		},
 		{
 			displayName: FILTER_FIELD_NAMES.postcodeExact,
@@ -77,7 +79,8 @@ function filterFields({ dates = true }: SearchFilterOptions): INodeProperties[] 
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. GU16 7HF',
-			description: 'Only applications at this full postcode; spacing and case do not matter',
+			description:
+				'Only applications at this full UK postcode (e.g. GU16 7HF); spacing and case do not matter',
 		},
 		{
 			displayName: FILTER_FIELD_NAMES.postcodeStart,
@@ -85,7 +88,8 @@ function filterFields({ dates = true }: SearchFilterOptions): INodeProperties[] 
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. GU16',
-			description: 'Only applications whose postcode starts with this area, district or sector',
+			description:
+				'Only applications whose postcode starts with this area, district or sector (e.g. GU, GU16 or GU16 7); a full postcode works too',
 		},
 		{
 			displayName: FILTER_FIELD_NAMES.radiusPostcode,
@@ -110,7 +114,8 @@ function filterFields({ dates = true }: SearchFilterOptions): INodeProperties[] 
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. High Street',
-			description: 'Only applications whose address contains this text (any case)',
+			description:
+				'Only applications whose address contains this text, any case (e.g. High Street)',
 		},
 		{
 			displayName: FILTER_FIELD_NAMES.keyword,
@@ -118,7 +123,8 @@ function filterFields({ dates = true }: SearchFilterOptions): INodeProperties[] 
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. extension',
-			description: 'Only applications whose description contains this text (any case)',
+			description:
+				'Only applications whose description contains this text, any case (e.g. loft or extension)',
 		},
 	];
 	return dates

@@ -12,19 +12,21 @@ export type FillableFilters = Partial<
 >;
 
 const credits = (count: number) => `${count} credit${count === 1 ? '' : 's'}`;
-const applications = (count: number) => `${count} application${count === 1 ? '' : 's'}`;
+const applications = (count: number) =>
+	`${count} application${count === 1 ? ' matches' : 's match'}`;
 
-/** Ways to narrow the search with the arguments the model fills; none when it fills none of them. */
+/**
+ * Ways to narrow the search with the arguments the model fills; none when it fills none of them.
+ * `olderTo`: the validated-to day that reaches the applications left out (the newest were returned).
+ */
 export function narrowingAdvice(
 	query: SearchQuery,
 	fillable: FillableFilters,
-	newestFrom?: string,
+	olderTo?: string,
 ): string {
 	const ways: string[] = [];
-	if (newestFrom && fillable.dateTo)
-		ways.push(
-			`for older ones set "${fillable.dateTo}" to ${shiftDay(newestFrom, -1)} or earlier (yyyy-mm-dd)`,
-		);
+	if (olderTo && fillable.dateTo)
+		ways.push(`for older ones set "${fillable.dateTo}" to ${olderTo} or earlier (yyyy-mm-dd)`);
 	if (fillable.dateFrom && !query.date_from)
 		ways.push(`set "${fillable.dateFrom}" to a recent day (yyyy-mm-dd)`);
 	if (fillable.keyword && !query.keyword)
@@ -67,7 +69,7 @@ export function searchToolSummary(
 	if (outcome.count === 0)
 		return `No applications match this search; nothing was charged. Widen it: fewer words, a postcode area (e.g. "SE1") instead of a full postcode, or a longer date range.`;
 	if (outcome.fetched >= outcome.count)
-		return `${applications(outcome.count)} match; all ${outcome.fetched} returned below (${spent}).`;
+		return `${applications(outcome.count)}; all ${outcome.fetched} returned below (${spent}).`;
 	const reason =
 		outcome.limitedBy === 'toolLimit'
 			? `more than this tool returns at once (${outcome.limit})`
@@ -77,10 +79,13 @@ export function searchToolSummary(
 	const covered = outcome.fullFrom ? `, every one validated from ${outcome.fullFrom}` : '';
 	const partial = outcome.partialDay ? ` and some of ${outcome.partialDay}` : '';
 	const leftOut = outcome.count - outcome.fetched;
+	// The rest of a partly returned day, else the day before the days returned whole.
+	const olderTo =
+		outcome.partialDay ?? (outcome.fullFrom ? shiftDay(outcome.fullFrom, -1) : undefined);
 	return (
-		`${applications(outcome.count)} match, ${reason}: returned the newest ${outcome.fetched}${covered}${partial} (${spent}); ` +
+		`${applications(outcome.count)}, ${reason}: returned the newest ${outcome.fetched}${covered}${partial} (${spent}); ` +
 		`${leftOut} older ${leftOut === 1 ? 'one was' : 'ones were'} not fetched or charged. ` +
-		narrowingAdvice(query, fillable, outcome.fullFrom ?? outcome.partialDay)
+		narrowingAdvice(query, fillable, olderTo)
 	);
 }
 
@@ -97,5 +102,5 @@ export function countToolSummary(
 		count > listLimit
 			? ` A search returns at most the newest ${listLimit} at once. ${narrowingAdvice(query, fillable)}`
 			: '';
-	return `${applications(count)} match (counting is free; fetching costs one credit each).${left}${fetch}`;
+	return `${applications(count)} (counting is free; fetching costs one credit each).${left}${fetch}`;
 }

@@ -105,7 +105,7 @@ export const description: INodeProperties[] = [
 		displayOptions: showApplications,
 		default: DEFAULT_MAX_CREDITS,
 		description:
-			'Most credits this search may spend (one per application). The node counts for free first and only fetches what fits.',
+			"Most credits this search may spend (one per application). The node counts for free first and only fetches what fits. As an AI agent's tool it stays yours: a model cannot set it, and one answer holds at most 25 applications.",
 	},
 	{
 		displayName: 'If Over Max Credits',

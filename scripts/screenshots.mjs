@@ -156,6 +156,8 @@ export async function startEnvironment({ build = true } = {}) {
 		const { startPlanningSandbox } = require('../sandbox/planning');
 		const { startDatastoreSandboxes } = require('../sandbox/datapress');
 		const { startMailSink } = require('../sandbox/mail');
+		const { startModelSandbox } = require('../sandbox/model');
+		const { DEMO_SCRIPTS } = require('../sandbox/model/demoScripts');
 		// The examples' date filters use n8n's $now, so the Planning sandbox runs on the real clock too.
 		const planning = await startPlanningSandbox({ port: 0, now: new Date().toISOString() });
 		cleanups.push(() => planning.close());
@@ -163,6 +165,8 @@ export async function startEnvironment({ build = true } = {}) {
 		cleanups.push(() => datastore.close());
 		const mailbox = await startMailSink();
 		cleanups.push(() => mailbox.close());
+		const model = await startModelSandbox({ scripts: DEMO_SCRIPTS });
+		cleanups.push(() => model.close());
 
 		say('importing credentials and the example workflows');
 		const credentials = demoCredentials({
@@ -170,6 +174,7 @@ export async function startEnvironment({ build = true } = {}) {
 			datapressUrl: datastore.url,
 			smtpHost: mailbox.smtpHost,
 			smtpPort: mailbox.smtpPort,
+			modelUrl: model.url,
 		});
 		const workflows = exampleWorkflows();
 		const extra = datastoreWorkflow({
@@ -200,7 +205,7 @@ export async function startEnvironment({ build = true } = {}) {
 		});
 		if (!answer.ok)
 			throw new Error(`owner setup answered ${answer.status}: ${await answer.text()}`);
-		return { url: server.url, workflows, planning, datastore, mailbox, stop };
+		return { url: server.url, workflows, planning, datastore, mailbox, model, stop };
 	} catch (error) {
 		await stop();
 		throw error;
@@ -619,6 +624,25 @@ export async function captureAll(page, environment, { only } = {}) {
 			"the Search step's output: one item per application, as a table",
 		);
 		await closeNodePanel(page);
+	});
+
+	await section('chat-ask-about-planning-applications', async () => {
+		const workflow = example('5-');
+		await openWorkflow(page, url, workflow.id);
+		await page.getByTestId('workflow-chat-button').click();
+		const chat = page.getByTestId('canvas-chat');
+		const input = chat.locator('textarea').first();
+		await input.fill('Which planning applications for extension near GU16?');
+		await input.press('Enter');
+		// The sandbox model's answer quotes the search tool's summary.
+		await chat
+			.getByText('Here is what the Planning API search returned')
+			.waitFor({ timeout: 120_000 });
+		await dismissPopups(page);
+		await shoot(
+			'chat-ask-about-planning-applications',
+			'"Ask about planning applications": a question in n8n\'s chat, the agent\'s answer from the search tool',
+		);
 	});
 
 	return { written, failed };

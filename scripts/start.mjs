@@ -24,6 +24,7 @@ const PORTS = {
 	storage: Number(process.env.STORAGE_PORT || 4030),
 	smtp: Number(process.env.SMTP_PORT || 4025),
 	mailbox: Number(process.env.MAILBOX_PORT || 4026),
+	model: Number(process.env.MODEL_PORT || 4040),
 };
 const OWNER = {
 	email: 'demo@example.com',
@@ -36,7 +37,11 @@ const demoFolder =
 	process.env.DEMO_FOLDER || path.join(repoRoot, queueMode ? '.demo-queue' : '.demo');
 // The only folder n8n's file nodes may read in the demo (N8N_RESTRICT_FILE_ACCESS_TO).
 const filesFolder = path.join(demoFolder, 'files');
-const n8nEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
+// n8n 2.x offers every community node that declares usableAsTool as an agent's tool; 1.x only with this set.
+const n8nEnv = {
+	N8N_RESTRICT_FILE_ACCESS_TO: filesFolder,
+	N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
+};
 
 ensureDependencies('start');
 const { ensureN8n } = await import('./install-n8n.mjs');
@@ -77,6 +82,8 @@ try {
 	const { startPlanningSandbox } = require('../sandbox/planning');
 	const { startDatastoreSandboxes } = require('../sandbox/datapress');
 	const { startMailSink } = require('../sandbox/mail');
+	const { startModelSandbox } = require('../sandbox/model');
+	const { DEMO_SCRIPTS } = require('../sandbox/model/demoScripts');
 	// The demo's Planning sandbox clock runs in real time, as n8n's $now does.
 	const planning = await startPlanningSandbox({
 		port: PORTS.planning,
@@ -92,6 +99,8 @@ try {
 	started.push(() => datastore.close());
 	const mailbox = await startMailSink({ smtpPort: PORTS.smtp, httpPort: PORTS.mailbox });
 	started.push(() => mailbox.close());
+	const model = await startModelSandbox({ port: PORTS.model, scripts: DEMO_SCRIPTS });
+	started.push(() => model.close());
 
 	// Queue mode: the database must exist before anything is imported, so the cluster comes up first.
 	let cluster = null;
@@ -119,6 +128,7 @@ try {
 			datapressUrl: datastore.url,
 			smtpHost: mailbox.smtpHost,
 			smtpPort: mailbox.smtpPort,
+			modelUrl: model.url,
 		});
 		await importJson('credentials', credentials);
 		// Example 3 publishes a file over 100 MB; make one (about 120 MB of CSV) where n8n may read it.
@@ -168,9 +178,11 @@ Sandboxes (local stand-ins for the real services, demo data):
   Planning API     ${planning.url}        key demo-planning-key
   London Datastore ${datastore.url}          key demo-editor-key   (${datastore.api === 'v4' ? 'DataPress 4' : `legacy API, storage ${datastore.storageUrl}`})
   Demo mailbox     ${mailbox.url}          (SMTP on ${mailbox.smtpHost}:${mailbox.smtpPort})
+  Chat model       ${model.url}        key ${model.key} (scripted, OpenAI-compatible; what it was asked: ${model.origin}/_sandbox/requests)
 
 Try first: open "Count before you pay" and click "Execute workflow"; then "New applications by email",
-activate it, and watch ${mailbox.url}. Ctrl-C stops everything.
+activate it, and watch ${mailbox.url}; then open "Ask about planning applications", click "Open chat" and ask
+"Which planning applications for extension near GU16?". Ctrl-C stops everything.
 `);
 
 	await new Promise((resolve) => {

@@ -12,7 +12,8 @@ const DEMO_TOOLS = {
 	datasets: 'Find_London_datasets',
 };
 
-const POSTCODE = '([A-Z]{1,2}\\d[A-Z\\d]? ?\\d[A-Z]{2})';
+/** A postcode district (GU16) or a full postcode (GU16 7HF), as the question gives it. */
+const POSTCODE = '\\b([A-Z]{1,2}\\d[A-Z\\d]?(?: ?\\d[A-Z]{2})?)\\b';
 const searchArguments = (overrides) => ({
 	postcode: '',
 	keyword: '',
@@ -67,7 +68,7 @@ const DEMO_SCRIPTS = [
 		steps: [
 			{
 				answer:
-					'I am the sandbox model: I play scripts and understand nothing else. Try "Which planning applications for extension near GU16 7HF?", "Show me every planning application" or "Is there a dataset about planning?".',
+					'I am the sandbox model: I play scripts and understand nothing else. Try "Which planning applications for extension near GU16?", "Show me every planning application" or "Is there a dataset about planning?".',
 			},
 		],
 	},

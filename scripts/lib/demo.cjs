@@ -13,6 +13,7 @@ const CREDENTIAL_IDS = {
 	ukPlanningApi: 'pdsPlanningCred1',
 	londonDatastoreApi: 'pdsDatastoreCred1',
 	smtp: 'pdsSmtpCred1',
+	openAiApi: 'pdsModelCred1',
 };
 
 /** Credentials for `n8n import:credentials` (plain `data`; n8n encrypts it on import). */
@@ -21,9 +22,22 @@ function demoCredentials({
 	datapressUrl,
 	smtpHost,
 	smtpPort,
+	modelUrl,
 	planningKey = 'demo-planning-key',
 	datapressKey = 'demo-editor-key',
+	modelKey = 'demo-model-key',
 }) {
+	// n8n's own OpenAI credential, its Base URL on the sandbox model (when one runs).
+	const model = modelUrl
+		? [
+				{
+					id: CREDENTIAL_IDS.openAiApi,
+					name: 'Sandbox chat model (OpenAI-compatible)',
+					type: 'openAiApi',
+					data: { apiKey: modelKey, url: modelUrl, header: false },
+				},
+			]
+		: [];
 	return [
 		{
 			id: CREDENTIAL_IDS.ukPlanningApi,
@@ -50,6 +64,7 @@ function demoCredentials({
 				disableStartTls: true,
 			},
 		},
+		...model,
 	];
 }
 

@@ -267,3 +267,23 @@ test('resultGist: summaries found in n8n-shaped results, else the start of the t
 	expect(resultGist('[{"response":[{"summary":"nested"}]}]')).toBe('nested');
 	expect(resultGist('plain text')).toBe('plain text');
 });
+
+test('the demo scripts call the tools of the example "Ask about planning applications" with its $fromAI arguments', () => {
+	const { nodeNameToToolName, traverseNodeParameters } = require('n8n-workflow');
+	const { DEMO_SCRIPTS, DEMO_TOOLS } = require('../../sandbox/model/demoScripts');
+	const example = require('../../examples/5-ask-about-planning-applications.json');
+	const tools = Object.fromEntries(
+		example.nodes
+			.filter((node) => /Tool$/.test(node.type))
+			.map((node) => {
+				const found = [];
+				traverseNodeParameters(node.parameters, found);
+				return [nodeNameToToolName(node), found.map((argument) => argument.key).sort()];
+			}),
+	);
+	expect(Object.keys(tools).sort()).toEqual(Object.values(DEMO_TOOLS).sort());
+	for (const script of DEMO_SCRIPTS)
+		for (const step of script.steps)
+			for (const call of step.toolCalls || [])
+				expect(Object.keys(call.arguments).sort()).toEqual(tools[call.tool]);
+});

@@ -36,13 +36,15 @@ function packedPackage() {
 }
 
 /**
- * The sandboxes of both APIs and the mailbox on random ports. The Planning sandbox's clock runs in real time,
- * because n8n's `$now` in the examples and the running trigger's poll times are real time too.
+ * The sandboxes of both APIs, the mailbox and the scripted chat model on random ports. The Planning
+ * sandbox's clock runs in real time, because n8n's `$now` in the examples and the running trigger's poll
+ * times are real time too.
  */
 async function startSandboxes() {
 	const { startPlanningSandbox } = require('../../sandbox/planning');
 	const { startDatastoreSandboxes } = require('../../sandbox/datapress');
 	const { startMailSink } = require('../../sandbox/mail');
+	const { startModelSandbox } = require('../../sandbox/model');
 	const planning = await startPlanningSandbox({
 		port: 0,
 		now: new Date().toISOString(),
@@ -50,18 +52,26 @@ async function startSandboxes() {
 	});
 	const datastore = await startDatastoreSandboxes({ port: 0, storagePort: 0 });
 	const mailbox = await startMailSink();
+	const model = await startModelSandbox();
 	return {
 		planning,
 		datastore,
 		mailbox,
+		model,
 		credentials: demoCredentials({
 			planningUrl: planning.url,
 			datapressUrl: datastore.url,
 			smtpHost: mailbox.smtpHost,
 			smtpPort: mailbox.smtpPort,
+			modelUrl: model.url,
 		}),
 		async close() {
-			await Promise.allSettled([planning.close(), datastore.close(), mailbox.close()]);
+			await Promise.allSettled([
+				planning.close(),
+				datastore.close(),
+				mailbox.close(),
+				model.close(),
+			]);
 		},
 	};
 }
@@ -72,9 +82,13 @@ async function startEnvironment({ line }) {
 	const userFolder = instance.createUserFolder({ tarball: packedPackage() });
 	const filesFolder = path.join(userFolder, 'files');
 	fs.mkdirSync(filesFolder, { recursive: true });
-	const { planning, datastore, mailbox, credentials } = await startSandboxes();
-	// n8n 2.x only reads files under N8N_RESTRICT_FILE_ACCESS_TO; 1.x honours the same setting.
-	const extraEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
+	const { planning, datastore, mailbox, model, credentials } = await startSandboxes();
+	// n8n 2.x only reads files under N8N_RESTRICT_FILE_ACCESS_TO; 1.x honours the same setting. 1.x offers
+	// community nodes as agent tools only with N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE; 2.x always does.
+	const extraEnv = {
+		N8N_RESTRICT_FILE_ACCESS_TO: filesFolder,
+		N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
+	};
 
 	await instance.importJson({ installed, userFolder, kind: 'credentials', data: credentials });
 
@@ -85,6 +99,7 @@ async function startEnvironment({ line }) {
 		planning,
 		datastore,
 		mailbox,
+		model,
 		extraEnv,
 		async importWorkflows(workflows) {
 			await instance.importJson({ installed, userFolder, kind: 'workflow', data: workflows });
@@ -99,7 +114,12 @@ async function startEnvironment({ line }) {
 			return await instance.runCli({ installed, userFolder, args, extraEnv });
 		},
 		async close() {
-			await Promise.allSettled([planning.close(), datastore.close(), mailbox.close()]);
+			await Promise.allSettled([
+				planning.close(),
+				datastore.close(),
+				mailbox.close(),
+				model.close(),
+			]);
 		},
 	};
 }
@@ -202,6 +222,7 @@ async function checkExamples(env) {
 		'pdsExample2Monthly',
 		'pdsExample3Large',
 		'pdsExample4Count',
+		'pdsExample5Agent',
 	]);
 	await env.importWorkflows(examples);
 	const listed = await env.cli(['list:workflow']);

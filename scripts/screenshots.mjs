@@ -629,8 +629,8 @@ export async function captureAll(page, environment, { only } = {}) {
 	await section('chat-ask-about-planning-applications', async () => {
 		const workflow = example('5-');
 		await openWorkflow(page, url, workflow.id);
-		await page.getByTestId('workflow-chat-button').click();
-		const chat = page.getByTestId('canvas-chat');
+		await page.locator('[data-test-id="workflow-chat-button"]').click();
+		const chat = page.locator('[data-test-id="canvas-chat"]');
 		const input = chat.locator('textarea').first();
 		await input.fill('Which planning applications for extension near GU16?');
 		await input.press('Enter');
@@ -639,6 +639,16 @@ export async function captureAll(page, environment, { only } = {}) {
 			.getByText('Here is what the Planning API search returned')
 			.waitFor({ timeout: 120_000 });
 		await dismissPopups(page);
+		// Tall enough for the question and the answer in the chat pane, the question in view.
+		await page.setViewportSize({ width: VIEWPORT.width, height: 1400 });
+		await chat
+			.getByText('Which planning applications for extension near GU16?')
+			.scrollIntoViewIfNeeded();
+		// The editor may show "Offline" for a moment while its push connection settles.
+		await page
+			.getByText('Offline', { exact: true })
+			.waitFor({ state: 'hidden', timeout: 15_000 })
+			.catch(() => {});
 		await shoot(
 			'chat-ask-about-planning-applications',
 			'"Ask about planning applications": a question in n8n\'s chat, the agent\'s answer from the search tool',

@@ -114,6 +114,15 @@ describe('searchToolSummary', () => {
 		).toContain(
 			'more than this tool returns at once (25): returned the newest 10, every one validated from 2026-11-18 and some of 2026-11-17',
 		);
+		expect(
+			searchToolSummary(
+				{ ...base, count: 90, fetched: 10, creditsSpent: 10, partialDay: '2026-12-04' },
+				{},
+				{ dateTo: 'to' },
+			),
+		).toContain(
+			'returned the newest 10, from part of 2026-12-04 (10 credits spent, 90 credits left); 80 older ones were not fetched or charged. To narrow: for older ones set "to" to 2026-12-04 or earlier',
+		);
 	});
 });
 

@@ -77,7 +77,12 @@ export function searchToolSummary(
 				? `more than the ${credits(outcome.limit)} left on the key`
 				: `more than Max Credits (${outcome.maxCredits}) allows`;
 	const covered = outcome.fullFrom ? `, every one validated from ${outcome.fullFrom}` : '';
-	const partial = outcome.partialDay ? ` and some of ${outcome.partialDay}` : '';
+	// A day split by authorities: part of it after whole days, or all there was room for.
+	const partial = !outcome.partialDay
+		? ''
+		: outcome.fullFrom
+			? ` and some of ${outcome.partialDay}`
+			: `, from part of ${outcome.partialDay}`;
 	const leftOut = outcome.count - outcome.fetched;
 	// The rest of a partly returned day, else the day before the days returned whole.
 	const olderTo =

@@ -37,7 +37,8 @@ const demoFolder =
 	process.env.DEMO_FOLDER || path.join(repoRoot, queueMode ? '.demo-queue' : '.demo');
 // The only folder n8n's file nodes may read in the demo (N8N_RESTRICT_FILE_ACCESS_TO).
 const filesFolder = path.join(demoFolder, 'files');
-// n8n 2.x offers every community node that declares usableAsTool as an agent's tool; 1.x only with this set.
+// n8n 2.x and the last 1.x offer every community node that declares usableAsTool as an agent's tool; older
+// 1.x releases only with this set.
 const n8nEnv = {
 	N8N_RESTRICT_FILE_ACCESS_TO: filesFolder,
 	N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',

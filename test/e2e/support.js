@@ -83,12 +83,9 @@ async function startEnvironment({ line }) {
 	const filesFolder = path.join(userFolder, 'files');
 	fs.mkdirSync(filesFolder, { recursive: true });
 	const { planning, datastore, mailbox, model, credentials } = await startSandboxes();
-	// n8n 2.x only reads files under N8N_RESTRICT_FILE_ACCESS_TO; 1.x honours the same setting. 1.x offers
-	// community nodes as agent tools only with N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE; 2.x always does.
-	const extraEnv = {
-		N8N_RESTRICT_FILE_ACCESS_TO: filesFolder,
-		N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true',
-	};
+	// n8n 2.x only reads files under N8N_RESTRICT_FILE_ACCESS_TO; 1.x honours the same setting. Nothing is
+	// set for agent tools: these n8n versions offer the package's nodes as tools without a setting.
+	const extraEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesFolder };
 
 	await instance.importJson({ installed, userFolder, kind: 'credentials', data: credentials });
 

@@ -165,6 +165,20 @@ test('Max Credits filled by the model is refused before any request', async () =
 	expect(planning.control.requests()).toEqual([]);
 });
 
+test('If Over Max Credits "Fail Without Spending": the refusal is the result, with the count and how to narrow; nothing charged', async () => {
+	const key = await freshKey();
+	const [answer] = await planningTool(
+		key,
+		{ maxCredits: 10, overCap: 'fail', filters: MODEL_FILTERS },
+		noArgs,
+	);
+	expect(answer.error).toMatch(
+		/^The search matches \d+ applications, more than Max Credits \(10\); nothing was fetched or charged$/,
+	);
+	expect(answer.description).toMatch(/Narrow the filters/);
+	expect(charged(key)).toBe(0);
+});
+
 test('Count as a tool: one summary item, free', async () => {
 	const key = await freshKey();
 	const [answer] = await planningTool(key, { mode: 'count', filters: MODEL_FILTERS }, noArgs);

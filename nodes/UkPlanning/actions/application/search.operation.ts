@@ -419,6 +419,14 @@ export async function execute(
 		}
 	}
 	if (fetched.incomplete) summary.incomplete = fetched.incomplete;
+	if (fetched.creditsSpent > maxCredits) {
+		// Only applications published between the last count and the fetch can do this; it must never pass unseen.
+		const warning = `This search spent ${fetched.creditsSpent} credits, more than Max Credits (${maxCredits}): applications were published between its last free count and the paid fetch.`;
+		summary.warning = warning;
+		this.logger.warn(`UK Planning: ${warning}`);
+		this.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
+	}
+
 	if (asTool) {
 		const outcome: SearchToolOutcome = {
 			count: counted.count,
@@ -450,13 +458,6 @@ export async function execute(
 		if (fetched.incomplete) toolAnswer.incomplete = fetched.incomplete;
 		if (summary.warning) toolAnswer.warning = summary.warning;
 		return [{ json: toolAnswer, pairedItem: paired }];
-	}
-	if (fetched.creditsSpent > maxCredits) {
-		// Only applications published between the last count and the fetch can do this; it must never pass unseen.
-		const warning = `This search spent ${fetched.creditsSpent} credits, more than Max Credits (${maxCredits}): applications were published between its last free count and the paid fetch.`;
-		summary.warning = warning;
-		this.logger.warn(`UK Planning: ${warning}`);
-		this.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
 	}
 
 	if (simplify === undefined) {

@@ -1,7 +1,7 @@
 /**
  * The harness is what every node test stands on, so it is tested itself: a tiny node run through it must see
  * n8n's real behaviour (credential authentication applied to the wire, parameter defaults, binary streams,
- * static data carried between polls, the declarative credential test).
+ * static data carried between polls, a credential tested through the node's `testedBy` function).
  */
 'use strict';
 

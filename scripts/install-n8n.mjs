@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 import { installOnce, isComplete } from './lib/install-once.mjs';
 
-/** Versions seen installing and running on these machines (see docs/ARCHITECTURE.md). */
+/** Versions seen installing and running on these machines (see README.md, Compatibility). */
 export const N8N_V2_VERSION = '2.40.7';
 /** The newest 2.x the npm registry serves that installs: 2.41.3 needs @n8n/agents@0.26.2, which it lacks. */
 export const N8N_V2_NEWEST_VERSION = '2.41.1';

@@ -8,7 +8,10 @@ import type { CallFailure } from './failure';
 import { connectionNeverMade } from './failure';
 
 export type RetryPolicy =
-	/** Idempotent or free: retried after 429, 5xx, a network error, a slow attempt or a truncated answer. */
+	/**
+	 * Idempotent or free: retried after 429, 500, 502, 503, 504, a network error, a slow attempt or a
+	 * truncated answer.
+	 */
 	| 'safe'
 	/**
 	 * Changes or charges something, and the service refuses what it will not run with a 429 or a 503

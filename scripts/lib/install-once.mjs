@@ -28,12 +28,12 @@ function sleepSync(ms) {
 	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function isAlive(pid) {
+/** Whether a process of this host is running (EPERM: it is, under another user). */
+export function isProcessAlive(pid) {
 	try {
 		process.kill(pid, 0);
 		return true;
 	} catch (error) {
-		// EPERM: the process exists but belongs to someone else.
 		return error.code === 'EPERM';
 	}
 }
@@ -48,7 +48,7 @@ function readOwner(lockPath) {
 
 /** A lock is stale when its owner ran on this host and is no longer running. */
 function isStale(owner) {
-	return Boolean(owner) && owner.host === os.hostname() && !isAlive(owner.pid);
+	return Boolean(owner) && owner.host === os.hostname() && !isProcessAlive(owner.pid);
 }
 
 /**

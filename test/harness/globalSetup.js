@@ -12,20 +12,12 @@ const path = require('node:path');
 
 const PREFIX = 'pds-test-run-';
 
-function isAlive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return error.code === 'EPERM';
-	}
-}
-
 module.exports = async function setup() {
+	const { isProcessAlive } = await import('../../scripts/lib/install-once.mjs');
 	const systemTemp = os.tmpdir();
 	for (const entry of fs.readdirSync(systemTemp)) {
 		const pid = entry.startsWith(PREFIX) ? Number(entry.slice(PREFIX.length)) : NaN;
-		if (Number.isInteger(pid) && !isAlive(pid))
+		if (Number.isInteger(pid) && !isProcessAlive(pid))
 			fs.rmSync(path.join(systemTemp, entry), { recursive: true, force: true });
 	}
 	const runFolder = path.join(systemTemp, `${PREFIX}${process.pid}`);

@@ -13,5 +13,8 @@ module.exports = {
 	moduleNameMapper: { '^fast-json-patch/module/([a-z]+)$': 'fast-json-patch/commonjs/$1' },
 	// Sandboxes and n8n processes need a moment on a 2-core machine; this is a hang guard, not a perf check.
 	testTimeout: 120000,
+	// One temporary folder per run, removed at its end (test/harness/globalSetup.js).
+	globalSetup: '<rootDir>/test/harness/globalSetup.js',
+	globalTeardown: '<rootDir>/test/harness/globalTeardown.js',
 	maxWorkers: 2,
 };

@@ -14,7 +14,8 @@
  * - `filesystem`: N8N_DEFAULT_BINARY_DATA_MODE=filesystem with one N8N_BINARY_DATA_STORAGE_PATH that the main
  *   and every worker share (one machine, or a shared volume).
  *
- * Options: --modes default,filesystem  --sizes 120,1024 (MiB; per mode: --default-sizes, --filesystem-sizes)
+ * Options: --modes default,filesystem  --sizes 120 (MiB, a list such as 120,1024; per mode: --default-sizes,
+ *          --filesystem-sizes)
  *          --limit 15 (minutes an upload may take before it is reported as not ended)
  *          --dir <folder> (files, the cluster and the sandbox's storage; default the OS temp dir)
  * Figures, not limits: nothing here fails on a number.

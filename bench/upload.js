@@ -15,7 +15,7 @@
  * Prints per file size: peak RSS growth of the process running the node, the
  * throughput of each, and the ratios node / curl and node / undici. Presigned path (legacy) and chunked
  * path (DataPress 4, 5 MiB parts) at 100 MiB and 1 GiB by default, multipart path (legacy) at 90 MiB.
- * Every stored file is checked against the one sent (size and MD5). Targets (issues 4 and 12): RSS growth
+ * Every stored file is checked against the one sent (size and MD5). Targets: RSS growth
  * flat in the file size and <= 64 MiB at 1 GiB; throughput >= 0.8 x curl. Ratios, not wall-clock limits:
  * the machine decides the absolute figures.
  *

@@ -1,10 +1,4 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 export class LondonDatastoreApi implements ICredentialType {
 	name = 'londonDatastoreApi';
@@ -56,7 +50,7 @@ export class LondonDatastoreApi implements ICredentialType {
 			],
 			default: 'auto',
 			description:
-				"Which DataPress API the site serves. Automatic suits both; the credential test asks DataPress 4's whoami unless Legacy is chosen.",
+				'Which DataPress API the site serves. Automatic suits both, in the nodes and in the credential test.',
 		},
 	];
 
@@ -70,22 +64,6 @@ export class LondonDatastoreApi implements ICredentialType {
 		},
 	};
 
-	// whoami answers 200 with `null` for an unknown key, so the body decides, not the status.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '={{$credentials.apiVersion === "legacy" ? "/api/whoami" : "/api/v3/whoami"}}',
-		},
-		rules: [
-			{
-				type: 'responseSuccessBody',
-				properties: {
-					key: 'id',
-					value: undefined,
-					message:
-						'DataPress does not know this API key (whoami answered null). On a site that runs the legacy API, choose API Version: Legacy.',
-				},
-			},
-		],
-	};
+	// The test is the nodes' (`testedBy`, nodes/LondonDatastore/methods/credentialTest.ts): a declarative
+	// test cannot ask DataPress 4 first and the legacy API on a 404, as Automatic must.
 }

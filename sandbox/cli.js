@@ -2,9 +2,9 @@
 /**
  * `npm run sandbox`: the sandboxes of both APIs, the demo mailbox and the scripted chat model on fixed local
  * ports, for trying the nodes (or any HTTP client) without accounts. Ports come from PLANNING_PORT,
- * DATAPRESS_PORT, STORAGE_PORT, SMTP_PORT, MAILBOX_PORT and MODEL_PORT when set, the data folder from SANDBOX_DATA_DIR. `--api v4` serves DataPress 4
- * (what data.london.gov.uk runs today) instead of the legacy DataPress API, still the default while the
- * node speaks only the legacy one. Ctrl-C stops them.
+ * DATAPRESS_PORT, STORAGE_PORT, SMTP_PORT, MAILBOX_PORT and MODEL_PORT when set, the data folder from
+ * SANDBOX_DATA_DIR. DataPress 4 (what data.london.gov.uk runs today) is the default; `--api legacy` serves
+ * the legacy DataPress API with its storage host instead (the nodes speak both). Ctrl-C stops them.
  */
 'use strict';
 

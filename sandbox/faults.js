@@ -4,7 +4,9 @@
  * and, on the Planning API, `returnData` ('0' a free count, '1' a paid search); lets the first `skip`
  * matching requests through; lasts `times` requests; and does, in this order: `delayMs` (wait), `drop`
  * (close the connection without an answer), `dropAfterBytes` (close it once that much of the body
- * arrived), `status` (answer it, with `retryAfter`, in the server's own error format).
+ * arrived), `status` (answer it, with `retryAfter`, in the server's own error format). On the Planning
+ * API, `afterRun` with `status` or `drop` runs the request first (a paid search charges), as when a
+ * gateway's 502 or 504, or a lost connection, comes after the API did its work.
  */
 'use strict';
 

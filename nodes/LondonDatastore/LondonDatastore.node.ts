@@ -8,6 +8,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestOptionsProperty } from '../shared/requestOptions';
 import { operationProperties, router } from './actions/router';
+import { londonDatastoreApiTest } from './methods/credentialTest';
 import { searchDatasets, searchFiles, searchTeams } from './methods/listSearch';
 import { getMastheads, getTeams } from './methods/loadOptions';
 
@@ -30,7 +31,9 @@ export class LondonDatastore implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'londonDatastoreApi', required: true }],
+		credentials: [
+			{ name: 'londonDatastoreApi', required: true, testedBy: 'londonDatastoreApiTest' },
+		],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -134,6 +137,7 @@ export class LondonDatastore implements INodeType {
 	};
 
 	methods = {
+		credentialTest: { londonDatastoreApiTest },
 		loadOptions: { getTeams, getMastheads },
 		listSearch: { searchDatasets, searchFiles, searchTeams },
 	};

@@ -13,7 +13,7 @@ import { planPoll } from './planner/poll';
 import { findTestApplication, TEST_EVENT_CREDIT_CAP, testEventReport } from './planner/testEvent';
 import { createPlannerApi, pollBudgetMs } from './pollApi';
 
-/** Part of the poll budget kept for returning what was fetched. */
+/** Part of the poll budget in which no count starts: kept for paying what the counts located. */
 const BUDGET_RESERVE_SHARE = 0.2;
 
 export class UkPlanningTrigger implements INodeType {

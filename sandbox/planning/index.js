@@ -597,6 +597,9 @@ async function startPlanningSandbox({
 					response: errorResponse(status === 429 ? 'Too many requests' : `Injected HTTP ${status}`),
 				}),
 			});
+			// `afterRun`: a gateway's error, or a lost answer, after the API ran the request and charged.
+			if (fault && fault.afterRun && (fault.status || fault.drop))
+				handleApi(request, path, query, origin);
 			if (await applyFault(fault, request, response, { errorAnswer })) return undefined;
 
 			const answer = handleApi(request, path, query, origin);

@@ -1,8 +1,9 @@
 /**
- * Contract tests of the DataPress sandbox over real HTTP (undici): every endpoint of the API document and
- * every decided error (api-facts.md), the document's own examples (the title patch, the create call, the
- * three-step presigned upload), atomic patches, uploads streamed to disk with their MD5, the 413 over
- * 100 MiB, attaching a stored object by `origin`, downloads, and the control API (in-process and HTTP).
+ * Contract tests of the legacy DataPress sandbox (`{ api: 'legacy' }`) over real HTTP (undici): every
+ * endpoint of the API document and every decided error (api-facts.md), the document's own examples (the
+ * title patch, the create call, the three-step presigned upload), atomic patches, uploads streamed to disk
+ * with their MD5, the 413 over 100 MiB, attaching a stored object by `origin`, downloads, and the control
+ * API (in-process and HTTP).
  */
 'use strict';
 

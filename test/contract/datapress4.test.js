@@ -10,7 +10,7 @@
  *    (as recorded); the legacy-only routes (`/api/orgs`, `/api/whoami`, `/api/dataset/:id/presign/...`)
  *    answer 404. `:id` is the 5-character id only: a legacy UUID, a slug or `<slug>-<id>` is 404 (the
  *    claim that `<slug>-<id>` resolves is unattributed hearsay). The legacy API stays selectable as a whole
- *    (`{ api: 'legacy' }`, still the default).
+ *    (`{ api: 'legacy' }`; DataPress 4 is the default).
  * 2. When LDS switched is history, not behaviour: nothing to decide for the sandbox.
  * 3. The one-request uploads and create answer under `/api/v3/...` as well as `/api/...`, as do GET and
  *    PATCH of datasets, the site, users and the export; whoami and the chunked upload only under `/api/v3`

@@ -812,6 +812,21 @@ describe('injected faults', () => {
 		expect(await control.charges()).toEqual([]);
 	});
 
+	test('afterRun: the search runs and charges, then the answer is a 502 (a gateway after the API) or lost', async () => {
+		await control.injectFault({ path: '/search', returnData: '1', status: 502, afterRun: true });
+		const gateway = await api('/search', { key: DEMO_KEY, lpa_id: '1', return_data: 1 });
+		expect(gateway.status).toBe(502);
+		const charged = await control.charges(DEMO_KEY);
+		expect(charged).toHaveLength(1);
+		expect(charged[0].consumed).toBeGreaterThan(0);
+		await control.injectFault({ path: '/search', returnData: '1', drop: true, afterRun: true });
+		await expect(api('/search', { key: DEMO_KEY, lpa_id: '2', return_data: 1 })).rejects.toThrow();
+		expect(await control.charges(DEMO_KEY)).toHaveLength(2);
+		expect(await control.credits(DEMO_KEY)).toBe(
+			5000 - (await control.charges(DEMO_KEY)).reduce((sum, charge) => sum + charge.consumed, 0),
+		);
+	});
+
 	test('drop closes the connection without an answer; nothing charged', async () => {
 		await control.injectFault({ path: '/search', drop: true });
 		await expect(api('/search', { key: DEMO_KEY, lpa_id: '1', return_data: 1 })).rejects.toThrow();

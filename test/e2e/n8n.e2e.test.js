@@ -32,9 +32,9 @@ const {
 	totalCharged: totalChargedIn,
 	checkExamples,
 } = require('./support');
+const { singleProcessLines } = require('./lines');
 
-// 2: n8n 2.40.7, 2.41: the newest 2.x that installs here (2.41.1), 1: the last 1.x (1.123.81).
-const LINES = (process.env.E2E_N8N_LINES || '2,2.41,1').split(',').map((line) => line.trim());
+const LINES = singleProcessLines();
 const DATAPRESS_KEY = 'demo-editor-key';
 // Installing n8n the first time takes minutes; every CLI command boots n8n (a few seconds).
 const SETUP_TIMEOUT = 20 * 60 * 1000;

@@ -12,6 +12,7 @@ const path = require('node:path');
 
 const instance = require('../../scripts/lib/n8n-instance.cjs');
 const { demoCredentials, preparedExamples, CREDENTIAL_IDS } = require('../../scripts/lib/demo.cjs');
+const { QUEUE_LINE } = require('./lines');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -128,7 +129,7 @@ async function startEnvironment({ line }) {
  */
 async function startQueueEnvironment({ concurrency = 5 } = {}) {
 	const { startQueueCluster, restClient, workerOf } = require('../../scripts/lib/queue-mode.cjs');
-	const installed = installN8n('2');
+	const installed = installN8n(QUEUE_LINE);
 	const folder = tempFolder('pds-queue-');
 	const filesFolder = path.join(folder, 'files');
 	fs.mkdirSync(filesFolder, { recursive: true });

@@ -1,7 +1,7 @@
 /**
  * The harness is what every node test stands on, so it is tested itself: a tiny node run through it must see
  * n8n's real behaviour (credential authentication applied to the wire, parameter defaults, binary streams,
- * static data carried between polls, the declarative credential test).
+ * static data carried between polls, a credential tested through the node's `testedBy` function).
  */
 'use strict';
 
@@ -178,15 +178,23 @@ test('runPoll mutates the very static data object passed in, also when the poll 
 	expect(staticData).toEqual({ polls: 3, seen: { 1: true, 2: true, 3: true } });
 });
 
-test('testCredential runs the declarative test with its rules', async () => {
+test("testCredential runs the node's testedBy function when the credential has no declarative test", async () => {
+	seenRequests.length = 0;
 	const good = await testCredential(LondonDatastoreApi, {
 		apiKey: 'good-key',
 		baseUrl: `${baseUrl}/`,
 	});
 	const bad = await testCredential(LondonDatastoreApi, { apiKey: 'wrong-key', baseUrl });
-	expect(good).toEqual({ status: 'OK', message: 'Connection successful!' });
+	expect(good).toEqual({
+		status: 'OK',
+		message: 'Connection successful: a DataPress 4 site that knows this key',
+	});
 	expect(bad.status).toBe('Error');
 	expect(bad.message).toMatch(/does not know this API key/);
+	expect(seenRequests).toEqual([
+		{ url: '/api/v3/whoami', authorization: 'good-key' },
+		{ url: '/api/v3/whoami', authorization: 'wrong-key' },
+	]);
 });
 
 test('serializeError reaches nested causes and own properties', () => {

@@ -11,9 +11,13 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-// n8n-core reads its user folder when its services are first built; keep it out of the user's home.
+// n8n-core reads its user folder when its services are first built; keep it out of the user's home. Under
+// jest it lies in the run's temporary folder (test/harness/globalSetup.js); a plain script (a benchmark)
+// removes it on exit.
 const harnessFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-harness-'));
 process.env.N8N_USER_FOLDER = process.env.N8N_USER_FOLDER || harnessFolder;
+if (process.env.JEST_WORKER_ID === undefined)
+	process.once('exit', () => fs.rmSync(harnessFolder, { recursive: true, force: true }));
 
 // n8n-core carries its own copies of its DI container and logger; register services in those, not in
 // whatever copy the top-level node_modules happens to hold.
@@ -28,6 +32,7 @@ const {
 	PollContext,
 	LoadOptionsContext,
 	RoutingNode,
+	CredentialTestContext,
 } = require('n8n-core');
 const { Workflow, NodeHelpers, createRunExecutionData, BINARY_ENCODING } = require('n8n-workflow');
 
@@ -93,7 +98,7 @@ let binaryDataReady;
 async function ensureBinaryDataService() {
 	if (!binaryDataReady) {
 		binaryDataReady = (async () => {
-			const storagePath = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-binary-'));
+			const storagePath = fs.mkdtempSync(path.join(harnessFolder, 'binary-data-'));
 			const config = {
 				mode: 'filesystem',
 				availableModes: ['filesystem'],
@@ -401,16 +406,57 @@ async function runListSearch(
 }
 
 /**
- * Runs a credential's declarative `test` the way n8n's CredentialsTester does: a temporary node whose only
- * property routes the test request, executed by n8n-core's RoutingNode with the credential's authenticate,
- * then the test's rules. Returns `{ status: 'OK' | 'Error', message }`.
+ * The package's node classes (package.json's n8n.nodes, from their TypeScript sources), loaded as
+ * loadCredentialClasses loads the credentials.
+ */
+function loadNodeClasses() {
+	const root = path.join(__dirname, '..', '..');
+	const underJest = process.env.JEST_WORKER_ID !== undefined;
+	const { n8n } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+	return n8n.nodes.flatMap((built) => {
+		const source = path.join(root, built.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+		const moduleExports = underJest ? require(source) : requireBundled(source);
+		return Object.values(moduleExports).filter((Exported) => typeof Exported === 'function');
+	});
+}
+
+/**
+ * The function a node names in `testedBy` for this credential, found as n8n's CredentialsTester finds it
+ * when the credential has no declarative test.
+ */
+function nodeCredentialTest(credentialName) {
+	for (const NodeClass of loadNodeClasses()) {
+		const nodeType = new NodeClass();
+		for (const { name, testedBy } of nodeType.description.credentials || []) {
+			if (name === credentialName && typeof testedBy === 'string')
+				return nodeType.methods.credentialTest[testedBy];
+		}
+	}
+	throw new Error(`Neither credential ${credentialName} nor any node has a test for it`);
+}
+
+/**
+ * Tests a credential the way n8n's CredentialsTester does. A declarative `test` runs as a temporary node
+ * whose only property routes the test request, executed by n8n-core's RoutingNode with the credential's
+ * authenticate, then the test's rules. Without one, the function a node names in `testedBy` runs in n8n-core's
+ * CredentialTestContext with the credential's data (defaults filled in). Returns `{ status, message }`.
  */
 async function testCredential(CredentialClass, data) {
 	await ensureBinaryDataService();
 	const credentialType =
 		typeof CredentialClass === 'function' ? new CredentialClass() : CredentialClass;
+	const credentialsDecrypted = {
+		id: `cred-${credentialType.name}`,
+		name: credentialType.name,
+		type: credentialType.name,
+		data: withCredentialDefaults(credentialType.name, data),
+	};
 	const testRequest = credentialType.test;
-	if (!testRequest || !testRequest.request)
+	if (!testRequest) {
+		const test = nodeCredentialTest(credentialType.name);
+		return await test.call(new CredentialTestContext(), credentialsDecrypted);
+	}
+	if (!testRequest.request)
 		throw new Error(`Credential ${credentialType.name} has no test request`);
 	const nodeType = {
 		description: {
@@ -451,12 +497,6 @@ async function testCredential(CredentialClass, data) {
 		executeData,
 		[],
 	);
-	const credentialsDecrypted = {
-		id: `cred-${credentialType.name}`,
-		name: credentialType.name,
-		type: credentialType.name,
-		data: withCredentialDefaults(credentialType.name, data),
-	};
 	let response;
 	try {
 		response = await new RoutingNode(context, nodeType, credentialsDecrypted).runNode();

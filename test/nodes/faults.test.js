@@ -11,7 +11,7 @@
  */
 'use strict';
 
-const { runNode, runPoll, serializeError } = require('../harness/n8n');
+const { runNode, runPoll, serializeError, testCredential } = require('../harness/n8n');
 const {
 	startFaultServer,
 	json,
@@ -22,6 +22,7 @@ const {
 	redirect,
 } = require('../harness/faultServer');
 const { LondonDatastore } = require('../../nodes/LondonDatastore/LondonDatastore.node.ts');
+const { LondonDatastoreApi } = require('../../credentials/LondonDatastoreApi.credentials.ts');
 const { UkPlanning } = require('../../nodes/UkPlanning/UkPlanning.node.ts');
 const { UkPlanningTrigger } = require('../../nodes/UkPlanningTrigger/UkPlanningTrigger.node.ts');
 
@@ -431,6 +432,75 @@ describe('writes that may have happened say so, and are not repeated', () => {
 		expect(server.requests[0].url).not.toMatch(/key=/);
 	});
 
+	/** The free count answers 2 applications; the paid search is answered by `paidAnswer`. */
+	function paidSearchAnswers(paidAnswer) {
+		planningAnswers((request, response) =>
+			/return_data=0/.test(request.url)
+				? json(
+						response,
+						200,
+						envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }),
+					)
+				: paidAnswer(request, response),
+		);
+	}
+	const paidSearch = { resource: 'application', operation: 'search', lpaIds: ['1'] };
+	const paidRequestsSeen = () => server.requests.filter((entry) => /return_data=1/.test(entry.url));
+
+	test.each([
+		['500, JSON', (response) => json(response, 500, { error: 'internal' }), '500'],
+		['502, a gateway page', (response) => html(response, 502, '<h1>Bad Gateway</h1>'), '502'],
+		['503 without Retry-After', (response) => html(response, 503, '<h1>Unavailable</h1>'), '503'],
+		['504, a gateway page', (response) => html(response, 504, '<h1>Gateway Timeout</h1>'), '504'],
+		['507, any other 5xx', (response) => json(response, 507, { error: 'storage' }), '507'],
+	])(
+		'a paid search answered %s may have run: one request, and the error says credits may have been charged',
+		async (_name, answer, httpCode) => {
+			paidSearchAnswers((_request, response) => answer(response));
+			const { error } = await planning(paidSearch);
+			expect(error.httpCode).toBe(httpCode);
+			expect(error.message).toBe(
+				`The Planning API had a server error (HTTP ${httpCode}): credits may have been charged; check Account → Get Credits`,
+			);
+			expect(error.description).toMatch(/It was not sent again/);
+			expect(error.description).toMatch(
+				/credits may have been charged; check Account → Get Credits before running it again/,
+			);
+			expect(error.description).not.toMatch(/nothing was charged/);
+			expect(paidRequestsSeen()).toHaveLength(1);
+		},
+	);
+
+	test.each([
+		['429', (response) => json(response, 429, { error: 'slow down' }, { 'Retry-After': '1' })],
+		[
+			'503 carrying Retry-After',
+			(response) => json(response, 503, { error: 'busy' }, { 'Retry-After': '1' }),
+		],
+	])('a paid search answered %s did not run: sent again after the wait', async (_name, refuse) => {
+		let paidCalls = 0;
+		paidSearchAnswers((_request, response) => {
+			paidCalls += 1;
+			if (paidCalls === 1) return refuse(response);
+			return json(
+				response,
+				200,
+				envelope({
+					application_count: 2,
+					credits: { consumed: 2, remaining: 48 },
+					data: [
+						{ keyval: 'A1', lpa_id: 1, validated: '2026-01-01' },
+						{ keyval: 'A2', lpa_id: 1, validated: '2026-01-01' },
+					],
+				}),
+			);
+		});
+		const { error, output } = await planning(paidSearch);
+		expect(error).toBeUndefined();
+		expect(output[0]).toHaveLength(2);
+		expect(paidRequestsSeen()).toHaveLength(2);
+	});
+
 	test('a paid search with a cut-off answer says credits may have been charged, and is not repeated', async () => {
 		planningAnswers((request, response) => {
 			if (/return_data=0/.test(request.url))
@@ -698,6 +768,47 @@ describe('smaller findings', () => {
 		const { error } = await datastore(getDataset());
 		expect(error.description).not.toMatch(/attempt|retr/i);
 		expect(server.requests).toHaveLength(1);
+	});
+});
+
+describe('the London Datastore credential test', () => {
+	async function credentialTest() {
+		const result = await testCredential(LondonDatastoreApi, {
+			apiKey: DATAPRESS_KEY,
+			baseUrl: server.url,
+		});
+		produced.push(JSON.stringify(result));
+		return result;
+	}
+
+	test('a 302 to another host is not followed: the key never reaches it', async () => {
+		server.answerWith((_request, response) =>
+			redirect(response, 302, `${otherOrigin.url}/collect`),
+		);
+		const result = await credentialTest();
+		expect(result).toEqual({
+			status: 'Error',
+			message: `The site answered GET /api/v3/whoami with a redirect (302 to ${otherOrigin.url}/collect). Set the Base URL to the address the site redirects to; the key is not sent on to another address.`,
+		});
+		expect(otherOrigin.requests).toEqual([]);
+	});
+
+	test('an HTML page with 200 is not taken for a user', async () => {
+		server.answerWith((_request, response) => html(response, 200, '<h1>Welcome</h1>'));
+		const result = await credentialTest();
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(
+			/^The site answered GET \/api\/v3\/whoami with something that is not JSON/,
+		);
+	});
+
+	test('a 500 names the status; a dropped connection says the site could not be reached', async () => {
+		server.answerWith((_request, response) => json(response, 500, { error: 'internal' }));
+		expect((await credentialTest()).message).toMatch(
+			/^The site answered GET \/api\/v3\/whoami with 500\./,
+		);
+		server.answerWith((request) => drop(request));
+		expect((await credentialTest()).message).toMatch(/^Could not reach http:\/\/127\.0\.0\.1:\d+/);
 	});
 });
 

@@ -90,14 +90,39 @@ describe.each([['v4'], ['legacy']])('DataPress generation %s', (api) => {
 		return Buffer.from(await response.body.arrayBuffer());
 	}
 
-	test('the credential test passes with Automatic on DataPress 4 and with Legacy on a legacy site', async () => {
+	test.each([['auto'], [api]])(
+		'the credential test passes with API Version %s, and asks whoami as the node does',
+		async (apiVersion) => {
+			await control.clearLogs();
+			const result = await testCredential(LondonDatastoreApi, {
+				apiKey: KEY,
+				// A trailing slash on the Base URL is allowed and stripped.
+				baseUrl: `${sandbox.url}/`,
+				apiVersion,
+			});
+			expect(result).toEqual({
+				status: 'OK',
+				message: `Connection successful: a ${api === 'v4' ? 'DataPress 4' : 'legacy DataPress'} site that knows this key`,
+			});
+			// Automatic on a legacy site: DataPress 4's whoami answers 404, then the legacy one is asked.
+			const asked = (await control.requests()).map((entry) => `${entry.method} ${entry.path}`);
+			expect(asked).toEqual(
+				api === 'legacy' && apiVersion === 'auto'
+					? ['GET /api/v3/whoami', 'GET /api/whoami']
+					: [`GET ${api === 'v4' ? '/api/v3/whoami' : '/api/whoami'}`],
+			);
+		},
+	);
+
+	test('the credential test with an unknown key fails with the clear message under Automatic', async () => {
 		const result = await testCredential(LondonDatastoreApi, {
-			apiKey: KEY,
-			// A trailing slash on the Base URL is allowed and stripped.
-			baseUrl: `${sandbox.url}/`,
-			apiVersion: api === 'v4' ? 'auto' : 'legacy',
+			apiKey: 'not-a-real-key-123',
+			baseUrl: sandbox.url,
 		});
-		expect(result).toEqual({ status: 'OK', message: expect.any(String) });
+		expect(result).toEqual({
+			status: 'Error',
+			message: `DataPress does not know this API key: GET ${api === 'v4' ? '/api/v3/whoami' : '/api/whoami'} answered null. Copy the key from your profile page on the site.`,
+		});
 	});
 
 	test('the generation is asked once per execution, not once per item', async () => {

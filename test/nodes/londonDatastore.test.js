@@ -1218,6 +1218,11 @@ describe('node description', () => {
 		const { description } = new LondonDatastore();
 		expect(description.usableAsTool).toBe(true);
 		expect(description.icon.light).not.toBe(description.icon.dark);
-		expect(description.credentials).toEqual([{ name: 'londonDatastoreApi', required: true }]);
+		expect(description.credentials).toEqual([
+			{ name: 'londonDatastoreApi', required: true, testedBy: 'londonDatastoreApiTest' },
+		]);
+		expect(typeof new LondonDatastore().methods.credentialTest.londonDatastoreApiTest).toBe(
+			'function',
+		);
 	});
 });

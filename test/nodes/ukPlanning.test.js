@@ -674,7 +674,7 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		expectNoKey(result, key);
 	});
 
-	test('5xx: free calls and paid calls are retried (an error page charged nothing)', async () => {
+	test('5xx on free calls: retried, up to four attempts', async () => {
 		const key = await freshKey(100);
 		await faultSearches('free', { status: 503, times: 2 });
 		const retried = await run(key, search({ mode: 'count' }));
@@ -688,14 +688,37 @@ describe('API errors become clear NodeApiErrors without the key', () => {
 		expect((await searchRequests(key)).length).toBe(3 + 4);
 		expectNoKey(failed, key);
 		await control.clearFaults();
+	});
 
+	test.each([[500], [502], [503], [504]])(
+		'a paid search answered %s after the API ran it: not repeated, charged once, and the error says so',
+		async (status) => {
+			const slice = smallSlice(3, 30);
+			const key = await freshKey(100);
+			await faultSearches('paid', { status, afterRun: true, times: 1 });
+			const result = await run(key, search(slice.filters));
+			expect(result.error.constructor.name).toBe('NodeApiError');
+			expect(result.error.httpCode).toBe(String(status));
+			expect(result.error.message).toBe(
+				`The Planning API had a server error (HTTP ${status}): credits may have been charged; check Account → Get Credits`,
+			);
+			expect(result.error.description).toMatch(/It was not sent again/);
+			expect(result.error.description).not.toMatch(/nothing was charged/);
+			expect((await paidRequests(key)).length).toBe(1);
+			expect(await chargedCredits(key)).toBe(3);
+			expectNoKey(result, key);
+		},
+	);
+
+	test('a paid search answered 503 with Retry-After (a refusal): repeated after the wait, charged once', async () => {
 		const slice = smallSlice(3, 30);
-		const paidKey = await freshKey(100);
-		await faultSearches('paid', { status: 502, times: 1 });
-		const paid = await run(paidKey, search(slice.filters));
-		expect(paid.error).toBeUndefined();
-		expect((await paidRequests(paidKey)).length).toBe(2);
-		expect(await chargedCredits(paidKey)).toBe(3);
+		const key = await freshKey(100);
+		await faultSearches('paid', { status: 503, retryAfter: 1, times: 1 });
+		const result = await run(key, search(slice.filters));
+		expect(result.error).toBeUndefined();
+		expect(result.output[0]).toHaveLength(3);
+		expect((await paidRequests(key)).length).toBe(2);
+		expect(await chargedCredits(key)).toBe(3);
 	});
 
 	test('a dropped connection: free calls retried, a paid call is not', async () => {

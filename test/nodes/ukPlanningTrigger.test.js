@@ -345,7 +345,7 @@ describe('UK Planning Trigger', () => {
 	describe('a failed paid request leaves the state untouched, is reported, and the next poll delivers', () => {
 		test.each([
 			['429', { status: 429, retryAfter: 1 }],
-			['503', { status: 503 }],
+			['503 carrying Retry-After', { status: 503, retryAfter: 1 }],
 		])(
 			'a paid search refused with %s charged nothing and is repeated within the poll',
 			async (_name, fault) => {
@@ -370,6 +370,9 @@ describe('UK Planning Trigger', () => {
 			// The third column is the host's poll budget (undefined: none given). Every row has it, since jest
 			// takes a callback with more parameters than the row has values for one that waits for done().
 			['dropped connection', { drop: true }, undefined],
+			// Not repeated: a gateway's 502 may come after the API ran and charged (it does here).
+			['a 502 after the API ran the search', { status: 502, afterRun: true }, undefined],
+			['a 503 without Retry-After', { status: 503 }, undefined],
 			// The host's poll budget is 2 s and the answer comes after 4 s (the API charges all the same).
 			['timeout: no answer within the poll budget', { delayMs: 4000 }, 2000],
 		];

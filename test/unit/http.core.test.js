@@ -6,6 +6,7 @@ const {
 	parseRetryAfter,
 	backoffMs,
 	surelyNotRun,
+	outcomeUnknown,
 	MAX_ATTEMPTS,
 } = require('../../nodes/shared/http/policy.ts');
 const {
@@ -18,7 +19,6 @@ const {
 } = require('../../nodes/shared/http/deadline.ts');
 const { scrubText, scrubDeep } = require('../../nodes/shared/http/scrub.ts');
 const { parseJson, excerpt, pathSegment } = require('../../nodes/shared/http/answer.ts');
-const { outcomeUnknown } = require('../../nodes/shared/http/failure.ts');
 const { describeFailure, withOutcomeNote } = require('../../nodes/shared/http/describe.ts');
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -83,14 +83,19 @@ describe('retry decision', () => {
 		).toEqual({ retry: false, why: 'policy' });
 	});
 
-	test('`notAppliedOn5xx` adds server errors, not lost answers', () => {
-		expect(decide('notAppliedOn5xx', status(502)).retry).toBe(true);
-		expect(decide('notAppliedOn5xx', { kind: 'network', code: 'ECONNRESET' })).toEqual({
+	test('`refusalsOnly` adds a 503 carrying Retry-After, and no other server error', () => {
+		expect(decide('refusalsOnly', status(503, 2))).toEqual({ retry: true, waitMs: 2000 });
+		expect(decide('refusalsOnly', status(429)).retry).toBe(true);
+		for (const code of [500, 502, 503, 504])
+			expect(decide('refusalsOnly', status(code))).toEqual({ retry: false, why: 'policy' });
+		expect(decide('refusalsOnly', status(507)).retry).toBe(false);
+		expect(decide('refusalsOnly', status(502, 2))).toEqual({ retry: false, why: 'policy' });
+		expect(decide('refusalsOnly', { kind: 'network', code: 'ECONNRESET' })).toEqual({
 			retry: false,
 			why: 'policy',
 		});
-		expect(surelyNotRun(status(500), 'never')).toBe(false);
-		expect(surelyNotRun(status(500), 'notAppliedOn5xx')).toBe(true);
+		expect(surelyNotRun(status(503, 2), 'never')).toBe(false);
+		expect(surelyNotRun(status(503, 2), 'refusalsOnly')).toBe(true);
 	});
 
 	test('Retry-After is honoured up to the cap; past it the call gives up at once', () => {
@@ -123,16 +128,18 @@ describe('retry decision', () => {
 
 describe('outcome of a failed write', () => {
 	test('a change may have been applied when its answer was lost, not when it was refused', () => {
-		expect(outcomeUnknown({ kind: 'timeout', timeoutMs: 1 }, true, false)).toBe(true);
-		expect(outcomeUnknown({ kind: 'network', code: 'ECONNRESET' }, true, false)).toBe(true);
+		expect(outcomeUnknown({ kind: 'timeout', timeoutMs: 1 }, 'never')).toBe(true);
+		expect(outcomeUnknown({ kind: 'network', code: 'ECONNRESET' }, 'never')).toBe(true);
 		expect(
-			outcomeUnknown({ kind: 'answer', status: 200, problem: 'html', detail: '' }, true, false),
+			outcomeUnknown({ kind: 'answer', status: 200, problem: 'html', detail: '' }, 'never'),
 		).toBe(true);
-		expect(outcomeUnknown(status(500), true, false)).toBe(true);
-		expect(outcomeUnknown(status(500), true, true)).toBe(false);
-		expect(outcomeUnknown({ kind: 'network', code: 'ECONNREFUSED' }, true, false)).toBe(false);
-		expect(outcomeUnknown(status(429), true, false)).toBe(false);
-		expect(outcomeUnknown({ kind: 'timeout', timeoutMs: 1 }, false, false)).toBe(false);
+		expect(outcomeUnknown(status(500), 'never')).toBe(true);
+		expect(outcomeUnknown(status(502), 'refusalsOnly')).toBe(true);
+		expect(outcomeUnknown(status(503), 'refusalsOnly')).toBe(true);
+		expect(outcomeUnknown(status(503, 2), 'refusalsOnly')).toBe(false);
+		expect(outcomeUnknown({ kind: 'network', code: 'ECONNREFUSED' }, 'never')).toBe(false);
+		expect(outcomeUnknown(status(429), 'refusalsOnly')).toBe(false);
+		expect(outcomeUnknown({ kind: 'timeout', timeoutMs: 1 }, 'safe')).toBe(false);
 	});
 });
 

@@ -69,17 +69,35 @@ describe('explainPlanningFailure', () => {
 		expect(long.description).toMatch(/nothing was charged/);
 	});
 
-	test('a 5xx page of a paid search charged nothing; a lost answer may have been charged', () => {
+	test('a 5xx of a paid search that may have run, and a lost answer, may have been charged; a refusal was not', () => {
 		const server = explainPlanningFailure(
 			report(
 				{ kind: 'status', status: 502, body: '<html><b>Bad gateway</b></html>' },
-				{ paid: true, attempts: 4, stopped: 'attempts' },
+				{ paid: true, stopped: 'policy', outcomeUnknown: true },
 			),
 		);
 		expect(server.httpCode).toBe('502');
+		expect(server.message).toBe(
+			'The Planning API had a server error (HTTP 502): credits may have been charged; check Account → Get Credits',
+		);
 		expect(server.description).toMatch(/Bad gateway/);
-		expect(server.description).toMatch(/nothing was charged/);
-		expect(server.description).not.toMatch(/may have been/);
+		expect(server.description).toMatch(/It was not sent again/);
+		expect(server.description).toMatch(
+			/credits may have been charged; check Account → Get Credits/,
+		);
+		expect(server.description).not.toMatch(/nothing was charged/);
+		const refused = explainPlanningFailure(
+			report(
+				{ kind: 'status', status: 503, body: '', retryAfterSeconds: 5 },
+				{ paid: true, attempts: 4, stopped: 'attempts' },
+			),
+		);
+		expect(refused.message).toBe('The Planning API had a server error (HTTP 503)');
+		expect(refused.description).toMatch(
+			/a refusal: the search did not run, so nothing was charged/,
+		);
+		expect(refused.description).toMatch(/Try again after 5 seconds/);
+		expect(refused.description).not.toMatch(/may have been/);
 		const dropped = explainPlanningFailure(
 			report({ kind: 'network', code: 'ECONNRESET' }, { paid: true, outcomeUnknown: true }),
 		);

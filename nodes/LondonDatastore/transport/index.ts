@@ -7,7 +7,13 @@
  * Over 350 lines on purpose: one transport module per service, and both generations' endpoints are that
  * service's.
  */
-import { NodeOperationError, type IDataObject, type IHttpRequestMethods } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type ICredentialDataDecryptedObject,
+	type ICredentialTestFunctions,
+	type IDataObject,
+	type IHttpRequestMethods,
+} from 'n8n-workflow';
 
 import {
 	httpCall,
@@ -25,11 +31,17 @@ import {
 	explainStorageFailure,
 	type DatapressScope,
 } from '../helpers/errors';
+import {
+	WHOAMI_PATH,
+	isNotDatapress4,
+	type SiteGeneration,
+	type WhoamiAnswer,
+} from '../helpers/credentialCheck';
 
 export const CREDENTIAL_TYPE = 'londonDatastoreApi';
 export const DEFAULT_BASE_URL = 'https://data.london.gov.uk';
 
-export type Generation = 'v4' | 'legacy';
+export type Generation = SiteGeneration;
 
 const service = (
 	name: string,
@@ -102,7 +114,7 @@ export async function siteGeneration(
 async function askGeneration(context: HttpContext, options: CallOptions): Promise<Generation> {
 	const answer = await httpCall(context, DATAPRESS, {
 		method: 'GET',
-		path: '/api/v3/whoami',
+		path: WHOAMI_PATH.v4,
 		retry: 'safe',
 		expect: 'json',
 		// whoami is a user object, or null for a key the site does not know.
@@ -116,7 +128,7 @@ async function askGeneration(context: HttpContext, options: CallOptions): Promis
 		itemIndex: options.itemIndex,
 		scope: { subject: "the site's API version (GET /api/v3/whoami)" },
 	});
-	return answer.status === 404 ? 'legacy' : 'v4';
+	return isNotDatapress4({ statusCode: answer.status, body: answer.body }) ? 'legacy' : 'v4';
 }
 
 export async function datasetPath(
@@ -313,10 +325,45 @@ export async function listMastheads(
 
 /** The credential's Base URL without a trailing slash (for page addresses and the download's origin). */
 export async function siteBaseUrl(context: HttpContext): Promise<string> {
-	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
+	return baseUrlOf(await context.getCredentials(CREDENTIAL_TYPE));
+}
+
+function baseUrlOf(credentials: ICredentialDataDecryptedObject): string {
 	return String(credentials.baseUrl || DEFAULT_BASE_URL)
 		.trim()
 		.replace(/\/+$/, '');
+}
+
+/** How long the credential test waits for each whoami answer. */
+const CREDENTIAL_TEST_TIMEOUT_MS = 30_000;
+
+/**
+ * whoami for the credential test. n8n gives a credential test function only its legacy `request` helper,
+ * not the HTTP core's: so the key goes in Authorization by hand, as the credential's `authenticate` does,
+ * redirects are not followed (the key must not reach another address) and the answer comes back whatever
+ * its status.
+ */
+export async function whoamiForCredentialTest(
+	context: ICredentialTestFunctions,
+	credentials: ICredentialDataDecryptedObject,
+	generation: Generation,
+): Promise<WhoamiAnswer> {
+	const response = (await context.helpers.request({
+		method: 'GET',
+		uri: `${baseUrlOf(credentials)}${WHOAMI_PATH[generation]}`,
+		headers: { Authorization: String(credentials.apiKey ?? ''), Accept: 'application/json' },
+		json: false,
+		simple: false,
+		resolveWithFullResponse: true,
+		followRedirect: false,
+		timeout: CREDENTIAL_TEST_TIMEOUT_MS,
+	})) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+	const location = response.headers?.location;
+	return {
+		statusCode: response.statusCode,
+		body: response.body,
+		location: typeof location === 'string' ? location : undefined,
+	};
 }
 
 /** Why a site has no dataset list, for the list search and Get Many. */

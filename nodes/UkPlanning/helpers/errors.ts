@@ -110,10 +110,19 @@ function explainStatus(
 			httpCode: '431',
 		};
 	}
+	if (status >= 500 && paid && report.outcomeUnknown) {
+		// The outcome note (explainWith) adds how to check the balance.
+		return {
+			message: `The Planning API had a server error (HTTP ${status}): credits may have been charged; check Account → Get Credits`,
+			description: `${call} failed on the server${said ? ` (${said})` : ''}. It was not sent again: a server error can come after the search ran and charged (a gateway's 502 or 504 in particular).`,
+			httpCode: String(status),
+		};
+	}
 	if (status >= 500) {
+		const refused = status === 503 && retryAfterSeconds !== undefined;
 		return {
 			message: `The Planning API had a server error (HTTP ${status})`,
-			description: `${call} failed on the server${said ? ` (${said})` : ''}${tried}. ${paid ? 'An error page is not an answer, so nothing was charged. ' : ''}Try again later.`,
+			description: `${call} failed on the server${said ? ` (${said})` : ''}${tried}. ${paid && refused ? 'A 503 with Retry-After is a refusal: the search did not run, so nothing was charged. ' : ''}Try again ${refused ? `after ${secondsText(retryAfterSeconds)}` : 'later'}.`,
 			httpCode: String(status),
 		};
 	}

@@ -145,8 +145,14 @@ export async function countApplications(
 
 /**
  * Fetches the applications matching `query` (return_data=1): one credit per application returned.
- * Decision: the API charges only with the data it returns, so a 5xx error page (no data) charged
- * nothing and the search is repeated; an answer lost or cut off after sending is not.
+ *
+ * Decision, per failure (policy `refusalsOnly`): the API charges when it runs the search, whether or not
+ * its answer arrives. A 429, or a 503 carrying Retry-After, is a refusal: the search did not run, nothing
+ * was charged, and it is sent again. A 500, a 502 or 504 (a gateway's, which may come after the API ran
+ * and charged), a 503 without Retry-After and any other 5xx may have run: not repeated, and the error
+ * says that credits may have been charged and to check the balance (Account → Get Credits). So does an
+ * answer lost, cut off or timed out after sending. The trigger counts every such failure against Max
+ * Credits per Poll for the same reason.
  */
 export async function fetchApplications(
 	this: HttpContext,
@@ -157,7 +163,7 @@ export async function fetchApplications(
 		this,
 		'search',
 		{ ...query, return_data: '1' },
-		'notAppliedOn5xx',
+		'refusalsOnly',
 		{ paid: true },
 		options,
 	);

@@ -48,27 +48,3 @@ const NETWORK_PROBLEMS: Record<string, string> = {
 export function networkProblem(code: string): string {
 	return NETWORK_PROBLEMS[code] ?? `network error ${code}`;
 }
-
-/**
- * Whether a call that changes or charges something may have had its effect although it failed: the
- * request may have reached the server and its answer was lost or unusable.
- */
-export function outcomeUnknown(
-	failure: CallFailure,
-	changesSomething: boolean,
-	notAppliedOn5xx: boolean,
-): boolean {
-	if (!changesSomething) return false;
-	switch (failure.kind) {
-		case 'timeout':
-		case 'cancelled':
-		case 'answer':
-			return true;
-		case 'network':
-			return !connectionNeverMade(failure.code);
-		case 'status':
-			return failure.status >= 500 && !notAppliedOn5xx;
-		default:
-			return false;
-	}
-}

@@ -8,13 +8,17 @@ import type { CallFailure } from './failure';
 import { connectionNeverMade } from './failure';
 
 export type RetryPolicy =
-	/** Idempotent or free: retried after 429, 5xx, a network error, a slow attempt or a truncated answer. */
+	/**
+	 * Idempotent or free: retried after 429, 500, 502, 503, 504, a network error, a slow attempt or a
+	 * truncated answer.
+	 */
 	| 'safe'
 	/**
-	 * Changes or charges something, but the endpoint is known to apply nothing when it answers with a
-	 * server error (each use says why): retried after 429, 5xx and connections that were never made.
+	 * Changes or charges something, and the service refuses what it will not run with a 429 or a 503
+	 * carrying Retry-After (each use says why): retried after those and after connections never made. Any
+	 * other server error may come after the request ran, so it is not repeated.
 	 */
-	| 'notAppliedOn5xx'
+	| 'refusalsOnly'
 	/** Changes or charges something: retried only when the server surely did not run it (429, no connection). */
 	| 'never';
 
@@ -72,11 +76,37 @@ function isTransient(failure: CallFailure): boolean {
 	}
 }
 
+/**
+ * Whether a call that changes or charges something may have had its effect although it failed: the
+ * request may have reached the server and its answer was lost, unusable or an error that can come after
+ * the work was done (a 5xx the call's policy does not count as a refusal).
+ */
+export function outcomeUnknown(failure: CallFailure, policy: RetryPolicy): boolean {
+	if (policy === 'safe') return false;
+	switch (failure.kind) {
+		case 'timeout':
+		case 'cancelled':
+		case 'answer':
+			return true;
+		case 'network':
+			return !connectionNeverMade(failure.code);
+		case 'status':
+			return failure.status >= 500 && !surelyNotRun(failure, policy);
+		default:
+			return false;
+	}
+}
+
 /** Whether the server surely did not run the request, so that even a `never` call may be repeated. */
 export function surelyNotRun(failure: CallFailure, policy: RetryPolicy): boolean {
 	if (failure.kind === 'status' && failure.status === 429) return true;
 	if (failure.kind === 'network' && connectionNeverMade(failure.code)) return true;
-	return policy === 'notAppliedOn5xx' && failure.kind === 'status' && failure.status >= 500;
+	return (
+		policy === 'refusalsOnly' &&
+		failure.kind === 'status' &&
+		failure.status === 503 &&
+		failure.retryAfterSeconds !== undefined
+	);
 }
 
 export interface RetryInput {

@@ -24,8 +24,8 @@ import {
 import { errorBody, parseJson } from './answer';
 import { callDeadline, declaredLength, downloadDeadline } from './deadline';
 import type { Explained, FailureReport } from './describe';
-import { outcomeUnknown, type CallFailure } from './failure';
-import { decideRetry, parseRetryAfter, type RetryPolicy } from './policy';
+import type { CallFailure } from './failure';
+import { decideRetry, outcomeUnknown, parseRetryAfter, type RetryPolicy } from './policy';
 import { scrubText } from './scrub';
 
 export type HttpContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
@@ -624,11 +624,7 @@ function report<Scope>(
 		path,
 		attempts,
 		stopped,
-		outcomeUnknown: outcomeUnknown(
-			failure,
-			call.retry !== 'safe',
-			call.retry === 'notAppliedOn5xx',
-		),
+		outcomeUnknown: outcomeUnknown(failure, call.retry),
 		scope: call.scope,
 	};
 }

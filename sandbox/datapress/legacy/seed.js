@@ -1,6 +1,6 @@
 /**
- * Seed state of the DataPress sandbox: teams, users with keys and editor rights, and datasets shaped as the
- * London Datastore serves them (the LDD dataset of the API document among them).
+ * Seed state of the legacy DataPress sandbox: teams, users with keys and editor rights, and datasets shaped
+ * as the London Datastore served them on the legacy API (the LDD dataset of the API document among them).
  */
 'use strict';
 

@@ -65,9 +65,13 @@ async function ask(question) {
 	return JSON.parse(text);
 }
 
+/** Every request the model received in this file, kept across the conversations' cleared logs. */
+const modelSaw = [];
+
 /** Before each conversation: its script, and clean logs in every sandbox. */
 async function conversation(scripts) {
 	env.model.control.setScripts(scripts);
+	modelSaw.push(...env.model.control.requests());
 	env.model.control.clearLogs();
 	await env.planning.control.clearLogs();
 	await env.datastore.control.clearLogs();
@@ -323,3 +327,10 @@ test(
 	},
 	STEP_TIMEOUT,
 );
+
+test('no API key of either service ever reached the model', () => {
+	modelSaw.push(...env.model.control.requests());
+	expect(modelSaw.length).toBeGreaterThan(8);
+	const sent = JSON.stringify(modelSaw);
+	for (const key of ['demo-planning-key', 'demo-editor-key']) expect(sent).not.toContain(key);
+});

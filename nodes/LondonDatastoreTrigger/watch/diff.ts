@@ -66,16 +66,18 @@ function presentDatasets(fetched: Fetched): Map<string, Json> {
 	return present;
 }
 
+/** A new dataset's file: its upload time (to the second) is never taken as earlier than the dataset. */
+function notBefore(file: { uploadedAt: string | null }, dataset: Json): number | null {
+	const created = ms(dataset.createdAt);
+	const uploaded = ms(file.uploadedAt);
+	if (uploaded === null || created === null) return uploaded ?? created;
+	return Math.max(uploaded, created);
+}
+
 function fileEvents(id: string, dataset: Json, kind: 'newFile'): WatchEvent[] {
 	return filesOf(dataset).map(({ id: fileId, resource }) => {
 		const file = fileFacts(fileId, resource, null);
-		return {
-			event: kind,
-			datasetId: id,
-			dataset,
-			file,
-			atMs: ms(file.uploadedAt) ?? ms(dataset.createdAt),
-		};
+		return { event: kind, datasetId: id, dataset, file, atMs: notBefore(file, dataset) };
 	});
 }
 
@@ -168,12 +170,13 @@ export function historyEvents(datasets: Map<string, Json>, sinceMs: number): Wat
 			const uploaded = ms(uploadedAtOf(resource));
 			if (uploaded === null || uploaded < sinceMs) continue;
 			fileEvent = true;
+			const file = fileFacts(fileId, resource, null);
 			events.push({
 				event: isNew ? 'newFile' : 'fileChanged',
 				datasetId: id,
 				dataset,
-				file: fileFacts(fileId, resource, null),
-				atMs: uploaded,
+				file,
+				atMs: isNew ? notBefore(file, dataset) : uploaded,
 			});
 		}
 		const updated = ms(dataset.updatedAt);

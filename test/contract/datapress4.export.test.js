@@ -237,11 +237,11 @@ describe('the publishing control', () => {
 		expect((await call('GET', '/_sandbox/schedule')).json).toEqual({ running: false });
 	});
 
-	test('the demo schedule cycles through a file replaced, an edit, a file added and removed', async () => {
+	test('the demo schedule cycles through new file versions, an edit, a file added then removed', async () => {
 		const demo = [];
-		for (let step = 0; step < 4; step++) {
+		for (let step = 0; step < 8; step++) {
 			const change = await call('POST', '/_sandbox/schedule', {
-				json: { everyMs: 10, demo: true, times: 1 },
+				json: { everyMs: 10, demo: true, times: 1, datasetId: 'b3pop' },
 			});
 			expect(change.json.running).toBe(true);
 			let status;
@@ -250,8 +250,18 @@ describe('the publishing control', () => {
 				status = (await call('GET', '/_sandbox/schedule')).json;
 			} while (status.running);
 			expect(status.lastError).toBeNull();
+			expect(status.applied[0].id).toBe('b3pop');
 			demo.push(status.applied[0].kind);
 		}
-		expect(demo).toEqual(['replaceFile', 'editDataset', 'addFile', 'removeFile']);
+		expect(demo).toEqual([
+			'replaceFile',
+			'editDataset',
+			'replaceFile',
+			'addFile',
+			'replaceFile',
+			'editDataset',
+			'replaceFile',
+			'removeFile',
+		]);
 	});
 });

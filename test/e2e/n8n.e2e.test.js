@@ -23,6 +23,7 @@ const {
 	createDatasetNode,
 	readAndUploadNodes,
 	triggerExample,
+	fileDigestExample,
 	editorApi,
 	waitFor,
 	writeLargeFile,
@@ -721,5 +722,50 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(JSON.stringify(staticData)).toContain('GU16 7HF');
 		},
 		15 * 60 * 1000,
+	);
+
+	test(
+		'the London Datastore Trigger in a running n8n: a file uploaded by another workflow is File Changed once, its digest mailed once, nothing twice after a restart',
+		async () => {
+			const kit = await fileDigestExample(env, { uploadId: `pdsLdsUpload${lineId}` });
+			const { workflow } = kit;
+			if (line === '1') await env.cli(['update:workflow', `--id=${workflow.id}`, '--active=true']);
+			else await env.cli(['publish:workflow', `--id=${workflow.id}`]);
+
+			let server;
+			const waitForPoll = (check, what) => waitFor(check, what, { log: () => server.output() });
+			server = await env.startServer();
+			try {
+				// Activation reads vd4q4 once and learns it: nothing is emitted.
+				await waitForPoll(() => kit.reads() > 0, 'the activation poll');
+				const { restClient } = require('../../scripts/lib/queue-mode.cjs');
+				const rest = await restClient({ url: server.url, installed: env.installed }).login();
+				const uploaded = await rest.runAndWait(kit.upload.id);
+				expect(uploaded.status).toBe('success');
+				await waitForPoll(() => env.mailbox.messages().length > 0, 'the digest mail');
+				kit.expectDigest(env.mailbox.messages()[0]);
+				// The next poll finds nothing new.
+				const readsAfterMail = kit.reads();
+				await waitForPoll(() => kit.reads() > readsAfterMail, 'a poll after the mail');
+			} finally {
+				await server.stop();
+			}
+
+			// A restart polls at activation from the saved static data, and again a minute later: no new mail.
+			const readsBefore = kit.reads();
+			server = await env.startServer();
+			try {
+				await waitForPoll(() => kit.reads() > readsBefore + 1, 'two polls after the restart');
+			} finally {
+				await server.stop();
+			}
+			expect(env.mailbox.messages()).toHaveLength(1);
+			const exportFile = path.join(env.filesFolder, 'exported-file-digest.json');
+			await env.cli(['export:workflow', `--id=${workflow.id}`, `--output=${exportFile}`]);
+			const exported = JSON.parse(fs.readFileSync(exportFile, 'utf8'));
+			const staticData = (Array.isArray(exported) ? exported[0] : exported).staticData;
+			expect(JSON.stringify(staticData)).toContain(kit.fileId);
+		},
+		10 * 60 * 1000,
 	);
 });

@@ -203,6 +203,7 @@ async function checkExamples(env) {
 		'pdsExample2Monthly',
 		'pdsExample3Large',
 		'pdsExample4Count',
+		'pdsExample5FileDigest',
 	]);
 	await env.importWorkflows(examples);
 	const listed = await env.cli(['list:workflow']);
@@ -324,7 +325,7 @@ function credentialsFor(type) {
 			ukPlanningApi: { id: CREDENTIAL_IDS.ukPlanningApi, name: 'UK Planning API (sandbox)' },
 		};
 	}
-	if (type === `${PACKAGE}.londonDatastore`) {
+	if (type === `${PACKAGE}.londonDatastore` || type === `${PACKAGE}.londonDatastoreTrigger`) {
 		return {
 			londonDatastoreApi: {
 				id: CREDENTIAL_IDS.londonDatastoreApi,
@@ -375,6 +376,7 @@ const TYPES = {
 	planning: `${PACKAGE}.ukPlanning`,
 	trigger: `${PACKAGE}.ukPlanningTrigger`,
 	datastore: `${PACKAGE}.londonDatastore`,
+	datastoreTrigger: `${PACKAGE}.londonDatastoreTrigger`,
 };
 /** The team the sandbox's demo editor manages: "Greater London Authority (demo)". */
 const EDITOR_TEAM = 'g7lad';
@@ -467,6 +469,61 @@ async function triggerExample(env) {
 }
 
 /**
+ * Example 5 (London Datastore Trigger on vd4q4, File Changed → download → CSV → summary → mail) imported
+ * with a workflow that uploads a new version of one of vd4q4's files with the London Datastore node (File
+ * → Upload, replacement), and what the trigger's tests share: the trigger's reads of vd4q4, and the digest's
+ * check.
+ */
+async function fileDigestExample(env, { uploadId }) {
+	const workflow = preparedExamples().find((entry) => entry.id === 'pdsExample5FileDigest');
+	const fertility = await env.datastore.control.dataset('vd4q4');
+	const fileId = '7yw';
+	expect(Object.keys(fertility.resources)).toContain(fileId);
+	const csvPath = path.join(env.filesFolder, 'fertility-new-version.csv');
+	fs.writeFileSync(csvPath, 'borough,rate\nCamden,1.21\nHackney,1.43\nLambeth,1.18\n');
+	const upload = chainWorkflow(uploadId, 'Upload a new version of a vd4q4 file', [
+		{
+			name: 'Read',
+			type: 'n8n-nodes-base.readWriteFile',
+			parameters: { operation: 'read', fileSelector: csvPath, options: {} },
+		},
+		{
+			name: 'Upload',
+			type: TYPES.datastore,
+			parameters: {
+				resource: 'file',
+				operation: 'upload',
+				datasetId: 'vd4q4',
+				uploadMode: 'replace',
+				resourceId: fileId,
+				options: {},
+			},
+		},
+	]);
+	await env.importWorkflows([workflow, upload]);
+	env.mailbox.clear();
+	await env.datastore.control.clearLogs();
+	return {
+		workflow,
+		upload,
+		fileId,
+		/** The trigger's reads of the chosen dataset so far. */
+		reads: () =>
+			env.datastore.control
+				.requests()
+				.filter((entry) => entry.method === 'GET' && entry.path === '/api/v3/dataset/vd4q4').length,
+		expectDigest(mail) {
+			expect(mail.subject).toBe('test_file.txt changed: 3 row(s)');
+			expect(mail.body).toContain('Dataset: Age specific fertility rates');
+			expect(mail.body).toContain('Columns: borough, rate');
+			expect(mail.body).toContain('Hackney, 1.43');
+			expect(mail.body).toContain(`/download/vd4q4/${fileId}/fertility-new-version.csv`);
+			expect(mail.body).not.toContain('demo-editor-key');
+		},
+	};
+}
+
+/**
  * What the editor asks a running n8n for while a node's panel is open (POST /rest/dynamic-node-parameters/…):
  * a resource locator's list (`listSearch`) and a dropdown's options (`loadOptions`), with the node's current
  * parameters and the demo credential, as the owner. Resolves to `{ listSearch, loadOptions }`.
@@ -507,6 +564,7 @@ module.exports = {
 	createDatasetNode,
 	readAndUploadNodes,
 	triggerExample,
+	fileDigestExample,
 	editorApi,
 	startEnvironment,
 	startQueueEnvironment,

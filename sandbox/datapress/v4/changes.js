@@ -184,14 +184,17 @@ function createChanges(state, uploads) {
 	}
 
 	/**
-	 * The demo's next change, in a cycle: a new version of a file of the demo dataset (a CSV of borough
-	 * figures), a metadata edit, a new file, that file removed.
+	 * The demo's next change, in a cycle of four: a new version of the dataset's first file (a CSV of
+	 * borough figures), a metadata edit (a tag), a new version again, then a file added (or, the next time
+	 * round, that file removed). The dataset is `datasetId`, else the first public one with files.
 	 */
 	let demoStep = 0;
-	function demoChange() {
-		const target = [...state.datasets.values()].find(
-			(dataset) => dataset.sharing === 'public' && Object.keys(dataset.resources).length,
-		);
+	function demoChange(datasetId) {
+		const target =
+			(datasetId && state.datasets.get(datasetId)) ||
+			[...state.datasets.values()].find(
+				(dataset) => dataset.sharing === 'public' && Object.keys(dataset.resources).length,
+			);
 		if (!target) return { kind: 'publishDataset', team: [...state.teams.keys()][0], title: 'Demo' };
 		const step = demoStep++;
 		const csv = ['borough,value']
@@ -204,21 +207,23 @@ function createChanges(state, uploads) {
 		const extra = Object.entries(target.resources).find(([, resource]) =>
 			String(resource.title).startsWith('demo-extra-'),
 		);
+		const newVersion = {
+			kind: 'replaceFile',
+			id: target.id,
+			resourceId: Object.keys(target.resources).find((id) => !extra || id !== extra[0]),
+			content: `${csv}\n`,
+		};
 		switch (step % 4) {
 			case 0:
-				return {
-					kind: 'replaceFile',
-					id: target.id,
-					resourceId: Object.keys(target.resources)[0],
-					content: `${csv}\n`,
-				};
+			case 2:
+				return newVersion;
 			case 1:
 				return {
 					kind: 'editDataset',
 					id: target.id,
 					set: { tags: [...target.tags.filter((tag) => !tag.startsWith('demo-')), `demo-${step}`] },
 				};
-			case 2:
+			default:
 				return extra
 					? { kind: 'removeFile', id: target.id, resourceId: extra[0] }
 					: {
@@ -226,15 +231,6 @@ function createChanges(state, uploads) {
 							id: target.id,
 							fileName: `demo-extra-${step}.csv`,
 							title: `demo-extra-${step}.csv`,
-							content: `${csv}\n`,
-						};
-			default:
-				return extra
-					? { kind: 'removeFile', id: target.id, resourceId: extra[0] }
-					: {
-							kind: 'replaceFile',
-							id: target.id,
-							resourceId: Object.keys(target.resources)[0],
 							content: `${csv}\n`,
 						};
 		}
@@ -254,9 +250,9 @@ function createChanges(state, uploads) {
 	}
 	/**
 	 * Every `everyMs`, the next of `changes` (each once, then the schedule stops), or with `demo: true` a
-	 * generated change for ever (or `times` of them).
+	 * generated change to `datasetId` for ever (or `times` of them).
 	 */
-	function startSchedule({ everyMs, changes, demo = false, times } = {}) {
+	function startSchedule({ everyMs, changes, demo = false, times, datasetId } = {}) {
 		if (!Number.isFinite(everyMs) || everyMs < 10)
 			throw changeError('"everyMs" must be 10 or more');
 		if (!demo && (!Array.isArray(changes) || !changes.length))
@@ -270,7 +266,7 @@ function createChanges(state, uploads) {
 			lastError: null,
 		};
 		schedule.timer = setInterval(() => {
-			const change = queue ? queue.shift() : demoChange();
+			const change = queue ? queue.shift() : demoChange(datasetId);
 			try {
 				schedule.applied.push(...applyChanges([change]));
 			} catch (error) {

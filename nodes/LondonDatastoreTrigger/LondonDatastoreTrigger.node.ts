@@ -83,6 +83,18 @@ export class LondonDatastoreTrigger implements INodeType {
 		}
 
 		const result = runWatchPoll(input);
+		const missing =
+			fetched.kind === 'chosen'
+				? fetched.results.flatMap((entry) => ('gone' in entry ? [entry.id] : []))
+				: [];
+		if (result.first && missing.length) {
+			// A chosen dataset that does not exist at activation is a mistake to show, not a removal.
+			throw new NodeOperationError(
+				this.getNode(),
+				`Invalid "Datasets": no dataset "${missing.join('", "')}" on this site (404)`,
+				{ description: 'Nothing was stored. Check the IDs or page addresses chosen.' },
+			);
+		}
 		if (failures.length && (result.first || failures.length === chosenCount)) {
 			// Nothing moves: a first poll must learn every chosen dataset, else one would later look new.
 			throw asNodeError(this, failures[0].failure);

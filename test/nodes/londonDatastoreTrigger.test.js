@@ -375,6 +375,13 @@ describe('Chosen Datasets', () => {
 		expect(items(await trigger.poll())).toEqual([]);
 	});
 
+	test('a chosen dataset that does not exist fails the first poll, naming it', async () => {
+		const trigger = activeTrigger({ events: ALL_EVENTS, ...chosen(RECORDED, 'zz9zz') });
+		const failed = await trigger.poll();
+		expect(serializeError(failed.error)).toMatch(/no dataset "zz9zz" on this site \(404\)/);
+		expect(trigger.memory).toEqual({});
+	});
+
 	test('a chosen dataset that cannot be read fails the first poll; later it is kept and read again', async () => {
 		const trigger = activeTrigger({ events: ['datasetUpdated'], ...chosen(RECORDED, 'b3pop') });
 		v4.control.injectFault({ path: '/api/v3/dataset/b3pop', status: 500, times: 20 });

@@ -740,7 +740,17 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				await waitForPoll(() => kit.reads() > 0, 'the activation poll');
 				const { restClient } = require('../../scripts/lib/queue-mode.cjs');
 				const rest = await restClient({ url: server.url, installed: env.installed }).login();
-				const uploaded = await rest.runAndWait(kit.upload.id);
+				// n8n 1.x's manual run takes the workflow itself in the body.
+				const runOnce = async (id) => {
+					if (line !== '1') return await rest.runAndWait(id);
+					const workflowData = await rest.call('GET', `/workflows/${id}`);
+					const started = await rest.call('POST', `/workflows/${id}/run`, {
+						workflowData,
+						triggerToStartFrom: { name: 'Start' },
+					});
+					return await rest.waitForExecution(String(started.executionId));
+				};
+				const uploaded = await runOnce(kit.upload.id);
 				expect(uploaded.status).toBe('success');
 				await waitForPoll(() => env.mailbox.messages().length > 0, 'the digest mail');
 				kit.expectDigest(env.mailbox.messages()[0]);

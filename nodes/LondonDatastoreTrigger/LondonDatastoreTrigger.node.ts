@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { londonDatastoreApiTest } from '../LondonDatastore/methods/credentialTest';
 import { searchDatasets } from '../LondonDatastore/methods/listSearch';
 import { getTeams } from '../LondonDatastore/methods/loadOptions';
 import { siteBaseUrl } from '../LondonDatastore/transport';
@@ -33,11 +34,18 @@ export class LondonDatastoreTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'londonDatastoreApi', required: true }],
+		// The same credential test as the London Datastore node's (its own, since the credential has none).
+		credentials: [
+			{ name: 'londonDatastoreApi', required: true, testedBy: 'londonDatastoreApiTest' },
+		],
 		properties: triggerProperties,
 	};
 
-	methods = { loadOptions: { getTeams }, listSearch: { searchDatasets } };
+	methods = {
+		credentialTest: { londonDatastoreApiTest },
+		loadOptions: { getTeams },
+		listSearch: { searchDatasets },
+	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readTriggerSettings(this);

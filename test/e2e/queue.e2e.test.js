@@ -168,17 +168,22 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 	test(
 		'the London Datastore Trigger polls on the main: a file uploaded by a workflow on a worker is File Changed once, its digest run on a worker; the main restarted: nothing twice',
 		async () => {
-			const kit = await fileDigestExample(env, { uploadId: 'pdsQueueLdsUpload' });
+			const kit = await fileDigestExample(env, { uploadId: 'pdsQueueLdsUpld' });
 			const workflowId = kit.workflow.id;
 			const mails = () => env.mailbox.messages();
 
 			await env.rest().activate(workflowId);
 			await waitFor(() => kit.reads() > 0, 'the activation poll');
+			const rows = [
+				['Camden', '1.21'],
+				['Hackney', '1.43'],
+			];
+			kit.writeVersion(rows);
 			const uploaded = await env.execute(kit.upload.id);
 			expect(uploaded.status).toBe('success');
 			expect(WORKERS).toContain(env.executions.at(-1).worker);
 			await waitFor(() => mails().length > 0, 'the digest mail');
-			kit.expectDigest(mails()[0]);
+			kit.expectDigest(mails()[0], rows);
 
 			// The main killed without warning and started again: it polls from the static data in PostgreSQL.
 			env.cluster.main.process.kill('SIGKILL');

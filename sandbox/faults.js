@@ -4,9 +4,11 @@
  * and, on the Planning API, `returnData` ('0' a free count, '1' a paid search); lets the first `skip`
  * matching requests through; lasts `times` requests; and does, in this order: `delayMs` (wait), `drop`
  * (close the connection without an answer), `dropAfterBytes` (close it once that much of the body
- * arrived), `status` (answer it, with `retryAfter`, in the server's own error format). On the Planning
+ * arrived), `body` (answer `status`, default 200, with this text as `contentType`, default text/html: a
+ * proxy's page), `status` (answer it, with `retryAfter`, in the server's own error format). On the Planning
  * API, `afterRun` with `status` or `drop` runs the request first (a paid search charges), as when a
- * gateway's 502 or 504, or a lost connection, comes after the API did its work.
+ * gateway's 502 or 504, or a lost connection, comes after the API did its work. A server may carry out
+ * further kinds itself (DataPress: `cutAfterBytes`, `keepFirst`; see its shared server).
  */
 'use strict';
 
@@ -76,6 +78,12 @@ async function applyFault(fault, request, response, { errorAnswer, onDropped = (
 				request.socket.destroy();
 			}
 		});
+	}
+	if (fault.body !== undefined) {
+		request.resume();
+		response.writeHead(fault.status || 200, { 'content-type': fault.contentType || 'text/html' });
+		response.end(String(fault.body));
+		return true;
 	}
 	if (fault.status) {
 		request.resume();

@@ -208,6 +208,9 @@ async function startGate({ target, clock, latencyMs = 0, quietMs = 3, faults = {
 				return;
 			}
 			response.writeHead(answer.statusCode, answer.headers);
+			// An answer the server cut off is cut off here too (a pipe alone would leave the client waiting).
+			answer.on('aborted', () => response.destroy());
+			answer.on('error', () => response.destroy());
 			answer.pipe(response);
 		});
 	}

@@ -98,6 +98,10 @@ try {
 		dataDir: path.join(demoFolder, 'datastore-files'),
 	});
 	started.push(() => datastore.close());
+	// For the London Datastore Trigger's example: the sandbox publishes a change to vd4q4 every minute
+	// (a new version of its first file every other minute).
+	if (datastore.api === 'v4')
+		datastore.control.startSchedule({ everyMs: 60 * 1000, demo: true, datasetId: 'vd4q4' });
 	const mailbox = await startMailSink({ smtpPort: PORTS.smtp, httpPort: PORTS.mailbox });
 	started.push(() => mailbox.close());
 	const model = await startModelSandbox({ port: PORTS.model, scripts: DEMO_SCRIPTS });
@@ -183,8 +187,9 @@ Sandboxes (local stand-ins for the real services, demo data):
 
 Try first: open "Count before you pay" and click "Execute workflow"; then "New applications by email",
 activate it, and watch ${mailbox.url}; then open "Ask about planning applications", click "Open chat" and ask
-"Which planning applications for extension near GU16?". Ctrl-C stops everything.
-`);
+"Which planning applications for extension near GU16?". "When a London Datastore file changes..." mails a
+digest of each new version of a file of vd4q4 (the sandbox publishes one every two minutes) once activated.
+Ctrl-C stops everything.`);
 
 	await new Promise((resolve) => {
 		process.once('SIGINT', resolve);

@@ -50,7 +50,8 @@
  * Also decided: an upload puts `updatedAt` later than before even within one millisecond; new files go to
  * `order` 0 unless `order` is given, and orders are renumbered 0..n-1; `format` is a generic kind from the
  * file name (`csv`, `txt`, `json`, `spreadsheet`, `document`, `zip`, `image`, else `other`); the export
- * lists what the caller may read, public datasets without a key; `/api/users` shows title, email and admin
+ * lists what the caller may read, public datasets without a key (the export's details and the publishing
+ * control: datapress4.export.test.js); `/api/users` shows title, email and admin
  * only to admins and team members; a team PATCH needs an admin or a manager of the team, a site PATCH an
  * admin; the key is sent raw in `Authorization` everywhere (a `Bearer ` prefix, said by one survey to work
  * on the export, is not accepted: the documents never show it).
@@ -1323,6 +1324,8 @@ describe('E9-E14: whoami, teams, site, users, export', () => {
 			...rest,
 			timeframeFrom: null,
 			timeframeTo: null,
+			// The upload time of the storage key `london/dataset/vd4q4/2026-05-20T15:35:36/...`.
+			timestamp: '2026-05-20T15:35:36.000Z',
 		});
 		expect(recorded.custom).toEqual(served.custom);
 	});

@@ -23,6 +23,7 @@ const {
 	createDatasetNode,
 	readAndUploadNodes,
 	triggerExample,
+	fileDigestExample,
 	editorApi,
 	waitFor,
 	writeLargeFile,
@@ -721,5 +722,77 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(JSON.stringify(staticData)).toContain('GU16 7HF');
 		},
 		15 * 60 * 1000,
+	);
+
+	test(
+		'the London Datastore Trigger in a running n8n: a file uploaded by another workflow is File Changed once, its digest mailed once; one uploaded while n8n was down is mailed after the restart, once',
+		async () => {
+			const kit = await fileDigestExample(env, { uploadId: `pdsLdsUpload${lineId}` });
+			const { workflow } = kit;
+			const first = [
+				['Camden', '1.21'],
+				['Hackney', '1.43'],
+				['Lambeth', '1.18'],
+			];
+			const second = [
+				['Southwark', '1.30'],
+				['Westminster', '0.97'],
+			];
+			if (line === '1') await env.cli(['update:workflow', `--id=${workflow.id}`, '--active=true']);
+			else await env.cli(['publish:workflow', `--id=${workflow.id}`]);
+
+			let server;
+			const waitForPoll = (check, what) => waitFor(check, what, { log: () => server.output() });
+			const mails = () => env.mailbox.messages();
+			server = await env.startServer();
+			try {
+				// Activation reads vd4q4 once and learns it: nothing is emitted.
+				await waitForPoll(() => kit.reads() > 0, 'the activation poll');
+				const { restClient } = require('../../scripts/lib/queue-mode.cjs');
+				const rest = await restClient({ url: server.url, installed: env.installed }).login();
+				// n8n 1.x's manual run takes the workflow itself and its trigger in the body.
+				const runOnce = async (id) => {
+					if (line !== '1') return await rest.runAndWait(id);
+					const workflowData = await rest.call('GET', `/workflows/${id}`);
+					const started = await rest.call('POST', `/workflows/${id}/run`, {
+						workflowData,
+						triggerToStartFrom: { name: 'Start' },
+					});
+					return await rest.waitForExecution(String(started.executionId));
+				};
+				kit.writeVersion(first);
+				const uploaded = await runOnce(kit.upload.id);
+				expect(uploaded.status).toBe('success');
+				await waitForPoll(() => mails().length > 0, 'the digest mail');
+				kit.expectDigest(mails()[0], first);
+				// The next poll finds nothing new.
+				const readsAfterMail = kit.reads();
+				await waitForPoll(() => kit.reads() > readsAfterMail, 'a poll after the mail');
+			} finally {
+				await server.stop();
+			}
+
+			// Another version uploaded while n8n is down (from the CLI): the restart's polls go on from the
+			// saved static data, so they mail it once (a state lost would learn it silently instead).
+			kit.writeVersion(second);
+			const offline = await env.execute(kit.upload.id);
+			expect(nodeError(offline, 'Upload')).toBeUndefined();
+			const readsBefore = kit.reads();
+			server = await env.startServer();
+			try {
+				await waitForPoll(() => mails().length > 1, 'the digest of the version uploaded offline');
+				await waitForPoll(() => kit.reads() > readsBefore + 1, 'two polls after the restart');
+			} finally {
+				await server.stop();
+			}
+			expect(mails()).toHaveLength(2);
+			kit.expectDigest(mails()[1], second);
+			const exportFile = path.join(env.filesFolder, 'exported-file-digest.json');
+			await env.cli(['export:workflow', `--id=${workflow.id}`, `--output=${exportFile}`]);
+			const exported = JSON.parse(fs.readFileSync(exportFile, 'utf8'));
+			const staticData = (Array.isArray(exported) ? exported[0] : exported).staticData;
+			expect(JSON.stringify(staticData)).toContain(kit.fileId);
+		},
+		12 * 60 * 1000,
 	);
 });

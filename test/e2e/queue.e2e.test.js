@@ -17,6 +17,7 @@ const {
 	createDatasetNode,
 	readAndUploadNodes,
 	triggerExample,
+	fileDigestExample,
 	waitFor,
 	writeLargeFile,
 	md5OfFile,
@@ -159,6 +160,55 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 				`SELECT "staticData" FROM workflow_entity WHERE id = '${workflowId}'`,
 			);
 			expect(staticData).toContain('GU16 7HF');
+			await env.rest().call('POST', `/workflows/${workflowId}/deactivate`, {});
+		},
+		STEP_TIMEOUT,
+	);
+
+	test(
+		'the London Datastore Trigger polls on the main: a file uploaded by a workflow on a worker is File Changed once, its digest run on a worker; the main restarted: nothing twice',
+		async () => {
+			const kit = await fileDigestExample(env, { uploadId: 'pdsQueueLdsUpld' });
+			const workflowId = kit.workflow.id;
+			const mails = () => env.mailbox.messages();
+
+			await env.rest().activate(workflowId);
+			await waitFor(() => kit.reads() > 0, 'the activation poll');
+			const rows = [
+				['Camden', '1.21'],
+				['Hackney', '1.43'],
+			];
+			kit.writeVersion(rows);
+			const uploaded = await env.execute(kit.upload.id);
+			expect(uploaded.status).toBe('success');
+			expect(WORKERS).toContain(env.executions.at(-1).worker);
+			await waitFor(() => mails().length > 0, 'the digest mail');
+			kit.expectDigest(mails()[0], rows);
+
+			// The main killed without warning and started again: it polls from the static data in PostgreSQL.
+			env.cluster.main.process.kill('SIGKILL');
+			await env.cluster.main.exited;
+			const readsBefore = kit.reads();
+			await env.cluster.startMain();
+			await env.reconnect();
+			await waitFor(() => kit.reads() > readsBefore + 1, 'two polls after the restart');
+			await waitFor(
+				() =>
+					executionRecords(workflowId).every(
+						(record) => !['new', 'running'].includes(record.status),
+					),
+				'the executions to end',
+			);
+			expect(mails()).toHaveLength(1);
+			const records = executionRecords(workflowId);
+			expect(records.map((record) => [record.mode, record.status])).toEqual([
+				['trigger', 'success'],
+			]);
+			expect(WORKERS).toContain(env.workerOf(records[0].id));
+			const staticData = env.cluster.postgres.query(
+				`SELECT "staticData" FROM workflow_entity WHERE id = '${workflowId}'`,
+			);
+			expect(staticData).toContain(kit.fileId);
 			await env.rest().call('POST', `/workflows/${workflowId}/deactivate`, {});
 		},
 		STEP_TIMEOUT,

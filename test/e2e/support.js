@@ -221,6 +221,7 @@ async function checkExamples(env) {
 		'pdsExample3Large',
 		'pdsExample4Count',
 		'pdsExample5Agent',
+		'pdsExample6Files',
 	]);
 	await env.importWorkflows(examples);
 	const listed = await env.cli(['list:workflow']);
@@ -342,7 +343,7 @@ function credentialsFor(type) {
 			ukPlanningApi: { id: CREDENTIAL_IDS.ukPlanningApi, name: 'UK Planning API (sandbox)' },
 		};
 	}
-	if (type === `${PACKAGE}.londonDatastore`) {
+	if (type === `${PACKAGE}.londonDatastore` || type === `${PACKAGE}.londonDatastoreTrigger`) {
 		return {
 			londonDatastoreApi: {
 				id: CREDENTIAL_IDS.londonDatastoreApi,
@@ -393,6 +394,7 @@ const TYPES = {
 	planning: `${PACKAGE}.ukPlanning`,
 	trigger: `${PACKAGE}.ukPlanningTrigger`,
 	datastore: `${PACKAGE}.londonDatastore`,
+	datastoreTrigger: `${PACKAGE}.londonDatastoreTrigger`,
 };
 /** The team the sandbox's demo editor manages: "Greater London Authority (demo)". */
 const EDITOR_TEAM = 'g7lad';
@@ -485,6 +487,68 @@ async function triggerExample(env) {
 }
 
 /**
+ * Example 6 (London Datastore Trigger on vd4q4, File Changed → download → CSV → summary → mail) imported
+ * with a workflow that uploads a new version of one of vd4q4's files with the London Datastore node (File
+ * → Upload, replacement), and what the trigger's tests share: the trigger's reads of vd4q4, and the digest's
+ * check.
+ */
+async function fileDigestExample(env, { uploadId }) {
+	// n8n 1.x saves static data only for workflow ids of at most 16 characters.
+	const workflow = preparedExamples().find((entry) => entry.id === 'pdsExample6Files');
+	const fertility = await env.datastore.control.dataset('vd4q4');
+	const fileId = '7yw';
+	expect(Object.keys(fertility.resources)).toContain(fileId);
+	const csvPath = path.join(env.filesFolder, 'fertility-new-version.csv');
+	const upload = chainWorkflow(uploadId, 'Upload a new version of a vd4q4 file', [
+		{
+			name: 'Read',
+			type: 'n8n-nodes-base.readWriteFile',
+			parameters: { operation: 'read', fileSelector: csvPath, options: {} },
+		},
+		{
+			name: 'Upload',
+			type: TYPES.datastore,
+			parameters: {
+				resource: 'file',
+				operation: 'upload',
+				datasetId: 'vd4q4',
+				uploadMode: 'replace',
+				resourceId: fileId,
+				options: {},
+			},
+		},
+	]);
+	await env.importWorkflows([workflow, upload]);
+	env.mailbox.clear();
+	await env.datastore.control.clearLogs();
+	return {
+		workflow,
+		upload,
+		fileId,
+		/** Writes the CSV the upload workflow sends: a header and `rows` (`[borough, rate]`). */
+		writeVersion(rows) {
+			fs.writeFileSync(csvPath, `borough,rate\n${rows.map((row) => row.join(',')).join('\n')}\n`);
+		},
+		/** The trigger's reads of the chosen dataset so far. */
+		reads: () =>
+			env.datastore.control
+				.requests()
+				.filter((entry) => entry.method === 'GET' && entry.path === '/api/v3/dataset/vd4q4').length,
+		/** The digest of a version of `rows`, without the key. */
+		expectDigest(mail, rows) {
+			expect(mail.subject).toBe(`test_file.txt changed: ${rows.length} row(s)`);
+			// The mail's text comes quoted-printable: long lines end in soft breaks ("=" at the end).
+			const body = mail.body.replace(/=[ \t\r]*\n/g, '');
+			expect(body).toContain('Dataset: Age specific fertility rates');
+			expect(body).toContain('Columns: borough, rate');
+			expect(body).toContain(rows[0].join(', '));
+			expect(body).toContain(`/download/vd4q4/${fileId}/fertility-new-version.csv`);
+			expect(body).not.toContain('demo-editor-key');
+		},
+	};
+}
+
+/**
  * What the editor asks a running n8n for while a node's panel is open (POST /rest/dynamic-node-parameters/…):
  * a resource locator's list (`listSearch`) and a dropdown's options (`loadOptions`), with the node's current
  * parameters and the demo credential, as the owner. Resolves to `{ listSearch, loadOptions }`.
@@ -525,6 +589,7 @@ module.exports = {
 	createDatasetNode,
 	readAndUploadNodes,
 	triggerExample,
+	fileDigestExample,
 	editorApi,
 	startEnvironment,
 	startQueueEnvironment,

@@ -418,3 +418,29 @@ export async function downloadFile(
 	});
 	return answer.download as Download;
 }
+
+/**
+ * A dataset for the trigger's Chosen Datasets: the dataset, or undefined when the site answers 404 (it
+ * was removed). Any other failure is thrown, as every read's.
+ */
+export async function getDatasetIfExists(
+	context: HttpContext,
+	rawId: string,
+	options: CallOptions & { deadlineMs?: number } = {},
+): Promise<IDataObject | undefined> {
+	const datasetId = rawId.trim();
+	const answer = await httpCall(context, DATAPRESS, {
+		method: 'GET',
+		path: await datasetPath(context, datasetId, options),
+		retry: 'safe',
+		expect: 'json',
+		check: checkDataset,
+		accept: [404],
+		redirects: 'sameOrigin',
+		timeoutMs: options.timeoutMs,
+		deadlineMs: options.deadlineMs,
+		itemIndex: options.itemIndex,
+		scope: { dataset: datasetId },
+	});
+	return answer.status === 404 ? undefined : datasetOf(answer.body);
+}

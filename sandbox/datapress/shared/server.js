@@ -37,6 +37,33 @@ function sendFile(response, file, contentType) {
 	fs.createReadStream(file.path).pipe(response);
 }
 
+/**
+ * A fault: the answer's head goes out as usual, its body stops after `bytes` bytes and the connection
+ * closes, as a proxy or a crashed worker cuts an answer off.
+ */
+function cutAnswer(response, bytes) {
+	let sent = 0;
+	const write = response.write.bind(response);
+	const cut = (chunk) => {
+		const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+		const room = Math.max(0, bytes - sent);
+		sent += buffer.length;
+		if (room > 0) write(buffer.subarray(0, room));
+		return sent < bytes;
+	};
+	response.write = (chunk) => {
+		if (!cut(chunk)) response.socket.destroy();
+		return true;
+	};
+	response.end = (chunk) => {
+		if (chunk !== undefined) cut(chunk);
+		// Let what was written go out, then close without finishing the body.
+		response.socket.end();
+		setImmediate(() => response.socket.destroy());
+		return response;
+	};
+}
+
 /** The log of API requests (control calls are not logged). */
 function createRequestLog() {
 	let entries = [];
@@ -117,6 +144,9 @@ async function startApiServer({ port, host, faults, requestLog, control, control
 				},
 			});
 			if (answered) return undefined;
+			if (fault && fault.cutAfterBytes !== undefined) cutAnswer(response, fault.cutAfterBytes);
+			// Faults a route carries out itself (the export's `keepFirst`).
+			request.sandboxFault = fault;
 			return await handle(request, response, url);
 		} catch (error) {
 			if (!response.headersSent)

@@ -4,7 +4,8 @@
  * (one request or in chunks), routes.js the endpoints; the HTTP shell, faults and control API are shared
  * with the legacy sandbox (../shared).
  *
- * Not part of the real API: the control API under `/_sandbox/` (reset, users, faults, logs, datasets).
+ * Not part of the real API: the control API under `/_sandbox/` (reset, users, faults, logs, datasets, and
+ * publishing: `/_sandbox/changes` now, `/_sandbox/schedule` on a timer; see changes.js).
  */
 'use strict';
 
@@ -17,6 +18,7 @@ const { commonControl, createRequestLog, startApiServer } = require('../shared/s
 const { createRouter } = require('./routes');
 const { createState } = require('./state');
 const { createUploads } = require('./upload');
+const { createChanges } = require('./changes');
 
 async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } = {}) {
 	const root = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'datapress4-sandbox-'));
@@ -25,11 +27,23 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 	const state = createState({ root });
 	const faults = createFaults({ server: 'datapress' });
 	const requestLog = createRequestLog();
-	const handle = createRouter(state, createUploads(state));
+	const uploads = createUploads(state);
+	const handle = createRouter(state, uploads);
+	const changes = createChanges(state, uploads);
 	let origin = '';
 
 	const control = {
 		...commonControl({ state, faults, requestLog }),
+		reset: () => {
+			changes.stopSchedule();
+			state.reset();
+			requestLog.clear();
+		},
+		/** Publishing as the site's editors would (changes.js): applied now, in order. */
+		applyChanges: (list) => changes.applyChanges(list),
+		startSchedule: (options) => changes.startSchedule(options),
+		stopSchedule: () => changes.stopSchedule(),
+		schedule: () => changes.scheduleStatus(),
 		/** A new user with a key; `teams` it is a member of, `managerOf` those it also manages. */
 		addUser: ({
 			key,
@@ -74,7 +88,13 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 		faults,
 		requestLog,
 		control,
-		controlRoutes: { 'GET /_sandbox/uploads': () => control.uploads() },
+		controlRoutes: {
+			'GET /_sandbox/uploads': () => control.uploads(),
+			'POST /_sandbox/changes': (body) => ({ applied: control.applyChanges(body.changes) }),
+			'POST /_sandbox/schedule': (body) => control.startSchedule(body),
+			'POST /_sandbox/schedule/stop': () => control.stopSchedule(),
+			'GET /_sandbox/schedule': () => control.schedule(),
+		},
 		handle: (request, response, url) => handle(request, response, url, origin),
 	});
 	origin = server.origin;
@@ -84,6 +104,7 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 		dataDir: root,
 		control,
 		async close() {
+			changes.stopSchedule();
 			await server.close();
 			if (ownsDataDir) fs.rmSync(root, { recursive: true, force: true });
 		},

@@ -21,6 +21,12 @@ function decoded(segment) {
 	}
 }
 
+/** A file's upload time from its storage key `<site>/dataset/<id>/<UTC time to the second>/<name>`. */
+function uploadTime(origin) {
+	const stamp = /\/(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\//.exec(String(origin || ''));
+	return stamp ? `${stamp[1]}.000Z` : null;
+}
+
 function createRouter(state, uploads) {
 	async function jsonBody(request, response) {
 		try {
@@ -74,10 +80,14 @@ function createRouter(state, uploads) {
 			: null;
 	}
 
-	/** Export: each readable dataset, with team, masthead and topics as `{id, title}`, files and links as lists. */
-	function exported(user, baseUrl) {
+	/**
+	 * Export: each readable dataset, with team, masthead and topics as `{id, title}`, files and links as
+	 * lists, each file with the `timestamp` of its upload (from its storage key, to the second) and its
+	 * timeframe flattened. A fault's `keepFirst` serves only the first datasets (a partial export).
+	 */
+	function exported(user, baseUrl, fault) {
 		const titleOf = (map, id) => ({ id, title: map[id] ? map[id].title : id });
-		return [...state.datasets.values()]
+		const list = [...state.datasets.values()]
 			.filter((dataset) => state.canRead(user, dataset))
 			.map((dataset) => {
 				const body = state.present(dataset, baseUrl);
@@ -92,10 +102,12 @@ function createRouter(state, uploads) {
 						...resource,
 						timeframeFrom: timeframe ? timeframe.from : null,
 						timeframeTo: timeframe ? timeframe.to : null,
+						timestamp: uploadTime(resource.origin),
 					}));
 				body.links = Object.entries(body.links).map(([id, link]) => ({ id, ...link }));
 				return body;
 			});
+		return fault && Number.isInteger(fault.keepFirst) ? list.slice(0, fault.keepFirst) : list;
 	}
 
 	async function createDataset(request, response, user, baseUrl) {
@@ -246,7 +258,8 @@ function createRouter(state, uploads) {
 		[
 			'GET',
 			/^\/datasets\/export\.json$/,
-			(request, response, match, user, baseUrl) => answers.ok(response, exported(user, baseUrl)),
+			(request, response, match, user, baseUrl) =>
+				answers.ok(response, exported(user, baseUrl, request.sandboxFault)),
 		],
 		[
 			'POST',

@@ -310,7 +310,7 @@ function createUploads(state) {
 		});
 	}
 
-	return { formUpload, createUpload, chunk, complete };
+	return { formUpload, createUpload, chunk, complete, attachFile };
 }
 
 /** Writes the parts in order into one file, a buffer at a time; resolves its size. */

@@ -14,6 +14,13 @@
  * Options: --days N (default 40; the first 30 are the first window), --seed N (7), --latency-ms N (0),
  * --fault-rate R (0), --watch all|4 (4 of 16 authorities, default; all watches the 16), --max-credits N
  * (Max Credits per Poll, 200).
+ *
+ * `--national`: the whole country (sandbox/planning/feed.js `generateNationalFeed`: about 400 authorities,
+ * about 1,900 applications a working day, weekly council batches, publications up to 28 days late), no
+ * filters, as a national customer watches it; 33 days by default, Max Credits per Poll 5,000, steady state
+ * from day 3 (--steady-from-day N). There, as in the node, no request runs past the poll budget (one that
+ * would is aborted at it, a paid one possibly after the API charged), and --fault-rate also faults free
+ * counts, which the transport retries (three attempts, a second apart).
  */
 'use strict';
 
@@ -74,11 +81,13 @@ function quantile(values, share) {
 }
 
 async function main() {
-	const days = Number(arg('days', 40));
+	const national = process.argv.includes('--national');
+	const days = Number(arg('days', national ? 33 : 40));
 	const seed = Number(arg('seed', 7));
 	const latencyMs = Number(arg('latency-ms', 0));
 	const faultRate = Number(arg('fault-rate', 0));
-	const maxCredits = Number(arg('max-credits', 200));
+	const maxCredits = Number(arg('max-credits', national ? 5000 : 200));
+	const steadyFromDay = Number(arg('steady-from-day', national ? 3 : LOOKBACK_DAYS));
 	const watchAll = arg('watch', '4') === 'all';
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
 	const { planPoll } = requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/planner/poll.ts'));
@@ -86,15 +95,30 @@ async function main() {
 	const { COUNT_CONCURRENCY } = requireBundled(
 		path.join(ROOT, 'nodes/UkPlanningTrigger/pollApi.ts'),
 	);
-	const { generateFeed, mulberry32 } = require(path.join(ROOT, 'sandbox/planning/feed.js'));
+	const { generateFeed, generateNationalFeed, mulberry32 } = require(
+		path.join(ROOT, 'sandbox/planning/feed.js'),
+	);
 	const { searchModel } = require(path.join(ROOT, 'test/harness/searchModel.js'));
 
 	const start = Date.parse('2026-11-20T12:00:00Z');
-	const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
-	const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: days + 25 });
-	feed.forEach((a, i) => Object.assign(a, { keyval: `K${i}`, pub: Date.parse(a.published_at) }));
-	const watched = watchAll ? lpaIds : ['1', '2', '9', '10'];
-	const mine = feed.filter((a) => watched.includes(a.lpa_id));
+	let lpaIds;
+	let feed;
+	if (national) {
+		({ lpaIds, apps: feed } = generateNationalFeed({
+			seed,
+			startMs: start - 35 * DAY,
+			days: days + 35,
+		}));
+	} else {
+		lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
+		feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: days + 25 });
+	}
+	// The national feed's keyvals are as long as the sandbox's (13 characters), for the state's size.
+	const keyvalOf = (i) => (national ? `K${i.toString(36).padStart(12, '0')}` : `K${i}`);
+	feed.forEach((a, i) => Object.assign(a, { keyval: keyvalOf(i), pub: Date.parse(a.published_at) }));
+	const watched = national ? lpaIds : watchAll ? lpaIds : ['1', '2', '9', '10'];
+	const watchedSet = new Set(watched);
+	const mine = feed.filter((a) => watchedSet.has(a.lpa_id));
 	const clock = { now: start };
 	const model = searchModel({ apps: mine, lpaIds, clock });
 	const delay = latencyClock(clock, latencyMs);
@@ -103,14 +127,28 @@ async function main() {
 	let learning = true;
 	let deadline = 0;
 	let chargedThenLost = 0;
+	let countRetries = 0;
+	const overBudget = () => national && clock.now > deadline;
+	const aborted = () => new Error('the connection was aborted at the poll budget');
 	const api = {
 		count: (query) =>
 			pool.run(async () => {
-				await delay();
-				return model.count(query);
+				for (let attempt = 1; ; attempt++) {
+					await delay();
+					if (overBudget()) throw aborted();
+					if (!(national && rand() < faultRate)) return model.count(query);
+					// A 503 or a 429: the transport retries after a wait (simulated), three attempts in all.
+					if (attempt === 3) throw new Error('HTTP 503 after 3 attempts');
+					countRetries++;
+					await delay();
+				}
 			}),
 		async fetch(query) {
 			await delay();
+			if (overBudget()) {
+				chargedThenLost += (await model.fetch(query)).consumed;
+				throw aborted();
+			}
 			const rate = learning && faultRate > 0 ? Math.max(faultRate, 0.1) : faultRate;
 			if (rand() < rate) {
 				if (rand() < 0.5) chargedThenLost += (await model.fetch(query)).consumed;
@@ -118,11 +156,14 @@ async function main() {
 			}
 			return model.fetch(query);
 		},
-		lpaIds: async () => lpaIds,
+		lpaIds: async () => {
+			await delay();
+			return lpaIds;
+		},
 		timeLeftMs: () => deadline - clock.now,
 	};
 	const config = {
-		base: { lpa_id: watched.join(',') },
+		base: national ? {} : { lpa_id: watched.join(',') },
 		lookbackDays: LOOKBACK_DAYS,
 		backfillDays: 0,
 		maxCredits,
@@ -131,15 +172,27 @@ async function main() {
 		reserveMs: POLL_BUDGET_MS * 0.2,
 	};
 	const end = start + days * DAY;
-	const steadyFrom = start + LOOKBACK_DAYS * DAY;
+	const steadyFrom = start + steadyFromDay * DAY;
 	const emitted = new Map();
-	const steady = { credits: 0, lost: 0, delivered: 0 };
+	const steady = { credits: 0, lost: 0, delivered: 0, polls: 0, free: 0, carried: 0, deferred: 0 };
 	const requests = [];
 	const wallTimes = [];
 	const spentPerPoll = [];
+	const failures = [];
+	let saved;
 	let state;
 	let failedPolls = 0;
 	let unresolved = 0;
+	let activation;
+	let stateBytes = 0;
+	let stateApps = 0;
+	let saveMs = 0;
+	const realStart = Date.now();
+	const windowApps = (at) => {
+		const today = new Date(at).toISOString().slice(0, 10);
+		const from = new Date(at - LOOKBACK_DAYS * DAY).toISOString().slice(0, 10);
+		return mine.filter((a) => a.pub <= at && a.validated >= from && a.validated <= today).length;
+	};
 	for (let hour = start; hour <= end; hour += 3600000) {
 		clock.now = Math.max(clock.now, hour);
 		const began = clock.now;
@@ -151,22 +204,43 @@ async function main() {
 		let result;
 		try {
 			result = await planPoll(state, config, api);
-		} catch {
+		} catch (error) {
 			failedPolls++;
+			failures.push(error.message);
+			wallTimes.push(clock.now - began);
+			requests.push(model.log.length - logged);
+			spentPerPoll.push(model.credits - credits);
 			continue;
 		}
-		state = result.state;
-		learning = Object.values(state.days).some((day) => !day.complete);
+		// Saved as n8n saves static data (JSON), and read back from that copy by the next poll.
+		const savedAt = Date.now();
+		saved = JSON.stringify(result.state);
+		state = JSON.parse(saved);
+		saveMs += Date.now() - savedAt;
+		const wasLearning = learning;
+		learning = Object.values(state.days).some((day) => !(day.complete ?? day.c));
+		if (!activation) activation = { credits: 0, polls: 0, window: windowApps(began) };
+		if (wasLearning) {
+			activation.credits += model.credits - credits;
+			activation.polls++;
+		}
 		unresolved += result.stats.unresolved;
 		requests.push(model.log.length - logged);
 		spentPerPoll.push(model.credits - credits);
 		wallTimes.push(clock.now - began);
+		if (result.stats.failures) failures.push(result.stats.partialError);
 		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
-		if (hour >= steadyFrom) {
+		if (hour >= steadyFrom && !learning) {
 			steady.credits += model.credits - credits;
 			steady.lost += chargedThenLost - lost;
 			steady.delivered += result.emitted.length;
+			steady.polls++;
+			steady.free += result.stats.freeRequests;
+			steady.carried += result.stats.carriedOver;
+			steady.deferred += result.stats.deferredDays;
 		}
+		stateBytes = saved.length;
+		stateApps = windowApps(clock.now);
 	}
 	const expected = mine.filter((a) => {
 		if (!(a.pub > start && a.pub <= end)) return false;
@@ -178,21 +252,33 @@ async function main() {
 	const duplicated = [...emitted.values()].reduce((sum, n) => sum + n - 1, 0);
 	const preExisting = [...emitted.keys()].filter((k) => !expectedKeys.has(k)).length;
 	const mean = requests.reduce((a, b) => a + b, 0) / requests.length;
+	const polls = requests.length;
 	console.log(
-		`planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%, Max Credits per Poll ${maxCredits}`,
+		national
+			? `planner over the national feed in memory: ${lpaIds.length} authorities, no filters, ${days} days hourly, latency ${latencyMs} ms a request, faults ${faultRate * 100}% (counts retried, paid lost), Max Credits per Poll ${maxCredits}`
+			: `planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%, Max Credits per Poll ${maxCredits}`,
 	);
 	console.log(
-		`  ${expected.length} to deliver: missed ${missed} (unresolved ${unresolved}), duplicated ${duplicated}, pre-existing emitted ${preExisting}, failed polls ${failedPolls}`,
+		`  ${expected.length} to deliver: missed ${missed} (unresolved ${unresolved}), duplicated ${duplicated}, pre-existing emitted ${preExisting}, failed polls ${failedPolls} of ${polls}`,
 	);
+	if (activation)
+		console.log(
+			`  activation: ${activation.credits} credits over ${activation.polls} polls for ${activation.window} applications in the window = ${(activation.credits / Math.max(1, activation.window)).toFixed(3)} per application`,
+		);
 	console.log(
-		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost)`,
+		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost); per steady poll ${(steady.free / Math.max(1, steady.polls)).toFixed(1)} free requests, ${(steady.carried / Math.max(1, steady.polls)).toFixed(2)} paid queries and ${(steady.deferred / Math.max(1, steady.polls)).toFixed(2)} days carried over`,
 	);
 	console.log(
 		`  polls over Max Credits per Poll: ${spentPerPoll.filter((spent) => spent > maxCredits).length} of ${spentPerPoll.length}; most credits in one poll ${Math.max(...spentPerPoll)}`,
 	);
 	console.log(
-		`  requests per poll: mean ${mean.toFixed(1)}, p90 ${quantile(requests, 0.9)}, p99 ${quantile(requests, 0.99)}, max ${Math.max(...requests)}; poll time (simulated): p99 ${(quantile(wallTimes, 0.99) / 1000).toFixed(1)} s, max ${(Math.max(...wallTimes) / 1000).toFixed(1)} s of the ${POLL_BUDGET_MS / 1000} s budget`,
+		`  requests per poll: mean ${mean.toFixed(1)}, p90 ${quantile(requests, 0.9)}, p99 ${quantile(requests, 0.99)}, max ${Math.max(...requests)}; poll time (simulated): p50 ${(quantile(wallTimes, 0.5) / 1000).toFixed(1)} s, p99 ${(quantile(wallTimes, 0.99) / 1000).toFixed(1)} s, max ${(Math.max(...wallTimes) / 1000).toFixed(1)} s of the ${POLL_BUDGET_MS / 1000} s budget${countRetries ? `; ${countRetries} counts retried` : ''}`,
 	);
+	console.log(
+		`  saved state: ${stateBytes} bytes for ${stateApps} applications in the window = ${(stateBytes / Math.max(1, stateApps)).toFixed(1)} bytes each; JSON save and read ${(saveMs / polls).toFixed(1)} ms a poll; run ${((Date.now() - realStart) / 1000).toFixed(0)} s`,
+	);
+	if (failures.length)
+		console.log(`  first failures: ${[...new Set(failures)].slice(0, 3).join(' | ')}`);
 }
 
 main().catch((error) => {

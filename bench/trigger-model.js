@@ -5,10 +5,9 @@
  *
  * The planner runs against test/harness/searchModel.js (the API's filter semantics, one credit per
  * application fetched, applications hidden until published) under a simulated clock. With
- * `--latency-ms N` every request costs N ms of simulated time: requests in flight together overlap (at most
- * four counts at once, as the node's binding allows), sequential ones add up, and applications published
- * meanwhile show up mid-poll. Hourly polls, a 300 s poll budget of which the last fifth is kept in
- * reserve, as the node has it. `--fault-rate R` fails that share of paid requests (half of them after the
+ * `--latency-ms N` every request costs N ms of simulated time: requests in flight together overlap (four counts at
+ * once to begin with, widening and backing off as the node's binding does), sequential ones add up, and applications published
+ * meanwhile show up mid-poll. Hourly polls, a 300 s poll budget with the node's reserve (pollApi.ts). `--fault-rate R` fails that share of paid requests (half of them after the
  * API charged), and 10% of them while activation is learning.
  *
  * Options: --days N (default 40; the first 30 are the first window), --seed N (7), --latency-ms N (0),
@@ -92,9 +91,10 @@ async function main() {
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
 	const { planPoll } = requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/planner/poll.ts'));
 	const { TaskPool } = requireBundled(path.join(ROOT, 'nodes/shared/concurrency.ts'));
-	const { COUNT_CONCURRENCY } = requireBundled(
+	const { BUDGET_RESERVE_SHARE, COUNT_CONCURRENCY, MOST_COUNT_CONCURRENCY } = requireBundled(
 		path.join(ROOT, 'nodes/UkPlanningTrigger/pollApi.ts'),
 	);
+	const reserveMs = POLL_BUDGET_MS * BUDGET_RESERVE_SHARE;
 	const { generateFeed, generateNationalFeed, mulberry32 } = require(
 		path.join(ROOT, 'sandbox/planning/feed.js'),
 	);
@@ -115,7 +115,9 @@ async function main() {
 	}
 	// The national feed's keyvals are as long as the sandbox's (13 characters), for the state's size.
 	const keyvalOf = (i) => (national ? `K${i.toString(36).padStart(12, '0')}` : `K${i}`);
-	feed.forEach((a, i) => Object.assign(a, { keyval: keyvalOf(i), pub: Date.parse(a.published_at) }));
+	feed.forEach((a, i) =>
+		Object.assign(a, { keyval: keyvalOf(i), pub: Date.parse(a.published_at) }),
+	);
 	const watched = national ? lpaIds : watchAll ? lpaIds : ['1', '2', '9', '10'];
 	const watchedSet = new Set(watched);
 	const mine = feed.filter((a) => watchedSet.has(a.lpa_id));
@@ -133,11 +135,15 @@ async function main() {
 	const api = {
 		count: (query) =>
 			pool.run(async () => {
+				// As the node's binding: a count reaching its turn in the reserve does not start.
+				if (deadline - clock.now < reserveMs) throw new Error('not started: the reserve');
 				for (let attempt = 1; ; attempt++) {
 					await delay();
 					if (overBudget()) throw aborted();
 					if (!(national && rand() < faultRate)) return model.count(query);
-					// A 503 or a 429: the transport retries after a wait (simulated), three attempts in all.
+					// A 503 or a 429: the transport retries after a wait (simulated), three attempts in all;
+					// after a 429 the binding halves the counts in flight.
+					if (rand() < 0.5) pool.backOff();
 					if (attempt === 3) throw new Error('HTTP 503 after 3 attempts');
 					countRetries++;
 					await delay();
@@ -169,7 +175,7 @@ async function main() {
 		maxCredits,
 		backlogOrder: 'newestFirst',
 		fingerprint: 'model',
-		reserveMs: POLL_BUDGET_MS * 0.2,
+		reserveMs,
 	};
 	const end = start + days * DAY;
 	const steadyFrom = start + steadyFromDay * DAY;
@@ -197,7 +203,7 @@ async function main() {
 		clock.now = Math.max(clock.now, hour);
 		const began = clock.now;
 		deadline = began + POLL_BUDGET_MS;
-		pool = new TaskPool(COUNT_CONCURRENCY);
+		pool = new TaskPool(COUNT_CONCURRENCY, MOST_COUNT_CONCURRENCY);
 		const credits = model.credits;
 		const lost = chargedThenLost;
 		const logged = model.log.length;
@@ -219,9 +225,10 @@ async function main() {
 		saveMs += Date.now() - savedAt;
 		const wasLearning = learning;
 		learning = Object.values(state.days).some((day) => !(day.complete ?? day.c));
-		if (!activation) activation = { credits: 0, polls: 0, window: windowApps(began) };
+		if (!activation) activation = { credits: 0, polls: 0, emitted: 0, window: windowApps(began) };
 		if (wasLearning) {
 			activation.credits += model.credits - credits;
+			activation.emitted += result.emitted.length;
 			activation.polls++;
 		}
 		unresolved += result.stats.unresolved;
@@ -229,6 +236,14 @@ async function main() {
 		spentPerPoll.push(model.credits - credits);
 		wallTimes.push(clock.now - began);
 		if (result.stats.failures) failures.push(result.stats.partialError);
+		if (process.argv.includes('--trace')) {
+			const unlearned = Object.values(state.days).filter((day) => !(day.complete ?? day.c));
+			const { freeRequests, paidRequests, learned, emitted, carriedOver, deferredDays } =
+				result.stats;
+			process.stderr.write(
+				`${new Date(began).toISOString().slice(0, 13)} ${((clock.now - began) / 1000).toFixed(0)}s credits ${model.credits - credits} free ${freeRequests} paid ${paidRequests} learned ${learned} emitted ${emitted} carried ${carriedOver} deferred ${deferredDays} unlearned days ${unlearned.length} (${unlearned.filter((day) => day.partCounts).length} with parts)\n`,
+			);
+		}
 		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
 		if (hour >= steadyFrom && !learning) {
 			steady.credits += model.credits - credits;
@@ -263,7 +278,7 @@ async function main() {
 	);
 	if (activation)
 		console.log(
-			`  activation: ${activation.credits} credits over ${activation.polls} polls for ${activation.window} applications in the window = ${(activation.credits / Math.max(1, activation.window)).toFixed(3)} per application`,
+			`  activation: ${activation.credits} credits over ${activation.polls} polls, ${activation.emitted} of them for new applications delivered meanwhile; ${activation.credits - activation.emitted} for the ${activation.window} applications in the window = ${((activation.credits - activation.emitted) / Math.max(1, activation.window)).toFixed(3)} per application`,
 		);
 	console.log(
 		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost); per steady poll ${(steady.free / Math.max(1, steady.polls)).toFixed(1)} free requests, ${(steady.carried / Math.max(1, steady.polls)).toFixed(2)} paid queries and ${(steady.deferred / Math.max(1, steady.polls)).toFixed(2)} days carried over`,

@@ -8,8 +8,21 @@ export class TaskPool {
 
 	private readonly waiting: Array<() => void> = [];
 
-	constructor(private limit: number) {
+	/** Tasks that succeeded since the pool last changed size. */
+	private succeeded = 0;
+
+	private most: number;
+
+	/**
+	 * `limit` at once to begin with; with `most` above it, the pool widens by one after each `limit`
+	 * tasks in a row that succeeded (the API keeps up), up to `most`, and `backOff` halves it.
+	 */
+	constructor(
+		private limit: number,
+		most = limit,
+	) {
 		this.limit = Math.max(1, Math.floor(limit) || 1);
+		this.most = Math.max(this.limit, Math.floor(most) || 1);
 	}
 
 	get size(): number {
@@ -22,7 +35,9 @@ export class TaskPool {
 			await new Promise<void>((resolve) => this.waiting.push(resolve));
 		} else this.running++;
 		try {
-			return await task();
+			const result = await task();
+			this.widen();
+			return result;
 		} finally {
 			this.release();
 		}
@@ -31,6 +46,20 @@ export class TaskPool {
 	/** Halves the pool (down to one task at a time), as after the API refused a request for load. */
 	backOff() {
 		this.limit = Math.max(1, Math.floor(this.limit / 2));
+		// The API showed its limit: the pool does not widen again.
+		this.most = this.limit;
+		this.succeeded = 0;
+	}
+
+	private widen() {
+		if (this.limit >= this.most || ++this.succeeded < this.limit) return;
+		this.limit++;
+		this.succeeded = 0;
+		const next = this.waiting.shift();
+		if (next) {
+			this.running++;
+			next();
+		}
 	}
 
 	private release() {

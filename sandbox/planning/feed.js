@@ -342,7 +342,9 @@ function generateNationalFeed({ seed, startMs, days, authorities = NATIONAL_AUTH
 			const volume = Math.floor(expected) + (rand() < expected % 1 ? 1 : 0);
 			if (!volume) continue;
 			const late = rand() < 0.5;
-			const lateDays = late ? Math.min(MAX_LATE_DAYS, 1 + Math.floor(MAX_LATE_DAYS * rand() ** 3)) : 0;
+			const lateDays = late
+				? Math.min(MAX_LATE_DAYS, 1 + Math.floor(MAX_LATE_DAYS * rand() ** 3))
+				: 0;
 			let batchAt = officeHours(dayMs + lateDays * DAY_MS + (9 + rand() * 9) * 3600000, rand);
 			if (weekly) {
 				// The council's weekly list: everything validated since the last one, on its day.
@@ -373,7 +375,8 @@ function generateNationalFeed({ seed, startMs, days, authorities = NATIONAL_AUTH
 				}
 				let publishedMs = batchAt;
 				if (trickled) {
-					const own = rand() < 0.3 ? Math.min(MAX_LATE_DAYS, 1 + Math.floor(24 * rand() * rand())) : lateDays;
+					const own =
+						rand() < 0.3 ? Math.min(MAX_LATE_DAYS, 1 + Math.floor(24 * rand() * rand())) : lateDays;
 					publishedMs = officeHours(dayMs + own * DAY_MS + (8 + rand() * 60) * 3600000, rand);
 				}
 				// At most 28 days late, office hours of the last day included.

@@ -84,7 +84,11 @@ export class ChangeFinder {
 	async count(query: Query): Promise<number> {
 		this.run.stats.requests++;
 		this.run.stats.freeRequests++;
-		return Number((await this.run.api.count(query)).count) || 0;
+		const answer = await this.run.api.count(query).catch((error: unknown) => {
+			// A count refused or cut off because the budget ran out: the search stops, nothing failed.
+			throw this.run.outOfTime() ? new OutOfTime() : error;
+		});
+		return Number(answer.count) || 0;
 	}
 
 	knownInRange(from: string, to: string): number {

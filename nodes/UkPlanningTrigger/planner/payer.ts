@@ -98,7 +98,8 @@ export class Payer {
 				String(app.validated ?? '').slice(0, 10) === plan.day,
 		);
 		if (plan.kind === 'learn') {
-			if (plan.part === undefined) this.learn(ds, plan.day, ofDay);
+			if (plan.parts) for (const part of plan.parts) this.learnPart(ds, plan.day, part, ofDay);
+			else if (plan.part === undefined) this.learn(ds, plan.day, ofDay);
 			else if (isWithoutPostcode(plan.part))
 				this.learnWithoutPostcode(ds, plan.day, plan.part, ofDay, plan.query.address === undefined);
 			else this.learnPart(ds, plan.day, plan.part, ofDay);

@@ -86,6 +86,12 @@ export function partAuthority(key: string): string {
 	return splitPartKey(key).lpa;
 }
 
+/** A part that is one authority's whole day (the filters' authorities taken one by one). */
+export function isWholeAuthority(key: string): boolean {
+	const { lpa, postcode } = splitPartKey(key);
+	return lpa !== '' && postcode === '';
+}
+
 export function isWithoutPostcode(key: string): boolean {
 	return splitPartKey(key).postcode === WITHOUT_POSTCODE;
 }

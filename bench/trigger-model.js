@@ -19,7 +19,8 @@
  * filters, as a national customer watches it; 33 days by default, Max Credits per Poll 5,000, steady state
  * from day 3 (--steady-from-day N). There, as in the node, no request runs past the poll budget (one that
  * would is aborted at it, a paid one possibly after the API charged), and --fault-rate also faults free
- * counts, which the transport retries (three attempts, a second apart).
+ * counts, which the transport retries (three attempts, a second apart). `--save-state FILE` writes the
+ * last saved copy of the state (for bench/state-save.js).
  */
 'use strict';
 
@@ -294,6 +295,8 @@ async function main() {
 	);
 	if (failures.length)
 		console.log(`  first failures: ${[...new Set(failures)].slice(0, 3).join(' | ')}`);
+	const saveTo = arg('save-state', undefined);
+	if (saveTo && saved) require('node:fs').writeFileSync(saveTo, saved);
 }
 
 main().catch((error) => {

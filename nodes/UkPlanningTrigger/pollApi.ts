@@ -10,7 +10,7 @@ const DEFAULT_POLL_BUDGET_MS = 5 * 60 * 1000;
 /**
  * Free counts in flight at once to begin with. The planner's searches have many independent counts;
  * against a real API's latency a few at a time save most of the waiting. The pool widens while the API
- * answers (one more after as many counts in a row as it runs) and a refusal (429) halves it.
+ * answers (one more after as many counts in a row as it runs) and a refusal (429) halves it (see TaskPool).
  */
 export const COUNT_CONCURRENCY = 4;
 /** The most free counts in flight once the API has kept up with more (see TaskPool). */

@@ -29,3 +29,42 @@ test('a poll out of time mid-search ends cleanly in a process without handlers',
 	expect(summary.deferred).toBeGreaterThan(100);
 	expect(summary.delivered).toBeGreaterThan(0);
 });
+
+test('a day left over once is paid at the narrowest slice reached when its counts are refused again', async () => {
+	const { searchModel } = require('../harness/searchModel');
+	const { plannerConfig, pollOnce } = require('../harness/plannerRuns');
+	const api = searchModel({ lpaIds: ['1', '2', '3', '4'] });
+	for (const lpa of ['1', '2', '3', '4'])
+		for (let i = 0; i < 20; i++)
+			api.add([{ lpa_id: lpa, validated: api.today, postcode: `LS${i + 1} 1A${'BDEFG'[i % 5]}` }]);
+	const cfg = plannerConfig({ reserveMs: 1000 });
+	const activated = await pollOnce(api, undefined, cfg);
+	api.add([
+		{ lpa_id: '3', validated: api.today, postcode: 'LS4 1AZ' },
+		{ lpa_id: '4', validated: api.today, postcode: 'LS9 1AZ' },
+	]);
+	// As the node's binding: a count does not start once the budget is down to the reserve, which
+	// happens here after a few counts of each poll.
+	let counts = 0;
+	const count = api.count.bind(api);
+	api.count = async (query) => {
+		if (api.timeLeftMs() < cfg.reserveMs) throw new Error('not started: the reserve');
+		counts++;
+		return await count(query);
+	};
+	const budget = (allowed) => {
+		counts = 0;
+		api.timeLeftMs = () => (counts < allowed ? 60000 : 0);
+	};
+	budget(10);
+	const first = await pollOnce(api, activated.state, cfg);
+	expect(first.stats.deferredDays).toBe(1);
+	expect(first.emitted).toEqual([]);
+	expect(first.stats.failures).toBe(0);
+	budget(10);
+	const second = await pollOnce(api, first.state, cfg);
+	expect(second.stats.deferredDays).toBe(0);
+	expect(second.emitted.map((app) => app.postcode).sort()).toEqual(['LS4 1AZ', 'LS9 1AZ']);
+	// Paid at the slices the counts reached, not the whole day of 82.
+	expect(second.credits).toBeLessThan(82);
+});

@@ -184,14 +184,12 @@ export class ChangeFinder {
 		const oversize = count > this.run.cfg.maxCredits;
 		if (seen.length <= rise * TOLERATED_WASTE && !oversize) return [this.plan(slice, count)];
 		if (this.run.outOfTime()) return this.outOfTime(slice, count, ds);
-		try {
-			return await this.narrow(slice, count, rise, seen, ds);
-		} catch (error) {
+		return await this.narrow(slice, count, rise, seen, ds).catch((error: unknown) => {
 			// A count not started for the budget inside a day left over once: its narrowest slice reached
 			// is paid (what its narrower branches found is dropped, so nothing is paid twice).
 			if (error instanceof OutOfTime && ds.deferred) return [this.plan(slice, count)];
 			throw error;
-		}
+		});
 	}
 
 	private async narrow(

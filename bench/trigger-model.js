@@ -5,15 +5,22 @@
  *
  * The planner runs against test/harness/searchModel.js (the API's filter semantics, one credit per
  * application fetched, applications hidden until published) under a simulated clock. With
- * `--latency-ms N` every request costs N ms of simulated time: requests in flight together overlap (at most
- * four counts at once, as the node's binding allows), sequential ones add up, and applications published
- * meanwhile show up mid-poll. Hourly polls, a 300 s poll budget of which the last fifth is kept in
- * reserve, as the node has it. `--fault-rate R` fails that share of paid requests (half of them after the
+ * `--latency-ms N` every request costs N ms of simulated time: requests in flight together overlap (four counts at
+ * once to begin with, widening and backing off as the node's binding does), sequential ones add up, and applications published
+ * meanwhile show up mid-poll. Hourly polls, a 300 s poll budget with the node's reserve (pollApi.ts). `--fault-rate R` fails that share of paid requests (half of them after the
  * API charged), and 10% of them while activation is learning.
  *
  * Options: --days N (default 40; the first 30 are the first window), --seed N (7), --latency-ms N (0),
  * --fault-rate R (0), --watch all|4 (4 of 16 authorities, default; all watches the 16), --max-credits N
  * (Max Credits per Poll, 200).
+ *
+ * `--national`: the whole country (sandbox/planning/feed.js `generateNationalFeed`: about 400 authorities,
+ * about 1,900 applications a working day, weekly council batches, publications up to 28 days late), no
+ * filters, as a national customer watches it; 33 days by default, Max Credits per Poll 5,000, steady state
+ * from day 3 (--steady-from-day N). There, as in the node, no request runs past the poll budget (one that
+ * would is aborted at it, a paid one possibly after the API charged), and --fault-rate also faults free
+ * counts, which the transport retries (three attempts, a second apart). `--save-state FILE` writes the
+ * last saved copy of the state (for bench/state-save.js).
  */
 'use strict';
 
@@ -74,27 +81,47 @@ function quantile(values, share) {
 }
 
 async function main() {
-	const days = Number(arg('days', 40));
+	const national = process.argv.includes('--national');
+	const days = Number(arg('days', national ? 33 : 40));
 	const seed = Number(arg('seed', 7));
 	const latencyMs = Number(arg('latency-ms', 0));
 	const faultRate = Number(arg('fault-rate', 0));
-	const maxCredits = Number(arg('max-credits', 200));
+	const maxCredits = Number(arg('max-credits', national ? 5000 : 200));
+	const steadyFromDay = Number(arg('steady-from-day', national ? 3 : LOOKBACK_DAYS));
 	const watchAll = arg('watch', '4') === 'all';
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
 	const { planPoll } = requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/planner/poll.ts'));
 	const { TaskPool } = requireBundled(path.join(ROOT, 'nodes/shared/concurrency.ts'));
-	const { COUNT_CONCURRENCY } = requireBundled(
+	const { BUDGET_RESERVE_SHARE, COUNT_CONCURRENCY, MOST_COUNT_CONCURRENCY } = requireBundled(
 		path.join(ROOT, 'nodes/UkPlanningTrigger/pollApi.ts'),
 	);
-	const { generateFeed, mulberry32 } = require(path.join(ROOT, 'sandbox/planning/feed.js'));
+	const reserveMs = POLL_BUDGET_MS * BUDGET_RESERVE_SHARE;
+	const { generateFeed, generateNationalFeed, mulberry32 } = require(
+		path.join(ROOT, 'sandbox/planning/feed.js'),
+	);
 	const { searchModel } = require(path.join(ROOT, 'test/harness/searchModel.js'));
 
 	const start = Date.parse('2026-11-20T12:00:00Z');
-	const lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
-	const feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: days + 25 });
-	feed.forEach((a, i) => Object.assign(a, { keyval: `K${i}`, pub: Date.parse(a.published_at) }));
-	const watched = watchAll ? lpaIds : ['1', '2', '9', '10'];
-	const mine = feed.filter((a) => watched.includes(a.lpa_id));
+	let lpaIds;
+	let feed;
+	if (national) {
+		({ lpaIds, apps: feed } = generateNationalFeed({
+			seed,
+			startMs: start - 35 * DAY,
+			days: days + 35,
+		}));
+	} else {
+		lpaIds = Array.from({ length: 16 }, (_, i) => String(i + 1));
+		feed = generateFeed({ seed, lpaIds, busy: 5, startMs: start - 25 * DAY, days: days + 25 });
+	}
+	// The national feed's keyvals are as long as the sandbox's (13 characters), for the state's size.
+	const keyvalOf = (i) => (national ? `K${i.toString(36).padStart(12, '0')}` : `K${i}`);
+	feed.forEach((a, i) =>
+		Object.assign(a, { keyval: keyvalOf(i), pub: Date.parse(a.published_at) }),
+	);
+	const watched = national ? lpaIds : watchAll ? lpaIds : ['1', '2', '9', '10'];
+	const watchedSet = new Set(watched);
+	const mine = feed.filter((a) => watchedSet.has(a.lpa_id));
 	const clock = { now: start };
 	const model = searchModel({ apps: mine, lpaIds, clock });
 	const delay = latencyClock(clock, latencyMs);
@@ -103,14 +130,32 @@ async function main() {
 	let learning = true;
 	let deadline = 0;
 	let chargedThenLost = 0;
+	let countRetries = 0;
+	const overBudget = () => national && clock.now > deadline;
+	const aborted = () => new Error('the connection was aborted at the poll budget');
 	const api = {
 		count: (query) =>
 			pool.run(async () => {
-				await delay();
-				return model.count(query);
+				// As the node's binding: a count reaching its turn in the reserve does not start.
+				if (deadline - clock.now < reserveMs) throw new Error('not started: the reserve');
+				for (let attempt = 1; ; attempt++) {
+					await delay();
+					if (overBudget()) throw aborted();
+					if (!(national && rand() < faultRate)) return model.count(query);
+					// A 503 or a 429: the transport retries after a wait (simulated), three attempts in all;
+					// after a 429 the binding halves the counts in flight.
+					if (rand() < 0.5) pool.backOff();
+					if (attempt === 3) throw new Error('HTTP 503 after 3 attempts');
+					countRetries++;
+					await delay();
+				}
 			}),
 		async fetch(query) {
 			await delay();
+			if (overBudget()) {
+				chargedThenLost += (await model.fetch(query)).consumed;
+				throw aborted();
+			}
 			const rate = learning && faultRate > 0 ? Math.max(faultRate, 0.1) : faultRate;
 			if (rand() < rate) {
 				if (rand() < 0.5) chargedThenLost += (await model.fetch(query)).consumed;
@@ -118,56 +163,104 @@ async function main() {
 			}
 			return model.fetch(query);
 		},
-		lpaIds: async () => lpaIds,
+		lpaIds: async () => {
+			await delay();
+			return lpaIds;
+		},
 		timeLeftMs: () => deadline - clock.now,
 	};
 	const config = {
-		base: { lpa_id: watched.join(',') },
+		base: national ? {} : { lpa_id: watched.join(',') },
 		lookbackDays: LOOKBACK_DAYS,
 		backfillDays: 0,
 		maxCredits,
 		backlogOrder: 'newestFirst',
 		fingerprint: 'model',
-		reserveMs: POLL_BUDGET_MS * 0.2,
+		reserveMs,
 	};
 	const end = start + days * DAY;
-	const steadyFrom = start + LOOKBACK_DAYS * DAY;
+	const steadyFrom = start + steadyFromDay * DAY;
 	const emitted = new Map();
-	const steady = { credits: 0, lost: 0, delivered: 0 };
+	const steady = { credits: 0, lost: 0, delivered: 0, polls: 0, free: 0, carried: 0, deferred: 0 };
 	const requests = [];
 	const wallTimes = [];
 	const spentPerPoll = [];
+	const failures = [];
+	let saved;
 	let state;
 	let failedPolls = 0;
 	let unresolved = 0;
+	let activation;
+	let stateBytes = 0;
+	let stateApps = 0;
+	let saveMs = 0;
+	const realStart = Date.now();
+	const windowApps = (at) => {
+		const today = new Date(at).toISOString().slice(0, 10);
+		const from = new Date(at - LOOKBACK_DAYS * DAY).toISOString().slice(0, 10);
+		return mine.filter((a) => a.pub <= at && a.validated >= from && a.validated <= today).length;
+	};
 	for (let hour = start; hour <= end; hour += 3600000) {
 		clock.now = Math.max(clock.now, hour);
 		const began = clock.now;
 		deadline = began + POLL_BUDGET_MS;
-		pool = new TaskPool(COUNT_CONCURRENCY);
+		pool = new TaskPool(COUNT_CONCURRENCY, MOST_COUNT_CONCURRENCY);
 		const credits = model.credits;
 		const lost = chargedThenLost;
 		const logged = model.log.length;
 		let result;
 		try {
 			result = await planPoll(state, config, api);
-		} catch {
+		} catch (error) {
 			failedPolls++;
+			failures.push(error.message);
+			wallTimes.push(clock.now - began);
+			requests.push(model.log.length - logged);
+			spentPerPoll.push(model.credits - credits);
 			continue;
 		}
+		// n8n keeps the static data in memory between polls (the saved copy is measured at the end).
 		state = result.state;
-		learning = Object.values(state.days).some((day) => !day.complete);
+		const wasLearning = learning;
+		learning = Object.values(state.days).some((day) => !(day.complete ?? day.c));
+		if (!activation)
+			activation = { credits: 0, lost: 0, polls: 0, emitted: 0, window: windowApps(began) };
+		if (wasLearning) {
+			activation.credits += model.credits - credits;
+			activation.lost += chargedThenLost - lost;
+			activation.emitted += result.emitted.length;
+			activation.polls++;
+		}
 		unresolved += result.stats.unresolved;
 		requests.push(model.log.length - logged);
 		spentPerPoll.push(model.credits - credits);
 		wallTimes.push(clock.now - began);
+		if (result.stats.failures) failures.push(result.stats.partialError);
+		if (process.argv.includes('--trace')) {
+			const unlearned = Object.values(state.days).filter((day) => !(day.complete ?? day.c));
+			const { freeRequests, paidRequests, learned, emitted, carriedOver, deferredDays } =
+				result.stats;
+			process.stderr.write(
+				`${new Date(began).toISOString().slice(0, 13)} ${((clock.now - began) / 1000).toFixed(0)}s credits ${model.credits - credits} free ${freeRequests} paid ${paidRequests} learned ${learned} emitted ${emitted} carried ${carriedOver} deferred ${deferredDays} unlearned days ${unlearned.length} (${unlearned.filter((day) => day.partCounts).length} with parts)\n`,
+			);
+		}
 		for (const app of result.emitted) emitted.set(app.keyval, (emitted.get(app.keyval) || 0) + 1);
-		if (hour >= steadyFrom) {
+		if (hour >= steadyFrom && !learning) {
 			steady.credits += model.credits - credits;
 			steady.lost += chargedThenLost - lost;
 			steady.delivered += result.emitted.length;
+			steady.polls++;
+			steady.free += result.stats.freeRequests;
+			steady.carried += result.stats.carriedOver;
+			steady.deferred += result.stats.deferredDays;
 		}
 	}
+	// The saved copy: the static data as n8n serialises it to its database.
+	const savedAt = Date.now();
+	saved = JSON.stringify(state);
+	saveMs = Date.now() - savedAt;
+	stateBytes = saved.length;
+	stateApps = windowApps(clock.now);
 	const expected = mine.filter((a) => {
 		if (!(a.pub > start && a.pub <= end)) return false;
 		const publishedDay = Math.floor(a.pub / DAY) * DAY;
@@ -178,21 +271,35 @@ async function main() {
 	const duplicated = [...emitted.values()].reduce((sum, n) => sum + n - 1, 0);
 	const preExisting = [...emitted.keys()].filter((k) => !expectedKeys.has(k)).length;
 	const mean = requests.reduce((a, b) => a + b, 0) / requests.length;
+	const polls = requests.length;
 	console.log(
-		`planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%, Max Credits per Poll ${maxCredits}`,
+		national
+			? `planner over the national feed in memory: ${lpaIds.length} authorities, no filters, ${days} days hourly, latency ${latencyMs} ms a request, faults ${faultRate * 100}% (counts retried, paid lost), Max Credits per Poll ${maxCredits}`
+			: `planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%, Max Credits per Poll ${maxCredits}`,
 	);
 	console.log(
-		`  ${expected.length} to deliver: missed ${missed} (unresolved ${unresolved}), duplicated ${duplicated}, pre-existing emitted ${preExisting}, failed polls ${failedPolls}`,
+		`  ${expected.length} to deliver: missed ${missed} (unresolved ${unresolved}), duplicated ${duplicated}, pre-existing emitted ${preExisting}, failed polls ${failedPolls} of ${polls}`,
 	);
+	if (activation)
+		console.log(
+			`  activation: ${activation.credits} credits over ${activation.polls} polls, ${activation.emitted} of them for new applications delivered meanwhile; ${activation.credits - activation.emitted} for the ${activation.window} applications in the window = ${((activation.credits - activation.emitted) / Math.max(1, activation.window)).toFixed(3)} per application (${((activation.credits - activation.emitted - activation.lost) / Math.max(1, activation.window)).toFixed(3)} without the ${activation.lost} charged for answers lost)`,
+		);
 	console.log(
-		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost)`,
+		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost); per steady poll ${(steady.free / Math.max(1, steady.polls)).toFixed(1)} free requests, ${(steady.carried / Math.max(1, steady.polls)).toFixed(2)} paid queries and ${(steady.deferred / Math.max(1, steady.polls)).toFixed(2)} days carried over`,
 	);
 	console.log(
 		`  polls over Max Credits per Poll: ${spentPerPoll.filter((spent) => spent > maxCredits).length} of ${spentPerPoll.length}; most credits in one poll ${Math.max(...spentPerPoll)}`,
 	);
 	console.log(
-		`  requests per poll: mean ${mean.toFixed(1)}, p90 ${quantile(requests, 0.9)}, p99 ${quantile(requests, 0.99)}, max ${Math.max(...requests)}; poll time (simulated): p99 ${(quantile(wallTimes, 0.99) / 1000).toFixed(1)} s, max ${(Math.max(...wallTimes) / 1000).toFixed(1)} s of the ${POLL_BUDGET_MS / 1000} s budget`,
+		`  requests per poll: mean ${mean.toFixed(1)}, p90 ${quantile(requests, 0.9)}, p99 ${quantile(requests, 0.99)}, max ${Math.max(...requests)}; poll time (simulated): p50 ${(quantile(wallTimes, 0.5) / 1000).toFixed(1)} s, p99 ${(quantile(wallTimes, 0.99) / 1000).toFixed(1)} s, max ${(Math.max(...wallTimes) / 1000).toFixed(1)} s of the ${POLL_BUDGET_MS / 1000} s budget${countRetries ? `; ${countRetries} counts retried` : ''}`,
 	);
+	console.log(
+		`  saved state: ${stateBytes} bytes for ${stateApps} applications in the window = ${(stateBytes / Math.max(1, stateApps)).toFixed(1)} bytes each, serialised in ${saveMs} ms; run ${((Date.now() - realStart) / 1000).toFixed(0)} s`,
+	);
+	if (failures.length)
+		console.log(`  first failures: ${[...new Set(failures)].slice(0, 3).join(' | ')}`);
+	const saveTo = arg('save-state', undefined);
+	if (saveTo && saved) require('node:fs').writeFileSync(saveTo, saved);
 }
 
 main().catch((error) => {

@@ -11,10 +11,7 @@ import { getAuthorities } from '../UkPlanning/methods/loadOptions';
 import { readTriggerSettings, triggerProperties } from './settings';
 import { planPoll } from './planner/poll';
 import { findTestApplication, TEST_EVENT_CREDIT_CAP, testEventReport } from './planner/testEvent';
-import { createPlannerApi, pollBudgetMs } from './pollApi';
-
-/** Part of the poll budget in which no count starts: kept for paying what the counts located. */
-const BUDGET_RESERVE_SHARE = 0.2;
+import { BUDGET_RESERVE_SHARE, createPlannerApi, pollBudgetMs } from './pollApi';
 
 export class UkPlanningTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -44,8 +41,9 @@ export class UkPlanningTrigger implements INodeType {
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readTriggerSettings(this);
 		const budgetMs = pollBudgetMs(this);
-		const api = createPlannerApi(this, budgetMs, settings.timeoutMs);
-		const config = { ...settings.planner, reserveMs: Math.round(budgetMs * BUDGET_RESERVE_SHARE) };
+		const reserveMs = Math.round(budgetMs * BUDGET_RESERVE_SHARE);
+		const api = createPlannerApi(this, budgetMs, settings.timeoutMs, reserveMs);
+		const config = { ...settings.planner, reserveMs };
 
 		if (this.getMode() === 'manual') {
 			const test = await wrapErrors(

@@ -269,3 +269,136 @@ function generateFeed({ seed, lpaIds, busy, startMs, days }) {
 }
 
 module.exports = { generateFeed, mulberry32 };
+
+/** Postcode areas of Great Britain, for the national feed's authorities. */
+const NATIONAL_AREAS =
+	'AB AL B BA BB BD BH BL BN BR BS CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX FK FY G GL GU HA HD HG HP HR HU HX IG IP IV KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO'.split(
+		' ',
+	);
+/** The authorities whose real LPA ids are known (api-facts.md), with their postcode area and size. */
+const KNOWN_AUTHORITIES = {
+	1: { area: 'B', weight: 1.2 },
+	2: { area: 'PO', weight: 1.1 },
+	106: { area: 'BD', weight: 2.6 },
+	175: { area: 'HD', weight: 2.2 },
+	205: { area: 'LS', weight: 3.5 },
+	213: { area: 'S', weight: 3 },
+	245: { area: 'WF', weight: 2 },
+};
+/** England validates about 400,000 applications a year: about 1,900 a working day. */
+const NATIONAL_WEEKDAY_VOLUME = 1900;
+const NATIONAL_AUTHORITIES = 400;
+const MAX_LATE_DAYS = 28;
+
+/** The national feed's LPA ids: the known real ones kept, the rest filled in, `count` in all. */
+function nationalLpaIds(count = NATIONAL_AUTHORITIES) {
+	const ids = Object.keys(KNOWN_AUTHORITIES);
+	for (let id = 1; ids.length < count; id++) if (!ids.includes(String(id))) ids.push(String(id));
+	return ids.sort((a, b) => Number(a) - Number(b));
+}
+
+/**
+ * The whole country: about 400 authorities (the real ids of api-facts.md kept, with their postcode
+ * areas), about 1,900 applications a working day between them, sized unevenly (a few large cities,
+ * many small districts). A third of the councils publish in a weekly batch on a day of their own, the
+ * others in daily batches or one by one; publications run up to 28 days late. Applications without a
+ * postcode (2%) and several at one address (6%) as in `generateFeed`. Deterministic for a seed.
+ *
+ * @returns {{ lpaIds: string[], apps: Array<object> }}
+ */
+function generateNationalFeed({ seed, startMs, days, authorities = NATIONAL_AUTHORITIES }) {
+	const rand = mulberry32(seed);
+	const pick = (list) => list[Math.floor(rand() * list.length)];
+	const lpaIds = nationalLpaIds(authorities);
+	// Sizes: log-normal, the known cities large; scaled to the national volume.
+	const weights = lpaIds.map((id) => {
+		const known = KNOWN_AUTHORITIES[id];
+		if (known) return known.weight;
+		const normal = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+		return Math.exp(0.55 * normal);
+	});
+	const scale = NATIONAL_WEEKDAY_VOLUME / weights.reduce((sum, w) => sum + w, 0);
+	const districtsUsed = new Map();
+	const apps = [];
+	lpaIds.forEach((lpaId, index) => {
+		const known = KNOWN_AUTHORITIES[lpaId];
+		const area = known ? known.area : NATIONAL_AREAS[index % NATIONAL_AREAS.length];
+		const mean = weights[index] * scale;
+		const districtCount = Math.min(12, 3 + Math.round(mean / 2));
+		const firstDistrict = (districtsUsed.get(area) ?? 0) + 1;
+		districtsUsed.set(area, firstDistrict + districtCount - 1);
+		const districts = Array.from(
+			{ length: districtCount },
+			(_, k) => `${area}${((firstDistrict + k - 1) % 99) + 1}`,
+		);
+		const streets = Array.from({ length: 80 }, () => `${pick(STREET_NAMES)} ${pick(STREET_KINDS)}`);
+		const towns = authorityTowns(2 + Math.floor(rand() * 2), rand);
+		const weekly = rand() < 0.33;
+		const batchWeekday = 1 + Math.floor(rand() * 5);
+		const recent = [];
+		for (let d = 0; d < days; d++) {
+			const dayMs = Math.floor(startMs / DAY_MS) * DAY_MS + d * DAY_MS;
+			const expected = isWeekend(dayMs) ? mean * 0.03 : mean * (0.6 + 0.8 * rand());
+			const volume = Math.floor(expected) + (rand() < expected % 1 ? 1 : 0);
+			if (!volume) continue;
+			const late = rand() < 0.5;
+			const lateDays = late
+				? Math.min(MAX_LATE_DAYS, 1 + Math.floor(MAX_LATE_DAYS * rand() ** 3))
+				: 0;
+			let batchAt = officeHours(dayMs + lateDays * DAY_MS + (9 + rand() * 9) * 3600000, rand);
+			if (weekly) {
+				// The council's weekly list: everything validated since the last one, on its day.
+				let at = dayMs + DAY_MS + lateDays * DAY_MS;
+				while (new Date(at).getUTCDay() !== batchWeekday) at += DAY_MS;
+				batchAt = Math.floor(at / DAY_MS) * DAY_MS + (10 + rand() * 6) * 3600000;
+			}
+			const trickled = !weekly && rand() < 0.4;
+			for (let i = 0; i < volume; i++) {
+				let postcode;
+				let address;
+				const roll = rand();
+				if (roll < 0.02) {
+					postcode = null;
+					const street = pick(streets);
+					address =
+						rand() < ORDINARY_WITHOUT_POSTCODE
+							? `${1 + Math.floor(rand() * 200)} ${street}, ${pick(towns)}`
+							: `Land adjacent to ${1 + Math.floor(rand() * 200)} ${street}, ${pick(towns)}`;
+				} else if (roll < 0.08 && recent.length) {
+					// Pairs (and more) at one address: an application and its listed-building consent.
+					const earlier = pick(recent);
+					postcode = earlier.postcode;
+					address = earlier.address;
+				} else {
+					postcode = `${pick(districts)} ${Math.floor(rand() * 10)}${pick(UNIT_LETTERS)}${pick(UNIT_LETTERS)}`;
+					address = `${1 + Math.floor(rand() * 200)} ${pick(streets)}, ${pick(towns)} ${postcode}`;
+				}
+				let publishedMs = batchAt;
+				if (trickled) {
+					const own =
+						rand() < 0.3 ? Math.min(MAX_LATE_DAYS, 1 + Math.floor(24 * rand() * rand())) : lateDays;
+					publishedMs = officeHours(dayMs + own * DAY_MS + (8 + rand() * 60) * 3600000, rand);
+				}
+				// At most 28 days late, office hours of the last day included.
+				publishedMs = Math.min(publishedMs, dayMs + MAX_LATE_DAYS * DAY_MS + 18 * 3600000);
+				const app = {
+					lpa_id: lpaId,
+					validated: dayOf(dayMs),
+					published_at: new Date(publishedMs).toISOString(),
+					postcode,
+					address,
+					title: pick(WORKS),
+				};
+				apps.push(app);
+				if (postcode) {
+					recent.push(app);
+					if (recent.length > 40) recent.shift();
+				}
+			}
+		}
+	});
+	return { lpaIds, apps };
+}
+
+module.exports.generateNationalFeed = generateNationalFeed;
+module.exports.nationalLpaIds = nationalLpaIds;

@@ -69,3 +69,45 @@ describe('TaskPool', () => {
 		expect(await Promise.all(results)).toHaveLength(6);
 	});
 });
+
+describe('TaskPool widening', () => {
+	const succeed = async (pool, times) => {
+		for (let i = 0; i < times; i++) await pool.run(async () => i);
+	};
+
+	test('widens by one after as many successes in a row as its size, up to its most', async () => {
+		const pool = new TaskPool(2, 4);
+		await succeed(pool, 1);
+		expect(pool.size).toBe(2);
+		await succeed(pool, 1);
+		expect(pool.size).toBe(3);
+		await succeed(pool, 3 + 4 + 10);
+		expect(pool.size).toBe(4);
+	});
+
+	test('a waiting task starts as soon as the pool widens', async () => {
+		const pool = new TaskPool(1, 2);
+		const { state, task } = tracker();
+		const results = ['a', 'b', 'c'].map((name) => pool.run(task(name)));
+		await settle();
+		expect(state.started).toEqual(['a']);
+		state.release.get('a')();
+		await settle();
+		// 'a' succeeded: the pool is two wide, so 'b' and 'c' both run.
+		expect(state.started).toEqual(['a', 'b', 'c']);
+		expect(state.most).toBe(2);
+		state.release.get('b')();
+		state.release.get('c')();
+		expect(await Promise.all(results)).toEqual(['a', 'b', 'c']);
+	});
+
+	test('after a refusal it halves and widens again eight times as slowly', async () => {
+		const pool = new TaskPool(4, 8);
+		pool.backOff();
+		expect(pool.size).toBe(2);
+		await succeed(pool, 15);
+		expect(pool.size).toBe(2);
+		await succeed(pool, 1);
+		expect(pool.size).toBe(3);
+	});
+});

@@ -264,3 +264,20 @@ describe('stored state across the upgrade from version 2', () => {
 		expect(Object.keys(r.state.days[day].seen)).toHaveLength(7);
 	});
 });
+
+describe('what the state keeps of a seen application', () => {
+	const { seenInfo } = require('../../nodes/UkPlanningTrigger/planner/slices');
+
+	test('the address without the postcode it ends with, however spaced; other addresses as they are', () => {
+		const app = (postcode, address) => ({ keyval: 'K1', lpa_id: '205', postcode, address });
+		expect(seenInfo(app('LS1 2AB', '12 Mill Lane, Ashford LS1 2AB'))).toBe(
+			'205|LS1 2AB|12 mill lane, ashford',
+		);
+		expect(seenInfo(app('ls1 2ab', '12 Mill Lane, Ashford, LS1  2AB '))).toBe(
+			'205|LS1 2AB|12 mill lane, ashford',
+		);
+		expect(seenInfo(app('LS1 2AB', 'LS1 2AB Mill Lane'))).toBe('205|LS1 2AB|ls1 2ab mill lane');
+		expect(seenInfo(app(null, 'Land at Mill Lane'))).toBe('205||land at mill lane');
+		expect(seenInfo(app('LS1 2AB', 'Flat 1 | Mill Lane'))).toBe('205|LS1 2AB|flat 1   mill lane');
+	});
+});

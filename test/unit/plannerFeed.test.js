@@ -106,3 +106,52 @@ describe('the feed addresses', () => {
 		}
 	});
 });
+
+describe('the national feed', () => {
+	const { generateNationalFeed } = require('../../sandbox/planning/feed.js');
+	const start = Date.parse('2026-11-02T00:00:00Z');
+	const { lpaIds, apps } = generateNationalFeed({ seed: 7, startMs: start, days: 28 });
+
+	test('about 400 authorities, the real ids of the API facts among them', () => {
+		expect(lpaIds).toHaveLength(400);
+		expect(new Set(lpaIds).size).toBe(400);
+		for (const id of ['1', '2', '106', '175', '205', '213', '245']) expect(lpaIds).toContain(id);
+		expect(apps.find((app) => app.lpa_id === '205').postcode).toMatch(/^LS\d+ /);
+	});
+
+	test('about 1,900 applications a working day, few at weekends', () => {
+		const byDay = new Map();
+		for (const app of apps) byDay.set(app.validated, (byDay.get(app.validated) ?? 0) + 1);
+		const weekday = [...byDay].filter(([day]) => ![0, 6].includes(new Date(day).getUTCDay()));
+		const mean = weekday.reduce((sum, [, n]) => sum + n, 0) / weekday.length;
+		expect(mean).toBeGreaterThan(1700);
+		expect(mean).toBeLessThan(2100);
+		const weekend = [...byDay].filter(([day]) => [0, 6].includes(new Date(day).getUTCDay()));
+		for (const [, n] of weekend) expect(n).toBeLessThan(200);
+	});
+
+	test('published up to 28 days late, in batches; some without a postcode, some at one address', () => {
+		const lateDays = apps.map(
+			(app) => (Date.parse(app.published_at) - Date.parse(`${app.validated}T00:00:00Z`)) / 86400000,
+		);
+		expect(Math.max(...lateDays)).toBeLessThan(29);
+		expect(lateDays.filter((days) => days > 14).length).toBeGreaterThan(apps.length * 0.02);
+		const atOnce = new Map();
+		for (const app of apps) {
+			const key = `${app.lpa_id} ${app.published_at}`;
+			atOnce.set(key, (atOnce.get(key) ?? 0) + 1);
+		}
+		expect(Math.max(...atOnce.values())).toBeGreaterThan(20);
+		const without = apps.filter((app) => !app.postcode).length / apps.length;
+		expect(without).toBeGreaterThan(0.01);
+		expect(without).toBeLessThan(0.04);
+		const addresses = new Map();
+		for (const app of apps) {
+			if (!app.postcode) continue;
+			const key = `${app.lpa_id} ${app.address}`;
+			addresses.set(key, (addresses.get(key) ?? 0) + 1);
+		}
+		const shared = [...addresses.values()].filter((n) => n > 1).length;
+		expect(shared).toBeGreaterThan(apps.length * 0.02);
+	});
+});

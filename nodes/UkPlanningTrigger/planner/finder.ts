@@ -48,10 +48,24 @@ export class OutOfTime extends Error {}
  * writing findings) after its search was given up.
  */
 async function allOf<T>(branches: Array<Promise<T>>): Promise<T[]> {
-	const settled = await Promise.allSettled(branches);
+	return settledValues(await Promise.allSettled(branches));
+}
+
+function settledValues<T>(settled: Array<PromiseSettledResult<T>>): T[] {
 	const failure = settled.find((outcome) => outcome.status === 'rejected');
 	if (failure) throw (failure as PromiseRejectedResult).reason;
 	return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * A branch started now and awaited later, settled at once: a rejection while other counts are awaited
+ * must not go unhandled (Node ends a process on an unhandled rejection).
+ */
+async function settle<T>(branch: Promise<T>): Promise<PromiseSettledResult<T>> {
+	return await branch.then(
+		(value): PromiseSettledResult<T> => ({ status: 'fulfilled', value }),
+		(reason: unknown): PromiseSettledResult<T> => ({ status: 'rejected', reason }),
+	);
 }
 
 export class ChangeFinder {
@@ -70,7 +84,11 @@ export class ChangeFinder {
 	async count(query: Query): Promise<number> {
 		this.run.stats.requests++;
 		this.run.stats.freeRequests++;
-		return Number((await this.run.api.count(query)).count) || 0;
+		const answer = await this.run.api.count(query).catch((error: unknown) => {
+			// A count refused or cut off because the budget ran out: the search stops, nothing failed.
+			throw this.run.outOfTime() ? new OutOfTime() : error;
+		});
+		return Number(answer.count) || 0;
 	}
 
 	knownInRange(from: string, to: string): number {
@@ -166,7 +184,21 @@ export class ChangeFinder {
 		const oversize = count > this.run.cfg.maxCredits;
 		if (seen.length <= rise * TOLERATED_WASTE && !oversize) return [this.plan(slice, count)];
 		if (this.run.outOfTime()) return this.outOfTime(slice, count, ds);
+		return await this.narrow(slice, count, rise, seen, ds).catch((error: unknown) => {
+			// A count not started for the budget inside a day left over once: its narrowest slice reached
+			// is paid (what its narrower branches found is dropped, so nothing is paid twice).
+			if (error instanceof OutOfTime && ds.deferred) return [this.plan(slice, count)];
+			throw error;
+		});
+	}
 
+	private async narrow(
+		slice: Slice,
+		count: number,
+		rise: number,
+		seen: SeenEntry[],
+		ds: DayState,
+	): Promise<Plan[]> {
 		const lpas = slice.lpas ?? (await this.authorities());
 		if (lpas && lpas.length > 1) return await this.splitByAuthority(slice, lpas, count, seen, ds);
 		if (slice.exact !== undefined || this.run.cfg.base.postcode_exact)
@@ -222,7 +254,8 @@ export class ChangeFinder {
 		];
 		let found = 0;
 		let finished = true;
-		const located: Array<Promise<Plan[]>> = [];
+		// Each located child is narrowed while the scan goes on; settled as it starts (see `settle`).
+		const located: Array<Promise<PromiseSettledResult<Plan[]>>> = [];
 		for (let start = 0; start < ordered.length && found < rise; start += SCAN_BATCH) {
 			// Counts only rise between polls unless something was withdrawn (the day is then marked
 			// stale and refetched whole on its next rise), so the scan stops once the rise is found.
@@ -242,10 +275,10 @@ export class ChangeFinder {
 				if (counts[index] < childKnown) this.staleDays.add(slice.day);
 				if (counts[index] <= childKnown) return;
 				found += counts[index] - childKnown;
-				located.push(this.localise({ ...slice, prefix: childPrefix }, counts[index], ds));
+				located.push(settle(this.localise({ ...slice, prefix: childPrefix }, counts[index], ds)));
 			});
 		}
-		const plans = (await allOf(located)).flat();
+		const plans = settledValues(await Promise.all(located)).flat();
 		if (!finished) return this.outOfTime(slice, seen.length + rise, ds);
 		if (found >= rise) return plans;
 		// The rest of the rise has no postcode (or one no prefix reaches). After the located ones are

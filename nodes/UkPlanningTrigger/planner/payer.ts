@@ -5,10 +5,14 @@
  */
 import { isWithoutPostcode, partOf, partOfEntry, seenInfo, splitInfo } from './slices';
 import type { RawApplication } from '../../UkPlanning/domain/search';
-import type { DayState, Plan, PlannerApplication, PollRunContext } from './types';
+import type { DayState, Plan, PlannerApi, PlannerApplication, PollRunContext } from './types';
 
 /** After this many paid requests failed in a row the API is taken to be down: the rest waits. */
 const FAILURES_IN_A_ROW = 3;
+/** Paid requests in flight at once. */
+export const PAID_IN_FLIGHT = 4;
+
+type FetchOutcome = Awaited<ReturnType<PlannerApi['fetch']>> | { failure: unknown };
 
 export class Payer {
 	readonly emitted: PlannerApplication[] = [];
@@ -47,36 +51,51 @@ export class Payer {
 		this.unpaid.push(plan);
 	}
 
-	/** Pays for the plans in order; returns whether each was paid for. */
+	/**
+	 * Pays for the plans in order; returns whether each was paid for. Up to PAID_IN_FLIGHT fetches run at
+	 * once (each costs the API's latency), their cost reserved against the cap while in flight; answers
+	 * are applied in the plans' order, so a poll run twice writes the same state.
+	 */
 	async pay(plans: Plan[]): Promise<boolean[]> {
-		const paid: boolean[] = [];
-		for (const plan of plans) {
-			if (!this.mayPay(plan.cost)) {
-				this.carry(plan);
-				paid.push(false);
-				continue;
-			}
-			this.run.stats.requests++;
-			const answer = await this.run.api
-				.fetch(plan.query)
-				.catch((error: unknown) => ({ failure: error }));
-			if ('failure' in answer) {
-				// Charged or not, nothing of it reached the state: the next poll finds it again. An answer
-				// lost after the API charged for it still counts against the cap: it may have been spent.
+		const paid = plans.map(() => false);
+		let next = 0;
+		while (next < plans.length) {
+			const batch: Array<{ index: number; answer: Promise<FetchOutcome> }> = [];
+			while (next < plans.length && batch.length < PAID_IN_FLIGHT) {
+				const index = next++;
+				const plan = plans[index];
+				if (!this.mayPay(plan.cost)) {
+					this.carry(plan);
+					continue;
+				}
+				this.run.stats.requests++;
 				this.spent += plan.cost;
-				this.failuresInARow++;
-				this.run.failed(answer.failure);
-				this.carry(plan);
-				paid.push(false);
-				continue;
+				batch.push({
+					index,
+					// Settled as it starts: it is awaited after the others of its batch.
+					answer: this.run.api.fetch(plan.query).catch((error: unknown) => ({ failure: error })),
+				});
 			}
-			this.failuresInARow = 0;
-			this.run.stats.paidRequests++;
-			const consumed = Number(answer.consumed) || 0;
-			this.spent += consumed;
-			this.run.stats.credits += consumed;
-			this.apply(plan, answer.applications);
-			paid.push(true);
+			for (const { index, answer } of batch) {
+				const plan = plans[index];
+				const outcome = await answer;
+				if ('failure' in outcome) {
+					// Charged or not, nothing of it reached the state: the next poll finds it again. An
+					// answer lost after the API charged for it still counts against the cap (its reserved
+					// cost stays spent): it may have been spent.
+					this.failuresInARow++;
+					this.run.failed(outcome.failure);
+					this.carry(plan);
+					continue;
+				}
+				this.failuresInARow = 0;
+				this.run.stats.paidRequests++;
+				const consumed = Number(outcome.consumed) || 0;
+				this.spent += consumed - plan.cost;
+				this.run.stats.credits += consumed;
+				this.apply(plan, outcome.applications);
+				paid[index] = true;
+			}
 		}
 		return paid;
 	}
@@ -98,7 +117,8 @@ export class Payer {
 				String(app.validated ?? '').slice(0, 10) === plan.day,
 		);
 		if (plan.kind === 'learn') {
-			if (plan.part === undefined) this.learn(ds, plan.day, ofDay);
+			if (plan.parts) for (const part of plan.parts) this.learnPart(ds, plan.day, part, ofDay);
+			else if (plan.part === undefined) this.learn(ds, plan.day, ofDay);
 			else if (isWithoutPostcode(plan.part))
 				this.learnWithoutPostcode(ds, plan.day, plan.part, ofDay, plan.query.address === undefined);
 			else this.learnPart(ds, plan.day, plan.part, ofDay);

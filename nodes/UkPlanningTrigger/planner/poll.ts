@@ -12,6 +12,7 @@ import { serverDay, shiftDay } from '../../UkPlanning/domain/days';
 import { ChangeFinder, OutOfTime, type DayChange } from './finder';
 import { Payer } from './payer';
 import {
+	isWholeAuthority,
 	isWithoutPostcode,
 	partAuthority,
 	partSlice,
@@ -32,6 +33,9 @@ import type {
 	Slice,
 	TriggerState,
 } from './types';
+
+/** Paid requests stop when less than this share of the reserve is left. */
+const PAY_INTO_RESERVE = 0.85;
 
 function newStats(): PollStats {
 	return {
@@ -58,8 +62,8 @@ function runContext(cfg: PlannerConfig, api: PlannerApi, state: TriggerState): P
 		state,
 		stats,
 		outOfTime: () => api.timeLeftMs() < cfg.reserveMs,
-		// The reserve is mostly for paying what the counts located: paid requests go on into it.
-		outOfTimeToPay: () => api.timeLeftMs() < cfg.reserveMs / 4,
+		// Paying what the counts located goes on a little into the reserve.
+		outOfTimeToPay: () => api.timeLeftMs() < cfg.reserveMs * PAY_INTO_RESERVE,
 		failed(error: unknown) {
 			if (stats.failures++ === 0) first = error;
 			stats.partialError ??= (error as Error)?.message ?? String(error);
@@ -91,7 +95,9 @@ class PollRun {
 				ds = this.state.days[day] = { count: 0, seen: {}, complete: 1 };
 			}
 			if (!ds.complete) {
-				// Not learned yet: a fall is recorded; a rise is sorted out when the day is learned.
+				// Not learned yet: a fall is recorded; a rise is sorted out when the day is learned (and
+				// is what learning it whole costs).
+				if (count > ds.count) this.risenTo.set(day, count);
 				if (count < ds.count) {
 					ds.count = count;
 					delete ds.partCounts;
@@ -135,6 +141,9 @@ class PollRun {
 	}
 
 	private readonly riseByDay = new Map<string, number>();
+
+	/** Days not learned yet whose count rose since activation, with the count this poll saw. */
+	private readonly risenTo = new Map<string, number>();
 
 	/** The count of each rising day as this poll saw it. */
 	private readonly observed = new Map<string, number>();
@@ -190,58 +199,91 @@ class PollRun {
 			.sort(([a], [b]) => (a < b ? 1 : -1));
 		for (const [day, ds] of unlearned) {
 			const parts = ds.partCounts;
-			if (parts && (ds.count > left || ds.learnedParts?.length)) {
+			const wholeCost = this.risenTo.get(day) ?? ds.count;
+			if (parts && (wholeCost > left || ds.learnedParts?.length)) {
+				// Publications since activation may lie in any part: each plan of the day may cost that more.
+				const rise = Math.max(0, wholeCost - ds.count);
 				const learned = new Set(ds.learnedParts ?? []);
 				// Parts without a postcode last: they are told apart by address once the others are seen.
 				const ordered = Object.entries(parts).sort(
 					([a], [b]) => Number(isWithoutPostcode(a)) - Number(isWithoutPostcode(b)),
 				);
+				// Whole authorities' parts go together, several authorities to a query, as many as the
+				// cap allows: a national day has hundreds, and each request costs the API's latency.
+				let group: { parts: string[]; cost: number } | undefined;
+				const flush = () => {
+					if (!group) return;
+					const lpas = group.parts.map(partAuthority);
+					plans.push({
+						kind: 'learn',
+						day,
+						query: sliceQuery(this.run.cfg.base, { day, lpas }),
+						cost: group.cost + rise,
+						...(group.parts.length === 1 ? { part: group.parts[0] } : { parts: group.parts }),
+					});
+					group = undefined;
+				};
 				for (const [part, count] of ordered) {
 					if (count <= 0 || learned.has(part)) continue;
+					if (isWholeAuthority(part)) {
+						// What is left of this poll's cap first, then whole caps for the polls after.
+						const atStart = left + (group ? group.cost + rise : 0);
+						const limit = atStart > 0 ? atStart : this.run.cfg.maxCredits;
+						if (group && group.cost + rise + count > limit) flush();
+						if (!group) left -= rise;
+						group = group ?? { parts: [], cost: 0 };
+						group.parts.push(part);
+						group.cost += count;
+						left -= count;
+						continue;
+					}
+					flush();
 					plans.push({
 						kind: 'learn',
 						day,
 						query: sliceQuery(this.run.cfg.base, partSlice(day, part)),
-						cost: count,
+						cost: count + rise,
 						part,
 					});
-					left -= count;
+					left -= count + rise;
 				}
+				flush();
 				continue;
 			}
 			plans.push({
 				kind: 'learn',
 				day,
 				query: rangeQuery(this.run.cfg.base, day, day),
-				cost: ds.count,
+				cost: wholeCost,
 			});
-			left -= ds.count;
+			left -= wholeCost;
 		}
 		return plans;
 	}
 
 	/**
 	 * The parts' counts of the days that this poll will not learn, taken while each still holds what it
-	 * held at activation (see ChangeFinder.snapshot). Free counts, in parallel.
+	 * held at activation (see ChangeFinder.snapshot). Free counts.
 	 */
 	async snapshotUnlearned(plans: Plan[] = []) {
 		let left = this.run.cfg.maxCredits;
 		const learnedNow = new Set<string>();
 		for (const plan of plans) {
-			if (plan.kind !== 'learn' || plan.part !== undefined) continue;
+			if (plan.kind !== 'learn' || plan.part !== undefined || plan.parts) continue;
 			if (plan.cost > left) break;
 			left -= plan.cost;
 			learnedNow.add(plan.day);
 		}
-		const days = Object.entries(this.state.days).filter(
-			([day, ds]) => !ds.complete && !ds.partCounts && !learnedNow.has(day),
-		);
-		const snapshots = await Promise.all(
-			days.map(async ([day, ds]) => await this.finder.snapshot(day, ds.count)),
-		);
-		days.forEach(([, ds], index) => {
-			if (snapshots[index]) ds.partCounts = snapshots[index];
-		});
+		// Newest first, one day at a time (each day's counts run in parallel): late publications
+		// cluster in recent days, and a budget too short for every day completes some instead of none.
+		const days = Object.entries(this.state.days)
+			.filter(([day, ds]) => !ds.complete && !ds.partCounts && !learnedNow.has(day))
+			.sort(([a], [b]) => (a < b ? 1 : -1));
+		for (const [day, ds] of days) {
+			if (this.run.outOfTime()) return;
+			const snapshot = await this.finder.snapshot(day, ds.count);
+			if (snapshot) ds.partCounts = snapshot;
+		}
 	}
 
 	/** Pays for the plans within the credit cap and the poll budget, in the order given. */

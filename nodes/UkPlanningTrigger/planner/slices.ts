@@ -7,13 +7,22 @@ import type { DayState, PlannerApplication, Query, SeenEntry, Slice } from './ty
 
 const ADDRESS_KEEP = 120;
 
-/** What is kept of a seen application: "lpa|postcode|address" (address lower-cased, shortened). */
+/**
+ * What is kept of a seen application: "lpa|postcode|address" (address lower-cased, shortened, without
+ * the postcode it usually ends with, which the state keeps once already).
+ */
 export function seenInfo(app: PlannerApplication): string {
-	const address =
-		typeof app.address === 'string'
-			? app.address.toLowerCase().replace(/\|/g, ' ').slice(0, ADDRESS_KEEP)
-			: '';
-	return `${app.lpa_id ?? ''}|${normalisePostcodeKey(app.postcode)}|${address}`;
+	const postcode = normalisePostcodeKey(app.postcode);
+	let address = typeof app.address === 'string' ? app.address : '';
+	if (/^[A-Z0-9 ]+$/.test(postcode)) {
+		const ending = new RegExp(
+			`[\\s,]*${postcode.replace(/ /g, '').split('').join('\\s*')}\\s*$`,
+			'i',
+		);
+		address = address.replace(ending, '');
+	}
+	address = address.trim().toLowerCase().replace(/\|/g, ' ').slice(0, ADDRESS_KEEP);
+	return `${app.lpa_id ?? ''}|${postcode}|${address}`;
 }
 
 export function splitInfo(info: string): SeenEntry {
@@ -84,6 +93,12 @@ function splitPartKey(key: string): { lpa: string; postcode: string } {
 /** The authority of a part key ('' when the filters' authorities are taken together). */
 export function partAuthority(key: string): string {
 	return splitPartKey(key).lpa;
+}
+
+/** A part that is one authority's whole day (the filters' authorities taken one by one). */
+export function isWholeAuthority(key: string): boolean {
+	const { lpa, postcode } = splitPartKey(key);
+	return lpa !== '' && postcode === '';
 }
 
 export function isWithoutPostcode(key: string): boolean {

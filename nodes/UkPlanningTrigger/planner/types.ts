@@ -110,7 +110,7 @@ export interface PollRunContext {
 	readonly stats: PollStats;
 	/** Less than the reserve is left of the poll budget: start no more free counts. */
 	outOfTime(): boolean;
-	/** Less than a quarter of the reserve is left: start no more paid requests either. */
+	/** Less than 85% of the reserve is left: start no more paid requests either. */
 	outOfTimeToPay(): boolean;
 	/** Records a failed request whose work is left to the next poll. */
 	failed(error: unknown): void;
@@ -164,4 +164,6 @@ export interface Plan {
 	slice?: Slice;
 	/** For a `learn` of one part of the day: its key in `DayState.partCounts`. */
 	part?: string;
+	/** For a `learn` of several whole authorities' parts of the day in one query: their keys. */
+	parts?: string[];
 }

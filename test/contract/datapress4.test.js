@@ -1393,6 +1393,7 @@ describe('selection, control and faults', () => {
 					STORAGE_PORT: '0',
 					SMTP_PORT: '0',
 					MAILBOX_PORT: '0',
+					MODEL_PORT: '0',
 					SANDBOX_DATA_DIR: cliDataDir,
 				},
 				stdio: ['ignore', 'pipe', 'inherit'],

@@ -63,7 +63,10 @@ function createFaults({ server: defaultServer }) {
  */
 async function applyFault(fault, request, response, { errorAnswer, onDropped = () => {} }) {
 	if (!fault) return false;
-	if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+	// The request is still served after the delay, even when its client has given up (the real API would
+	// still run and charge). Unreferenced: a delay must not keep a process alive after its server closed
+	// (a test worker's last test would hold jest's worker open until it fired).
+	if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
 	if (fault.drop) {
 		onDropped();
 		request.socket.destroy();

@@ -12,6 +12,9 @@
  */
 'use strict';
 
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
 const { request } = require('undici');
 
 const { startPlanningSandbox, PRICE_TABLE } = require('../../sandbox/planning');
@@ -853,6 +856,27 @@ describe('injected faults', () => {
 		await expect(
 			api('/search', { key: DEMO_KEY, return_data: 0 }, { headersTimeout: 100 }),
 		).rejects.toThrow(/timeout/i);
+	});
+
+	test('a delay still pending when its sandbox closes keeps nothing alive: its process ends', async () => {
+		// In a process of its own, so that nothing else of this test's process is counted.
+		const child = spawn(
+			process.execPath,
+			[path.join(__dirname, '..', 'fixtures', 'delayedSandboxChild.js')],
+			{ stdio: ['ignore', 'pipe', 'inherit'] },
+		);
+		let stdout = '';
+		child.stdout.on('data', (chunk) => (stdout += chunk));
+		const closed = new Promise((resolve) => child.on('close', resolve));
+		try {
+			await new Promise((resolve) => child.stdout.once('data', resolve));
+			// Timers still keeping the child's event loop alive once the sandbox has closed.
+			const report = JSON.parse(stdout.split('\n')[0]);
+			expect(report).toEqual({ clientGaveUp: true, timers: [] });
+			expect(await closed).toBe(0);
+		} finally {
+			if (child.exitCode === null) child.kill();
+		}
 	});
 
 	test('delay plus status answers the status late', async () => {

@@ -16,11 +16,15 @@ const PACKAGE_NAME = require(path.join(repoRoot, 'package.json')).name;
 /** A fixed key so that imported credentials stay readable by every process of one user folder. */
 const ENCRYPTION_KEY = 'planning-datastore-local-encryption-key';
 
+/** A temporary folder of this process, removed when it exits (`npm start`, the screenshots, the benches). */
+function temporaryFolder(prefix) {
+	const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	process.once('exit', () => fs.rmSync(folder, { recursive: true, force: true }));
+	return folder;
+}
+
 /** Builds the package and packs it; returns the tarball path. */
-function packPackage({
-	build = true,
-	destination = fs.mkdtempSync(path.join(os.tmpdir(), 'pds-pack-')),
-} = {}) {
+function packPackage({ build = true, destination = temporaryFolder('pds-pack-') } = {}) {
 	if (build)
 		execFileSync('npm', ['run', 'build', '--silent'], {
 			cwd: repoRoot,

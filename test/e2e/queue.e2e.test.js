@@ -247,6 +247,13 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 				return resources;
 			};
 			await env.datastore.control.clearLogs();
+			// Each chunk waits 1.5 s in the sandbox, so that the kill lands mid-upload however fast the
+			// machine (on a quiet one all 24 chunks could arrive between two of waitFor's looks).
+			env.datastore.control.injectFault({
+				path: '/upload/[^/]+/chunk$',
+				delayMs: 1500,
+				times: 24,
+			});
 			const chunks = async () =>
 				(await env.datastore.control.requests()).filter((entry) =>
 					/\/upload\/[^/]+\/chunk$/.test(entry.path),
@@ -261,6 +268,7 @@ describe('n8n 2.x in queue mode (PostgreSQL, Redis, a main and two workers)', ()
 			const worker = env.cluster.workers.find((candidate) => candidate.name === workerName);
 			worker.process.kill('SIGKILL');
 			await worker.exited;
+			env.datastore.control.clearFaults();
 			const chunksAtKill = await chunks();
 			expect(chunksAtKill).toBeLessThan(24);
 			expect(await resourcesAllArrived()).toHaveLength(0);

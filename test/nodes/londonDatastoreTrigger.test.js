@@ -303,7 +303,11 @@ describe('faults: a failed poll moves no state, never mass removal', () => {
 	const faults = [
 		['5xx after the retries', { status: 503, times: 20 }, /503|unavailable/i],
 		['an HTML page', { body: '<html><body>Please wait</body></html>' }, /JSON|HTML/i],
-		['a cut body', { cutAfterBytes: 2000 }, /./],
+		[
+			'a body cut off at every attempt',
+			{ cutAfterBytes: 2000, times: 20 },
+			/answered GET \/api\/v3\/datasets\/export\.json with an answer cut off before its end \(4 attempts\)|cut off/,
+		],
 	];
 	test.each(faults)('%s', async (name, fault, message) => {
 		const trigger = activeTrigger({ events: ALL_EVENTS });
@@ -318,6 +322,19 @@ describe('faults: a failed poll moves no state, never mass removal', () => {
 		v4.control.clearFaults();
 		// Nothing missed: the next good poll emits the change once.
 		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+	});
+
+	test('a body cut off once is retried within the poll: the change is emitted once', async () => {
+		const trigger = activeTrigger({ events: ALL_EVENTS });
+		await trigger.poll();
+		await changes(v4, [{ kind: 'editDataset', id: RECORDED, set: { title: 'Cut once' } }]);
+		v4.control.clearLogs();
+		v4.control.injectFault({ path: EXPORT, cutAfterBytes: 2000 });
+		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+		const exports = v4.control.requests().filter((entry) => entry.path === EXPORT);
+		expect(exports).toHaveLength(2);
+		expect(exports[1].status).toBe(200);
+		expect(items(await trigger.poll())).toEqual([]);
 	});
 
 	test('a partial export is suspect: no removals, the rest still emitted, whole again nothing', async () => {

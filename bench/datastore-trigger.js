@@ -10,9 +10,11 @@
  * a gate (sandbox/gate.js) that gives every request a latency in simulated time (concurrent requests
  * overlap, sequential ones add up), and a counting proxy that measures the bytes of every answer. Per poll:
  * requests, bytes, simulated network time, real time in this process (JSON parsing and diffing), and the
- * static data size per dataset. One export in the run answers 503 (retried within the poll) and one is cut
- * off mid-body (the poll fails, the next one catches up): at the end the trigger must have emitted exactly
- * the events the baseline emitted, each once.
+ * static data size per dataset. One export in the run answers 503 (retried within the poll), one is cut
+ * off mid-body once (retried within the poll) and one at every attempt (the poll fails, the next one
+ * catches up): at the end the trigger must have emitted exactly the events the baseline emitted, each once.
+ * Then the sandbox serves ETags (as a standard server could; the documents show none on DataPress 4) and
+ * the trigger polls twice without changes: a whole export that gives it the ETag, then a 304.
  *
  * Options: --datasets N (default 2000), --files N (per dataset, default 5), --polls N (default 6),
  * --change-share R (default 0.01), --latency-ms N (default 80), --seed N. Prints a table; exits non-zero
@@ -227,7 +229,7 @@ async function main() {
 				realMs,
 				events: events.length,
 				staticBytesPerDataset: datasets ? JSON.stringify(run.staticData).length / datasets : 0,
-				error: result.error ? serializeError(result.error).slice(0, 120) : '',
+				error: result.error ? serializeError(result.error).replace(/\s+/g, ' ').slice(0, 120) : '',
 			});
 		}
 
@@ -237,20 +239,35 @@ async function main() {
 		for (let hour = 1; hour <= POLLS; hour++) {
 			hourOfChanges(sandbox, ids, random, hour);
 			const fault =
-				hour === 2 ? { status: 503 } : hour === 3 ? { cutAfterBytes: 100000 } : undefined;
+				hour === 2
+					? { status: 503 }
+					: hour === 3
+						? { cutAfterBytes: 100000 }
+						: hour === 4
+							? { cutAfterBytes: 100000, times: 4 }
+							: undefined;
 			await pollOnce('trigger', fault);
 			await pollOnce('baseline');
 		}
 		// A last poll of the trigger without changes, to catch up after the cut-off export.
 		await pollOnce('trigger');
+		// Conditional requests, were the site to send ETags: nothing changes between these two polls.
+		sandbox.control.setValidators({ etag: true });
+		runs.conditional = { ...runs.trigger, staticData: runs.trigger.staticData, rows: [] };
+		emitted.conditional = [];
+		await pollOnce('conditional');
+		await pollOnce('conditional');
 
 		const sum = (rows, field) => rows.reduce((total, row) => total + row[field], 0);
 		const steady = (rows) => rows.slice(1).filter((row) => !row.error);
 		const table = (name) => {
 			const rows = runs[name].rows;
-			process.stdout.write(
-				`\n${name === 'trigger' ? 'Trigger (Whole Site, export)' : 'Baseline (every dataset by its address)'}\n`,
-			);
+			const titles = {
+				trigger: 'Trigger (Whole Site, export)',
+				baseline: 'Baseline (every dataset by its address)',
+				conditional: 'Trigger with ETags served, no change: the whole export, then a 304',
+			};
+			process.stdout.write(`\n${titles[name]}\n`);
 			process.stdout.write(
 				'poll  requests       bytes  network s  real s  events  static B/dataset  error\n',
 			);
@@ -262,6 +279,7 @@ async function main() {
 		};
 		table('trigger');
 		table('baseline');
+		table('conditional');
 		const t = steady(runs.trigger.rows);
 		const b = steady(runs.baseline.rows);
 		const mean = (rows, field) => sum(rows, field) / rows.length;
@@ -274,6 +292,11 @@ async function main() {
 				`  real time     ${(mean(t, 'realMs') / 1000).toFixed(2)} s vs ${(mean(b, 'realMs') / 1000).toFixed(2)} s in this process (${ratio('realMs').toFixed(1)}x)\n` +
 				`  static data   ${mean(t, 'staticBytesPerDataset').toFixed(0)} B vs ${mean(b, 'staticBytesPerDataset').toFixed(0)} B per dataset\n`,
 		);
+		const [whole, notModified] = runs.conditional.rows;
+		process.stdout.write(
+			`Unchanged poll with the export's ETag: ${notModified.requests} request, ${notModified.bytes} body bytes (HTTP 304), ${(notModified.realMs / 1000).toFixed(2)} s real, against ${(whole.bytes / 1e6).toFixed(2)} MB and ${(whole.realMs / 1000).toFixed(2)} s for the whole export; events ${whole.events + notModified.events}${notModified.error ? `; error ${notModified.error}` : ''}\n`,
+		);
+		if (notModified.bytes !== 0 || whole.events + notModified.events !== 0) process.exitCode = 1;
 		const count = (list) => {
 			const map = new Map();
 			for (const key of list) map.set(key, (map.get(key) || 0) + 1);

@@ -15,7 +15,7 @@ import { fetchWatched } from './fetch';
 import { eventItem } from './output';
 import { readTriggerSettings, triggerProperties } from './settings';
 import { readWatchState, runWatchPoll, testEvent } from './watch/diff';
-import { scopeFingerprint } from './watch/scope';
+import { scopeFingerprint, type Scope } from './watch/scope';
 
 export class LondonDatastoreTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -49,11 +49,17 @@ export class LondonDatastoreTrigger implements INodeType {
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readTriggerSettings(this);
-		const { fetched, scope } = await fetchWatched(this, settings);
 		const baseUrl = await siteBaseUrl(this);
 		const staticData = this.getWorkflowStaticData('node');
+		const state = readWatchState(staticData.watch);
+		// Conditional reads only against the state of this very scope, and never for the test event.
+		const heldFor = (watched: Scope) =>
+			this.getMode() !== 'manual' && state?.scope === scopeFingerprint(watched, baseUrl)
+				? state
+				: undefined;
+		const { fetched, scope } = await fetchWatched(this, settings, heldFor);
 		const input = {
-			state: readWatchState(staticData.watch),
+			state,
 			scope: scopeFingerprint(scope, baseUrl),
 			fetched,
 			events: settings.events,

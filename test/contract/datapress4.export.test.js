@@ -10,10 +10,17 @@
  *   `id`, each resource's timeframe flattened to `timeframeFrom`/`timeframeTo` (as a live walk saw), and a
  *   `timestamp` per resource (the sheet: "export has `timestamp`", where the legacy file had
  *   `check_timestamp`): the file's upload time, read from its storage key, to the second.
- * - No `ETag`, no `Last-Modified`, and conditional requests (`If-None-Match`, `If-Modified-Since`) are
- *   ignored (a full 200 every time): no document, recorded answer or client shows either header on the
- *   export or anywhere in DataPress 4, so the sandbox does not invent them. A client that wants them must
- *   therefore not rely on them.
+ * - Validators: by default no `ETag`, no `Last-Modified`, and conditional requests (`If-None-Match`,
+ *   `If-Modified-Since`) are ignored (a full 200 every time): no document, recorded answer or client
+ *   shows either header on the export or anywhere in DataPress 4, so the sandbox does not invent them, and
+ *   a client must work without them. Whether the live site (or a CDN in front of it) sends them is an open
+ *   question. So that a client's conditional path can be tested at all, the start option `validators:
+ *   { etag, lastModified }` or `POST /_sandbox/validators` (until a reset) makes the export and a dataset's
+ *   GET answer as a standard HTTP server or CDN would (RFC 9110): a strong `ETag` (a digest of the body)
+ *   and/or `Last-Modified` (when those exact bytes were first served, to the second), and `304` with no
+ *   body to a matching If-None-Match (weak comparison, `*` matches) or, without If-None-Match, to an
+ *   If-Modified-Since not older than the Last-Modified. The request log records the conditional headers
+ *   each request carried (`ifNoneMatch`, `ifModifiedSince`).
  * - No paging and no filters: the documents show none (query parameters are ignored).
  * - Faults a watcher must survive, injected like every fault (`POST /_sandbox/faults`): `status` (5xx, in
  *   the API's error format), `body` (a 200 HTML page, as a proxy's), `cutAfterBytes` (the body stops and
@@ -104,7 +111,7 @@ describe('the export as a watcher reads it', () => {
 		expect((await exported(EDITOR)).map((dataset) => dataset.id)).toContain(PRIVATE);
 	});
 
-	test('no ETag or Last-Modified; conditional requests get the whole export', async () => {
+	test('by default no ETag or Last-Modified; conditional requests get the whole export', async () => {
 		const first = await call('GET', EXPORT);
 		expect(first.headers.etag).toBeUndefined();
 		expect(first.headers['last-modified']).toBeUndefined();
@@ -113,6 +120,100 @@ describe('the export as a watcher reads it', () => {
 		});
 		expect(again.status).toBe(200);
 		expect(again.json).toEqual(first.json);
+	});
+
+	test('validators on: an ETag per body, 304 to a match, 200 again once the export changed', async () => {
+		const set = await call('POST', '/_sandbox/validators', { json: { etag: true } });
+		expect(set.json).toEqual({ etag: true, lastModified: false });
+		const first = await call('GET', EXPORT);
+		expect(first.headers.etag).toMatch(/^"[0-9a-f]{40}"$/);
+		expect(first.headers['last-modified']).toBeUndefined();
+		// The same bytes, the same ETag; another key sees other datasets, so another ETag.
+		expect((await call('GET', EXPORT)).headers.etag).toBe(first.headers.etag);
+		expect((await call('GET', EXPORT, { key: VIEWER })).headers.etag).not.toBe(first.headers.etag);
+
+		const unchanged = await call('GET', EXPORT, {
+			headers: { 'if-none-match': first.headers.etag },
+		});
+		expect(unchanged.status).toBe(304);
+		expect(unchanged.text).toBe('');
+		expect(unchanged.headers.etag).toBe(first.headers.etag);
+		const weak = await call('GET', EXPORT, {
+			headers: { 'if-none-match': `W/${first.headers.etag}` },
+		});
+		expect(weak.status).toBe(304);
+		const other = await call('GET', EXPORT, { headers: { 'if-none-match': '"other"' } });
+		expect(other.status).toBe(200);
+		expect(other.json).toEqual(first.json);
+
+		await changes([{ kind: 'editDataset', id: RECORDED, set: { title: 'Changed' } }]);
+		const changed = await call('GET', EXPORT, { headers: { 'if-none-match': first.headers.etag } });
+		expect(changed.status).toBe(200);
+		expect(changed.headers.etag).not.toBe(first.headers.etag);
+		expect(changed.json.find((dataset) => dataset.id === RECORDED).title).toBe('Changed');
+
+		// A dataset's own GET too.
+		const dataset = await call('GET', `/api/v3/dataset/${RECORDED}`);
+		expect(dataset.headers.etag).toMatch(/^"[0-9a-f]{40}"$/);
+		const again = await call('GET', `/api/v3/dataset/${RECORDED}`, {
+			headers: { 'if-none-match': dataset.headers.etag },
+		});
+		expect(again.status).toBe(304);
+
+		expect(
+			sandbox.control
+				.requests()
+				.filter((entry) => entry.ifNoneMatch !== undefined)
+				.map((entry) => [entry.path, entry.status]),
+		).toEqual([
+			[EXPORT, 304],
+			[EXPORT, 304],
+			[EXPORT, 200],
+			[EXPORT, 200],
+			[`/api/v3/dataset/${RECORDED}`, 304],
+		]);
+		// A reset goes back to no validators.
+		await call('POST', '/_sandbox/reset');
+		expect((await call('GET', EXPORT)).headers.etag).toBeUndefined();
+	});
+
+	test('validators on: Last-Modified is when the body was first served; If-Modified-Since gets 304', async () => {
+		sandbox.control.setValidators({ lastModified: true });
+		const first = await call('GET', EXPORT);
+		expect(first.headers.etag).toBeUndefined();
+		const modified = Date.parse(first.headers['last-modified']);
+		expect(modified % 1000).toBe(0);
+		expect(Date.parse(first.headers.date)).toBeGreaterThanOrEqual(modified);
+		const since = (date) => call('GET', EXPORT, { headers: { 'if-modified-since': date } });
+		expect((await since(first.headers['last-modified'])).status).toBe(304);
+		expect((await since(new Date(modified - 1000).toUTCString())).status).toBe(200);
+		// If-None-Match decides when sent: a server without ETags matches no tag.
+		const both = await call('GET', EXPORT, {
+			headers: { 'if-none-match': '"x"', 'if-modified-since': first.headers['last-modified'] },
+		});
+		expect(both.status).toBe(200);
+		await changes([{ kind: 'editDataset', id: RECORDED, set: { title: 'Changed' } }]);
+		const changed = await since(first.headers['last-modified']);
+		// New bytes: Last-Modified is now, in whole seconds. Within the second of the old one it cannot
+		// move, and the change is answered 304: why a client keeps a Last-Modified only when strong.
+		const changedModified = Date.parse(changed.headers['last-modified']);
+		expect(changedModified).toBeGreaterThanOrEqual(modified);
+		expect(changed.status).toBe(changedModified > modified ? 200 : 304);
+	});
+
+	test('the start option turns validators on from the start', async () => {
+		const other = await startDatastoreSandboxes({ api: 'v4', port: 0, validators: { etag: true } });
+		try {
+			const response = await request(`${other.url}${EXPORT}`);
+			await response.body.text();
+			expect(response.headers.etag).toMatch(/^"[0-9a-f]{40}"$/);
+			other.control.reset();
+			const afterReset = await request(`${other.url}${EXPORT}`);
+			await afterReset.body.text();
+			expect(afterReset.headers.etag).toBe(response.headers.etag);
+		} finally {
+			await other.close();
+		}
 	});
 
 	test('faults: 5xx, an HTML page, a body cut off, a partial export', async () => {

@@ -377,6 +377,174 @@ describe('answers are checked before use', () => {
 	});
 });
 
+/** Headers and the start of a JSON body, then the connection closes: a body cut off in transfer. */
+function cutOff(request, response, body) {
+	const text = JSON.stringify(body);
+	response.writeHead(200, {
+		'Content-Type': 'application/json',
+		'Content-Length': Buffer.byteLength(text),
+	});
+	response.write(text.slice(0, Math.floor(text.length / 2)));
+	setImmediate(() => request.socket.destroy());
+}
+
+describe('a body cut off in transfer', () => {
+	test('a read cut off once is retried like a dropped connection, and succeeds', async () => {
+		let calls = 0;
+		server.answerWith((request, response) => {
+			calls += 1;
+			if (calls === 1) return cutOff(request, response, DATASET);
+			return json(response, 200, DATASET);
+		});
+		const { error, output } = await datastore(getDataset(), { timeout: 60000 });
+		expect(error).toBeUndefined();
+		expect(output[0][0].json).toEqual(DATASET);
+		expect(server.requests.map((entry) => entry.path)).toEqual([
+			'/api/dataset/ds1',
+			'/api/dataset/ds1',
+		]);
+	});
+
+	test('a read cut off every time fails after the retries, saying so (it read "could not be made")', async () => {
+		server.answerWith((request, response) => cutOff(request, response, DATASET));
+		const { error } = await datastore(getDataset(), { timeout: 60000 });
+		expect(error.constructor.name).toBe('NodeApiError');
+		expect(error.message).toBe(
+			'DataPress answered GET /api/dataset/ds1 with an answer cut off before its end',
+		);
+		expect(error.description).toMatch(/\(4 attempts\)/);
+		expect(error.description).not.toMatch(/Base URL/);
+		expect(server.requests).toHaveLength(4);
+	});
+
+	test('a PATCH whose answer is cut off is not repeated and may have been applied', async () => {
+		server.answerWith((request, response) => cutOff(request, response, { ...DATASET, title: 'T' }));
+		const { error } = await datastore({
+			resource: 'dataset',
+			operation: 'update',
+			datasetId: 'ds1',
+			updateMode: 'jsonPatch',
+			patchInput: 'json',
+			patchJson: '[{"op": "replace", "path": "/title", "value": "T"}]',
+		});
+		expect(error.message).toBe(
+			'DataPress answered PATCH /api/dataset/ds1 with an answer cut off before its end',
+		);
+		expect(error.description).toMatch(/may have been applied although its answer was lost/);
+		expect(server.requests.filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
+	});
+
+	test('a paid search whose answer is cut off is not repeated, and says credits may have been charged', async () => {
+		planningAnswers((request, response) => {
+			if (/return_data=0/.test(request.url))
+				return json(
+					response,
+					200,
+					envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }),
+				);
+			return cutOff(
+				request,
+				response,
+				envelope({ application_count: 2, data: [{ keyval: 'A1' }, { keyval: 'A2' }] }),
+			);
+		});
+		const { error } = await planning({
+			resource: 'application',
+			operation: 'search',
+			lpaIds: ['1'],
+		});
+		expect(error.message).toMatch(
+			/^The Planning API answered GET \/v1\/search with an answer cut off/,
+		);
+		expect(error.description).toMatch(/credits may have been charged; check Account → Get Credits/);
+		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toHaveLength(1);
+	});
+});
+
+describe('conditional requests in the HTTP core', () => {
+	const { httpCall } = require('../../nodes/shared/http/request.ts');
+	const { DATAPRESS } = require('../../nodes/LondonDatastore/transport/index.ts');
+	/** A node whose one call is a GET of a dataset through the HTTP core, with these validators. */
+	const probe = (conditional) => ({
+		description: {
+			displayName: 'Conditional probe',
+			name: 'conditionalProbe',
+			group: ['transform'],
+			version: 1,
+			defaults: { name: 'Conditional probe' },
+			inputs: ['main'],
+			outputs: ['main'],
+			credentials: [{ name: 'londonDatastoreApi', required: true }],
+			properties: [],
+		},
+		async execute() {
+			const answer = await httpCall(this, DATAPRESS, {
+				method: 'GET',
+				path: '/api/dataset/ds1',
+				conditional,
+				retry: 'safe',
+				expect: 'json',
+				redirects: 'sameOrigin',
+				scope: { dataset: 'ds1' },
+			});
+			return [[{ json: { status: answer.status, body: answer.body ?? null } }]];
+		},
+	});
+	const run = async (conditional) =>
+		record(
+			await runNode(probe(conditional), {
+				credentials: {
+					londonDatastoreApi: { apiKey: DATAPRESS_KEY, baseUrl: server.url, apiVersion: 'legacy' },
+				},
+			}),
+		);
+	/** A server that answers 304 to a matching If-None-Match or to any If-Modified-Since. */
+	const validating = (request, response) => {
+		if (request.headers['if-none-match'] === '"v1"' || request.headers['if-modified-since']) {
+			response.writeHead(304, { ETag: '"v1"' });
+			return response.end();
+		}
+		return json(response, 200, DATASET, { ETag: '"v1"' });
+	};
+
+	test('an ETag is sent as If-None-Match, and the 304 is an answer: not an error, not retried', async () => {
+		server.answerWith(validating);
+		const { error, output } = await run({ etag: '"v1"' });
+		expect(error).toBeUndefined();
+		expect(output[0][0].json).toEqual({ status: 304, body: null });
+		expect(server.requests).toHaveLength(1);
+		expect(server.requests[0].headers['if-none-match']).toBe('"v1"');
+		expect(server.requests[0].headers['if-modified-since']).toBeUndefined();
+	});
+
+	test('a Last-Modified alone is sent as If-Modified-Since', async () => {
+		server.answerWith(validating);
+		const lastModified = 'Mon, 07 Dec 2026 10:00:00 GMT';
+		const { output } = await run({ lastModified });
+		expect(output[0][0].json.status).toBe(304);
+		expect(server.requests[0].headers['if-modified-since']).toBe(lastModified);
+		expect(server.requests[0].headers['if-none-match']).toBeUndefined();
+	});
+
+	test('a validator that no longer matches gets the whole answer', async () => {
+		server.answerWith(validating);
+		const { output } = await run({ etag: '"v0"' });
+		expect(output[0][0].json).toEqual({ status: 200, body: DATASET });
+	});
+
+	test('without validators nothing conditional is sent, and a 304 stays a failure, as before', async () => {
+		server.answerWith((request, response) => {
+			response.writeHead(304);
+			response.end();
+		});
+		const { error } = await run(undefined);
+		expect(error.message).toMatch(/^DataPress redirected GET \/api\/dataset\/ds1/);
+		expect(server.requests).toHaveLength(1);
+		expect(server.requests[0].headers['if-none-match']).toBeUndefined();
+		expect(server.requests[0].headers['if-modified-since']).toBeUndefined();
+	});
+});
+
 describe('writes that may have happened say so, and are not repeated', () => {
 	const patch = {
 		resource: 'dataset',

@@ -303,7 +303,11 @@ describe('faults: a failed poll moves no state, never mass removal', () => {
 	const faults = [
 		['5xx after the retries', { status: 503, times: 20 }, /503|unavailable/i],
 		['an HTML page', { body: '<html><body>Please wait</body></html>' }, /JSON|HTML/i],
-		['a cut body', { cutAfterBytes: 2000 }, /./],
+		[
+			'a body cut off at every attempt',
+			{ cutAfterBytes: 2000, times: 20 },
+			/answered GET \/api\/v3\/datasets\/export\.json with an answer cut off before its end \(4 attempts\)|cut off/,
+		],
 	];
 	test.each(faults)('%s', async (name, fault, message) => {
 		const trigger = activeTrigger({ events: ALL_EVENTS });
@@ -318,6 +322,19 @@ describe('faults: a failed poll moves no state, never mass removal', () => {
 		v4.control.clearFaults();
 		// Nothing missed: the next good poll emits the change once.
 		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+	});
+
+	test('a body cut off once is retried within the poll: the change is emitted once', async () => {
+		const trigger = activeTrigger({ events: ALL_EVENTS });
+		await trigger.poll();
+		await changes(v4, [{ kind: 'editDataset', id: RECORDED, set: { title: 'Cut once' } }]);
+		v4.control.clearLogs();
+		v4.control.injectFault({ path: EXPORT, cutAfterBytes: 2000 });
+		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+		const exports = v4.control.requests().filter((entry) => entry.path === EXPORT);
+		expect(exports).toHaveLength(2);
+		expect(exports[1].status).toBe(200);
+		expect(items(await trigger.poll())).toEqual([]);
 	});
 
 	test('a partial export is suspect: no removals, the rest still emitted, whole again nothing', async () => {
@@ -424,5 +441,175 @@ describe('Chosen Datasets', () => {
 			changes: [{ field: 'title', new: 'Borough population 2026' }],
 		});
 		expect(items(await trigger.poll())).toEqual([]);
+	});
+});
+
+describe('conditional requests', () => {
+	const exportRequests = () => v4.control.requests().filter((entry) => entry.path === EXPORT);
+	const conditionalSent = (entry) =>
+		entry.ifNoneMatch !== undefined || entry.ifModifiedSince !== undefined;
+
+	test('an export with an ETag: the next poll sends If-None-Match, gets 304, emits nothing, stores nothing new; a change is emitted once', async () => {
+		v4.control.setValidators({ etag: true });
+		const trigger = activeTrigger({ events: ALL_EVENTS });
+		v4.control.clearLogs();
+		await trigger.poll();
+		const [learning] = exportRequests();
+		expect(conditionalSent(learning)).toBe(false);
+		const etag = trigger.memory.watch.c.e;
+		expect(etag).toMatch(/^"[0-9a-f]{40}"$/);
+		const learned = JSON.stringify(trigger.memory);
+
+		v4.control.clearLogs();
+		expect((await trigger.poll()).output).toBeNull();
+		expect(exportRequests()).toEqual([expect.objectContaining({ ifNoneMatch: etag, status: 304 })]);
+		expect(JSON.stringify(trigger.memory)).toBe(learned);
+
+		await changes(v4, [{ kind: 'editDataset', id: RECORDED, set: { title: 'Changed' } }]);
+		v4.control.clearLogs();
+		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+		expect(exportRequests()).toEqual([expect.objectContaining({ ifNoneMatch: etag, status: 200 })]);
+		const moved = trigger.memory.watch.c.e;
+		expect(moved).not.toBe(etag);
+
+		// Nothing twice: 304 again, also after a restart from the copy n8n saved with the emission.
+		v4.control.clearLogs();
+		expect(items(await trigger.poll())).toEqual([]);
+		trigger.restart();
+		expect(items(await trigger.poll())).toEqual([]);
+		expect(exportRequests()).toEqual([
+			expect.objectContaining({ ifNoneMatch: moved, status: 304 }),
+			expect.objectContaining({ ifNoneMatch: moved, status: 304 }),
+		]);
+	});
+
+	test('without validators on the site nothing conditional is sent and none is stored', async () => {
+		const trigger = activeTrigger({ events: ALL_EVENTS });
+		v4.control.clearLogs();
+		await trigger.poll();
+		await changes(v4, [{ kind: 'editDataset', id: RECORDED, set: { title: 'Changed' } }]);
+		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+		await trigger.poll();
+		expect(exportRequests()).toHaveLength(3);
+		expect(exportRequests().filter(conditionalSent)).toEqual([]);
+		expect(trigger.memory.watch).not.toHaveProperty('c');
+	});
+
+	test('a failed poll stores no validator: neither at activation nor later', async () => {
+		v4.control.setValidators({ etag: true });
+		const trigger = activeTrigger({ events: ALL_EVENTS });
+		v4.control.injectFault({ path: EXPORT, status: 503, times: 20 });
+		expect((await trigger.poll()).error).toBeDefined();
+		expect(trigger.memory).toEqual({});
+		v4.control.clearFaults();
+		await trigger.poll();
+		const learned = JSON.stringify(trigger.memory);
+		await changes(v4, [{ kind: 'editDataset', id: RECORDED, set: { title: 'During' } }]);
+		// The changed export's head arrives with its new ETag, then the body is cut off at every attempt.
+		v4.control.injectFault({ path: EXPORT, cutAfterBytes: 2000, times: 20 });
+		expect((await trigger.poll()).error).toBeDefined();
+		expect(JSON.stringify(trigger.memory)).toBe(learned);
+		v4.control.clearFaults();
+		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+	});
+
+	test('a Last-Modified is kept only once strong, then sent as If-Modified-Since', async () => {
+		v4.control.setValidators({ lastModified: true });
+		const trigger = activeTrigger({ events: ALL_EVENTS });
+		await trigger.poll();
+		// The export was first served just now: its date would not move for a change within the second.
+		expect(trigger.memory.watch).not.toHaveProperty('c');
+		const exported = async () => {
+			const response = await request(`${v4.url}${EXPORT}`, { headers: { authorization: KEY } });
+			await response.body.text();
+			return response.headers;
+		};
+		let headers = await exported();
+		while (Date.parse(headers.date) - Date.parse(headers['last-modified']) < 1000) {
+			await new Promise((resolve) => setTimeout(resolve, 200));
+			headers = await exported();
+		}
+		expect(items(await trigger.poll())).toEqual([]);
+		expect(trigger.memory.watch.c).toEqual({ l: headers['last-modified'] });
+		v4.control.clearLogs();
+		expect(items(await trigger.poll())).toEqual([]);
+		expect(exportRequests()).toEqual([
+			expect.objectContaining({ ifModifiedSince: headers['last-modified'], status: 304 }),
+		]);
+		expect(exportRequests()[0].ifNoneMatch).toBeUndefined();
+	});
+
+	test('a partial export answered 304 afterwards still counts its missing datasets: removed at the third poll, as without validators', async () => {
+		v4.control.setValidators({ etag: true });
+		const trigger = activeTrigger({ events: ALL_EVENTS });
+		await trigger.poll();
+		const known = Object.keys(trigger.memory.watch.datasets);
+		v4.control.injectFault({ path: EXPORT, keepFirst: 1, times: 10 });
+		v4.control.clearLogs();
+		expect(items(await trigger.poll())).toEqual([]);
+		const missing = Object.entries(trigger.memory.watch.datasets).filter(([, kept]) => kept.x);
+		expect(missing).toHaveLength(known.length - 1);
+		expect(items(await trigger.poll())).toEqual([]);
+		const removed = items(await trigger.poll());
+		expect(exportRequests().map((entry) => entry.status)).toEqual([200, 304, 304]);
+		expect(kinds(removed.filter((item) => item.event === 'datasetRemoved')).sort()).toEqual(
+			missing.map(([id]) => `datasetRemoved:${id}`).sort(),
+		);
+		expect(Object.keys(trigger.memory.watch.datasets)).toHaveLength(1);
+		expect(items(await trigger.poll())).toEqual([]);
+	});
+
+	test('Chosen Datasets: each dataset read conditionally on its own validator', async () => {
+		v4.control.setValidators({ etag: true });
+		const trigger = activeTrigger({
+			events: ALL_EVENTS,
+			watch: 'datasets',
+			datasets: {
+				dataset: [RECORDED, 'b3pop'].map((value) => ({
+					datasetId: { __rl: true, mode: 'id', value },
+				})),
+			},
+		});
+		await trigger.poll();
+		const kept = trigger.memory.watch.datasets;
+		expect(kept[RECORDED].c.e).toMatch(/^"[0-9a-f]{40}"$/);
+		expect(trigger.memory.watch).not.toHaveProperty('c');
+		const learned = JSON.stringify(trigger.memory);
+		v4.control.clearLogs();
+		expect(items(await trigger.poll())).toEqual([]);
+		expect(JSON.stringify(trigger.memory)).toBe(learned);
+		const statuses = () =>
+			Object.fromEntries(
+				v4.control
+					.requests()
+					.map((entry) => [entry.path.split('/').pop(), [entry.ifNoneMatch, entry.status]]),
+			);
+		expect(statuses()).toEqual({
+			[RECORDED]: [kept[RECORDED].c.e, 304],
+			b3pop: [kept.b3pop.c.e, 304],
+		});
+		await changes(v4, [{ kind: 'editDataset', id: RECORDED, set: { title: 'Chosen change' } }]);
+		v4.control.clearLogs();
+		expect(kinds(items(await trigger.poll()))).toEqual([`datasetUpdated:${RECORDED}`]);
+		expect(statuses()).toEqual({
+			[RECORDED]: [kept[RECORDED].c.e, 200],
+			b3pop: [kept.b3pop.c.e, 304],
+		});
+		expect(trigger.memory.watch.datasets[RECORDED].c.e).not.toBe(kept[RECORDED].c.e);
+		expect(trigger.memory.watch.datasets.b3pop).toEqual(kept.b3pop);
+		expect(items(await trigger.poll())).toEqual([]);
+	});
+
+	test('Fetch Test Event reads the whole export, unconditionally, and moves nothing', async () => {
+		v4.control.setValidators({ etag: true });
+		const trigger = activeTrigger({ events: ['fileChanged', 'newFile'] });
+		await trigger.poll();
+		const learned = JSON.stringify(trigger.memory);
+		v4.control.clearLogs();
+		const test = await trigger.poll('manual');
+		expect(test.output[0]).toHaveLength(1);
+		expect(exportRequests()).toEqual([expect.objectContaining({ status: 200 })]);
+		expect(exportRequests().filter(conditionalSent)).toEqual([]);
+		expect(JSON.stringify(trigger.memory)).toBe(learned);
 	});
 });

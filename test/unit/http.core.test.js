@@ -18,7 +18,14 @@ const {
 	DEFAULT_TIMEOUT_MS,
 } = require('../../nodes/shared/http/deadline.ts');
 const { scrubText, scrubDeep } = require('../../nodes/shared/http/scrub.ts');
-const { parseJson, excerpt, pathSegment } = require('../../nodes/shared/http/answer.ts');
+const {
+	parseJson,
+	excerpt,
+	pathSegment,
+	validatorsOf,
+	conditionalHeaders,
+} = require('../../nodes/shared/http/answer.ts');
+const { cutOffStatus } = require('../../nodes/shared/http/failure.ts');
 const { describeFailure, withOutcomeNote } = require('../../nodes/shared/http/describe.ts');
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -238,6 +245,49 @@ describe('answer checks', () => {
 		expect(pathSegment('  ')).toBeUndefined();
 		expect(pathSegment('.')).toBeUndefined();
 		expect(pathSegment('..')).toBeUndefined();
+	});
+});
+
+describe('conditional requests', () => {
+	const DATE = 'Mon, 07 Dec 2026 12:00:00 GMT';
+	test('an ETag is the validator; a malformed or overlong one is not kept', () => {
+		expect(validatorsOf({ etag: '"abc"', 'last-modified': DATE })).toEqual({ etag: '"abc"' });
+		expect(validatorsOf({ etag: 'W/"abc"' })).toEqual({ etag: 'W/"abc"' });
+		expect(validatorsOf({ etag: 'abc' })).toBeUndefined();
+		expect(validatorsOf({ etag: `"${'a'.repeat(200)}"` })).toBeUndefined();
+		expect(validatorsOf({})).toBeUndefined();
+	});
+
+	test('a Last-Modified only when strong: the Date at least a second later', () => {
+		const later = 'Mon, 07 Dec 2026 12:00:01 GMT';
+		expect(validatorsOf({ 'last-modified': DATE, date: later })).toEqual({ lastModified: DATE });
+		expect(validatorsOf({ 'last-modified': DATE, date: DATE })).toBeUndefined();
+		expect(validatorsOf({ 'last-modified': DATE })).toBeUndefined();
+		expect(validatorsOf({ 'last-modified': 'yesterday', date: later })).toBeUndefined();
+	});
+
+	test('If-None-Match for an ETag, If-Modified-Since for a date, nothing without', () => {
+		expect(conditionalHeaders({ etag: '"a"' })).toEqual({ 'If-None-Match': '"a"' });
+		expect(conditionalHeaders({ lastModified: DATE })).toEqual({ 'If-Modified-Since': DATE });
+		expect(conditionalHeaders(undefined)).toEqual({});
+	});
+});
+
+describe('a body cut off in transfer', () => {
+	test('n8n\'s "stream has been aborted" is read as a cut-off answer with its status; nothing else is', () => {
+		const axios = {
+			code: 'ERR_BAD_RESPONSE',
+			message: 'stream has been aborted',
+			response: { status: 200 },
+		};
+		expect(cutOffStatus({ message: 'stream has been aborted', cause: axios })).toBe(200);
+		expect(cutOffStatus({ ...axios, response: { status: 404 } })).toBe(404);
+		expect(cutOffStatus({ message: 'stream has been aborted' })).toBe(200);
+		expect(cutOffStatus({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength exceeded' })).toBe(
+			undefined,
+		);
+		expect(cutOffStatus({ code: 'ERR_CANCELED', message: 'canceled' })).toBeUndefined();
+		expect(cutOffStatus(new Error('Invalid URL'))).toBeUndefined();
 	});
 });
 

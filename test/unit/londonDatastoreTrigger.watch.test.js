@@ -239,6 +239,71 @@ describe('a poll', () => {
 		expect(kinds(small)).toEqual(['datasetRemoved:d0000', 'datasetRemoved:d0001']);
 	});
 
+	test('a 304 is the export the state was learned from, read again: suspect counts go on as they would', () => {
+		const many = Array.from({ length: 20 }, (_, index) =>
+			exported(`d${String(index).padStart(4, '0')}`),
+		);
+		const withTag = (datasets, etag) => ({ ...site(datasets), validators: { etag } });
+		const unchanged = (state) =>
+			runWatchPoll({ state, scope: 's', fetched: { kind: 'unchanged' }, events: ALL, nowMs: NOW });
+		const learned = poll(undefined, [], { fetched: withTag(many, '"whole"') }).state;
+		expect(learned.c).toEqual({ e: '"whole"' });
+		const same = unchanged(learned);
+		expect(same.events).toEqual([]);
+		expect(same.state).toEqual(learned);
+
+		// After a partial export, each 304 is that partial export again, up to the removal.
+		let state = poll(learned, [], { fetched: withTag(many.slice(0, 5), '"partial"') }).state;
+		for (let round = 2; round <= CONFIRM_MISSING_POLLS; round++) {
+			const again = poll(state, [], { fetched: withTag(many.slice(0, 5), '"partial"') });
+			const notModified = unchanged(state);
+			expect(notModified.state).toEqual(again.state);
+			expect(kinds(notModified)).toEqual(kinds(again));
+			expect(notModified.suspect).toEqual(again.suspect);
+			state = notModified.state;
+		}
+		expect(Object.keys(state.datasets)).toHaveLength(5);
+		expect(state.c).toEqual({ e: '"partial"' });
+
+		// A 304 can only answer a read conditional on a state of this scope.
+		expect(() => unchanged(undefined)).toThrow(/not conditional/);
+		// An export without validators keeps none; a Last-Modified is kept as `l`.
+		expect(poll(learned, many).state).not.toHaveProperty('c');
+		const dated = poll(learned, [], {
+			fetched: { ...site(many), validators: { lastModified: 'Mon, 07 Dec 2026 12:00:00 GMT' } },
+		});
+		expect(dated.state.c).toEqual({ l: 'Mon, 07 Dec 2026 12:00:00 GMT' });
+	});
+
+	test('chosen datasets: each record keeps its own validator; a 304 keeps the record as it was', () => {
+		const chosen = (results) => ({ kind: 'chosen', results });
+		const first = runWatchPoll({
+			state: undefined,
+			scope: 's',
+			fetched: chosen([
+				{ id: 'a', dataset: exported('a'), validators: { etag: '"a1"' } },
+				{ id: 'b', dataset: exported('b') },
+			]),
+			events: ALL,
+			nowMs: NOW,
+		}).state;
+		expect(first.datasets.a.c).toEqual({ e: '"a1"' });
+		expect(first.datasets.b).not.toHaveProperty('c');
+		const next = runWatchPoll({
+			state: first,
+			scope: 's',
+			fetched: chosen([
+				{ id: 'a', unchanged: true },
+				{ id: 'b', dataset: exported('b', { title: 'B' }), validators: { etag: '"b1"' } },
+			]),
+			events: ALL,
+			nowMs: NOW,
+		});
+		expect(kinds(next)).toEqual(['datasetUpdated:b']);
+		expect(next.state.datasets.a).toEqual(first.datasets.a);
+		expect(next.state.datasets.b.c).toEqual({ e: '"b1"' });
+	});
+
 	test('another scope starts again, silently', () => {
 		const { state } = poll(undefined, [exported('aaaaa')]);
 		const result = runWatchPoll({

@@ -23,6 +23,8 @@ import {
 	type HttpContext,
 	type RetryPolicy,
 	type Service,
+	type Validators,
+	validatorsOf,
 } from '../../shared/http';
 import {
 	DATAPRESS_NAME,
@@ -379,20 +381,54 @@ export async function listDatasets(
 	options: CallOptions = {},
 ): Promise<IDataObject[] | undefined> {
 	if ((await siteGeneration(context, options)) !== 'v4') return undefined;
-	const check = (value: unknown) =>
-		Array.isArray(value) &&
-		value.every((entry) => entry && typeof entry === 'object' && !Array.isArray(entry))
-			? undefined
-			: `${jsonKind(value)} that is not a list of datasets`;
 	return (await datapressJson(
 		context,
 		'GET',
-		'/api/v3/datasets/export.json',
+		EXPORT_PATH,
 		'safe',
-		check,
+		checkDatasetList,
 		{ subject: 'the list of datasets' },
 		options,
 	)) as IDataObject[];
+}
+
+const EXPORT_PATH = '/api/v3/datasets/export.json';
+
+function checkDatasetList(value: unknown): string | undefined {
+	return Array.isArray(value) &&
+		value.every((entry) => entry && typeof entry === 'object' && !Array.isArray(entry))
+		? undefined
+		: `${jsonKind(value)} that is not a list of datasets`;
+}
+
+/** What a watcher's read gave: the answer with its validators, or 304 (the one it holds is current). */
+export type WatchedRead<T> = { value: T; validators?: Validators } | { unchanged: true };
+
+/**
+ * The export for a watcher (the trigger): as `listDatasets`, within an outer deadline, and conditional on
+ * the validators of the export the watcher holds, when given. Undefined on a legacy site.
+ */
+export async function readExport(
+	context: HttpContext,
+	options: CallOptions & { deadlineMs?: number } = {},
+	conditional?: Validators,
+): Promise<WatchedRead<IDataObject[]> | undefined> {
+	if ((await siteGeneration(context, options)) !== 'v4') return undefined;
+	const answer = await httpCall(context, DATAPRESS, {
+		method: 'GET',
+		path: EXPORT_PATH,
+		conditional,
+		retry: 'safe',
+		expect: 'json',
+		check: checkDatasetList,
+		redirects: 'sameOrigin',
+		timeoutMs: options.timeoutMs,
+		deadlineMs: options.deadlineMs,
+		itemIndex: options.itemIndex,
+		scope: { subject: 'the list of datasets' },
+	});
+	if (answer.status === 304) return { unchanged: true };
+	return { value: answer.body as IDataObject[], validators: validatorsOf(answer.headers) };
 }
 
 /**
@@ -420,18 +456,21 @@ export async function downloadFile(
 }
 
 /**
- * A dataset for the trigger's Chosen Datasets: the dataset, or undefined when the site answers 404 (it
- * was removed). Any other failure is thrown, as every read's.
+ * A dataset for the trigger's Chosen Datasets: the dataset with its validators, `unchanged` when a
+ * conditional read is answered 304, or undefined when the site answers 404 (it was removed). Any other
+ * failure is thrown, as every read's.
  */
 export async function getDatasetIfExists(
 	context: HttpContext,
 	rawId: string,
 	options: CallOptions & { deadlineMs?: number } = {},
-): Promise<IDataObject | undefined> {
+	conditional?: Validators,
+): Promise<WatchedRead<IDataObject> | undefined> {
 	const datasetId = rawId.trim();
 	const answer = await httpCall(context, DATAPRESS, {
 		method: 'GET',
 		path: await datasetPath(context, datasetId, options),
+		conditional,
 		retry: 'safe',
 		expect: 'json',
 		check: checkDataset,
@@ -442,5 +481,7 @@ export async function getDatasetIfExists(
 		itemIndex: options.itemIndex,
 		scope: { dataset: datasetId },
 	});
-	return answer.status === 404 ? undefined : datasetOf(answer.body);
+	if (answer.status === 404) return undefined;
+	if (answer.status === 304) return { unchanged: true };
+	return { value: datasetOf(answer.body), validators: validatorsOf(answer.headers) };
 }

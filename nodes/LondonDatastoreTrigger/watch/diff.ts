@@ -1,11 +1,21 @@
 /**
  * One poll of the London Datastore Trigger, pure: what was fetched compared with what the state kept,
  * giving the events and the next state. The state given is never changed: a poll that fails later
- * (or is run twice) leaves it as it was.
+ * (or is run twice) leaves it as it was. The validators of the answers read are kept in the same state,
+ * so that they never move without it.
  */
 import { filesOf } from '../../LondonDatastore/helpers/simplify';
+import type { Validators } from '../../shared/http';
 import { fieldChanges, fileFacts, keptTitle, recordOf, uploadedAtOf } from './records';
-import type { ChosenResult, DatasetRecord, EventKind, Json, WatchEvent, WatchState } from './types';
+import type {
+	ChosenResult,
+	DatasetRecord,
+	EventKind,
+	Json,
+	KeptValidator,
+	WatchEvent,
+	WatchState,
+} from './types';
 import { EVENT_KINDS } from './types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -21,8 +31,25 @@ export const CONFIRM_MISSING_POLLS = 3;
 const TEST_WINDOW_DAYS = 7;
 
 export type Fetched =
-	| { kind: 'export'; all: Json[]; inScope: Json[] }
+	| { kind: 'export'; all: Json[]; inScope: Json[]; validators?: Validators }
+	/** A conditional read of the export answered 304: the export the state was learned from, again. */
+	| { kind: 'unchanged' }
 	| { kind: 'chosen'; results: ChosenResult[] };
+
+/** A validator as the state keeps it (the ETag when there is one: it is the one sent). */
+export function keptValidator(validators: Validators | undefined): KeptValidator | undefined {
+	if (validators?.etag) return { e: validators.etag };
+	if (validators?.lastModified) return { l: validators.lastModified };
+	return undefined;
+}
+
+/** The validator a kept record or state holds, to send in a conditional read; anything malformed is none. */
+export function sentValidator(kept: unknown): Validators | undefined {
+	const { e, l } = (kept && typeof kept === 'object' ? kept : {}) as KeptValidator;
+	if (typeof e === 'string' && e) return { etag: e };
+	if (typeof l === 'string' && l) return { lastModified: l };
+	return undefined;
+}
 
 export interface PollInput {
 	/** The stored state; undefined (or another scope's) makes this a first poll. */
@@ -56,6 +83,7 @@ const ms = (value: unknown): number | null => {
  */
 function presentDatasets(fetched: Fetched): Map<string, Json> {
 	const present = new Map<string, Json>();
+	if (fetched.kind === 'unchanged') return present;
 	if (fetched.kind === 'chosen') {
 		for (const result of fetched.results)
 			if ('dataset' in result) present.set(result.id, result.dataset);
@@ -196,16 +224,40 @@ export function runWatchPoll(input: PollInput): PollResult {
 				)
 			: [];
 	const previous = input.state && input.state.scope === input.scope ? input.state : undefined;
+	if (fetched.kind === 'unchanged' && !previous)
+		throw new Error('A 304 answered a read that was not conditional on this state');
+	// Chosen Datasets: each dataset's record keeps the validator of its own read.
+	const chosenValidators = new Map<string, KeptValidator>();
+	if (fetched.kind === 'chosen') {
+		for (const result of fetched.results) {
+			const kept = 'dataset' in result ? keptValidator(result.validators) : undefined;
+			if (kept) chosenValidators.set(result.id, kept);
+		}
+	}
+	const recordFor = (id: string, dataset: Json): DatasetRecord => {
+		const kept = chosenValidators.get(id);
+		return kept ? { ...recordOf(dataset), c: kept } : recordOf(dataset);
+	};
+	const exportValidator =
+		fetched.kind === 'export'
+			? keptValidator(fetched.validators)
+			: fetched.kind === 'unchanged'
+				? previous?.c
+				: undefined;
+	const stateOf = (datasets: Record<string, DatasetRecord>): WatchState =>
+		exportValidator
+			? { v: 1, scope: input.scope, datasets, c: exportValidator }
+			: { v: 1, scope: input.scope, datasets };
 
 	if (!previous) {
 		const datasets: Record<string, DatasetRecord> = {};
-		for (const [id, dataset] of present) datasets[id] = recordOf(dataset);
+		for (const [id, dataset] of present) datasets[id] = recordFor(id, dataset);
 		const events =
 			input.firstPollDays && input.firstPollDays > 0
 				? historyEvents(present, nowMs - input.firstPollDays * DAY_MS)
 				: [];
 		return {
-			state: { v: 1, scope: input.scope, datasets },
+			state: stateOf(datasets),
 			events: ordered(events, input.events),
 			first: true,
 			failures,
@@ -220,10 +272,22 @@ export function runWatchPoll(input: PollInput): PollResult {
 			events.push({ event: 'newDataset', datasetId: id, dataset, atMs: ms(dataset.createdAt) });
 			events.push(...fileEvents(id, dataset, 'newFile'));
 		} else events.push(...changesOf(id, kept, dataset, nowMs));
-		datasets[id] = recordOf(dataset);
+		datasets[id] = recordFor(id, dataset);
+	}
+	// Answered 304: what was read last time, unchanged. The export's datasets counted missing from a
+	// suspect export are missing from this one too, and are counted again below.
+	if (fetched.kind === 'unchanged') {
+		for (const [id, kept] of Object.entries(previous.datasets))
+			if (kept.x === undefined) datasets[id] = kept;
+	} else if (fetched.kind === 'chosen') {
+		for (const result of fetched.results)
+			if ('unchanged' in result && previous.datasets[result.id])
+				datasets[result.id] = previous.datasets[result.id];
 	}
 
-	const absent = Object.keys(previous.datasets).filter((id) => !present.has(id));
+	const absent = Object.keys(previous.datasets).filter(
+		(id) => !present.has(id) && !(id in datasets),
+	);
 	let removed: string[] = [];
 	let suspect: PollResult['suspect'];
 	if (fetched.kind === 'chosen') {
@@ -236,7 +300,9 @@ export function runWatchPoll(input: PollInput): PollResult {
 			else if (failures.some((failure) => failure.id === id)) datasets[id] = previous.datasets[id];
 		}
 	} else {
-		const listed = new Set(fetched.all.map((dataset) => String(dataset.id)));
+		const listed = new Set(
+			fetched.kind === 'export' ? fetched.all.map((dataset) => String(dataset.id)) : [],
+		);
 		// Still on the site but out of scope now (retagged, moved to another team): forgotten, no event.
 		const missing = absent.filter((id) => !listed.has(id));
 		const known = Object.keys(previous.datasets).length;
@@ -252,7 +318,7 @@ export function runWatchPoll(input: PollInput): PollResult {
 	for (const id of removed) events.push(...removalEvents(id, previous.datasets[id], nowMs));
 
 	return {
-		state: { v: 1, scope: input.scope, datasets },
+		state: stateOf(datasets),
 		events: ordered(events, input.events),
 		first: false,
 		suspect,

@@ -1,4 +1,5 @@
 /** The plain types of the London Datastore Trigger's watch: events, state, one poll's input and result. */
+import type { Validators } from '../../shared/http';
 
 export type Json = Record<string, unknown>;
 
@@ -44,16 +45,23 @@ export interface WatchEvent {
 	atMs: number | null;
 }
 
+/** The validator of the answer a state was learned from, sent back in a conditional read: `e` an ETag, `l` a Last-Modified date. */
+export interface KeptValidator {
+	e?: string;
+	l?: string;
+}
+
 /**
  * What is kept per dataset: `u` its `updatedAt`, `f` each file's hash by file id, `m` each metadata field
  * in stored form (its JSON when short, else `#` and a digest; null fields left out), `x` the polls in a
- * row it was missing from a suspect export.
+ * row it was missing from a suspect export, `c` (Chosen Datasets) the validator of its last read.
  */
 export interface DatasetRecord {
 	u: string | null;
 	f: Record<string, string>;
 	m: Record<string, string>;
 	x?: number;
+	c?: KeptValidator;
 }
 
 export interface WatchState {
@@ -61,10 +69,13 @@ export interface WatchState {
 	/** The scope the records were learned for: another scope starts again. */
 	scope: string;
 	datasets: Record<string, DatasetRecord>;
+	/** The validator of the export the records were learned from, when it carried one. */
+	c?: KeptValidator;
 }
 
-/** One dataset's fetch in Chosen Datasets mode. */
+/** One dataset's fetch in Chosen Datasets mode; `unchanged`: a conditional read answered 304. */
 export type ChosenResult =
-	| { id: string; dataset: Json }
+	| { id: string; dataset: Json; validators?: Validators }
 	| { id: string; gone: true }
+	| { id: string; unchanged: true }
 	| { id: string; failure: unknown };

@@ -57,3 +57,49 @@ export function pathSegment(value: string): string | undefined {
 	if (trimmed === '' || /^\.+$/.test(trimmed)) return undefined;
 	return encodeURIComponent(trimmed);
 }
+
+/** What identifies an answer's version: its ETag, or its Last-Modified date. */
+export interface Validators {
+	etag?: string;
+	lastModified?: string;
+}
+
+/** Validators are kept in a trigger's state: longer ones are not kept (no ETag seen in use comes near). */
+export const MAX_VALIDATOR_LENGTH = 128;
+
+const first = (value: unknown): string | undefined => {
+	const text = Array.isArray(value) ? value[0] : value;
+	return typeof text === 'string' ? text.trim() : undefined;
+};
+
+/**
+ * The validator of an answer worth sending back in a conditional request, or undefined. The ETag when the
+ * answer carries a well-formed one (RFC 9110 8.8.3); else its Last-Modified, only when it is strong: the
+ * answer's Date at least a second later (RFC 9110 8.8.2.2), since a change within the same second as the
+ * last would carry the same date and go unseen.
+ */
+export function validatorsOf(headers: Record<string, unknown>): Validators | undefined {
+	const etag = first(headers.etag);
+	if (etag && etag.length <= MAX_VALIDATOR_LENGTH && /^(W\/)?"[\x21\x23-\x7e]*"$/.test(etag))
+		return { etag };
+	const lastModified = first(headers['last-modified']);
+	const modifiedMs = lastModified ? Date.parse(lastModified) : NaN;
+	const dateText = first(headers.date);
+	const dateMs = dateText ? Date.parse(dateText) : NaN;
+	if (
+		lastModified &&
+		lastModified.length <= MAX_VALIDATOR_LENGTH &&
+		Number.isFinite(modifiedMs) &&
+		Number.isFinite(dateMs) &&
+		dateMs - modifiedMs >= 1000
+	)
+		return { lastModified: new Date(modifiedMs).toUTCString() };
+	return undefined;
+}
+
+/** The headers of a conditional GET: If-None-Match for an ETag (it takes precedence), else If-Modified-Since. */
+export function conditionalHeaders(validators: Validators | undefined): Record<string, string> {
+	if (validators?.etag) return { 'If-None-Match': validators.etag };
+	if (validators?.lastModified) return { 'If-Modified-Since': validators.lastModified };
+	return {};
+}

@@ -48,3 +48,32 @@ const NETWORK_PROBLEMS: Record<string, string> = {
 export function networkProblem(code: string): string {
 	return NETWORK_PROBLEMS[code] ?? `network error ${code}`;
 }
+
+type ErrorLink = {
+	code?: unknown;
+	message?: unknown;
+	response?: { status?: unknown };
+	cause?: unknown;
+};
+
+/**
+ * The status of an answer whose body was cut off in transfer, read from the HTTP client's error, or
+ * undefined when the error is something else. n8n's client (axios) reports a connection closed before the
+ * body's end as "stream has been aborted" (ERR_BAD_RESPONSE), with the answer's head attached: no network
+ * code, although it is a transport accident as much as a dropped connection.
+ */
+export function cutOffStatus(error: unknown): number | undefined {
+	let current = error as ErrorLink | undefined;
+	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
+		const message = typeof current.message === 'string' ? current.message : '';
+		const aborted =
+			/^stream has been aborted$/i.test(message) ||
+			(current.code === 'ERR_BAD_RESPONSE' && /aborted/i.test(message));
+		if (aborted) {
+			const status = Number(current.response?.status);
+			return Number.isInteger(status) && status >= 200 && status < 600 ? status : 200;
+		}
+		current = current.cause as ErrorLink | undefined;
+	}
+	return undefined;
+}

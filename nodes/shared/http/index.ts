@@ -1,4 +1,14 @@
-export { errorBody, excerpt, jsonKind, parseJson, pathSegment } from './answer';
+export {
+	conditionalHeaders,
+	errorBody,
+	excerpt,
+	jsonKind,
+	MAX_VALIDATOR_LENGTH,
+	parseJson,
+	pathSegment,
+	validatorsOf,
+	type Validators,
+} from './answer';
 export {
 	callDeadline,
 	checkTimeout,
@@ -16,7 +26,7 @@ export {
 	type Explained,
 	type FailureReport,
 } from './describe';
-export { networkProblem, type CallFailure } from './failure';
+export { cutOffStatus, networkProblem, type CallFailure } from './failure';
 export { MAX_RETRY_AFTER_SECONDS, type RetryPolicy } from './policy';
 export {
 	callError,

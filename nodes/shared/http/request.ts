@@ -21,10 +21,10 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { errorBody, parseJson } from './answer';
+import { conditionalHeaders, errorBody, parseJson, type Validators } from './answer';
 import { callDeadline, declaredLength, downloadDeadline } from './deadline';
 import type { Explained, FailureReport } from './describe';
-import type { CallFailure } from './failure';
+import { cutOffStatus, type CallFailure } from './failure';
 import { decideRetry, outcomeUnknown, parseRetryAfter, type RetryPolicy } from './policy';
 import { scrubText } from './scrub';
 
@@ -70,6 +70,12 @@ export interface HttpCall<Scope> {
 	 * 2xx body is handed over unread as `download` (n8n's `encoding: 'stream'`), still under the deadline.
 	 */
 	expect: 'json' | 'any' | 'stream';
+	/**
+	 * The validators of the answer the caller already holds (a GET it read before): sent as If-None-Match
+	 * or If-Modified-Since, and a 304 is then an answer (status 304, no body), neither an error nor retried.
+	 * Without them a 304 is what it always was: a redirect without a Location.
+	 */
+	conditional?: Validators;
 	/** Error statuses that are an answer for this call (a 404 that says "not here"), returned, not thrown. */
 	accept?: number[];
 	/** Says what is wrong with a parsed 2xx answer, or undefined when it is what the endpoint returns. */
@@ -302,7 +308,11 @@ async function sendOnce(
 	const options: IHttpRequestOptions = {
 		method: call.method,
 		url,
-		headers: { Accept: streamed ? '*/*' : 'application/json', ...call.headers },
+		headers: {
+			Accept: streamed ? '*/*' : 'application/json',
+			...conditionalHeaders(call.conditional),
+			...call.headers,
+		},
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		// Redirects are followed here, where the origin is checked, never by the HTTP client.
@@ -354,9 +364,20 @@ async function sendOnce(
 		if (cancel?.aborted) return { failure: { kind: 'cancelled' } };
 		if (deadlineSignal.aborted) return { failure: { kind: 'timeout', timeoutMs } };
 		const code = networkCode(error);
-		return {
-			failure: code ? { kind: 'network', code } : { kind: 'local', detail: errorDetail(error) },
-		};
+		if (code) return { failure: { kind: 'network', code } };
+		// A body cut off in transfer: retried like a dropped connection when the call's policy allows.
+		const cutStatus = cutOffStatus(error);
+		if (cutStatus !== undefined) {
+			return {
+				failure: {
+					kind: 'answer',
+					status: cutStatus,
+					problem: 'truncated',
+					detail: 'an answer cut off before its end',
+				},
+			};
+		}
+		return { failure: { kind: 'local', detail: errorDetail(error) } };
 	}
 }
 
@@ -368,6 +389,8 @@ function readAnswer(
 	secrets: string[],
 ): { result: HttpAnswer } | { follow: string; status: number } | { failure: CallFailure } {
 	const { status, headers, text } = answer;
+	if (status === 304 && (call.conditional?.etag || call.conditional?.lastModified))
+		return { result: { status, headers, body: undefined, secrets } };
 	if (status >= 300 && status < 400) {
 		const location = header(headers, 'location');
 		let target: URL | undefined;

@@ -1,6 +1,6 @@
 /**
  * The HTTP shell both DataPress generations run in: JSON answers, bodies read with a limit, the request
- * log, injected faults (sandbox/faults.js) and the control API under `/_sandbox/` (not part of the real
+ * log (with the conditional headers a request carried), injected faults (sandbox/faults.js) and the control API under `/_sandbox/` (not part of the real
  * APIs). Each generation supplies its request handler and its control object.
  */
 'use strict';
@@ -126,6 +126,11 @@ async function startApiServer({ port, host, faults, requestLog, control, control
 			hadAuthorization: request.headers.authorization !== undefined,
 			status: 0,
 		};
+		// Conditional requests are recorded as sent, so that a test can show what a client asked.
+		if (request.headers['if-none-match'] !== undefined)
+			entry.ifNoneMatch = request.headers['if-none-match'];
+		if (request.headers['if-modified-since'] !== undefined)
+			entry.ifModifiedSince = request.headers['if-modified-since'];
 		response.on('finish', () => {
 			entry.status = response.statusCode;
 		});

@@ -4,8 +4,12 @@
  * (one request or in chunks), routes.js the endpoints; the HTTP shell, faults and control API are shared
  * with the legacy sandbox (../shared).
  *
- * Not part of the real API: the control API under `/_sandbox/` (reset, users, faults, logs, datasets, and
- * publishing: `/_sandbox/changes` now, `/_sandbox/schedule` on a timer; see changes.js).
+ * Not part of the real API: the control API under `/_sandbox/` (reset, users, faults, logs, datasets,
+ * publishing: `/_sandbox/changes` now, `/_sandbox/schedule` on a timer, see changes.js; and validators:
+ * `/_sandbox/validators`, see ../shared/conditional.js).
+ *
+ * Options: `validators: { etag, lastModified }` makes the export and a dataset's GET carry them and answer
+ * conditional requests (off by default: the documents show neither header).
  */
 'use strict';
 
@@ -14,13 +18,14 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { createFaults } = require('../../faults');
+const { createConditional } = require('../shared/conditional');
 const { commonControl, createRequestLog, startApiServer } = require('../shared/server');
 const { createRouter } = require('./routes');
 const { createState } = require('./state');
 const { createUploads } = require('./upload');
 const { createChanges } = require('./changes');
 
-async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } = {}) {
+async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir, validators } = {}) {
 	const root = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'datapress4-sandbox-'));
 	const ownsDataDir = !dataDir;
 	fs.mkdirSync(root, { recursive: true });
@@ -28,7 +33,8 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 	const faults = createFaults({ server: 'datapress' });
 	const requestLog = createRequestLog();
 	const uploads = createUploads(state);
-	const handle = createRouter(state, uploads);
+	const conditional = createConditional(validators);
+	const handle = createRouter(state, uploads, conditional);
 	const changes = createChanges(state, uploads);
 	let origin = '';
 
@@ -38,7 +44,10 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 			changes.stopSchedule();
 			state.reset();
 			requestLog.clear();
+			conditional.reset();
 		},
+		/** `{ etag, lastModified }`: validators and 304s on the export and dataset GETs, until a reset. */
+		setValidators: (options) => conditional.configure(options),
 		/** Publishing as the site's editors would (changes.js): applied now, in order. */
 		applyChanges: (list) => changes.applyChanges(list),
 		startSchedule: (options) => changes.startSchedule(options),
@@ -94,6 +103,7 @@ async function startDataPress4Sandbox({ port = 0, host = '127.0.0.1', dataDir } 
 			'POST /_sandbox/schedule': (body) => control.startSchedule(body),
 			'POST /_sandbox/schedule/stop': () => control.stopSchedule(),
 			'GET /_sandbox/schedule': () => control.schedule(),
+			'POST /_sandbox/validators': (body) => control.setValidators(body),
 		},
 		handle: (request, response, url) => handle(request, response, url, origin),
 	});

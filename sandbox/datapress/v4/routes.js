@@ -27,7 +27,8 @@ function uploadTime(origin) {
 	return stamp ? `${stamp[1]}.000Z` : null;
 }
 
-function createRouter(state, uploads) {
+/** `conditional`: validators and 304s for the GETs a watcher polls (../shared/conditional.js). */
+function createRouter(state, uploads, conditional) {
 	async function jsonBody(request, response) {
 		try {
 			return { value: JSON.parse(await readBody(request)) };
@@ -259,7 +260,7 @@ function createRouter(state, uploads) {
 			'GET',
 			/^\/datasets\/export\.json$/,
 			(request, response, match, user, baseUrl) =>
-				answers.ok(response, exported(user, baseUrl, request.sandboxFault)),
+				conditional.answer(request, response, exported(user, baseUrl, request.sandboxFault)),
 		],
 		[
 			'POST',
@@ -271,7 +272,7 @@ function createRouter(state, uploads) {
 			/^\/dataset\/([^/]+)$/,
 			(request, response, match, user, baseUrl) => {
 				const dataset = readable(request, response, match[1], user);
-				if (dataset) answers.ok(response, state.present(dataset, baseUrl));
+				if (dataset) conditional.answer(request, response, state.present(dataset, baseUrl));
 			},
 		],
 		[

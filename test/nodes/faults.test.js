@@ -434,7 +434,7 @@ describe('a body cut off in transfer', () => {
 		expect(server.requests.filter((entry) => entry.method === 'PATCH')).toHaveLength(1);
 	});
 
-	test('a paid search whose answer is cut off is not repeated, and says credits may have been charged', async () => {
+	test('a paid search whose connection closes mid-body (a transfer cut off, not bad JSON) is not repeated, and says credits may have been charged', async () => {
 		planningAnswers((request, response) => {
 			if (/return_data=0/.test(request.url))
 				return json(
@@ -669,7 +669,7 @@ describe('writes that may have happened say so, and are not repeated', () => {
 		expect(paidRequestsSeen()).toHaveLength(2);
 	});
 
-	test('a paid search with a cut-off answer says credits may have been charged, and is not repeated', async () => {
+	test('a paid search whose complete answer is truncated JSON says credits may have been charged, and is not repeated', async () => {
 		planningAnswers((request, response) => {
 			if (/return_data=0/.test(request.url))
 				return json(

@@ -37,9 +37,11 @@ const { singleProcessLines } = require('./lines');
 
 const LINES = singleProcessLines();
 const DATAPRESS_KEY = 'demo-editor-key';
-// Installing n8n the first time takes minutes; every CLI command boots n8n (a few seconds).
+// Installing n8n the first time takes minutes; every CLI command boots n8n (a few seconds, but a minute
+// on a loaded two-core machine: a step of seven commands once ran past 5 minutes there, against under
+// one minute at a load of 3). A safety net against a hang, not a measure of speed.
 const SETUP_TIMEOUT = 20 * 60 * 1000;
-const STEP_TIMEOUT = 5 * 60 * 1000;
+const STEP_TIMEOUT = 10 * 60 * 1000;
 
 const planningType = TYPES.planning;
 const datastoreType = TYPES.datastore;

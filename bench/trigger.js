@@ -31,6 +31,22 @@
  * authorities), --no-faults, --no-baselines, --no-latency-pass, --show-polls-over N (a line on stderr for
  * each poll of more than N requests).
  *
+ * `--national`: the whole country (sandbox/planning/feed.js `generateNationalFeed`: 400 authorities, the
+ * real ids of the API facts kept, about 1,900 applications a working day, weekly and daily council
+ * batches and trickles, 2% without a postcode, 6% at an address with another, publications up to 28 days
+ * late), validated from 35 days before the start; the sandbox lists the authorities its seed lacks. The
+ * trigger at version 2 with no filters, Max Credits per Poll 40,000 (above the window's activation cost,
+ * about 35,000, so that activation is one poll), the node's 300 s poll budget, 14 days by default, steady
+ * state from day 3 (--steady-from-day N); no baselines (they would pay for the whole window every poll).
+ * Besides the rows above it prints the emitted applications that existed at activation, failed polls (and
+ * their errors), activation credits per application in the window, steady credits per new application,
+ * free and paid requests per steady poll, what the saved state carries over to the next poll (paid
+ * queries pending, days deferred), poll time p50/p99/max against the budget, and the saved static data's
+ * bytes per application in the window; then the national targets. `--only clean0,clean-latency,faults`
+ * runs the passes named (one pass per process keeps a long run's figures when a later pass is stopped).
+ * Real time: a working day's 24 polls take about 2 minutes at 300 ms on the shared 2 cores (most of it
+ * the gate's quiet periods, the sandbox and the planner's own CPU), a pass of 14 days 15 to 30 minutes.
+ *
  * It reports and exits 0 whether or not the targets are met; it exits non-zero only when it crashes.
  */
 'use strict';
@@ -68,8 +84,8 @@ const NATIONAL_TARGETS = {
 	pollP99Share: 0.6,
 	stateBytesPerApplication: 100,
 };
-/** National mode: 17 simulated days (a 30-day window learned at activation, then 14 days of steady polls). */
-const NATIONAL_DAYS = 17;
+/** National mode: 14 simulated days (the 30-day window learned at activation, then hourly polls). */
+const NATIONAL_DAYS = 14;
 const NATIONAL_STEADY_FROM_DAY = 3;
 /** Above a national window's activation cost (about 35,000), so that activation is one poll. */
 const NATIONAL_MAX_CREDITS = 40000;
@@ -160,18 +176,22 @@ function isoDay(ms) {
 
 /**
  * What the trigger's saved state says about its days: how many are not learned yet, the paid queries
- * waiting in them (`pending`) and the days whose search the poll budget cut off (`deferred`): what the
- * next poll carries over. Reads the long field names and their short forms alike.
+ * waiting in them (`pending`), the searches cut short to be resumed (`narrow` pending slices) and the days
+ * whose search the poll budget cut off (`deferred`): what the next poll carries over. Reads the long
+ * field names and their short forms alike.
  */
 function stateSummary(state) {
 	if (!state || typeof state !== 'object') return undefined;
 	const days = Object.values(state.days ?? state.d ?? {});
-	const summary = { days: days.length, unlearned: 0, pending: 0, deferred: 0 };
+	const summary = { days: days.length, unlearned: 0, pending: 0, narrow: 0, deferred: 0 };
 	for (const day of days) {
 		if (!(day.complete ?? day.c)) summary.unlearned++;
 		const pending = day.pending ?? day.p;
 		const slices = pending && (pending.slices ?? pending.s);
-		if (Array.isArray(slices)) summary.pending += slices.length;
+		for (const slice of Array.isArray(slices) ? slices : []) {
+			if (slice.narrow ?? slice.n) summary.narrow++;
+			else summary.pending++;
+		}
 		if (day.deferred ?? day.f) summary.deferred++;
 	}
 	return summary;
@@ -468,8 +488,11 @@ function scoreNational(tally, { all, ours, startMs, endMs, lookbackDays }) {
 			freePerPoll: mean(steady.map((poll) => poll.requests - poll.paid)),
 			paidPerPoll: mean(steady.map((poll) => poll.paid)),
 			pendingPerPoll: mean(steady.map((poll) => poll.after?.pending ?? 0)),
+			narrowPerPoll: mean(steady.map((poll) => poll.after?.narrow ?? 0)),
 			deferredPerPoll: mean(steady.map((poll) => poll.after?.deferred ?? 0)),
-			pollsCarrying: steady.filter((poll) => poll.after?.pending || poll.after?.deferred).length,
+			pollsCarrying: steady.filter(
+				(poll) => poll.after?.pending || poll.after?.narrow || poll.after?.deferred,
+			).length,
 		},
 		wall: {
 			p50: percentile(wall, 0.5),
@@ -735,7 +758,7 @@ function printNational(outcome) {
 		`  activation: ${a.credits} credits over ${a.polls} polls, ${a.emitted} of them for new applications delivered meanwhile; ${a.credits - a.emitted} for the ${a.window} applications in the window = ${fmt(a.perApp, 3)} per application (${fmt(a.perAppExclLost, 3)} without the ${a.lost} charged for answers lost)`,
 	);
 	console.log(
-		`  steady state (${st.polls} polls): ${st.credits} credits / ${st.delivered} delivered = ${fmt(st.perApp, 3)} per application (${fmt(st.perAppExclLost, 3)} without the ${st.lost} charged for answers lost); per poll ${fmt(st.freePerPoll, 1)} free and ${fmt(st.paidPerPoll, 1)} paid requests; carried over to the next poll: ${fmt(st.pendingPerPoll, 2)} paid queries and ${fmt(st.deferredPerPoll, 2)} days on average (${st.pollsCarrying} polls carried something)`,
+		`  steady state (${st.polls} polls): ${st.credits} credits / ${st.delivered} delivered = ${fmt(st.perApp, 3)} per application (${fmt(st.perAppExclLost, 3)} without the ${st.lost} charged for answers lost); per poll ${fmt(st.freePerPoll, 1)} free and ${fmt(st.paidPerPoll, 1)} paid requests; carried over to the next poll: ${fmt(st.pendingPerPoll, 2)} paid queries, ${fmt(st.narrowPerPoll, 2)} searches to resume and ${fmt(st.deferredPerPoll, 2)} days deferred on average (${st.pollsCarrying} polls carried something)`,
 	);
 	console.log(
 		`  poll time (simulated): p50 ${seconds(n.wall.p50)} s, p99 ${seconds(n.wall.p99)} s, max ${seconds(n.wall.max)} s of the ${POLL_BUDGET_MS / 1000} s budget; ${n.wall.overBudget} over it`,
@@ -766,7 +789,7 @@ function printNationalTargets(outcomes) {
 		rows.push([
 			`${pass.label}: activation credits per application in the window <= ${NATIONAL_TARGETS.activationCredits}${lostApart}`,
 			`${fmt(activation, 3)}${pass.faultRate ? ` (${fmt(n.activation.perApp, 3)} with them)` : ''}`,
-			activation <= NATIONAL_TARGETS.activationCredits + 5e-4,
+			activation <= NATIONAL_TARGETS.activationCredits,
 		]);
 		if (!pass.faultRate)
 			rows.push([`${pass.label}: 0 failed polls`, String(n.failedPolls), n.failedPolls === 0]);

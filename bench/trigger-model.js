@@ -92,6 +92,9 @@ async function main() {
 	const { requireBundled } = require(path.join(ROOT, 'test/harness/n8n.js'));
 	const { planPoll } = requireBundled(path.join(ROOT, 'nodes/UkPlanningTrigger/planner/poll.ts'));
 	const { TaskPool } = requireBundled(path.join(ROOT, 'nodes/shared/concurrency.ts'));
+	const { describeInterval, suggestPollInterval } = requireBundled(
+		path.join(ROOT, 'nodes/UkPlanningTrigger/planner/costModel.ts'),
+	);
 	const { BUDGET_RESERVE_SHARE, COUNT_CONCURRENCY, MOST_COUNT_CONCURRENCY } = requireBundled(
 		path.join(ROOT, 'nodes/UkPlanningTrigger/pollApi.ts'),
 	);
@@ -287,6 +290,18 @@ async function main() {
 	console.log(
 		`  steady state: ${steady.credits} credits / ${steady.delivered} delivered = ${(steady.credits / steady.delivered).toFixed(3)} per application (${((steady.credits - steady.lost) / steady.delivered).toFixed(3)} without the ${steady.lost} charged for answers lost); per steady poll ${(steady.free / Math.max(1, steady.polls)).toFixed(1)} free requests, ${(steady.carried / Math.max(1, steady.polls)).toFixed(2)} paid queries and ${(steady.deferred / Math.max(1, steady.polls)).toFixed(2)} days carried over`,
 	);
+	if (activation) {
+		// What Fetch Test Event would suggest at this volume and latency (planner/costModel.ts).
+		const advice = suggestPollInterval({
+			windowCount: activation.window,
+			lookbackDays: LOOKBACK_DAYS,
+			msPerCount: latencyMs,
+			budgetMs: POLL_BUDGET_MS,
+		});
+		console.log(
+			`  suggested poll interval (cost model, ${Math.round(advice.perDay)} a day, ${latencyMs} ms a count): ${advice.minutes ? describeInterval(advice.minutes) : 'none fits'}, the busiest poll's search expected to take ${advice.busiestPollSeconds.toFixed(0)} s (hourly polls here)`,
+		);
+	}
 	console.log(
 		`  polls over Max Credits per Poll: ${spentPerPoll.filter((spent) => spent > maxCredits).length} of ${spentPerPoll.length}; most credits in one poll ${Math.max(...spentPerPoll)}`,
 	);

@@ -54,6 +54,7 @@ export class UkPlanningTrigger implements INodeType {
 				lookbackDays: config.lookbackDays,
 				maxCredits: config.maxCredits,
 				creditCap: TEST_EVENT_CREDIT_CAP,
+				budgetMs,
 			});
 			if (!test.application) {
 				throw new NodeOperationError(

@@ -36,7 +36,7 @@ export function triggerProperties(): INodeProperties[] {
 			displayName:
 				'Emits every new application matching the filters once. Activation learns the applications already in the look-back window (one credit each, no output). Fetch Test Event spends at most ' +
 				String(TEST_EVENT_CREDIT_CAP) +
-				" credits on one recent application, shaped as a poll emits it; what it spent and what activation would cost go to n8n's log.",
+				" credits on one recent application, shaped as a poll emits it; what it spent, what activation would cost and the poll interval that fits the filters' volume go to n8n's log.",
 			name: 'activationNotice',
 			type: 'notice',
 			default: '',

@@ -30,7 +30,7 @@ test('a poll out of time mid-search ends cleanly in a process without handlers',
 	expect(summary.delivered).toBeGreaterThan(0);
 });
 
-test('a day left over once is paid at the narrowest slice reached when its counts are refused again', async () => {
+test('a day whose search is cut short resumes where it stopped in the next polls, and pays only narrow slices', async () => {
 	const { searchModel } = require('../harness/searchModel');
 	const { plannerConfig, pollOnce } = require('../harness/plannerRuns');
 	const api = searchModel({ lpaIds: ['1', '2', '3', '4'] });
@@ -61,10 +61,30 @@ test('a day left over once is paid at the narrowest slice reached when its count
 	expect(first.stats.deferredDays).toBe(1);
 	expect(first.emitted).toEqual([]);
 	expect(first.stats.failures).toBe(0);
+	// Where it stopped waits in the day's pending slices, narrower than the day.
+	const left = first.state.days[api.today].pending.slices.filter((pending) => pending.narrow);
+	expect(left.length).toBeGreaterThan(0);
+	for (const { slice } of left) expect(slice.lpas?.length ?? 0).toBeLessThan(4);
+	// Ten counts a poll are too few to search the day from its top: resumed, or paid at the narrowest
+	// slices reached once it has waited long enough.
+	let state = first.state;
+	const emitted = [];
+	let credits = 0;
+	let polls = 0;
+	while (emitted.length < 2 && polls < 10) {
+		budget(10);
+		const next = await pollOnce(api, state, cfg);
+		emitted.push(...next.emitted.map((app) => app.postcode));
+		credits += next.credits;
+		state = next.state;
+		polls++;
+	}
+	expect(emitted.sort()).toEqual(['LS4 1AZ', 'LS9 1AZ']);
+	// A day left over three polls in a row pays its slices that cannot finish whole: never the whole
+	// day of 82, at most the two authorities' slices of 21.
+	expect(polls).toBeLessThanOrEqual(4);
+	expect(credits).toBeLessThanOrEqual(42);
 	budget(10);
-	const second = await pollOnce(api, first.state, cfg);
-	expect(second.stats.deferredDays).toBe(0);
-	expect(second.emitted.map((app) => app.postcode).sort()).toEqual(['LS4 1AZ', 'LS9 1AZ']);
-	// Paid at the slices the counts reached, not the whole day of 82.
-	expect(second.credits).toBeLessThan(82);
+	const after = await pollOnce(api, state, cfg);
+	expect(after.emitted).toEqual([]);
 });

@@ -166,6 +166,45 @@ describe('activation within Max Credits per Poll', () => {
 	});
 });
 
+describe('a day whose snapshot could not be taken at activation', () => {
+	test('is snapshotted at its new count: what was published before is unresolved, what comes after is told apart', async () => {
+		const api = searchModel();
+		const [d1, d2, d3] = [-2, -5, -8].map((back) => shiftDay(api.today, back));
+		for (const day of [d1, d2, d3]) {
+			busyDay(api, day, '1', 6);
+			busyDay(api, day, '2', 6);
+		}
+		const cfg = config({ maxCredits: 12, reserveMs: 1000 });
+		// The activation poll's budget reaches the reserve once it has paid: no snapshot of the oldest day.
+		let paid = false;
+		const fetch = api.fetch.bind(api);
+		api.fetch = async (query) => {
+			paid = true;
+			return await fetch(query);
+		};
+		api.timeLeftMs = () => (paid ? 900 : 60000);
+		const first = await poll(api, undefined, cfg);
+		expect(first.state.days[d1].complete).toBe(1);
+		expect(first.state.days[d2].partCounts).toBeDefined();
+		expect(first.state.days[d3].partCounts).toBeUndefined();
+		api.timeLeftMs = () => 60000;
+		// Published before the oldest day has a snapshot, where authority 1 had some: cannot be told apart.
+		api.add([{ lpa_id: '1', validated: d3, postcode: 'LS1 9ZZ' }]);
+		const second = await poll(api, first.state, cfg);
+		expect(second.state.days[d3].partCounts).toEqual({ 1: 7, 2: 6 });
+		expect(second.stats.unresolved).toBe(1);
+		expect(second.state.days[d3].complete).toBeUndefined();
+		// Published after it, in an authority that had none that day: emitted.
+		api.add([{ lpa_id: '3', validated: d3, postcode: 'WF1 1AA' }]);
+		const { r, emitted } = await learnAll(api, second, cfg);
+		const next = await poll(api, r.state, cfg);
+		emitted.push(...next.emitted);
+		expect(emitted.map((app) => app.postcode)).toEqual(['WF1 1AA']);
+		expect(next.state.unresolved).toBe(1);
+		expect(Object.keys(next.state.days[d3].seen)).toHaveLength(14);
+	});
+});
+
 describe('answers lost after the charge', () => {
 	test('a paid request whose answer was lost counts against Max Credits per Poll: the poll never spends more than the cap', async () => {
 		const api = searchModel();

@@ -587,20 +587,50 @@ describe('findTestApplication', () => {
 		expect(api.credits).toBe(0);
 	});
 
-	test('testEventReport: what the test event spent and what activation would cost, in words', () => {
+	test('testEventReport: what the test event spent, what activation would cost and the poll interval, in words', () => {
 		const report = testEventReport(
 			{
 				creditsSpent: 1,
 				freeRequests: 9,
+				msPerCount: 300,
 				windowCount: 450,
 				activation: { credits: 450, polls: 3 },
 			},
-			{ lookbackDays: 30, maxCredits: 200, creditCap: 5 },
+			{ lookbackDays: 30, maxCredits: 200, creditCap: 5, budgetMs: 300000 },
 		);
 		expect(report).toBe(
 			'The test event spent 1 credit(s) (at most 5) and 9 free count(s), and moved no state. ' +
 				'Activation learns the 450 application(s) now in the 30-day window without emitting them: ' +
-				'about 450 credits over 3 poll(s) at Max Credits per Poll 200.',
+				'about 450 credits over 3 poll(s) at Max Credits per Poll 200. ' +
+				// 450 / 31 a day; daily: 14.5 × 6 × 12 / 12 × 0.3 s = 26 s of the 150 s the search may take.
+				'Poll interval: every day or more often (about 15 new application(s) a day, 300 ms a count measured now: ' +
+				"the busiest poll's search then takes about 26 s of the 300 s poll budget). More often costs the same credits and more free counts.",
+		);
+		const national = testEventReport(
+			{
+				creditsSpent: 1,
+				freeRequests: 30,
+				msPerCount: 300,
+				windowCount: 34800,
+				activation: { credits: 34800, polls: 1 },
+			},
+			{ lookbackDays: 30, maxCredits: 40000, creditCap: 5, budgetMs: 300000 },
+		);
+		expect(national).toContain(
+			'Poll interval: every hour or more often (about 1123 new application(s) a day',
+		);
+		const tooMuch = testEventReport(
+			{
+				creditsSpent: 0,
+				freeRequests: 30,
+				msPerCount: 60000,
+				windowCount: 34800,
+				activation: { credits: 34800, polls: 1 },
+			},
+			{ lookbackDays: 30, maxCredits: 40000, creditCap: 5, budgetMs: 300000 },
+		);
+		expect(tooMuch).toContain(
+			'no poll interval lets the busiest poll locate them within its budget',
 		);
 	});
 });

@@ -18,6 +18,12 @@ import {
 } from '../../UkPlanning/domain/postcode';
 import { phraseCandidates, wordCandidates, type ProbeCandidate } from './probe';
 import {
+	narrowingFits,
+	narrowingRounds,
+	payWholeWhenUnfinished,
+	worthPayingWhole,
+} from './costModel';
+import {
 	partKey,
 	partSlice,
 	rangeQuery,
@@ -28,8 +34,6 @@ import {
 } from './slices';
 import type { DayState, Plan, PollRunContext, Query, SeenEntry, Slice } from './types';
 
-/** A slice is fetched outright when the already-seen part would cost at most this share of it. */
-const TOLERATED_WASTE = 0.05;
 /** Counts started together when scanning the children of a postcode prefix or address candidates. */
 const SCAN_BATCH = 4;
 const MAX_WORD_PROBES = 16;
@@ -75,6 +79,9 @@ export class ChangeFinder {
 	/** Days whose search did not finish (time, or a failed count): counted again by the next poll. */
 	readonly deferredDays = new Set<string>();
 
+	/** Slices narrower than their day whose search was cut short, with their counts: resumed next poll. */
+	readonly frontier: Array<{ slice: Slice; count: number }> = [];
+
 	private universe: Promise<string[] | undefined> | undefined;
 
 	private readonly neighbourhoods = new Map<string, SeenEntry[]>();
@@ -84,11 +91,27 @@ export class ChangeFinder {
 	async count(query: Query): Promise<number> {
 		this.run.stats.requests++;
 		this.run.stats.freeRequests++;
+		const started = this.run.api.timeLeftMs();
 		const answer = await this.run.api.count(query).catch((error: unknown) => {
 			// A count refused or cut off because the budget ran out: the search stops, nothing failed.
 			throw this.run.outOfTime() ? new OutOfTime() : error;
 		});
+		// The fastest count so far is the API's round trip; slower ones waited for a turn or a retry.
+		const took = Math.max(0, started - this.run.api.timeLeftMs());
+		this.fastestCountMs = Math.min(this.fastestCountMs ?? took, took);
 		return Number(answer.count) || 0;
+	}
+
+	private fastestCountMs: number | undefined;
+
+	/** One round trip of a count as measured in this poll (0 before the first). */
+	get msPerRound(): number {
+		return this.fastestCountMs ?? 0;
+	}
+
+	/** Time left for counts before the reserve. */
+	private msLeftToCount(): number {
+		return this.run.api.timeLeftMs() - this.run.cfg.reserveMs;
 	}
 
 	knownInRange(from: string, to: string): number {
@@ -157,17 +180,29 @@ export class ChangeFinder {
 	}
 
 	/**
-	 * The paid plans for one complete day whose count rose. A failed count or the end of the poll budget
-	 * leaves the day to the next poll (nothing paid for it whole).
+	 * The paid plans for one complete day whose count rose. Where a failed count or the end of the poll
+	 * budget cut the search short, what it located is kept (and paid for) and the day is left over: the
+	 * next poll counts it again and finds only the rest, since what was paid for is seen by then.
 	 */
 	async plansForDay(day: string, count: number, ds: DayState): Promise<Plan[]> {
-		try {
-			return await this.localise({ day }, count, ds);
-		} catch (error) {
-			this.deferredDays.add(day);
-			if (!(error instanceof OutOfTime)) this.run.failed(error);
-			return [];
-		}
+		return await this.localise({ day }, count, ds);
+	}
+
+	/**
+	 * Resumes the searches an earlier poll cut short in a day whose count has not moved since: each
+	 * slice is narrowed from where it was left, with its count then.
+	 */
+	async resume(slices: Array<{ slice: Slice; count: number }>, ds: DayState): Promise<Plan[]> {
+		const plans = await allOf(
+			slices.map(async ({ slice, count }) => await this.localise(slice, count, ds)),
+		);
+		return plans.flat();
+	}
+
+	private leaveForNextPoll(slice: Slice, count: number) {
+		this.deferredDays.add(slice.day);
+		if (slice.lpas || slice.prefix !== undefined || slice.exact !== undefined)
+			this.frontier.push({ slice, count });
 	}
 
 	/**
@@ -181,15 +216,38 @@ export class ChangeFinder {
 		if (rise <= 0) return [];
 		// Narrow further when seen applications would be paid for again, or when the slice alone is
 		// bigger than Max Credits per Poll (so that it can be carried over in parts).
-		const oversize = count > this.run.cfg.maxCredits;
-		if (seen.length <= rise * TOLERATED_WASTE && !oversize) return [this.plan(slice, count)];
-		if (this.run.outOfTime()) return this.outOfTime(slice, count, ds);
-		return await this.narrow(slice, count, rise, seen, ds).catch((error: unknown) => {
-			// A count not started for the budget inside a day left over once: its narrowest slice reached
-			// is paid (what its narrower branches found is dropped, so nothing is paid twice).
-			if (error instanceof OutOfTime && ds.deferred) return [this.plan(slice, count)];
-			throw error;
-		});
+		const cost = { count, seen: seen.length, maxCredits: this.run.cfg.maxCredits };
+		if (worthPayingWhole(cost)) return [this.plan(slice, count)];
+		// A search that cannot finish before the reserve (at this poll's time per count) is not started.
+		const rounds = narrowingRounds(
+			slice.lpas?.length ?? 1,
+			slice.prefix === undefined ? 0 : slice.prefix.length,
+		);
+		if (this.run.outOfTime() || !narrowingFits(rounds, this.msPerRound, this.msLeftToCount()))
+			return this.unfinished(slice, cost, ds, new OutOfTime());
+		return await this.narrow(slice, count, rise, seen, ds).catch((error: unknown) =>
+			this.unfinished(slice, cost, ds, error),
+		);
+	}
+
+	/**
+	 * A search cut short (the poll budget, or a failed count): its day is left over. The slice is paid for
+	 * whole when the cost model says so (a day left over before, a bounded waste); otherwise it waits for
+	 * the next poll, and what its sibling branches located is paid for meanwhile.
+	 */
+	private unfinished(
+		slice: Slice,
+		cost: { count: number; seen: number; maxCredits: number },
+		ds: DayState,
+		error: unknown,
+	): Plan[] {
+		if (!(error instanceof OutOfTime)) this.run.failed(error);
+		if (payWholeWhenUnfinished({ ...cost, leftOverPolls: ds.deferred ?? 0 })) {
+			this.deferredDays.add(slice.day);
+			return [this.plan(slice, cost.count)];
+		}
+		this.leaveForNextPoll(slice, cost.count);
+		return [];
 	}
 
 	private async narrow(
@@ -264,12 +322,19 @@ export class ChangeFinder {
 				break;
 			}
 			const batch = ordered.slice(start, start + SCAN_BATCH);
-			const counts = await allOf(
-				batch.map(
-					async (childPrefix) =>
-						await this.count(sliceQuery(this.run.cfg.base, { ...slice, prefix: childPrefix })),
-				),
-			);
+			let counts: number[];
+			try {
+				counts = await allOf(
+					batch.map(
+						async (childPrefix) =>
+							await this.count(sliceQuery(this.run.cfg.base, { ...slice, prefix: childPrefix })),
+					),
+				);
+			} catch (error) {
+				if (!(error instanceof OutOfTime)) this.run.failed(error);
+				finished = false;
+				break;
+			}
 			batch.forEach((childPrefix, index) => {
 				const childKnown = knownChildren.get(childPrefix) ?? 0;
 				if (counts[index] < childKnown) this.staleDays.add(slice.day);
@@ -279,7 +344,23 @@ export class ChangeFinder {
 			});
 		}
 		const plans = settledValues(await Promise.all(located)).flat();
-		if (!finished) return this.outOfTime(slice, seen.length + rise, ds);
+		if (!finished) {
+			// The children located are paid for; the rest of the rise is left for the next poll, unless
+			// the cost model pays the slice whole (then nothing narrower is, so nothing is paid twice).
+			const cost = {
+				count: seen.length + rise,
+				seen: seen.length,
+				maxCredits: this.run.cfg.maxCredits,
+			};
+			if (found === 0 && payWholeWhenUnfinished({ ...cost, leftOverPolls: ds.deferred ?? 0 })) {
+				this.deferredDays.add(slice.day);
+				return [this.plan(slice, cost.count)];
+			}
+			// The slice is resumed next poll; what was located inside it and not paid for by then is
+			// located again there (not kept apart, so that it is not paid for twice).
+			this.leaveForNextPoll(slice, cost.count);
+			return plans;
+		}
 		if (found >= rise) return plans;
 		// The rest of the rise has no postcode (or one no prefix reaches). After the located ones are
 		// paid for, free counts by address text try to isolate it (see `narrowResidual`).
@@ -295,16 +376,6 @@ export class ChangeFinder {
 			if (child) tally.set(child, (tally.get(child) ?? 0) + 1);
 		}
 		return tally;
-	}
-
-	/**
-	 * The poll budget ran out in the middle of a day's search. The first time, the day waits for the next
-	 * poll, which counts it again (nothing paid for it whole); a day already left over once is paid for
-	 * at the narrowest slice reached, so that a budget too short for it cannot hold it back for ever.
-	 */
-	private outOfTime(slice: Slice, count: number, ds: DayState): Plan[] {
-		if (ds.deferred) return [this.plan(slice, count)];
-		throw new OutOfTime();
 	}
 
 	/** The seen applications of the slice's authorities over the whole window: their streets recur. */

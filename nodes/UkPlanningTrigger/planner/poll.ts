@@ -19,6 +19,7 @@ import {
 	rangeQuery,
 	seenIn,
 	sliceQuery,
+	sliceWithin,
 } from './slices';
 import { readState, STATE_VERSION } from './state';
 import type {
@@ -36,6 +37,8 @@ import type {
 
 /** Paid requests stop when less than this share of the reserve is left. */
 const PAY_INTO_RESERVE = 0.85;
+/** Changed days searched at once (each search has parallel counts of its own). */
+const DAYS_SEARCHED_AT_ONCE = 6;
 
 function newStats(): PollStats {
 	return {
@@ -122,18 +125,34 @@ class PollRun {
 			this.riseByDay.set(day, count - ds.count);
 			rising.push({ day, count, ds });
 		}
-		const located = await Promise.all(
-			rising.map(async ({ day, count, ds }) => {
-				this.observed.set(day, count);
-				// Located by an earlier poll and the day unchanged since: pay without counting again.
-				if (ds.pending?.count === count) return this.pendingPlans(day, ds.pending.slices);
-				return await this.finder.plansForDay(day, count, ds);
-			}),
+		// Days left over by the last poll first, then in the backlog's order, a few at a time: a search cut
+		// short by the budget then leaves some days whole rather than every day half-searched.
+		const sign = this.run.cfg.backlogOrder === 'oldestFirst' ? 1 : -1;
+		const queue = [...rising].sort(
+			(a, b) => Number(!!b.ds.deferred) - Number(!!a.ds.deferred) || (a.day < b.day ? -sign : sign),
 		);
+		const located: Plan[][] = [];
+		const searchNext = async (): Promise<void> => {
+			const next = queue.shift();
+			if (!next) return;
+			const { day, count, ds } = next;
+			this.observed.set(day, count);
+			// Located by an earlier poll and the day unchanged since: pay without counting again.
+			if (ds.pending?.count === count) {
+				const toPay = ds.pending.slices.filter((pending) => !pending.narrow);
+				const toNarrow = ds.pending.slices.filter((pending) => pending.narrow);
+				located.push([
+					...this.pendingPlans(day, toPay),
+					...(await this.finder.resume(toNarrow, ds)),
+				]);
+			} else located.push(await this.finder.plansForDay(day, count, ds));
+			await searchNext();
+		};
+		await Promise.all(Array.from({ length: DAYS_SEARCHED_AT_ONCE }, searchNext));
 		for (const day of this.finder.staleDays)
 			if (this.state.days[day]) this.state.days[day].stale = 1;
 		for (const { day, ds } of rising) {
-			if (this.finder.deferredDays.has(day)) ds.deferred = 1;
+			if (this.finder.deferredDays.has(day)) ds.deferred = (ds.deferred ?? 0) + 1;
 			else delete ds.deferred;
 		}
 		this.run.stats.deferredDays = this.finder.deferredDays.size;
@@ -159,18 +178,25 @@ class PollRun {
 	}
 
 	/** What was located and not paid for waits in the state for the next poll (see DayState.pending). */
-	private keepPending(unpaid: Plan[]) {
+	keepPending(unpaid: Plan[]) {
 		for (const [day, count] of this.observed) {
 			const ds = this.state.days[day];
 			if (!ds) continue;
-			const slices = unpaid
+			const frontier = this.finder.frontier.filter((entry) => entry.slice.day === day);
+			const slices: PendingSlice[] = unpaid
 				.filter((plan) => plan.day === day && plan.slice && plan.kind !== 'learn')
+				// Inside a slice resumed next poll: located again there.
+				.filter((plan) => !frontier.some((entry) => sliceWithin(plan.slice as Slice, entry.slice)))
 				.map((plan) => ({
 					slice: plan.slice as Slice,
 					count: plan.cost,
 					...(plan.kind === 'residual' ? { residual: 1 as const } : {}),
 				}));
-			if (slices.length && !this.finder.deferredDays.has(day)) ds.pending = { count, slices };
+			for (const { slice, count: sliceCount } of frontier)
+				slices.push({ slice, count: sliceCount, narrow: 1 });
+			// A day cut short at its top (no narrower slice to resume) is searched afresh next poll.
+			const resumable = !this.finder.deferredDays.has(day) || frontier.length > 0;
+			if (slices.length && resumable) ds.pending = { count, slices };
 			else delete ds.pending;
 		}
 	}
@@ -263,9 +289,15 @@ class PollRun {
 
 	/**
 	 * The parts' counts of the days that this poll will not learn, taken while each still holds what it
-	 * held at activation (see ChangeFinder.snapshot). Free counts.
+	 * held at activation (see ChangeFinder.snapshot). Free counts. With `straddling`, only the day this
+	 * poll learns in part (the cap runs out inside it): the others are counted after the paying, so that
+	 * the days this poll learns are fetched before late publications reach them.
+	 *
+	 * A day that rose since activation is snapshotted at the count this poll saw: the applications
+	 * published to it before then cannot be told from older ones and are counted as unresolved now, and
+	 * those published after the snapshot are told apart by its parts as usual.
 	 */
-	async snapshotUnlearned(plans: Plan[] = []) {
+	async snapshotUnlearned(plans: Plan[] = [], straddling = false) {
 		let left = this.run.cfg.maxCredits;
 		const learnedNow = new Set<string>();
 		for (const plan of plans) {
@@ -279,10 +311,18 @@ class PollRun {
 		const days = Object.entries(this.state.days)
 			.filter(([day, ds]) => !ds.complete && !ds.partCounts && !learnedNow.has(day))
 			.sort(([a], [b]) => (a < b ? 1 : -1));
-		for (const [day, ds] of days) {
+		for (const [day, ds] of straddling ? days.slice(0, 1) : days) {
 			if (this.run.outOfTime()) return;
-			const snapshot = await this.finder.snapshot(day, ds.count);
-			if (snapshot) ds.partCounts = snapshot;
+			const now = this.risenTo.get(day) ?? ds.count;
+			const snapshot = await this.finder.snapshot(day, now);
+			if (!snapshot) continue;
+			ds.partCounts = snapshot;
+			if (now > ds.count) {
+				this.run.stats.unresolved += now - ds.count;
+				this.state.unresolved += now - ds.count;
+				ds.count = now;
+				this.risenTo.delete(day);
+			}
 		}
 	}
 
@@ -447,7 +487,7 @@ async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollResult
 	}
 	// Days this poll cannot learn get their parts' counts first, before anything is published to them;
 	// a day bigger than the cap can then be learned in parts within it.
-	await poll.snapshotUnlearned(poll.learnPlans());
+	await poll.snapshotUnlearned(poll.learnPlans(), true);
 	const learn = poll.learnPlans();
 	const deliver = poll.orderNew(await poll.plansForChanges(backfill));
 	const payer = await poll.execute([...learn, ...deliver], today);
@@ -485,6 +525,8 @@ export async function planPoll(
 		learn.length || deliver.length
 			? await poll.execute([...poll.learnPlans(), ...deliver], today)
 			: undefined;
+	// Nothing to pay: where searches were cut short still waits for the next poll.
+	if (!payer) poll.keepPending([]);
 	poll.prune(today);
 	return poll.result(payer);
 }

@@ -49,6 +49,18 @@ export function sliceQuery(base: Query, slice: Slice): Query {
 	return query;
 }
 
+/** Whether every application of `inner` lies in `outer` (both of one day). */
+export function sliceWithin(inner: Slice, outer: Slice): boolean {
+	if (inner.day !== outer.day) return false;
+	if (outer.lpas && !(inner.lpas ?? []).every((id) => outer.lpas?.includes(id))) return false;
+	if (outer.lpas && !inner.lpas) return false;
+	const innerPostcode = inner.exact ?? inner.prefix ?? '';
+	if (outer.exact !== undefined && inner.exact !== outer.exact) return false;
+	if (outer.prefix !== undefined && !innerPostcode.startsWith(outer.prefix)) return false;
+	if (outer.address !== undefined && !(inner.address ?? '').includes(outer.address)) return false;
+	return true;
+}
+
 /** Whether a seen application lies inside the slice (by what the state keeps of it). */
 export function inSlice(entry: SeenEntry, slice: Slice): boolean {
 	if (slice.lpas && !slice.lpas.includes(entry.lpa)) return false;

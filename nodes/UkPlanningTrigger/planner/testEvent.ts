@@ -4,6 +4,7 @@
  */
 import { dayIndex, serverDay, shiftDay } from '../../UkPlanning/domain/days';
 import { childPrefixes, normalisePostcodeKey } from '../../UkPlanning/domain/postcode';
+import { describeInterval, suggestPollInterval } from './costModel';
 import { activationEstimate } from './poll';
 import type { RawApplication } from '../../UkPlanning/domain/search';
 import type { PlannerApi, PlannerConfig, Query } from './types';
@@ -19,6 +20,8 @@ export interface TestEventResult {
 	/** Applications in the look-back window now: what activation pays to learn them. */
 	windowCount: number;
 	activation: { credits: number; polls: number };
+	/** The fastest free count's round trip, as measured by the test event (0 if not measurable). */
+	msPerCount: number;
 	/** Set when no application costing at most the cap could be found; nothing was paid then. */
 	problem?: string;
 }
@@ -30,9 +33,14 @@ export async function findTestApplication(
 	maxFreeRequests = 120,
 ): Promise<TestEventResult> {
 	let freeRequests = 0;
+	let fastest: number | undefined;
 	const count = async (query: Query) => {
 		freeRequests++;
-		return await api.count(query);
+		const started = api.timeLeftMs();
+		const answer = await api.count(query);
+		const took = Math.max(0, started - api.timeLeftMs());
+		fastest = Math.min(fastest ?? took, took);
+		return answer;
 	};
 	const probe = await count({ ...cfg.base });
 	const today = serverDay(probe.serverDateTime, new Date().toISOString().slice(0, 10));
@@ -41,10 +49,16 @@ export async function findTestApplication(
 	const result: TestEventResult = {
 		creditsSpent: 0,
 		freeRequests: 0,
+		msPerCount: 0,
 		windowCount,
 		activation: activationEstimate(windowCount, cfg.maxCredits),
 	};
-	const finish = (extra: Partial<TestEventResult>) => ({ ...result, ...extra, freeRequests });
+	const finish = (extra: Partial<TestEventResult>) => ({
+		...result,
+		...extra,
+		freeRequests,
+		msPerCount: fastest ?? 0,
+	});
 	if (windowCount === 0) {
 		return finish({
 			problem: `No application matches the filters in the last ${cfg.lookbackDays} days`,
@@ -122,16 +136,29 @@ export async function findTestApplication(
 }
 
 /**
- * What a test event spent and what activation would cost, in words. The test event's item is exactly what
- * a poll emits, so this report goes to n8n's log (and into the error when no application was found).
+ * What a test event spent, what activation would cost and the poll interval that fits the volume the
+ * filters select (see costModel.ts), in words. The test event's item is exactly what a poll emits, so
+ * this report goes to n8n's log (and into the error when no application was found).
  */
 export function testEventReport(
 	test: TestEventResult,
-	settings: { lookbackDays: number; maxCredits: number; creditCap: number },
+	settings: { lookbackDays: number; maxCredits: number; creditCap: number; budgetMs: number },
 ): string {
+	const advice = suggestPollInterval({
+		windowCount: test.windowCount,
+		lookbackDays: settings.lookbackDays,
+		msPerCount: test.msPerCount,
+		budgetMs: settings.budgetMs,
+	});
+	const perDay = Math.round(advice.perDay);
+	const interval =
+		advice.minutes === undefined
+			? `At about ${perDay} new application(s) a day and ${Math.round(test.msPerCount)} ms a count, no poll interval lets the busiest poll locate them within its budget: narrow the filters.`
+			: `Poll interval: ${describeInterval(advice.minutes)} or more often (about ${perDay} new application(s) a day, ${Math.round(test.msPerCount)} ms a count measured now: the busiest poll's search then takes about ${Math.round(advice.busiestPollSeconds)} s of the ${Math.round(settings.budgetMs / 1000)} s poll budget). More often costs the same credits and more free counts.`;
 	return (
 		`The test event spent ${test.creditsSpent} credit(s) (at most ${settings.creditCap}) and ${test.freeRequests} free count(s), and moved no state. ` +
 		`Activation learns the ${test.windowCount} application(s) now in the ${settings.lookbackDays}-day window without emitting them: ` +
-		`about ${test.activation.credits} credits over ${test.activation.polls} poll(s) at Max Credits per Poll ${settings.maxCredits}.`
+		`about ${test.activation.credits} credits over ${test.activation.polls} poll(s) at Max Credits per Poll ${settings.maxCredits}. ` +
+		interval
 	);
 }

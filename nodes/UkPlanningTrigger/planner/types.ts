@@ -56,11 +56,15 @@ export interface DayState {
 	 * part bigger than Max Credits per Poll split by postcode into parts that fit. Parts never overlap.
 	 */
 	partCounts?: Record<string, number>;
-	/** Set when the poll budget ran out while this day's new applications were being located. */
-	deferred?: 1;
 	/**
-	 * Slices located but not paid for (credit cap, poll budget, a failed request), with the day's count
-	 * then: while the day still counts that, the next poll pays them without locating them again.
+	 * The polls in a row whose budget ran out (or a count failed) while this day's new applications were
+	 * being located (1 in states stored before it was counted).
+	 */
+	deferred?: number;
+	/**
+	 * Slices located but not paid for (credit cap, poll budget, a failed request), and slices whose search
+	 * was cut short (`narrow`), with the day's count then: while the day still counts that, the next poll
+	 * pays the first without locating them again and resumes the search in the others.
 	 */
 	pending?: { count: number; slices: PendingSlice[] };
 	/** Days learned in parts (one part at a time, within Max Credits per Poll): the parts learned. */
@@ -126,11 +130,15 @@ export interface PollResult {
 	failure?: unknown;
 }
 
-/** A located slice waiting to be paid for: its count, and whether no postcode reaches its rise. */
+/**
+ * A located slice waiting to be paid for: its count, and whether no postcode reaches its rise; or, with
+ * `narrow`, a slice whose search was cut short, where the next poll resumes it.
+ */
 export interface PendingSlice {
 	slice: Slice;
 	count: number;
 	residual?: 1;
+	narrow?: 1;
 }
 
 /** A part of one validated day: by authority, postcode and address text. */

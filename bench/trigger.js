@@ -443,7 +443,7 @@ function score(tally, expected, maxCredits) {
  * the window was learned), steady state (learned, from --steady-from-day), the applications emitted that
  * existed at activation, poll time against the budget, and the saved static data per application.
  */
-function scoreNational(tally, { all, ours, startMs, endMs, lookbackDays }) {
+function scoreNational(tally, { all, expected, ours, startMs, endMs, lookbackDays }) {
 	const polls = tally.polls;
 	const sum = (list, field) => list.reduce((total, poll) => total + poll[field], 0);
 	const learning = polls.filter((poll) => poll.learning);
@@ -464,7 +464,22 @@ function scoreNational(tally, { all, ours, startMs, endMs, lookbackDays }) {
 	const saved = JSON.stringify(ours.stored ?? {});
 	const serialiseMs = Number(process.hrtime.bigint() - serialiseBegan) / 1e6;
 	const endWindow = windowApplications(all, endMs, lookbackDays);
+	const missed = all
+		.filter((app) => expected.has(String(app.keyval)) && !tally.emitted.has(String(app.keyval)))
+		.map((app) => ({
+			keyval: app.keyval,
+			lpa: app.lpa_id,
+			validated: app.validated,
+			published: app.published_at,
+			postcode: app.postcode,
+			address: app.address,
+			sameDayInAuthority: all.filter(
+				(other) => other.lpa_id === app.lpa_id && other.validated === app.validated,
+			).length,
+		}));
 	return {
+		missed,
+		pollRecords: polls,
 		polls: polls.length,
 		failedPolls: polls.filter((poll) => poll.failed).length,
 		existedAtActivation,
@@ -702,6 +717,7 @@ async function runPass(env, pass) {
 		const national = options.national
 			? scoreNational(tallies.get(ours.name), {
 					all: control.applications({ includeUnpublished: true }),
+					expected,
 					ours,
 					startMs,
 					endMs,
@@ -754,6 +770,11 @@ function printNational(outcome) {
 		`national: emitted that existed at activation ${n.existedAtActivation}; failed polls ${n.failedPolls} of ${n.polls}`,
 	);
 	for (const [message, times] of ours.errorTexts) console.log(`  failed ${times}x: ${message}`);
+	// What was missed, to reproduce it: the application and the polls around its publication.
+	for (const app of n.missed.slice(0, 10))
+		console.log(
+			`  missed: ${JSON.stringify(app)}; polls then: ${pollsAround(outcome, app.published)}`,
+		);
 	console.log(
 		`  activation: ${a.credits} credits over ${a.polls} polls, ${a.emitted} of them for new applications delivered meanwhile; ${a.credits - a.emitted} for the ${a.window} applications in the window = ${fmt(a.perApp, 3)} per application (${fmt(a.perAppExclLost, 3)} without the ${a.lost} charged for answers lost)`,
 	);
@@ -767,6 +788,18 @@ function printNational(outcome) {
 		`  saved static data: ${n.state.bytes} bytes for ${n.state.window} applications in the window = ${fmt(n.state.perApp, 1)} bytes each (serialised in ${fmt(n.state.serialiseMs, 0)} ms)`,
 	);
 	console.log(`  real time of the pass: ${fmt(outcome.realMs / 60000, 1)} min`);
+}
+
+/** The trigger's polls from 2 hours before `iso` to 6 after: hour, credits, emitted, failed, carried over. */
+function pollsAround(outcome, iso) {
+	const at = Date.parse(iso);
+	return outcome.national.pollRecords
+		.filter((poll) => poll.at >= at - 2 * HOUR_MS && poll.at <= at + 6 * HOUR_MS)
+		.map(
+			(poll) =>
+				`${new Date(poll.at).toISOString().slice(5, 13)}h ${poll.credits}cr ${poll.emitted}em${poll.failed ? ' FAILED' : ''}${poll.after ? ` p${poll.after.pending}/n${poll.after.narrow}/d${poll.after.deferred}` : ''}`,
+		)
+		.join(', ');
 }
 
 function printNationalTargets(outcomes) {

@@ -182,6 +182,10 @@ describe('UK Planning Trigger', () => {
 			expect(report).toMatch(new RegExp(`spent ${charged} credit\\(s\\) \\(at most 5\\)`));
 			expect(report).toMatch(/moved no state/);
 			expect(report).toMatch(/Activation learns the \d+ application\(s\) now in the 30-day window/);
+			// The poll interval the cost model suggests from the window's count and the counts' time.
+			expect(report).toMatch(
+				/Poll interval: every [a-z0-9 ]+ or more often \(about \d+ new application/,
+			);
 			expect(result.staticData.state).toBeUndefined();
 		} finally {
 			info.mockRestore();

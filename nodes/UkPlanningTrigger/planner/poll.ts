@@ -485,8 +485,8 @@ async function activate(cfg: PlannerConfig, api: PlannerApi): Promise<PollResult
 		if (backfillFrom && day >= backfillFrom) backfill.push({ day, count });
 		else poll.state.days[day] = { count, seen: {} };
 	}
-	// Days this poll cannot learn get their parts' counts first, before anything is published to them;
-	// a day bigger than the cap can then be learned in parts within it.
+	// The day the cap runs out inside gets its parts' counts first, so that it is learned in parts within
+	// the cap; the other days this poll cannot learn get theirs after it has paid (see snapshotUnlearned).
 	await poll.snapshotUnlearned(poll.learnPlans(), true);
 	const learn = poll.learnPlans();
 	const deliver = poll.orderNew(await poll.plansForChanges(backfill));

@@ -479,6 +479,8 @@ function scoreNational(tally, { all, expected, ours, startMs, endMs, lookbackDay
 		}));
 	return {
 		missed,
+		/** New applications the planner could not tell from ones existing at activation (its own count). */
+		unresolved: Number((ours.memory.state ?? {}).unresolved ?? (ours.memory.state ?? {}).u) || 0,
 		pollRecords: polls,
 		polls: polls.length,
 		failedPolls: polls.filter((poll) => poll.failed).length,
@@ -767,7 +769,7 @@ function printNational(outcome) {
 	const a = n.activation;
 	const st = n.steady;
 	console.log(
-		`national: emitted that existed at activation ${n.existedAtActivation}; failed polls ${n.failedPolls} of ${n.polls}`,
+		`national: emitted that existed at activation ${n.existedAtActivation}; failed polls ${n.failedPolls} of ${n.polls}; unresolved (the state's count of new applications not told from old ones, not emitted) ${n.unresolved}`,
 	);
 	for (const [message, times] of ours.errorTexts) console.log(`  failed ${times}x: ${message}`);
 	// What was missed, to reproduce it: the application and the polls around its publication.

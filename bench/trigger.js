@@ -31,6 +31,22 @@
  * authorities), --no-faults, --no-baselines, --no-latency-pass, --show-polls-over N (a line on stderr for
  * each poll of more than N requests).
  *
+ * `--national`: the whole country (sandbox/planning/feed.js `generateNationalFeed`: 400 authorities, the
+ * real ids of the API facts kept, about 1,900 applications a working day, weekly and daily council
+ * batches and trickles, 2% without a postcode, 6% at an address with another, publications up to 28 days
+ * late), validated from 35 days before the start; the sandbox lists the authorities its seed lacks. The
+ * trigger at version 2 with no filters, Max Credits per Poll 40,000 (above the window's activation cost,
+ * about 35,000, so that activation is one poll), the node's 300 s poll budget, 14 days by default, steady
+ * state from day 3 (--steady-from-day N); no baselines (they would pay for the whole window every poll).
+ * Besides the rows above it prints the emitted applications that existed at activation, failed polls (and
+ * their errors), activation credits per application in the window, steady credits per new application,
+ * free and paid requests per steady poll, what the saved state carries over to the next poll (paid
+ * queries pending, days deferred), poll time p50/p99/max against the budget, and the saved static data's
+ * bytes per application in the window; then the national targets. `--only clean0,clean-latency,faults`
+ * runs the passes named (one pass per process keeps a long run's figures when a later pass is stopped).
+ * Real time: a working day's 24 polls take about 2 minutes at 300 ms on the shared 2 cores (most of it
+ * the gate's quiet periods, the sandbox and the planner's own CPU), a pass of 14 days 15 to 30 minutes.
+ *
  * It reports and exits 0 whether or not the targets are met; it exits non-zero only when it crashes.
  */
 'use strict';
@@ -39,7 +55,9 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 
-const { generateFeed, mulberry32 } = require(path.join(ROOT, 'sandbox/planning/feed.js'));
+const { generateFeed, generateNationalFeed, mulberry32 } = require(
+	path.join(ROOT, 'sandbox/planning/feed.js'),
+);
 const { createSimClock } = require(path.join(ROOT, 'sandbox/simclock.js'));
 const { startGate } = require(path.join(ROOT, 'sandbox/gate.js'));
 
@@ -56,6 +74,23 @@ const TARGETS = {
 	creditsClean: 1.1,
 	creditsFaults: 1.15,
 };
+/**
+ * The national mode's targets: the same credits with faults as without (re-payments of answers lost
+ * after the charge apart), activation at one credit per application, polls within 60% of the budget.
+ */
+const NATIONAL_TARGETS = {
+	credits: 1.1,
+	activationCredits: 1.0,
+	pollP99Share: 0.6,
+	stateBytesPerApplication: 100,
+};
+/** National mode: 14 simulated days (the 30-day window learned at activation, then hourly polls). */
+const NATIONAL_DAYS = 14;
+const NATIONAL_STEADY_FROM_DAY = 3;
+/** Above a national window's activation cost (about 35,000), so that activation is one poll. */
+const NATIONAL_MAX_CREDITS = 40000;
+/** Days of the feed validated before the start: the look-back window and the late publications into it. */
+const NATIONAL_FEED_LEAD_DAYS = 35;
 
 function arg(name, fallback) {
 	const index = process.argv.indexOf(`--${name}`);
@@ -66,12 +101,15 @@ function arg(name, fallback) {
 
 function readOptions() {
 	const quick = process.argv.includes('--quick');
+	const national = process.argv.includes('--national');
 	const options = {
 		quick,
-		days: arg('days', quick ? 16 : 70),
+		national,
+		days: arg('days', national ? NATIONAL_DAYS : quick ? 16 : 70),
 		seed: arg('seed', 7),
-		maxCredits: arg('max-credits', 200),
+		maxCredits: arg('max-credits', national ? NATIONAL_MAX_CREDITS : 200),
 		lookbackDays: arg('lookback', quick ? 10 : 30),
+		steadyFromDay: arg('steady-from-day', national ? NATIONAL_STEADY_FROM_DAY : undefined),
 		authorities: arg('authorities', quick ? 8 : 16),
 		latencyMs: arg('latency-ms', 300),
 		faultRate: arg('fault-rate', 0.03),
@@ -79,16 +117,18 @@ function readOptions() {
 		paidFaultDays: arg('paid-fault-days', 2),
 		restarts: arg('restarts', 3),
 		quietMs: arg('quiet-ms', 3),
-		progressDays: arg('progress-days', quick ? 4 : 7),
+		progressDays: arg('progress-days', quick || national ? 2 : 7),
 		showPollsOver: arg('show-polls-over', undefined),
 		faults: !process.argv.includes('--no-faults'),
-		baselines: !process.argv.includes('--no-baselines'),
+		// The baselines pay for the whole window every poll: at national scale 35,000 credits an hour.
+		baselines: !national && !process.argv.includes('--no-baselines'),
 		latencyPass: !process.argv.includes('--no-latency-pass'),
 	};
 	for (const [name, value] of Object.entries(options)) {
 		if (typeof value === 'number' && !Number.isFinite(value))
 			throw new Error(`--${name} needs a number`);
 	}
+	if (options.steadyFromDay === undefined) options.steadyFromDay = options.lookbackDays;
 	return options;
 }
 
@@ -118,10 +158,13 @@ function simulateSleep(scheduler) {
 	};
 }
 
-/** Node parameters of the trigger for a list of authorities (see nodes/UkPlanning/descriptions/filters). */
+/**
+ * Node parameters of the trigger (version 2) for a list of authorities, or none: no filters, the whole
+ * country (see nodes/UkPlanning/descriptions/filters).
+ */
 function triggerParameters(lpaIds, lookbackDays, maxCredits) {
 	return {
-		filters: { lpaIds },
+		filters: lpaIds ? { lpaIds } : {},
 		lookbackDays,
 		triggerOptions: { maxCreditsPerPoll: maxCredits, backlogOrder: 'newestFirst' },
 	};
@@ -129,6 +172,29 @@ function triggerParameters(lpaIds, lookbackDays, maxCredits) {
 
 function isoDay(ms) {
 	return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * What the trigger's saved state says about its days: how many are not learned yet, the paid queries
+ * waiting in them (`pending`), the searches cut short to be resumed (`narrow` pending slices) and the days
+ * whose search the poll budget cut off (`deferred`): what the next poll carries over. Reads the long
+ * field names and their short forms alike.
+ */
+function stateSummary(state) {
+	if (!state || typeof state !== 'object') return undefined;
+	const days = Object.values(state.days ?? state.d ?? {});
+	const summary = { days: days.length, unlearned: 0, pending: 0, narrow: 0, deferred: 0 };
+	for (const day of days) {
+		if (!(day.complete ?? day.c)) summary.unlearned++;
+		const pending = day.pending ?? day.p;
+		const slices = pending && (pending.slices ?? pending.s);
+		for (const slice of Array.isArray(slices) ? slices : []) {
+			if (slice.narrow ?? slice.n) summary.narrow++;
+			else summary.pending++;
+		}
+		if (day.deferred ?? day.f) summary.deferred++;
+	}
+	return summary;
 }
 
 function deepCopy(value) {
@@ -176,6 +242,7 @@ function ourPoller(name, key, baseUrl, harness, Trigger, parameters) {
 		stored: undefined,
 		polls: 0,
 		errors: 0,
+		errorTexts: new Map(),
 		restarts: 0,
 		async poll() {
 			const result = await harness.runPoll(Trigger, {
@@ -193,6 +260,8 @@ function ourPoller(name, key, baseUrl, harness, Trigger, parameters) {
 					? harness.serializeError(result.error)
 					: String(result.error);
 				if (text.includes(key)) throw new Error('the API key leaked into an error');
+				const message = String(result.error.message || text).slice(0, 160);
+				poller.errorTexts.set(message, (poller.errorTexts.get(message) || 0) + 1);
 			} else {
 				items = (result.output && result.output[0]) || [];
 			}
@@ -217,6 +286,8 @@ function newTally() {
 		wallMs: [],
 		creditsPerPoll: [],
 		errors: 0,
+		/** One record per poll of a restartable poller (the trigger): what the national mode scores. */
+		polls: [],
 	};
 }
 
@@ -232,13 +303,13 @@ async function simulate({
 	pollers,
 	startMs,
 	days,
-	lookbackDays,
+	steadyFromDay,
 	events,
 	log,
 }) {
 	const { control } = sandbox;
 	const tallies = new Map(pollers.map((p) => [p.name, newTally()]));
-	const steadyFrom = startMs + lookbackDays * DAY_MS;
+	const steadyFrom = startMs + steadyFromDay * DAY_MS;
 	const endMs = startMs + days * DAY_MS;
 	const offline = new Set(events.offlineHours || []);
 	const restartAt = new Set(events.restartAt || []);
@@ -263,6 +334,8 @@ async function simulate({
 			for (let run = 0; run < runs; run++) {
 				const before = { ...gate.stats(poller.key) };
 				const startedMs = clock.now();
+				const stateBefore = poller.restartable ? stateSummary(poller.memory.state) : undefined;
+				const errorsBefore = poller.errors;
 				const emitted = await poller.poll(clock.now());
 				const wallMs = clock.now() - startedMs;
 				const after = gate.stats(poller.key);
@@ -278,6 +351,22 @@ async function simulate({
 				control.clearLogs();
 				tally.requests.push(after.requests - before.requests);
 				tally.wallMs.push(wallMs);
+				if (poller.restartable) {
+					tally.polls.push({
+						at: now,
+						startedMs,
+						learning: !stateBefore || stateBefore.unlearned > 0,
+						steady: now >= steadyFrom,
+						failed: poller.errors > errorsBefore,
+						credits: charged,
+						lostCredits: after.lostCredits - before.lostCredits,
+						emitted: emitted.length,
+						requests: after.requests - before.requests,
+						paid: after.paid - before.paid,
+						wallMs,
+						after: stateSummary(poller.memory.state),
+					});
+				}
 				if (
 					events.showPollsOver !== undefined &&
 					after.requests - before.requests > events.showPollsOver
@@ -349,13 +438,101 @@ function score(tally, expected, maxCredits) {
 	};
 }
 
+/**
+ * The national mode's figures from the trigger's poll records: activation (the polls until every day of
+ * the window was learned), steady state (learned, from --steady-from-day), the applications emitted that
+ * existed at activation, poll time against the budget, and the saved static data per application.
+ */
+function scoreNational(tally, { all, expected, ours, startMs, endMs, lookbackDays }) {
+	const polls = tally.polls;
+	const sum = (list, field) => list.reduce((total, poll) => total + poll[field], 0);
+	const learning = polls.filter((poll) => poll.learning);
+	const steady = polls.filter((poll) => poll.steady && !poll.learning);
+	const publishedAt = new Map(all.map((app) => [String(app.keyval), Date.parse(app.published_at)]));
+	let existedAtActivation = 0;
+	for (const keyval of tally.emitted.keys())
+		if (publishedAt.has(keyval) && publishedAt.get(keyval) <= startMs) existedAtActivation++;
+	const activationWindow = windowApplications(all, startMs, lookbackDays);
+	const activationCredits = sum(learning, 'credits');
+	const activationEmitted = sum(learning, 'emitted');
+	const activationLost = sum(learning, 'lostCredits');
+	const steadyCredits = sum(steady, 'credits');
+	const steadyLost = sum(steady, 'lostCredits');
+	const steadyDelivered = sum(steady, 'emitted');
+	const wall = polls.map((poll) => poll.wallMs);
+	const serialiseBegan = process.hrtime.bigint();
+	const saved = JSON.stringify(ours.stored ?? {});
+	const serialiseMs = Number(process.hrtime.bigint() - serialiseBegan) / 1e6;
+	const endWindow = windowApplications(all, endMs, lookbackDays);
+	const missed = all
+		.filter((app) => expected.has(String(app.keyval)) && !tally.emitted.has(String(app.keyval)))
+		.map((app) => ({
+			keyval: app.keyval,
+			lpa: app.lpa_id,
+			validated: app.validated,
+			published: app.published_at,
+			postcode: app.postcode,
+			address: app.address,
+			sameDayInAuthority: all.filter(
+				(other) => other.lpa_id === app.lpa_id && other.validated === app.validated,
+			).length,
+		}));
+	return {
+		missed,
+		/** New applications the planner could not tell from ones existing at activation (its own count). */
+		unresolved: Number((ours.memory.state ?? {}).unresolved ?? (ours.memory.state ?? {}).u) || 0,
+		pollRecords: polls,
+		polls: polls.length,
+		failedPolls: polls.filter((poll) => poll.failed).length,
+		existedAtActivation,
+		activation: {
+			polls: learning.length,
+			credits: activationCredits,
+			emitted: activationEmitted,
+			lost: activationLost,
+			window: activationWindow,
+			perApp: (activationCredits - activationEmitted) / Math.max(1, activationWindow),
+			perAppExclLost:
+				(activationCredits - activationEmitted - activationLost) / Math.max(1, activationWindow),
+		},
+		steady: {
+			polls: steady.length,
+			credits: steadyCredits,
+			lost: steadyLost,
+			delivered: steadyDelivered,
+			perApp: steadyCredits / steadyDelivered,
+			perAppExclLost: (steadyCredits - steadyLost) / steadyDelivered,
+			freePerPoll: mean(steady.map((poll) => poll.requests - poll.paid)),
+			paidPerPoll: mean(steady.map((poll) => poll.paid)),
+			pendingPerPoll: mean(steady.map((poll) => poll.after?.pending ?? 0)),
+			narrowPerPoll: mean(steady.map((poll) => poll.after?.narrow ?? 0)),
+			deferredPerPoll: mean(steady.map((poll) => poll.after?.deferred ?? 0)),
+			pollsCarrying: steady.filter(
+				(poll) => poll.after?.pending || poll.after?.narrow || poll.after?.deferred,
+			).length,
+		},
+		wall: {
+			p50: percentile(wall, 0.5),
+			p99: percentile(wall, 0.99),
+			max: Math.max(0, ...wall),
+			overBudget: wall.filter((ms) => ms > POLL_BUDGET_MS).length,
+		},
+		state: {
+			bytes: saved.length,
+			window: endWindow,
+			perApp: saved.length / Math.max(1, endWindow),
+			serialiseMs,
+		},
+	};
+}
+
 /** Applications of the filter published while active, within the look-back window of their publication day. */
 function expectedSet(control, lpaIds, startMs, endMs, lookbackDays) {
 	const all = control.applications({ includeUnpublished: true });
-	const wanted = new Set(lpaIds.map(String));
+	const wanted = lpaIds && new Set(lpaIds.map(String));
 	const expected = new Set();
 	for (const app of all) {
-		if (!wanted.has(String(app.lpa_id))) continue;
+		if (wanted && !wanted.has(String(app.lpa_id))) continue;
 		const published = Date.parse(app.published_at);
 		if (!(published > startMs && published <= endMs)) continue;
 		const publishedDay = Math.floor(published / DAY_MS) * DAY_MS;
@@ -422,6 +599,37 @@ function setUpFeed(control, { seed, days, startMs, authorities }) {
 	return { lpaIds, busy, feed };
 }
 
+/**
+ * The whole country (sandbox/planning/feed.js `generateNationalFeed`): the sandbox learns the authorities
+ * its seed lacks, then the applications, validated from NATIONAL_FEED_LEAD_DAYS before the start.
+ */
+function setUpNationalFeed(control, { seed, days, startMs }) {
+	const { lpaIds, apps } = generateNationalFeed({
+		seed,
+		startMs: startMs - NATIONAL_FEED_LEAD_DAYS * DAY_MS,
+		days: days + NATIONAL_FEED_LEAD_DAYS,
+	});
+	const known = new Set(control.lpas().map((lpa) => String(lpa.id)));
+	control.addAuthorities(
+		lpaIds.filter((id) => !known.has(id)).map((id) => ({ id, name: `authority-${id}` })),
+	);
+	control.addApplications(apps);
+	return { lpaIds, feed: apps };
+}
+
+/**
+ * Applications in the look-back window at `atMs` (validated from `lookbackDays` days before its day to
+ * that day, published by then): what activation learns, and what the state keeps.
+ */
+function windowApplications(all, atMs, lookbackDays) {
+	const today = isoDay(atMs);
+	const from = isoDay(atMs - lookbackDays * DAY_MS);
+	return all.filter(
+		(app) =>
+			Date.parse(app.published_at) <= atMs && app.validated >= from && app.validated <= today,
+	).length;
+}
+
 /** Restart hours spread over the run (3 restarts: at a quarter, a half and three quarters). */
 function restartHours(days, restarts) {
 	return Array.from({ length: restarts }, (_, i) =>
@@ -436,10 +644,14 @@ function restartHours(days, restarts) {
 async function runPass(env, pass) {
 	const { sandbox, clock, options, startMs, harness, Trigger, sleepScheduler } = env;
 	const { control } = sandbox;
+	const realBegan = process.hrtime.bigint();
 	clock.set(startMs);
 	control.reset({ seed: 1 });
 	control.setNow(new Date(startMs).toISOString());
-	const { feed } = setUpFeed(control, { ...options, startMs });
+	const { feed } = options.national
+		? setUpNationalFeed(control, { ...options, startMs })
+		: setUpFeed(control, { ...options, startMs });
+	const watched = options.national ? undefined : WATCHED;
 	const random = mulberry32(options.seed + 1);
 	const gate = await startGate({
 		target: sandbox.origin,
@@ -450,7 +662,7 @@ async function runPass(env, pass) {
 	});
 	sleepScheduler.use(gate.scheduler);
 	try {
-		const parameters = triggerParameters(WATCHED, options.lookbackDays, options.maxCredits);
+		const parameters = triggerParameters(watched, options.lookbackDays, options.maxCredits);
 		const ourKey = `bench-${pass.id}`;
 		const ours = ourPoller('our trigger', ourKey, `${gate.url}/v1`, harness, Trigger, parameters);
 		const pollers = [ours];
@@ -488,7 +700,7 @@ async function runPass(env, pass) {
 			pollers,
 			startMs,
 			days: options.days,
-			lookbackDays: options.lookbackDays,
+			steadyFromDay: options.steadyFromDay,
 			events: {
 				restartAt,
 				offlineHours,
@@ -500,11 +712,23 @@ async function runPass(env, pass) {
 			log: (line) => process.stderr.write(`  [${pass.label}] ${line}\n`),
 		});
 		const endMs = startMs + options.days * DAY_MS;
-		const expected = expectedSet(control, WATCHED, startMs, endMs, options.lookbackDays);
+		const expected = expectedSet(control, watched, startMs, endMs, options.lookbackDays);
 		const results = new Map();
 		for (const poller of pollers)
 			results.set(poller.name, score(tallies.get(poller.name), expected, options.maxCredits));
+		const national = options.national
+			? scoreNational(tallies.get(ours.name), {
+					all: control.applications({ includeUnpublished: true }),
+					expected,
+					ours,
+					startMs,
+					endMs,
+					lookbackDays: options.lookbackDays,
+				})
+			: undefined;
 		return {
+			realMs: Number(process.hrtime.bigint() - realBegan) / 1e6,
+			national,
 			pass,
 			feed,
 			expected,
@@ -537,6 +761,96 @@ function printPass(outcome, options) {
 	}
 	for (const [name, s] of results) printRow(name, s, { timing: name === 'our trigger' });
 	if (ours.errors) console.log(`our trigger: ${ours.errors} failed polls (the next poll retries)`);
+	if (outcome.national) printNational(outcome);
+}
+
+function printNational(outcome) {
+	const { national: n, ours } = outcome;
+	const a = n.activation;
+	const st = n.steady;
+	console.log(
+		`national: emitted that existed at activation ${n.existedAtActivation}; failed polls ${n.failedPolls} of ${n.polls}; unresolved (the state's count of new applications not told from old ones, not emitted) ${n.unresolved}`,
+	);
+	for (const [message, times] of ours.errorTexts) console.log(`  failed ${times}x: ${message}`);
+	// What was missed, to reproduce it: the application and the polls around its publication.
+	for (const app of n.missed.slice(0, 10))
+		console.log(
+			`  missed: ${JSON.stringify(app)}; polls then: ${pollsAround(outcome, app.published)}`,
+		);
+	console.log(
+		`  activation: ${a.credits} credits over ${a.polls} polls, ${a.emitted} of them for new applications delivered meanwhile; ${a.credits - a.emitted} for the ${a.window} applications in the window = ${fmt(a.perApp, 3)} per application (${fmt(a.perAppExclLost, 3)} without the ${a.lost} charged for answers lost)`,
+	);
+	console.log(
+		`  steady state (${st.polls} polls): ${st.credits} credits / ${st.delivered} delivered = ${fmt(st.perApp, 3)} per application (${fmt(st.perAppExclLost, 3)} without the ${st.lost} charged for answers lost); per poll ${fmt(st.freePerPoll, 1)} free and ${fmt(st.paidPerPoll, 1)} paid requests; carried over to the next poll: ${fmt(st.pendingPerPoll, 2)} paid queries, ${fmt(st.narrowPerPoll, 2)} searches to resume and ${fmt(st.deferredPerPoll, 2)} days deferred on average (${st.pollsCarrying} polls carried something)`,
+	);
+	console.log(
+		`  poll time (simulated): p50 ${seconds(n.wall.p50)} s, p99 ${seconds(n.wall.p99)} s, max ${seconds(n.wall.max)} s of the ${POLL_BUDGET_MS / 1000} s budget; ${n.wall.overBudget} over it`,
+	);
+	console.log(
+		`  saved static data: ${n.state.bytes} bytes for ${n.state.window} applications in the window = ${fmt(n.state.perApp, 1)} bytes each (serialised in ${fmt(n.state.serialiseMs, 0)} ms)`,
+	);
+	console.log(`  real time of the pass: ${fmt(outcome.realMs / 60000, 1)} min`);
+}
+
+/** The trigger's polls from 2 hours before `iso` to 6 after: hour, credits, emitted, failed, carried over. */
+function pollsAround(outcome, iso) {
+	const at = Date.parse(iso);
+	return outcome.national.pollRecords
+		.filter((poll) => poll.at >= at - 2 * HOUR_MS && poll.at <= at + 6 * HOUR_MS)
+		.map(
+			(poll) =>
+				`${new Date(poll.at).toISOString().slice(5, 13)}h ${poll.credits}cr ${poll.emitted}em${poll.failed ? ' FAILED' : ''}${poll.after ? ` p${poll.after.pending}/n${poll.after.narrow}/d${poll.after.deferred}` : ''}`,
+		)
+		.join(', ');
+}
+
+function printNationalTargets(outcomes) {
+	const rows = [];
+	for (const { pass, results, national: n } of outcomes) {
+		const s = results.get('our trigger');
+		rows.push([
+			`${pass.label}: 0 missed, 0 duplicated, 0 emitted that existed at activation`,
+			`missed ${s.missed}, duplicated ${s.duplicated}, existed ${n.existedAtActivation}`,
+			s.missed === 0 && s.duplicated === 0 && n.existedAtActivation === 0,
+		]);
+		const lostApart = pass.faultRate ? ' (lost-answer re-payments apart)' : '';
+		const steady = pass.faultRate ? n.steady.perAppExclLost : n.steady.perApp;
+		rows.push([
+			`${pass.label}: steady credits per new application <= ${NATIONAL_TARGETS.credits}${lostApart}`,
+			`${fmt(steady, 3)}${pass.faultRate ? ` (${fmt(n.steady.perApp, 3)} with them)` : ''}`,
+			steady <= NATIONAL_TARGETS.credits,
+		]);
+		const activation = pass.faultRate ? n.activation.perAppExclLost : n.activation.perApp;
+		rows.push([
+			`${pass.label}: activation credits per application in the window <= ${NATIONAL_TARGETS.activationCredits}${lostApart}`,
+			`${fmt(activation, 3)}${pass.faultRate ? ` (${fmt(n.activation.perApp, 3)} with them)` : ''}`,
+			activation <= NATIONAL_TARGETS.activationCredits,
+		]);
+		if (!pass.faultRate)
+			rows.push([`${pass.label}: 0 failed polls`, String(n.failedPolls), n.failedPolls === 0]);
+		rows.push([
+			`${pass.label}: every poll within the budget, p99 <= ${NATIONAL_TARGETS.pollP99Share * 100}% of it`,
+			`p99 ${seconds(n.wall.p99)} s, max ${seconds(n.wall.max)} s`,
+			n.wall.max <= POLL_BUDGET_MS && n.wall.p99 <= NATIONAL_TARGETS.pollP99Share * POLL_BUDGET_MS,
+		]);
+		rows.push([
+			`${pass.label}: saved static data <= ${NATIONAL_TARGETS.stateBytesPerApplication} bytes per application in the window`,
+			fmt(n.state.perApp, 1),
+			n.state.perApp <= NATIONAL_TARGETS.stateBytesPerApplication,
+		]);
+	}
+	printTargetRows(rows);
+}
+
+function printTargetRows(rows) {
+	const labelWidth = Math.max(...rows.map(([label]) => label.length));
+	const figureWidth = Math.max(...rows.map(([, figure]) => figure.length));
+	console.log('\n== targets ==');
+	for (const [label, figure, met] of rows) {
+		console.log(
+			`target ${label.padEnd(labelWidth)} : figure ${figure.padEnd(figureWidth)} ${met ? 'met' : 'NOT met'}`,
+		);
+	}
 }
 
 function printTargets(outcomes) {
@@ -570,18 +884,18 @@ function printTargets(outcomes) {
 			]);
 		}
 	}
-	const labelWidth = Math.max(...rows.map(([label]) => label.length));
-	const figureWidth = Math.max(...rows.map(([, figure]) => figure.length));
-	console.log('\n== targets ==');
-	for (const [label, figure, met] of rows) {
-		console.log(
-			`target ${label.padEnd(labelWidth)} : figure ${figure.padEnd(figureWidth)} ${met ? 'met' : 'NOT met'}`,
-		);
-	}
+	printTargetRows(rows);
 }
+
+/** Counted and reported (a rejection nobody handles would end a plain Node process; n8n logs it). */
+const unhandled = { count: 0, first: undefined };
 
 async function main() {
 	const options = readOptions();
+	process.on('unhandledRejection', (reason) => {
+		unhandled.count++;
+		if (!unhandled.first) unhandled.first = String(reason?.message ?? reason).slice(0, 200);
+	});
 	const clock = createSimClock(Date.now()).install();
 	// The gate of the pass in progress; the simulated sleep waits in it.
 	let current;
@@ -622,7 +936,11 @@ async function main() {
 			});
 
 		const outcomes = [];
+		const only = process.argv.includes('--only')
+			? String(process.argv[process.argv.indexOf('--only') + 1]).split(',')
+			: undefined;
 		for (const pass of passes) {
+			if (only && !only.includes(pass.id)) continue;
 			const outcome = await runPass(env, pass);
 			if (!outcomes.length) {
 				const { feed } = outcome;
@@ -630,14 +948,23 @@ async function main() {
 					feed.filter(
 						(a) => Date.parse(a.published_at) - Date.parse(`${a.validated}T00:00:00Z`) >= DAY_MS,
 					).length / feed.length;
-				console.log(
-					`feed: ${feed.length} applications of ${options.authorities} authorities over ${options.days + 25} validated days, ${(lateShare * 100).toFixed(0)}% published 1+ days late, ${feed.filter((a) => !a.postcode).length} without postcode; ${options.days} simulated days, hourly polls; watching authorities ${WATCHED.join(',')} (leeds, sheffield busy; bromsgrove, chichester quieter); look-back ${options.lookbackDays} days; Max Credits per Poll ${options.maxCredits}; poll budget ${POLL_BUDGET_MS / 1000} s`,
-				);
+				if (options.national)
+					console.log(
+						`national feed (seed ${options.seed}): ${feed.length} applications of ${new Set(feed.map((a) => a.lpa_id)).size} authorities over ${options.days + NATIONAL_FEED_LEAD_DAYS} validated days, ${(lateShare * 100).toFixed(0)}% published 1+ days late, ${feed.filter((a) => !a.postcode).length} without postcode; ${options.days} simulated days, hourly polls, steady state from day ${options.steadyFromDay}; the trigger at version 2 with no filters; look-back ${options.lookbackDays} days; Max Credits per Poll ${options.maxCredits}; poll budget ${POLL_BUDGET_MS / 1000} s`,
+					);
+				else
+					console.log(
+						`feed: ${feed.length} applications of ${options.authorities} authorities over ${options.days + 25} validated days, ${(lateShare * 100).toFixed(0)}% published 1+ days late, ${feed.filter((a) => !a.postcode).length} without postcode; ${options.days} simulated days, hourly polls; watching authorities ${WATCHED.join(',')} (leeds, sheffield busy; bromsgrove, chichester quieter); look-back ${options.lookbackDays} days; Max Credits per Poll ${options.maxCredits}; poll budget ${POLL_BUDGET_MS / 1000} s`,
+					);
 			}
 			printPass(outcome, options);
 			outcomes.push(outcome);
 		}
-		printTargets(outcomes);
+		if (options.national) printNationalTargets(outcomes);
+		else printTargets(outcomes);
+		console.log(
+			`unhandled promise rejections: ${unhandled.count}${unhandled.first ? ` (first: ${unhandled.first})` : ''}`,
+		);
 	} finally {
 		if (sandbox) await sandbox.close();
 		restoreSleep();

@@ -4,7 +4,8 @@
  * service charges, this charges; what api-facts.md decides it refuses, this refuses.
  *
  * Not part of the real API: the payment page `/pay/:token` (the stand-in for Stripe) and the control API
- * under `/_sandbox/` (clock, credits, charges and request logs, added applications, injected faults).
+ * under `/_sandbox/` (clock, credits, charges and request logs, added applications and authorities,
+ * injected faults).
  */
 'use strict';
 
@@ -85,6 +86,9 @@ async function startPlanningSandbox({
 
 	function reset({ seed: newSeed } = {}) {
 		if (newSeed !== undefined) initial.seed = newSeed;
+		// The seed's authorities; a benchmark of the whole country adds the others (addAuthorities).
+		state.authorities = [...AUTHORITIES];
+		state.authorityById = new Map(state.authorities.map((authority) => [authority.id, authority]));
 		const nowMs = Date.parse(initial.now);
 		const { postcodes, applications } = generateSeedData({ seed: initial.seed, nowMs });
 		state.postcodes = postcodes;
@@ -145,6 +149,27 @@ async function startPlanningSandbox({
 		return [...lpaIds].map((id) => state.byAuthority.get(id) || []);
 	}
 
+	/**
+	 * The part of a list in the API's order validated from `from` to `to` (either may be absent), found
+	 * by bisection: a national benchmark counts single days among a hundred thousand applications.
+	 */
+	function withinDates(list, from, to) {
+		const firstAtOrAfter = (day, strictlyAfter) => {
+			let low = 0;
+			let high = list.length;
+			while (low < high) {
+				const middle = (low + high) >>> 1;
+				const validated = list[middle].validated;
+				if (validated < day || (strictlyAfter && validated === day)) low = middle + 1;
+				else high = middle;
+			}
+			return low;
+		};
+		const start = from ? firstAtOrAfter(from, false) : 0;
+		const end = to ? firstAtOrAfter(to, true) : list.length;
+		return start === 0 && end === list.length ? list : list.slice(start, Math.max(start, end));
+	}
+
 	/** The applications published by now, in the order they were added. */
 	function visibleApplications() {
 		const cutoff = nowMs();
@@ -154,7 +179,7 @@ async function startPlanningSandbox({
 	function addApplications(list) {
 		const added = [];
 		for (const input of list) {
-			const authority = AUTHORITIES.find((candidate) => candidate.id === String(input.lpa_id));
+			const authority = state.authorityById.get(String(input.lpa_id));
 			if (!authority) throw new Error(`Unknown lpa_id ${input.lpa_id}`);
 			if (!isIsoDate(String(input.validated)))
 				throw new Error(`validated must be yyyy-mm-dd, got ${input.validated}`);
@@ -207,6 +232,34 @@ async function startPlanningSandbox({
 		return added;
 	}
 
+	/**
+	 * More authorities than the seed's (the real API lists about 400): `{ id, name, town? }`, ids
+	 * numeric and new. Their applications are added with addApplications; a reset removes them again.
+	 */
+	function addAuthorities(list) {
+		const added = [];
+		for (const input of list) {
+			const id = String(input.id);
+			if (!/^\d+$/.test(id)) throw new Error(`LPA ids are numbers, got ${input.id}`);
+			if (state.authorityById.has(id)) throw new Error(`lpa_id ${id} exists already`);
+			const name = String(input.name || `authority-${id}`);
+			if (!/^[a-z0-9-]+$/.test(name))
+				throw new Error(`An authority's name is lower case with hyphens, got ${input.name}`);
+			const authority = {
+				id,
+				name,
+				town: String(input.town || name),
+				host: `planning.${name}.gov.uk`,
+				districts: [],
+			};
+			state.authorities.push(authority);
+			state.authorityById.set(id, authority);
+			added.push({ id, name });
+		}
+		state.authorities.sort((a, b) => Number(a.id) - Number(b.id));
+		return added;
+	}
+
 	function setCredits(key, credits) {
 		const account = state.keys.get(key) || { email: 'sandbox@example.org', credits: 0 };
 		account.credits = Number(credits);
@@ -242,8 +295,7 @@ async function startPlanningSandbox({
 			for (const id of ids) {
 				if (!/^\d+$/.test(id))
 					return { error: `Invalid lpa_id "${id}": LPA ids are numbers (see /lpas)` };
-				if (!AUTHORITIES.some((authority) => authority.id === id))
-					return { error: `Unknown lpa_id ${id} (see /lpas)` };
+				if (!state.authorityById.has(id)) return { error: `Unknown lpa_id ${id} (see /lpas)` };
 			}
 			filter.lpaIds = new Set(ids);
 		}
@@ -317,7 +369,7 @@ async function startPlanningSandbox({
 		if (parsed.error) return { status: 400, body: errorResponse(parsed.error) };
 		const cutoff = nowMs();
 		const picked = candidateLists(parsed.filter.lpaIds).map((list) =>
-			list.filter(
+			withinDates(list, parsed.filter.date_from, parsed.filter.date_to).filter(
 				(application) =>
 					matches(application, parsed.filter) && publicationMs(application) <= cutoff,
 			),
@@ -441,7 +493,7 @@ async function startPlanningSandbox({
 				const counts = new Map();
 				for (const application of visible)
 					counts.set(application.lpa_id, (counts.get(application.lpa_id) || 0) + 1);
-				const data = AUTHORITIES.map((authority) => ({
+				const data = state.authorities.map((authority) => ({
 					id: authority.id,
 					name: authority.name,
 					application_count: String(counts.get(authority.id) || 0),
@@ -501,8 +553,9 @@ async function startPlanningSandbox({
 		clearFaults: () => {
 			faults.clear();
 		},
+		addAuthorities: (list) => addAuthorities(list),
 		lpas: () =>
-			AUTHORITIES.map((authority) => ({
+			state.authorities.map((authority) => ({
 				id: authority.id,
 				name: authority.name,
 				postcodes: [...state.postcodes.values()]
@@ -561,6 +614,8 @@ async function startPlanningSandbox({
 		if (route === 'POST /_sandbox/faults')
 			return send(200, (control.injectFault(body), { ok: true }));
 		if (route === 'GET /_sandbox/lpas') return send(200, control.lpas());
+		if (route === 'POST /_sandbox/authorities')
+			return send(200, control.addAuthorities(body.authorities || []));
 		return send(404, { error: `Unknown control route ${route}` });
 	}
 

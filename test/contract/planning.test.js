@@ -962,6 +962,40 @@ describe('control API over HTTP (/_sandbox/)', () => {
 		).not.toContain(keyval);
 	});
 
+	test('authorities beyond the seed: listed in id order, searchable, refused when malformed or known; a reset removes them', async () => {
+		const added = await controlHttp('POST', '/authorities', {
+			authorities: [{ id: '390', name: 'authority-390' }, { id: 17 }],
+		});
+		expect(added.status).toBe(200);
+		expect(added.json).toEqual([
+			{ id: '390', name: 'authority-390' },
+			{ id: '17', name: 'authority-17' },
+		]);
+		const ids = (await api('/lpas')).json.response.data.map((lpa) => lpa.id);
+		expect(ids).toEqual(expect.arrayContaining(['17', '390']));
+		expect(ids).toEqual([...ids].sort((a, b) => Number(a) - Number(b)));
+		const [app] = await control.addApplications([
+			{ lpa_id: '390', validated: '2026-11-19', published_at: '2026-11-19T10:00:00Z' },
+		]);
+		const key = await richKey();
+		const found = await searchData(key, {
+			lpa_id: '390,17',
+			date_from: '2026-11-19',
+			date_to: '2026-11-19',
+		});
+		expect(found.map((entry) => [entry.keyval, entry.lpa_name])).toEqual([
+			[app.keyval, 'authority-390'],
+		]);
+		expect(() => control.addAuthorities([{ id: '390' }])).toThrow('lpa_id 390 exists already');
+		expect(() => control.addAuthorities([{ id: 'x1' }])).toThrow('LPA ids are numbers');
+		expect(() => control.addAuthorities([{ id: '391', name: 'Not Lower' }])).toThrow('lower case');
+		await control.reset();
+		expect((await api('/lpas')).json.response.data.map((lpa) => lpa.id)).not.toContain('390');
+		const refused = await api('/search', { key: DEMO_KEY, lpa_id: '390', return_data: 0 });
+		expect(refused.status).toBe(400);
+		expect(refused.json.response.message).toBe('Unknown lpa_id 390 (see /lpas)');
+	});
+
 	test('reset restores keys, credits, logs and the clock', async () => {
 		const key = (await api('/generatekey', { email: 'x@example.org' })).json.response.key;
 		await control.setCredits(DEMO_KEY, 7);

@@ -231,6 +231,32 @@ describe('planPoll', () => {
 		expect(retry.stats.failures).toBe(0);
 	});
 
+	test('an application published into a day that carries a paid query over, whose own paid query fails too, waits in the state for the next poll', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const activated = (await poll(api, undefined)).state;
+		const day = shiftDay(api.today, -1);
+		api.add([{ lpa_id: '1', validated: day, postcode: 'N1 9XX' }]);
+		api.failOn('fetch');
+		const first = await poll(api, activated);
+		expect(first.emitted).toEqual([]);
+		expect(first.state.days[day].pending.count).toBe(19);
+		// Published after that poll: the day's count moved, so its search starts afresh.
+		api.add([{ lpa_id: '2', validated: day, postcode: 'E1 6XX' }]);
+		api.failOn('fetch', 5);
+		const second = await poll(api, first.state);
+		api.failOn('fetch', 0);
+		expect(second.emitted).toEqual([]);
+		expect(second.stats.failures).toBeGreaterThan(0);
+		// Nothing moved past either application, and neither is taken for an unresolved one.
+		expect(second.state.days[day].count).toBe(18);
+		expect(second.state.unresolved).toBe(0);
+		const third = await poll(api, second.state);
+		expect(third.emitted.map((app) => app.postcode).sort()).toEqual(['E1 6XX', 'N1 9XX']);
+		expect(third.state.days[day].count).toBe(20);
+		expect((await poll(api, third.state)).emitted).toEqual([]);
+	});
+
 	test('after one paid request fails the others of the poll still go ahead', async () => {
 		const api = memoryApi();
 		seedDays(api, 31);

@@ -56,6 +56,20 @@ type ErrorLink = {
 	cause?: unknown;
 };
 
+/** The first defined value `pick` finds along an error and its causes (HTTP clients wrap the real one). */
+export function firstInCauses<T>(
+	error: unknown,
+	pick: (link: ErrorLink) => T | undefined,
+): T | undefined {
+	let current = error as ErrorLink | undefined;
+	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
+		const found = pick(current);
+		if (found !== undefined) return found;
+		current = current.cause as ErrorLink | undefined;
+	}
+	return undefined;
+}
+
 /**
  * The status of an answer whose body was cut off in transfer, read from the HTTP client's error, or
  * undefined when the error is something else. n8n's client (axios) reports a connection closed before the
@@ -63,17 +77,13 @@ type ErrorLink = {
  * code, although it is a transport accident as much as a dropped connection.
  */
 export function cutOffStatus(error: unknown): number | undefined {
-	let current = error as ErrorLink | undefined;
-	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
-		const message = typeof current.message === 'string' ? current.message : '';
+	return firstInCauses(error, (link) => {
+		const message = typeof link.message === 'string' ? link.message : '';
 		const aborted =
 			/^stream has been aborted$/i.test(message) ||
-			(current.code === 'ERR_BAD_RESPONSE' && /aborted/i.test(message));
-		if (aborted) {
-			const status = Number(current.response?.status);
-			return Number.isInteger(status) && status >= 200 && status < 600 ? status : 200;
-		}
-		current = current.cause as ErrorLink | undefined;
-	}
-	return undefined;
+			(link.code === 'ERR_BAD_RESPONSE' && /aborted/i.test(message));
+		if (!aborted) return undefined;
+		const status = Number(link.response?.status);
+		return Number.isInteger(status) && status >= 200 && status < 600 ? status : 200;
+	});
 }

@@ -24,7 +24,7 @@ import {
 import { conditionalHeaders, errorBody, parseJson, type Validators } from './answer';
 import { callDeadline, declaredLength, downloadDeadline } from './deadline';
 import type { Explained, FailureReport } from './describe';
-import { cutOffStatus, type CallFailure } from './failure';
+import { cutOffStatus, firstInCauses, type CallFailure } from './failure';
 import { decideRetry, outcomeUnknown, parseRetryAfter, type RetryPolicy } from './policy';
 import { scrubText } from './scrub';
 
@@ -191,14 +191,11 @@ function bodyText(body: unknown): string {
 
 /** Node's network error code (ECONNRESET, ...) from an error chain, without keeping the error. */
 function networkCode(error: unknown): string | undefined {
-	let current = error as Record<string, unknown> | undefined;
-	for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
-		const code = current.code;
-		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_'))
-			return code;
-		current = current.cause as Record<string, unknown> | undefined;
-	}
-	return undefined;
+	return firstInCauses(error, ({ code }) =>
+		typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_')
+			? code
+			: undefined,
+	);
 }
 
 function errorDetail(error: unknown): string {

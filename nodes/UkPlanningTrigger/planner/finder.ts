@@ -22,6 +22,7 @@ import {
 	narrowingRounds,
 	payWholeWhenUnfinished,
 	worthPayingWhole,
+	type SliceCost,
 } from './costModel';
 import {
 	partKey,
@@ -235,19 +236,23 @@ export class ChangeFinder {
 	 * whole when the cost model says so (a day left over before, a bounded waste); otherwise it waits for
 	 * the next poll, and what its sibling branches located is paid for meanwhile.
 	 */
-	private unfinished(
-		slice: Slice,
-		cost: { count: number; seen: number; maxCredits: number },
-		ds: DayState,
-		error: unknown,
-	): Plan[] {
+	private unfinished(slice: Slice, cost: SliceCost, ds: DayState, error: unknown): Plan[] {
 		if (!(error instanceof OutOfTime)) this.run.failed(error);
+		return this.payWholeOrLeave(slice, cost, ds, []);
+	}
+
+	/**
+	 * A slice whose search did not finish and located nothing inside it: paid for whole when the cost
+	 * model says so (then nothing narrower is, so nothing is paid twice), or else left for the next poll
+	 * with `located` (what its branches located, paid for meanwhile).
+	 */
+	private payWholeOrLeave(slice: Slice, cost: SliceCost, ds: DayState, located: Plan[]): Plan[] {
 		if (payWholeWhenUnfinished({ ...cost, leftOverPolls: ds.deferred ?? 0 })) {
 			this.deferredDays.add(slice.day);
 			return [this.plan(slice, cost.count)];
 		}
 		this.leaveForNextPoll(slice, cost.count);
-		return [];
+		return located;
 	}
 
 	private async narrow(
@@ -352,10 +357,7 @@ export class ChangeFinder {
 				seen: seen.length,
 				maxCredits: this.run.cfg.maxCredits,
 			};
-			if (found === 0 && payWholeWhenUnfinished({ ...cost, leftOverPolls: ds.deferred ?? 0 })) {
-				this.deferredDays.add(slice.day);
-				return [this.plan(slice, cost.count)];
-			}
+			if (found === 0) return this.payWholeOrLeave(slice, cost, ds, plans);
 			// The slice is resumed next poll; what was located inside it and not paid for by then is
 			// located again there (not kept apart, so that it is not paid for twice).
 			this.leaveForNextPoll(slice, cost.count);

@@ -210,16 +210,40 @@ describe('planPoll', () => {
 		expect((await poll(api, a.state)).emitted).toEqual([]);
 	});
 
-	test('a failed paid request leaves its application to the next poll; a failed first count fails the poll; the given state is never mutated', async () => {
+	test('a paid request that fails once is sent again in the same poll, after the others', async () => {
+		const api = memoryApi();
+		seedDays(api, 31);
+		const state = (await poll(api, undefined)).state;
+		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -1), postcode: 'N1 9XX' }]);
+		api.add([{ lpa_id: '2', validated: shiftDay(api.today, -9), postcode: 'E1 6XX' }]);
+		const fetched = [];
+		const original = api.fetch;
+		api.fetch = async (query) => {
+			fetched.push(JSON.stringify(query));
+			if (fetched.length === 1) throw new Error('the answer was lost');
+			return await original(query);
+		};
+		const result = await poll(api, state);
+		expect(result.emitted.map((app) => app.postcode).sort()).toEqual(['E1 6XX', 'N1 9XX']);
+		expect(result.stats.failures).toBe(1);
+		expect(result.stats.carriedOver).toBe(0);
+		// The failed query went again only after the other one.
+		expect(fetched).toEqual([fetched[0], fetched[1], fetched[0]]);
+		expect(fetched[0]).not.toBe(fetched[1]);
+		api.fetch = original;
+		expect((await poll(api, result.state)).emitted).toEqual([]);
+	});
+
+	test('a paid request that fails again leaves its application to the next poll; a failed first count fails the poll; the given state is never mutated', async () => {
 		const api = memoryApi();
 		seedDays(api, 31);
 		const state = (await poll(api, undefined)).state;
 		const frozen = JSON.stringify(state);
 		api.add([{ lpa_id: '1', validated: shiftDay(api.today, -1), postcode: 'N1 9XX' }]);
-		api.failOn('fetch');
+		api.failOn('fetch', 2);
 		const failed = await poll(api, state);
 		expect(failed.emitted).toEqual([]);
-		expect(failed.stats.failures).toBe(1);
+		expect(failed.stats.failures).toBe(2);
 		expect(failed.failure.message).toBe('HTTP 503');
 		// Its day did not move past the application: the next poll finds it again.
 		expect(failed.state.days[shiftDay(api.today, -1)].count).toBe(18);
@@ -237,7 +261,7 @@ describe('planPoll', () => {
 		const activated = (await poll(api, undefined)).state;
 		const day = shiftDay(api.today, -1);
 		api.add([{ lpa_id: '1', validated: day, postcode: 'N1 9XX' }]);
-		api.failOn('fetch');
+		api.failOn('fetch', 2);
 		const first = await poll(api, activated);
 		expect(first.emitted).toEqual([]);
 		expect(first.state.days[day].pending.count).toBe(19);
@@ -266,14 +290,16 @@ describe('planPoll', () => {
 			return api.apps[api.apps.length - 1].keyval;
 		});
 		const original = api.fetch;
-		let calls = 0;
+		let failing;
 		api.fetch = async (q) => {
-			if (++calls === 1) throw new Error('socket hang up');
+			// The first query fails, and so does its second sending.
+			failing ??= JSON.stringify(q);
+			if (JSON.stringify(q) === failing) throw new Error('socket hang up');
 			return original(q);
 		};
 		const partial = await poll(api, state);
 		expect(partial.emitted).toHaveLength(2);
-		expect(partial.stats.failures).toBe(1);
+		expect(partial.stats.failures).toBe(2);
 		api.fetch = original;
 		const rest = await poll(api, partial.state);
 		expect([...partial.emitted, ...rest.emitted].map((a) => a.keyval).sort()).toEqual(added.sort());
@@ -287,8 +313,11 @@ describe('planPoll', () => {
 		api.add([{ lpa_id: '2', validated: shiftDay(api.today, -9), postcode: 'E1 6XX' }]);
 		const original = api.fetch;
 		let calls = 0;
+		let failing;
 		api.fetch = async (q) => {
-			if (++calls === 2) throw new Error('socket hang up');
+			// The second query fails, and so does its second sending.
+			if (++calls === 2) failing = JSON.stringify(q);
+			if (JSON.stringify(q) === failing) throw new Error('socket hang up');
 			return original(q);
 		};
 		const partial = await poll(api, state);

@@ -1,7 +1,8 @@
 /**
  * Paying for plans within Max Credits per Poll and the poll budget, and writing what was fetched into the
- * state: the only place where the state learns applications. A failed paid request leaves its part to
- * the next poll (its day's count is not moved past it) and the other plans go on.
+ * state: the only place where the state learns applications. A failed paid request is sent once more
+ * after the others; failing again, it leaves its part to the next poll (its day's count is not moved
+ * past it). The other plans go on either way.
  */
 import { isWithoutPostcode, partOf, partOfEntry, seenInfo, splitInfo } from './slices';
 import type { RawApplication } from '../../UkPlanning/domain/search';
@@ -55,14 +56,31 @@ export class Payer {
 	 * Pays for the plans in order; returns whether each was paid for. Up to PAID_IN_FLIGHT fetches run at
 	 * once (each costs the API's latency), their cost reserved against the cap while in flight; answers
 	 * are applied in the plans' order, so a poll run twice writes the same state.
+	 *
+	 * A failed paid request is sent once more after the others, within the cap and the budget. The next
+	 * poll would pay for it just the same, but a poll interval later: its applications would wait that
+	 * long, and a day still being learned would by then hold publications that cannot be told from what
+	 * existed at activation.
 	 */
 	async pay(plans: Plan[]): Promise<boolean[]> {
 		const paid = plans.map(() => false);
+		const failed = await this.payRound(
+			plans,
+			plans.map((_plan, index) => index),
+			paid,
+		);
+		for (const index of await this.payRound(plans, failed, paid)) this.carry(plans[index]);
+		return paid;
+	}
+
+	/** Pays for `plans[indexes]`; returns the indexes whose request failed (the others are paid or carried). */
+	private async payRound(plans: Plan[], indexes: number[], paid: boolean[]): Promise<number[]> {
+		const failed: number[] = [];
 		let next = 0;
-		while (next < plans.length) {
+		while (next < indexes.length) {
 			const batch: Array<{ index: number; answer: Promise<FetchOutcome> }> = [];
-			while (next < plans.length && batch.length < PAID_IN_FLIGHT) {
-				const index = next++;
+			while (next < indexes.length && batch.length < PAID_IN_FLIGHT) {
+				const index = indexes[next++];
 				const plan = plans[index];
 				if (!this.mayPay(plan.cost)) {
 					this.carry(plan);
@@ -80,12 +98,12 @@ export class Payer {
 				const plan = plans[index];
 				const outcome = await answer;
 				if ('failure' in outcome) {
-					// Charged or not, nothing of it reached the state: the next poll finds it again. An
-					// answer lost after the API charged for it still counts against the cap (its reserved
-					// cost stays spent): it may have been spent.
+					// Charged or not, nothing of it reached the state. An answer lost after the API charged
+					// for it still counts against the cap (its reserved cost stays spent): it may have been
+					// spent.
 					this.failuresInARow++;
 					this.run.failed(outcome.failure);
-					this.carry(plan);
+					failed.push(index);
 					continue;
 				}
 				this.failuresInARow = 0;
@@ -97,7 +115,7 @@ export class Payer {
 				paid[index] = true;
 			}
 		}
-		return paid;
+		return failed;
 	}
 
 	private emit(app: PlannerApplication) {

@@ -657,6 +657,8 @@ describe('findTestApplication', () => {
 			'The test event spent 1 credit(s) (at most 5) and 9 free count(s), and moved no state. ' +
 				'Activation learns the 450 application(s) now in the 30-day window without emitting them: ' +
 				'about 450 credits over 3 poll(s) at Max Credits per Poll 200. ' +
+				'Meanwhile an application published into a day not learned yet, in an authority that already had one that day, ' +
+				'cannot be told from an old one and is not emitted: Max Credits per Poll of 450 or more for the first poll learns the window at once. ' +
 				// 450 / 31 a day; daily: 14.5 × 6 × 12 / 12 × 0.3 s = 26 s of the 150 s the search may take.
 				'Poll interval: every day or more often (about 15 new application(s) a day, 300 ms a count measured now: ' +
 				"the busiest poll's search then takes about 26 s of the 300 s poll budget). More often costs the same credits and more free counts.",
@@ -674,6 +676,8 @@ describe('findTestApplication', () => {
 		expect(national).toContain(
 			'Poll interval: every hour or more often (about 1123 new application(s) a day',
 		);
+		// Learned in one poll: no blind spot to warn of.
+		expect(national).not.toContain('cannot be told');
 		const tooMuch = testEventReport(
 			{
 				creditsSpent: 0,

@@ -155,10 +155,16 @@ export function testEventReport(
 		advice.minutes === undefined
 			? `At about ${perDay} new application(s) a day and ${Math.round(test.msPerCount)} ms a count, no poll interval lets the busiest poll locate them within its budget: narrow the filters.`
 			: `Poll interval: ${describeInterval(advice.minutes)} or more often (about ${perDay} new application(s) a day, ${Math.round(test.msPerCount)} ms a count measured now: the busiest poll's search then takes about ${Math.round(advice.busiestPollSeconds)} s of the ${Math.round(settings.budgetMs / 1000)} s poll budget). More often costs the same credits and more free counts.`;
+	// Learning over several polls has a blind spot that only a higher cap avoids (see the README).
+	const overSeveralPolls =
+		test.activation.polls > 1
+			? `Meanwhile an application published into a day not learned yet, in an authority that already had one that day, cannot be told from an old one and is not emitted: Max Credits per Poll of ${test.activation.credits} or more for the first poll learns the window at once. `
+			: '';
 	return (
 		`The test event spent ${test.creditsSpent} credit(s) (at most ${settings.creditCap}) and ${test.freeRequests} free count(s), and moved no state. ` +
 		`Activation learns the ${test.windowCount} application(s) now in the ${settings.lookbackDays}-day window without emitting them: ` +
 		`about ${test.activation.credits} credits over ${test.activation.polls} poll(s) at Max Credits per Poll ${settings.maxCredits}. ` +
+		overSeveralPolls +
 		interval
 	);
 }

@@ -88,6 +88,11 @@ export class UkPlanningTrigger implements INodeType {
 				`UK Planning Trigger: ${stats.failures} request(s) failed after their retries; their part is carried over to the next poll (${stats.emitted} new application(s) delivered now): ${stats.partialError}`,
 			);
 		}
+		if (stats.resent > 0) {
+			this.logger.warn(
+				`UK Planning Trigger: ${stats.resent} paid request(s) failed and were answered when sent again in this poll; credits may have been charged for the lost answer(s) too (check Account → Get Credits): ${stats.resentError}`,
+			);
+		}
 		if (result.stats.credits > config.maxCredits) {
 			// A query no narrower one can replace costs more than the cap; never silently.
 			this.logger.warn(

@@ -373,10 +373,11 @@ describe('UK Planning Trigger', () => {
 		const cases = [
 			// The third column is the host's poll budget (undefined: none given). Every row has it, since jest
 			// takes a callback with more parameters than the row has values for one that waits for done().
-			['dropped connection', { drop: true }, undefined],
-			// Not repeated: a gateway's 502 may come after the API ran and charged (it does here).
-			['a 502 after the API ran the search', { status: 502, afterRun: true }, undefined],
-			['a 503 without Retry-After', { status: 503 }, undefined],
+			// Twice: the planner sends a failed paid request once more in the same poll.
+			['dropped connection', { drop: true, times: 2 }, undefined],
+			// Not repeated by the transport: a gateway's 502 may come after the API ran and charged (it does here).
+			['a 502 after the API ran the search', { status: 502, afterRun: true, times: 2 }, undefined],
+			['a 503 without Retry-After', { status: 503, times: 2 }, undefined],
 			// The host's poll budget is 2 s and the answer comes after 4 s (the API charges all the same).
 			['timeout: no answer within the poll budget', { delayMs: 4000 }, 2000],
 		];
@@ -388,8 +389,12 @@ describe('UK Planning Trigger', () => {
 				address: 'Fault Lane',
 			});
 			const before = JSON.stringify(staticData);
+			await sandbox.control.clearLogs();
 			await sandbox.control.injectFault({ path: '/search', returnData: '1', times: 1, ...fault });
 			const failed = await poll(parameters(watched), staticData, 'trigger', pollBudgetMs);
+			// Sent once more in the poll, unless its budget is spent.
+			const paid = (await searchRequests()).filter((entry) => entry.query.return_data === '1');
+			expect(paid).toHaveLength(fault.delayMs ? 1 : 2);
 			expect(failed.error).toBeDefined();
 			expect(failed.error.constructor.name).toMatch(/NodeApiError|NodeOperationError/);
 			expect(JSON.stringify(failed.staticData)).toBe(before);
@@ -467,6 +472,53 @@ describe('UK Planning Trigger', () => {
 			const [first, second] = await searchRequests();
 			expect(first.query.return_data).toBe('0');
 			expect(second.query).toEqual(first.query);
+		});
+
+		test('a paid search whose answer was lost after the charge is sent once more in the same poll: delivered now, and the log says credits may have been charged twice', async () => {
+			const watched = lpaIds.slice(0, 1);
+			const { staticData, added } = await activeWithOneNew({
+				daysAgo: 4,
+				postcode: 'N1 9ZW',
+				address: 'Second Lane',
+			});
+			await sandbox.control.clearLogs();
+			const chargesBefore = (await sandbox.control.charges(KEY)).length;
+			// The API runs the paid search and charges for it; a gateway's 502 comes back instead.
+			await sandbox.control.injectFault({
+				path: '/search',
+				returnData: '1',
+				status: 502,
+				afterRun: true,
+				times: 1,
+			});
+			const warn = jest.spyOn(n8nLogger(), 'warn');
+			try {
+				const result = await poll(parameters(watched), staticData);
+				expect(result.error).toBeUndefined();
+				expect(keyvalsOf(result.output)).toEqual([String(added.keyval)]);
+				const paid = (await searchRequests()).filter((r) => r.query.return_data === '1');
+				expect(paid).toHaveLength(2);
+				expect(paid[1].query).toEqual(paid[0].query);
+				// Both sendings were charged alike: the lost answer's credits are real.
+				const charges = (await sandbox.control.charges(KEY)).slice(chargesBefore);
+				expect(charges).toHaveLength(2);
+				expect(Number(charges[0].consumed)).toBeGreaterThanOrEqual(1);
+				expect(charges[1].consumed).toBe(charges[0].consumed);
+				const messages = warn.mock.calls.map(([message]) => message);
+				expect(messages).toContainEqual(
+					expect.stringMatching(
+						/^UK Planning Trigger: 1 paid request\(s\) failed and were answered when sent again in this poll; credits may have been charged for the lost answer\(s\) too \(check Account → Get Credits\): The Planning API had a server error \(HTTP 502\)/,
+					),
+				);
+				// Nothing was left to the next poll, so nothing says so.
+				expect(messages.filter((message) => /carried over to the next poll/.test(message))).toEqual(
+					[],
+				);
+				expect(messages.join('\n')).not.toContain(KEY);
+				expect(keyvalsOf((await poll(parameters(watched), result.staticData)).output)).toEqual([]);
+			} finally {
+				warn.mockRestore();
+			}
 		});
 	});
 

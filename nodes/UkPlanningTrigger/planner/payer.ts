@@ -64,25 +64,44 @@ export class Payer {
 	 */
 	async pay(plans: Plan[]): Promise<boolean[]> {
 		const paid = plans.map(() => false);
-		const failed = await this.payRound(
+		const failedOnce = await this.payRound(
 			plans,
 			plans.map((_plan, index) => index),
 			paid,
 		);
-		for (const index of await this.payRound(plans, failed, paid)) this.carry(plans[index]);
+		const failedTwice = await this.payRound(plans, [...failedOnce.keys()], paid, true);
+		for (const [index, failure] of failedOnce) {
+			if (paid[index]) {
+				this.run.stats.resent++;
+				this.run.stats.resentError ??= (failure as Error)?.message ?? String(failure);
+				continue;
+			}
+			// Failed again, or not sent again (the cap, the budget, the API down): left to the next poll.
+			this.run.failed(failedTwice.get(index) ?? failure);
+			if (failedTwice.has(index)) this.carry(plans[index]);
+		}
 		return paid;
 	}
 
-	/** Pays for `plans[indexes]`; returns the indexes whose request failed (the others are paid or carried). */
-	private async payRound(plans: Plan[], indexes: number[], paid: boolean[]): Promise<number[]> {
-		const failed: number[] = [];
+	/**
+	 * Pays for `plans[indexes]`; returns the failed ones with their errors (the others are paid for, or
+	 * carried over when the cap or the budget does not let them start). A second sending needs time
+	 * left to pay even when nothing was paid for yet (a poll's first paid request may start late).
+	 */
+	private async payRound(
+		plans: Plan[],
+		indexes: number[],
+		paid: boolean[],
+		resending = false,
+	): Promise<Map<number, unknown>> {
+		const failed = new Map<number, unknown>();
 		let next = 0;
 		while (next < indexes.length) {
 			const batch: Array<{ index: number; answer: Promise<FetchOutcome> }> = [];
 			while (next < indexes.length && batch.length < PAID_IN_FLIGHT) {
 				const index = indexes[next++];
 				const plan = plans[index];
-				if (!this.mayPay(plan.cost)) {
+				if (!this.mayPay(plan.cost) || (resending && this.run.outOfTimeToPay())) {
 					this.carry(plan);
 					continue;
 				}
@@ -102,8 +121,7 @@ export class Payer {
 					// for it still counts against the cap (its reserved cost stays spent): it may have been
 					// spent.
 					this.failuresInARow++;
-					this.run.failed(outcome.failure);
-					failed.push(index);
+					failed.set(index, outcome.failure);
 					continue;
 				}
 				this.failuresInARow = 0;

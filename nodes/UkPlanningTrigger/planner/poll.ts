@@ -53,6 +53,7 @@ function newStats(): PollStats {
 		carriedOver: 0,
 		deferredDays: 0,
 		failures: 0,
+		resent: 0,
 	};
 }
 

@@ -104,6 +104,10 @@ export interface PollStats {
 	failures: number;
 	/** The first of those failures, for the log. */
 	partialError?: string;
+	/** Paid requests that failed and were answered when the planner sent them again in the same poll. */
+	resent: number;
+	/** The first of those failures, for the log: the lost answer may have been charged. */
+	resentError?: string;
 }
 
 /** What one poll shares between finding (free counts) and paying: its settings, API, state and tally. */

@@ -89,7 +89,8 @@ async function main() {
 	const days = Number(arg('days', national ? 33 : 40));
 	const seed = Number(arg('seed', 7));
 	const latencyMs = Number(arg('latency-ms', 0));
-	let faultRate = Number(arg('fault-rate', 0));
+	const faultRateArg = Number(arg('fault-rate', 0));
+	let faultRate = faultRateArg;
 	const maxCredits = Number(arg('max-credits', national ? 40000 : 200));
 	const steadyFromDay = Number(arg('steady-from-day', national ? 3 : LOOKBACK_DAYS));
 	const watchAll = arg('watch', '4') === 'all';
@@ -293,8 +294,8 @@ async function main() {
 	const polls = requests.length;
 	console.log(
 		national
-			? `planner over the national feed in memory: ${lpaIds.length} authorities, no filters, ${days} days hourly, latency ${latencyMs} ms a request, faults ${faultRate * 100}% (counts retried, paid lost), Max Credits per Poll ${maxCredits}`
-			: `planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRate * 100}%, Max Credits per Poll ${maxCredits}`,
+			? `planner over the national feed in memory: ${lpaIds.length} authorities, no filters, ${days} days hourly, latency ${latencyMs} ms a request, faults ${faultRateArg * 100}% (counts retried, paid lost), Max Credits per Poll ${maxCredits}`
+			: `planner over the feed in memory: ${watched.length} of 16 authorities watched, ${days} days hourly, latency ${latencyMs} ms a request, paid faults ${faultRateArg * 100}%, Max Credits per Poll ${maxCredits}`,
 	);
 	console.log(
 		`  ${expected.length} to deliver: missed ${missed} (unresolved ${unresolved}${missed ? `; delivered by one more poll after the end, without faults: ${deliveredByNextPoll}` : ''}), duplicated ${duplicated}, pre-existing emitted ${preExisting}, failed polls ${failedPolls} of ${polls}`,

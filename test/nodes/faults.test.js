@@ -137,6 +137,24 @@ function planningAnswers(answer) {
 	});
 }
 
+/**
+ * The free count answers `count` applications (2 unless given); the paid search is answered by
+ * `paidAnswer`.
+ */
+function paidSearchAnswers(paidAnswer, { count = 2, remaining = 50 } = {}) {
+	planningAnswers((request, response) =>
+		/return_data=0/.test(request.url)
+			? json(
+					response,
+					200,
+					envelope({ application_count: count, credits: { consumed: 0, remaining } }),
+				)
+			: paidAnswer(request, response),
+	);
+}
+const paidSearch = { resource: 'application', operation: 'search', lpaIds: ['1'] };
+const paidRequestsSeen = () => server.requests.filter((entry) => /return_data=1/.test(entry.url));
+
 /** The server closes its side when the client aborts; wait for that event rather than for a time. */
 async function closedByClient(entry) {
 	for (let tries = 0; tries < 50 && !entry.closedEarly; tries++)
@@ -435,29 +453,19 @@ describe('a body cut off in transfer', () => {
 	});
 
 	test('a paid search whose connection closes mid-body (a transfer cut off, not bad JSON) is not repeated, and says credits may have been charged', async () => {
-		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url))
-				return json(
-					response,
-					200,
-					envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }),
-				);
-			return cutOff(
+		paidSearchAnswers((request, response) =>
+			cutOff(
 				request,
 				response,
 				envelope({ application_count: 2, data: [{ keyval: 'A1' }, { keyval: 'A2' }] }),
-			);
-		});
-		const { error } = await planning({
-			resource: 'application',
-			operation: 'search',
-			lpaIds: ['1'],
-		});
+			),
+		);
+		const { error } = await planning(paidSearch);
 		expect(error.message).toMatch(
 			/^The Planning API answered GET \/v1\/search with an answer cut off/,
 		);
 		expect(error.description).toMatch(/credits may have been charged; check Account → Get Credits/);
-		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toHaveLength(1);
+		expect(paidRequestsSeen()).toHaveLength(1);
 	});
 });
 
@@ -600,21 +608,6 @@ describe('writes that may have happened say so, and are not repeated', () => {
 		expect(server.requests[0].url).not.toMatch(/key=/);
 	});
 
-	/** The free count answers 2 applications; the paid search is answered by `paidAnswer`. */
-	function paidSearchAnswers(paidAnswer) {
-		planningAnswers((request, response) =>
-			/return_data=0/.test(request.url)
-				? json(
-						response,
-						200,
-						envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }),
-					)
-				: paidAnswer(request, response),
-		);
-	}
-	const paidSearch = { resource: 'application', operation: 'search', lpaIds: ['1'] };
-	const paidRequestsSeen = () => server.requests.filter((entry) => /return_data=1/.test(entry.url));
-
 	test.each([
 		['500, JSON', (response) => json(response, 500, { error: 'internal' }), '500'],
 		['502, a gateway page', (response) => html(response, 502, '<h1>Bad Gateway</h1>'), '502'],
@@ -670,29 +663,15 @@ describe('writes that may have happened say so, and are not repeated', () => {
 	});
 
 	test('a paid search whose complete answer is truncated JSON says credits may have been charged, and is not repeated', async () => {
-		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url))
-				return json(
-					response,
-					200,
-					envelope({ application_count: 2, credits: { consumed: 0, remaining: 50 } }),
-				);
-			return json(
-				response,
-				200,
-				'{"request": {}, "response": {"status": "OK", "data": [{"keyval": "A1"',
-			);
-		});
-		const { error } = await planning({
-			resource: 'application',
-			operation: 'search',
-			lpaIds: ['1'],
-		});
+		paidSearchAnswers((_request, response) =>
+			json(response, 200, '{"request": {}, "response": {"status": "OK", "data": [{"keyval": "A1"'),
+		);
+		const { error } = await planning(paidSearch);
 		expect(error.message).toMatch(
 			/^The Planning API answered GET \/v1\/search with incomplete JSON/,
 		);
 		expect(error.description).toMatch(/credits may have been charged; check Account → Get Credits/);
-		expect(server.requests.filter((entry) => /return_data=1/.test(entry.url))).toHaveLength(1);
+		expect(paidRequestsSeen()).toHaveLength(1);
 	});
 });
 
@@ -705,23 +684,19 @@ describe('output data is exactly what the API returned', () => {
 			address: '1 High St',
 			validated: '2026-11-19',
 		};
-		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url))
-				return json(
+		paidSearchAnswers(
+			(_request, response) =>
+				json(
 					response,
 					200,
-					envelope({ application_count: 1, credits: { consumed: 0, remaining: 50 } }),
-				);
-			return json(
-				response,
-				200,
-				envelope({
-					application_count: 1,
-					credits: { consumed: 1, remaining: 49 },
-					data: [application],
-				}),
-			);
-		});
+					envelope({
+						application_count: 1,
+						credits: { consumed: 1, remaining: 49 },
+						data: [application],
+					}),
+				),
+			{ count: 1 },
+		);
 		const { error, output } = await planning({
 			resource: 'application',
 			operation: 'search',
@@ -884,23 +859,19 @@ describe('credit caps are caps', () => {
 	});
 
 	test('spending past Max Credits (published within the last instant) is reported loudly, never silently', async () => {
-		planningAnswers((request, response) => {
-			if (/return_data=0/.test(request.url))
-				return json(
+		paidSearchAnswers(
+			(_request, response) =>
+				json(
 					response,
 					200,
-					envelope({ application_count: 3, credits: { consumed: 0, remaining: 500 } }),
-				);
-			return json(
-				response,
-				200,
-				envelope({
-					application_count: 5,
-					credits: { consumed: 5, remaining: 495 },
-					data: [1, 2, 3, 4, 5].map(app),
-				}),
-			);
-		});
+					envelope({
+						application_count: 5,
+						credits: { consumed: 5, remaining: 495 },
+						data: [1, 2, 3, 4, 5].map(app),
+					}),
+				),
+			{ count: 3, remaining: 500 },
+		);
 		const result = await planning({
 			resource: 'application',
 			operation: 'search',

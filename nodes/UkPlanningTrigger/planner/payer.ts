@@ -72,8 +72,7 @@ export class Payer {
 		const failedTwice = await this.payRound(plans, [...failedOnce.keys()], paid, true);
 		for (const [index, failure] of failedOnce) {
 			if (paid[index]) {
-				this.run.stats.resent++;
-				this.run.stats.resentError ??= (failure as Error)?.message ?? String(failure);
+				this.run.resent(failure);
 				continue;
 			}
 			// Failed again, or not sent again (the cap, the budget, the API down): left to the next poll.

@@ -57,6 +57,8 @@ function newStats(): PollStats {
 	};
 }
 
+const messageOf = (error: unknown): string => (error as Error)?.message ?? String(error);
+
 function runContext(cfg: PlannerConfig, api: PlannerApi, state: TriggerState): PollRunContext {
 	const stats = newStats();
 	let first: unknown;
@@ -70,7 +72,11 @@ function runContext(cfg: PlannerConfig, api: PlannerApi, state: TriggerState): P
 		outOfTimeToPay: () => api.timeLeftMs() < cfg.reserveMs * PAY_INTO_RESERVE,
 		failed(error: unknown) {
 			if (stats.failures++ === 0) first = error;
-			stats.partialError ??= (error as Error)?.message ?? String(error);
+			stats.partialError ??= messageOf(error);
+		},
+		resent(error: unknown) {
+			stats.resent++;
+			stats.resentError ??= messageOf(error);
 		},
 		firstFailure: () => first,
 	};

@@ -122,6 +122,8 @@ export interface PollRunContext {
 	outOfTimeToPay(): boolean;
 	/** Records a failed request whose work is left to the next poll. */
 	failed(error: unknown): void;
+	/** Records a paid request that failed and was answered when sent again in the same poll. */
+	resent(error: unknown): void;
 	/** The first failed request's error. */
 	readonly firstFailure: () => unknown;
 }
